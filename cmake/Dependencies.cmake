@@ -1,0 +1,17 @@
+# Every dependency is a Debian package found by CMake; nothing is downloaded or vendored.
+find_package(OpenBLAS REQUIRED CONFIG)
+add_library(gradlab_blas INTERFACE)
+target_include_directories(gradlab_blas SYSTEM INTERFACE ${OpenBLAS_INCLUDE_DIRS})
+target_link_libraries(gradlab_blas INTERFACE ${OpenBLAS_LIBRARIES})
+
+find_package(Threads REQUIRED)
+find_package(fmt REQUIRED CONFIG)
+find_package(nlohmann_json REQUIRED CONFIG)
+find_package(CLI11 REQUIRED CONFIG)
+find_package(ZLIB REQUIRED)
+if(GRADLAB_BUILD_TESTS)
+  find_package(GTest REQUIRED CONFIG)
+endif()
+if(GRADLAB_BUILD_BENCH)
+  find_package(benchmark REQUIRED CONFIG)
+endif()

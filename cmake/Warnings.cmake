@@ -1,0 +1,11 @@
+# Flags shared by every gradlab target.
+add_library(gradlab_flags INTERFACE)
+target_compile_options(gradlab_flags INTERFACE -Wall -Wextra -Wpedantic -Wno-missing-field-initializers)
+if(GRADLAB_NATIVE AND NOT GRADLAB_SANITIZE)
+  target_compile_options(gradlab_flags INTERFACE -march=native)
+endif()
+if(GRADLAB_SANITIZE)
+  set(_san -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  target_compile_options(gradlab_flags INTERFACE ${_san} -O1 -g)
+  target_link_options(gradlab_flags INTERFACE ${_san})
+endif()

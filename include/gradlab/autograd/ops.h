@@ -1,0 +1,6 @@
+#pragma once
+/// Every differentiable op: arithmetic, shapes, reductions and activations.
+#include "gradlab/autograd/activations.h"
+#include "gradlab/autograd/math_ops.h"
+#include "gradlab/autograd/reduce_ops.h"
+#include "gradlab/autograd/shape_ops.h"

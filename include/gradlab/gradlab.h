@@ -1,0 +1,30 @@
+#pragma once
+/// gradlab: a C++ deep-learning library and lab for vanishing and exploding gradients.
+///
+///   #include <gradlab/gradlab.h>
+///   using namespace gradlab;
+///
+///   Rng rng(0);
+///   Tensor inputs = uniform({32, 128}, rng);
+///   Dense layer1(32, {.activation = "relu"}), layer2(32, {.activation = "relu"});
+///   GradientTape tape;
+///   tape.watch(inputs);
+///   Tensor out = mean(layer2(layer1(inputs)));
+///   double input_grad_norm = norm(tape.gradient(out, inputs)).item();
+
+#include "gradlab/autograd/gradient_tape.h"
+#include "gradlab/autograd/ops.h"
+#include "gradlab/autograd/record.h"
+#include "gradlab/autograd/variable.h"
+#include "gradlab/error.h"
+#include "gradlab/nn/activation_layer.h"
+#include "gradlab/nn/dense.h"
+#include "gradlab/nn/initializers.h"
+#include "gradlab/nn/layer.h"
+#include "gradlab/nn/merge.h"
+#include "gradlab/nn/model.h"
+#include "gradlab/tensor/creation.h"
+#include "gradlab/tensor/dtype.h"
+#include "gradlab/tensor/rng.h"
+#include "gradlab/tensor/shape.h"
+#include "gradlab/tensor/tensor.h"

@@ -1,0 +1,193 @@
+#include "gradlab/tensor/tensor.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <new>
+
+#include <fmt/format.h>
+
+#include "tensor/tensor_impl.h"
+
+namespace gradlab {
+namespace {
+
+std::atomic<uint64_t> next_tensor_id{1};
+
+int64_t checked_numel(const Shape& shape) {
+  // Multiply with an overflow check: a hostile shape must not wrap around to a small allocation.
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d != 0 && n > kMaxTensorElements / d) {
+      fail("tensor of shape {} is too large to allocate (limit {} elements)", shape.to_string(),
+           kMaxTensorElements);
+    }
+    n *= d;
+  }
+  if (n > kMaxTensorElements) {
+    fail("tensor of shape {} is too large to allocate (limit {} elements)", shape.to_string(),
+         kMaxTensorElements);
+  }
+  return n;
+}
+
+template <typename T>
+void convert(const void* src, DType src_dtype, T* dst, int64_t n) {
+  if (src_dtype == DType::float32) {
+    const float* s = static_cast<const float*>(src);
+    for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<T>(s[i]);
+  } else {
+    const double* s = static_cast<const double*>(src);
+    for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<T>(s[i]);
+  }
+}
+
+}  // namespace
+
+Storage::Storage(std::size_t bytes) : bytes_(bytes) {
+  // aligned_alloc needs a size that is a multiple of the alignment, and never zero.
+  const std::size_t rounded = ((bytes + 63) / 64) * 64 + (bytes == 0 ? 64 : 0);
+  data_ = std::aligned_alloc(64, rounded);
+  if (data_ == nullptr) fail("out of memory allocating {} bytes for a tensor", bytes);
+}
+
+Storage::~Storage() { std::free(data_); }
+
+Tensor Tensor::empty(const Shape& shape, DType dtype) {
+  const int64_t n = checked_numel(shape);
+  auto impl = std::make_shared<Impl>();
+  impl->shape = shape;
+  impl->dtype = dtype;
+  impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(n) * dtype_size(dtype));
+  impl->id = next_tensor_id.fetch_add(1, std::memory_order_relaxed);
+  return Tensor(std::move(impl));
+}
+
+const Tensor::Impl& Tensor::impl() const {
+  if (!impl_) fail("use of an undefined tensor (for example a gradient of an unconnected source)");
+  return *impl_;
+}
+
+const Shape& Tensor::shape() const { return impl().shape; }
+DType Tensor::dtype() const { return impl().dtype; }
+void* Tensor::raw_data() const { return impl().storage->data(); }
+uint64_t Tensor::id() const { return impl().id; }
+bool Tensor::is_trainable_variable() const { return impl_ && impl_->trainable_variable; }
+void Tensor::set_trainable_variable(bool trainable) const { impl().trainable_variable = trainable; }
+
+template <typename T>
+T* Tensor::data() {
+  if (dtype() != dtype_of<T>) {
+    fail("tensor {} accessed as {}", description(), dtype_name(dtype_of<T>));
+  }
+  return static_cast<T*>(raw_data());
+}
+
+template <typename T>
+const T* Tensor::data() const {
+  return const_cast<Tensor*>(this)->data<T>();
+}
+
+template float* Tensor::data<float>();
+template double* Tensor::data<double>();
+template const float* Tensor::data<float>() const;
+template const double* Tensor::data<double>() const;
+
+double Tensor::at(std::initializer_list<int64_t> index) const {
+  const Shape& s = shape();
+  if (static_cast<int64_t>(index.size()) != s.rank()) {
+    fail("tensor {}: index has {} coordinates, expected {}", description(), index.size(), s.rank());
+  }
+  int64_t flat = 0, axis = 0;
+  for (int64_t i : index) {
+    if (i < 0 || i >= s[axis]) fail("tensor {}: index {} out of range on axis {}", description(), i, axis);
+    flat = flat * s[axis] + i;
+    ++axis;
+  }
+  return dtype() == DType::float32 ? static_cast<const float*>(raw_data())[flat]
+                                   : static_cast<const double*>(raw_data())[flat];
+}
+
+double Tensor::item() const {
+  if (numel() != 1) fail("item() needs a tensor with one element, got {}", description());
+  return dtype() == DType::float32 ? *static_cast<const float*>(raw_data())
+                                   : *static_cast<const double*>(raw_data());
+}
+
+std::vector<double> Tensor::to_vector() const {
+  std::vector<double> out(static_cast<std::size_t>(numel()));
+  convert(raw_data(), dtype(), out.data(), numel());
+  return out;
+}
+
+Tensor Tensor::clone() const { return to(dtype()); }
+
+Tensor Tensor::to(DType target) const {
+  Tensor out = empty(shape(), target);
+  if (target == dtype()) {
+    std::memcpy(out.raw_data(), raw_data(), static_cast<std::size_t>(numel()) * dtype_size(target));
+  } else {
+    dispatch(target, [&](auto tag) {
+      using T = decltype(tag);
+      convert(raw_data(), dtype(), static_cast<T*>(out.raw_data()), numel());
+    });
+  }
+  return out;
+}
+
+Tensor Tensor::view(const Shape& new_shape) const {
+  if (new_shape.numel() != numel()) {
+    fail("cannot view tensor {} as shape {}: element counts differ", description(), new_shape.to_string());
+  }
+  auto impl = std::make_shared<Impl>();
+  impl->shape = new_shape;
+  impl->dtype = dtype();
+  impl->storage = impl_->storage;
+  impl->id = next_tensor_id.fetch_add(1, std::memory_order_relaxed);
+  return Tensor(std::move(impl));
+}
+
+void Tensor::copy_from(const Tensor& source) {
+  check_same_shape(*this, source, "copy_from");
+  check_same_dtype(*this, source, "copy_from");
+  if (source.raw_data() != raw_data()) {
+    std::memcpy(raw_data(), source.raw_data(), static_cast<std::size_t>(numel()) * dtype_size(dtype()));
+  }
+}
+
+void Tensor::fill(double value) {
+  dispatch(dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* p = data<T>();
+    for (int64_t i = 0, n = numel(); i < n; ++i) p[i] = static_cast<T>(value);
+  });
+}
+
+std::string Tensor::description() const {
+  if (!impl_) return "<undefined>";
+  return fmt::format("{}{}", dtype_name(dtype()), shape().to_string());
+}
+
+std::string Tensor::to_string(int64_t max_elements) const {
+  if (!impl_) return "<undefined>";
+  std::string s = description() + " {";
+  const std::vector<double> v = to_vector();
+  for (int64_t i = 0; i < numel() && i < max_elements; ++i) s += fmt::format("{}{:.6g}", i ? ", " : "", v[i]);
+  if (numel() > max_elements) s += ", ...";
+  return s + "}";
+}
+
+void check_same_shape(const Tensor& a, const Tensor& b, const std::string& what) {
+  if (a.shape() != b.shape()) {
+    fail("{}: shapes differ: {} vs {}", what, a.shape().to_string(), b.shape().to_string());
+  }
+}
+
+void check_same_dtype(const Tensor& a, const Tensor& b, const std::string& what) {
+  if (a.dtype() != b.dtype()) {
+    fail("{}: dtypes differ: {} vs {}", what, dtype_name(a.dtype()), dtype_name(b.dtype()));
+  }
+}
+
+}  // namespace gradlab
