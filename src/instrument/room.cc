@@ -1,0 +1,1 @@
+// The instrument room; see include/gradlab/instrument/.

@@ -1,0 +1,1 @@
+// The io room; see include/gradlab/io/.
