@@ -9,6 +9,9 @@
 /// Dense kernel, shaped (in, out)): fan_in = shape[0], fan_out = shape[1]; rank >= 3 (a conv kernel,
 /// spatial dims first): receptive field = product of all but the last two dims, fan_in =
 /// shape[-2] * receptive field, fan_out = shape[-1] * receptive field. Rank 0: both 1.
+///
+/// Random initializers draw in float64 and round to the variable's dtype, so a float32 and a float64
+/// variable drawn from the same generator state agree up to rounding.
 
 #include <memory>
 #include <string>

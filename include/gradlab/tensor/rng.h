@@ -14,6 +14,14 @@
 namespace gradlab {
 
 /// Philox4x32-10 generator with a 64-bit key (the seed) and a 128-bit block counter.
+///
+/// Each block of the counter gives four 32-bit words. A draw of n values uses the blocks from the
+/// current counter on and advances it by a fixed amount: ceil(n/4) blocks for uniform floats (24 bits
+/// each), ceil(n/2) for uniform doubles (53 bits each) and for normals (one Box-Muller pair of 53-bit
+/// uniforms per block), n for truncated normals (one block per value; its rare redraws come from
+/// blocks 2^96 apart); one block for next_double and per attempt of next_below. Normals of either
+/// type are computed in double, so a float draw is the rounded double draw. Big fills are split across
+/// threads by block, which never changes the values.
 class Rng {
  public:
   /// Everything needed to resume the stream exactly.
@@ -30,8 +38,9 @@ class Rng {
   State state() const { return state_; }
   void set_state(const State& state) { state_ = state; }
 
-  /// An independent generator for stream `stream` (same seed, different key), for example one per
-  /// sweep configuration or per trial.
+  /// An independent generator for stream `stream`: its key is a 64-bit mix of (seed, stream) and its
+  /// counter starts at 0, whatever this generator has drawn. For example one per sweep configuration
+  /// or per trial.
   Rng fork(uint64_t stream) const;
 
   /// Fills `out[0..n)` with uniform values in [low, high).
@@ -55,6 +64,7 @@ class Rng {
 };
 
 /// The calling thread's default generator, used by layers that are built without an explicit one.
+/// Every thread's starts as Rng(0) until set_seed is called on that thread.
 Rng& default_rng();
 /// Reseeds the calling thread's default generator (as keras.utils.set_random_seed).
 void set_seed(uint64_t seed);

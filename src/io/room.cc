@@ -1,1 +1,0 @@
-// The io room; see include/gradlab/io/.
