@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "gradlab/autograd/ops.h"
 #include "gradlab/error.h"
 #include "gradlab/io/weights.h"
@@ -82,7 +84,8 @@ TEST(ModelSpec, DefaultsNamesAndInitializerObjects) {
   EXPECT_EQ(m.get_layer("dense").variables().size(), 1u);
   EXPECT_EQ(m.get_layer("dense").variables()[0].value().to_vector(), std::vector<double>(6, 0.5));
   EXPECT_EQ(m.get_layer("dense_1").variables()[1].value().to_vector(), std::vector<double>(2, 1.0));
-  for (double v : m.get_layer("dense_1").variables()[0].value().to_vector()) EXPECT_LE(std::abs(v), 1.0);
+  // he-style uniform on fan_in 2: limit sqrt(3 * 2 / 2).
+  for (double v : m.get_layer("dense_1").variables()[0].value().to_vector()) EXPECT_LE(std::abs(v), std::sqrt(3.0));
 }
 
 TEST(ModelSpec, LayersMayBeListedBeforeTheirInputs) {

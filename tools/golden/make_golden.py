@@ -2,7 +2,8 @@
 """Writes the golden reference cases under tests/golden/ from Debian's python3-torch.
 
 Each case is a folder with spec.json, weights.safetensors, input.safetensors and expected.safetensors
-(loss, output/<name>, grad/input/<name>, grad/<layer>/<variable>: what `gradlab gradients` writes).
+(loss, output/<name>, grad/input/<name>, grad/<layer>/<variable>: what `gradlab gradients` writes;
+for cases run in training mode also state/<layer>/<variable>, the moving statistics after the pass).
 ctest compares gradlab against them without needing torch. Regenerate with:
 
     /usr/bin/python3 tools/golden/make_golden.py
@@ -52,14 +53,17 @@ def lesson_net(kind, depth, width=32, activation="relu", features=128):
 def cases():
     acts = list(torch_model.ACTIVATIONS)
     out = []
+    # Each activation feeds a final linear layer: the mean of a softmax output alone is constant, and
+    # its gradient would be rounding noise.
     for act in acts:
         out.append((f"dense_{act}", {"name": f"dense_{act}", "inputs": {"x": [6]},
-                                     "layers": [dense("d1", 7, act), dense("d2", 4, act)]}, "mean"))
+                                     "layers": [dense("d1", 7, act), dense("d2", 4, act), dense("d3", 3)]},
+                    "mean"))
     out.append(("dense_no_bias", {"name": "dense_no_bias", "inputs": {"x": [6]},
                                   "layers": [dense("d1", 5, "tanh", use_bias=False), dense("d2", 3)]}, "mean"))
     out.append(("activation_layers", {"name": "activation_layers", "inputs": {"x": [4]}, "layers": [
         dense("d1", 6), {"name": "a1", "type": "activation", "activation": "gelu"},
-        dense("d2", 5), {"name": "a2", "type": "activation", "activation": "softmax"}]}, "sum"))
+        dense("d2", 5), {"name": "a2", "type": "activation", "activation": "softmax"}, dense("d3", 2)]}, "sum"))
     out.append(("multi_io", {"name": "multi_io", "inputs": {"a": [3], "b": [5]}, "layers": [
         dense("da", 4, "elu", inputs=["a"]), dense("db", 4, "selu", inputs=["b"]),
         {"name": "sum", "type": "add", "inputs": ["da", "db", "da"]},
@@ -69,12 +73,51 @@ def cases():
         for depth in (4, 16):
             out.append((f"lesson_{kind}_{depth}", lesson_net(kind, depth), "mean"))
         out.append((f"lesson_{kind}_8_tanh", lesson_net(kind, 8, activation="tanh"), "sum"))
-    return out
+    return out + normalization_cases()
+
+
+NON_TRAINABLE = ("moving_mean", "moving_variance", "mean", "variance")
+
+
+def normalization_cases():
+    """(name, spec, loss, training): every normalization layer, in training and inference mode. Each ends
+    in a nonlinearity: under a plain sum or mean of a normalized output the gradients vanish exactly."""
+    tanh = {"name": "act", "type": "activation", "activation": "tanh"}
+    bn_net = {"inputs": {"x": [6]}, "layers": [
+        dense("d1", 8, "tanh"), {"name": "bn", "type": "batch_normalization", "momentum": 0.9}, dense("d2", 3, "tanh")]}
+    return [
+        ("batchnorm_train", {"name": "batchnorm_train", **bn_net}, "mean", True),
+        ("batchnorm_infer", {"name": "batchnorm_infer", **bn_net}, "mean", False),
+        ("batchnorm_axis_train", {"name": "batchnorm_axis_train", "inputs": {"x": [4, 3]}, "layers": [
+            {"name": "bn", "type": "batch_normalization", "axis": 1, "scale": False}, dense("d", 2, "sigmoid")]},
+         "sum", True),
+        ("batchnorm_torch_train", {"name": "batchnorm_torch_train", "inputs": {"x": [3, 2, 4]}, "layers": [
+            {"name": "bn", "type": "batch_normalization", "momentum": 0.9, "epsilon": 1e-5,
+             "moving_variance_update": "unbiased"}, tanh]}, "sum", True),
+        ("batchnorm_rank4_infer", {"name": "batchnorm_rank4_infer", "inputs": {"x": [3, 2, 4]}, "layers": [
+            {"name": "bn", "type": "batch_normalization", "center": False}, tanh]}, "sum", False),
+        ("layernorm", {"name": "layernorm", "inputs": {"x": [4, 6]}, "layers": [
+            {"name": "ln1", "type": "layer_normalization"},
+            {"name": "ln2", "type": "layer_normalization", "axis": [1, 2], "epsilon": 1e-5},
+            {"name": "ln3", "type": "layer_normalization", "axis": [1]}, dense("d", 3, "tanh")]}, "mean", True),
+        ("groupnorm", {"name": "groupnorm", "inputs": {"x": [3, 8]}, "layers": [
+            {"name": "gn", "type": "group_normalization", "groups": 4}, {**tanh, "name": "act1"},
+            {"name": "in", "type": "instance_normalization"}, dense("d", 2, "tanh")]}, "mean", True),
+        ("groupnorm_axis", {"name": "groupnorm_axis", "inputs": {"x": [6, 5]}, "layers": [
+            {"name": "gn", "type": "group_normalization", "groups": 3, "axis": 1}, {**tanh, "name": "act1"},
+            {"name": "in", "type": "instance_normalization", "axis": 1, "center": False}, tanh]}, "sum", False),
+        ("groupnorm_rows", {"name": "groupnorm_rows", "inputs": {"x": [40]}, "layers": [
+            {"name": "gn", "type": "group_normalization", "groups": 2}, {**tanh, "name": "act1"},
+            {"name": "ln", "type": "layer_normalization"}, dense("d", 3, "tanh")]}, "mean", False),
+        ("input_normalization", {"name": "input_normalization", "inputs": {"x": [6]}, "layers": [
+            {"name": "norm", "type": "normalization"}, dense("d", 4, "tanh"),
+            {"name": "inv", "type": "normalization", "invert": True}]}, "mean", False),
+    ]
 
 
 def make_weights(spec, gen, dtype):
     """Glorot-uniform kernels and small uniform biases, drawn in float64 and then cast."""
-    shapes, weights = {}, {}
+    shapes, weights = {k: [BATCH] + list(v) for k, v in spec["inputs"].items()}, {}
     inputs = {k: v[-1] for k, v in spec["inputs"].items()}
     # Feature counts follow the layers in dependency order, as torch_model.run does.
     dims = dict(inputs)
@@ -84,6 +127,13 @@ def make_weights(spec, gen, dtype):
             if not all(i in dims for i in entry["inputs"]):
                 continue
             ins = [dims[i] for i in entry["inputs"]]
+            full = shapes[entry["inputs"][0]]
+            shapes[entry["name"]] = full[:-1] + [entry["units"]] if entry["type"] == "dense" else list(full)
+            if entry["type"] == "concatenate":
+                axis = entry.get("axis", -1) % len(full)
+                shapes[entry["name"]][axis] = sum(shapes[i][axis] for i in entry["inputs"])
+            if entry["type"].endswith("normalization"):
+                weights.update(normalization_weights(entry, full, gen))
             if entry["type"] == "dense":
                 fan_in, units = ins[0], entry["units"]
                 limit = math.sqrt(6.0 / (fan_in + units))
@@ -99,15 +149,49 @@ def make_weights(spec, gen, dtype):
     return {k: v.to(dtype) for k, v in weights.items()}
 
 
-def write_case(name, spec, loss_kind, dtype):
+def normalization_weights(entry, shape, gen):
+    """Gamma and beta away from 1 and 0, and non-trivial moving or adapted statistics."""
+    name, kind, rank = entry["name"], entry["type"], len(shape)
+
+    def draw(n, low, high):
+        return torch.rand(n, generator=gen, dtype=torch.float64) * (high - low) + low
+    out = {}
+    if kind == "normalization":
+        axis = entry.get("axis", -1)
+        kept = sorted(a % rank for a in (axis if isinstance(axis, list) else [axis]))
+        stats = [shape[a] for a in kept]
+        out[f"{name}/mean"] = draw(stats, -0.5, 0.5)
+        out[f"{name}/variance"] = draw(stats, 0.5, 2.0)
+        return out
+    axis = entry.get("axis", -1)
+    if kind == "layer_normalization":
+        axes = sorted(a % rank for a in (axis if isinstance(axis, list) else [axis]))
+        params = [shape[a] for a in axes]
+    else:
+        params = [shape[axis % rank]]
+    if entry.get("scale", True):
+        out[f"{name}/gamma"] = draw(params, 0.5, 1.5)
+    if entry.get("center", True):
+        out[f"{name}/beta"] = draw(params, -0.5, 0.5)
+    if kind == "batch_normalization":
+        out[f"{name}/moving_mean"] = draw(params, -0.5, 0.5)
+        out[f"{name}/moving_variance"] = draw(params, 0.5, 2.0)
+    return out
+
+
+def write_case(name, spec, loss_kind, dtype, training=False):
     folder = os.path.join(ROOT, f"{name}_{'f32' if dtype == torch.float32 else 'f64'}")
     os.makedirs(folder, exist_ok=True)
     gen = torch.Generator().manual_seed(sum(map(ord, name)))
     weights = make_weights(spec, gen, dtype)
     inputs = {k: (torch.rand(BATCH, *v, generator=gen, dtype=torch.float64) * 4 - 2).to(dtype)
               for k, v in spec["inputs"].items()}
-    leaves = {k: v.clone().requires_grad_(True) for k, v in {**weights, **inputs}.items()}
-    outputs = torch_model.run(spec, {k: leaves[k] for k in weights}, {k: leaves[k] for k in inputs})
+    trainable = [k for k in weights if k.rsplit("/", 1)[1] not in NON_TRAINABLE]
+    leaves = {k: v.clone().requires_grad_(True) for k, v in {**weights, **inputs}.items()
+              if k in inputs or k in trainable}
+    values = {k: leaves[k] if k in leaves else v.clone() for k, v in weights.items()}
+    state = {}
+    outputs = torch_model.run(spec, values, {k: leaves[k] for k in inputs}, training, state)
     total = sum(o.sum() for o in outputs.values())
     count = sum(o.numel() for o in outputs.values())
     loss = total / count if loss_kind == "mean" else total
@@ -116,14 +200,16 @@ def write_case(name, spec, loss_kind, dtype):
     expected = {"loss": loss.detach().reshape(())}
     expected.update({f"output/{k}": v.detach() for k, v in outputs.items()})
     expected.update({f"grad/input/{k}": by_name[k] for k in inputs})
-    expected.update({f"grad/{k}": by_name[k] for k in weights})
+    expected.update({f"grad/{k}": by_name[k] for k in trainable})
+    expected.update({f"state/{k}": v.detach().to(dtype) for k, v in state.items()})
     with open(os.path.join(folder, "spec.json"), "w") as f:
         json.dump(spec, f, indent=1)
         f.write("\n")
     safetensors_io.save(weights, os.path.join(folder, "weights.safetensors"))
     safetensors_io.save(inputs, os.path.join(folder, "input.safetensors"))
     safetensors_io.save(expected, os.path.join(folder, "expected.safetensors"),
-                        {"loss": loss_kind, "training": "false", "torch": torch.__version__})
+                        {"loss": loss_kind, "training": "true" if training else "false",
+                         "torch": torch.__version__})
 
 
 def main():
@@ -132,9 +218,9 @@ def main():
         if os.path.isdir(path):
             shutil.rmtree(path)
     n = 0
-    for name, spec, loss_kind in cases():
+    for name, spec, loss_kind, *training in cases():
         for dtype in (torch.float64, torch.float32):
-            write_case(name, spec, loss_kind, dtype)
+            write_case(name, spec, loss_kind, dtype, *training)
             n += 1
     print(f"wrote {n} golden cases under {os.path.normpath(ROOT)}")
 

@@ -1,6 +1,9 @@
 """Runs a gradlab model spec in PyTorch, from the same weights, as the reference for golden tests.
 
 Keras's Dense kernel is (in, out); PyTorch's Linear weight is (out, in): y = x @ kernel + bias.
+Normalization layers are channels-last as in Keras; the channel axis is moved to dim 1 for PyTorch's
+functional batch_norm / group_norm. Keras updates the moving variance with the biased batch variance,
+PyTorch with the unbiased one ("moving_variance_update": "unbiased" runs PyTorch's own update).
 """
 import torch
 import torch.nn.functional as F
@@ -13,7 +16,9 @@ ACTIVATIONS = {
     "selu": F.selu,
     "gelu": lambda x: F.gelu(x, approximate="none"),
     "sigmoid": torch.sigmoid,
-    "hard_sigmoid": F.hardsigmoid,
+    # F.hardsigmoid's CPU backward multiplies by 1/6 rounded to float32 even for float64 tensors;
+    # the same function through clamp has an exact gradient.
+    "hard_sigmoid": lambda x: torch.clamp(x + 3, 0, 6) / 6,
     "tanh": torch.tanh,
     "softplus": F.softplus,
     "softsign": F.softsign,
@@ -24,6 +29,71 @@ ACTIVATIONS = {
 }
 
 DENSE_DEFAULTS = {"activation": "linear", "use_bias": True}
+NORM_DEFAULTS = {"axis": -1, "epsilon": 1e-3, "center": True, "scale": True}
+BN_DEFAULTS = {**NORM_DEFAULTS, "momentum": 0.99, "moving_variance_update": "biased"}
+KERAS_EPSILON = 1e-7  # keras.backend.epsilon(), the floor of Normalization's standard deviation
+
+
+def _affine(weights, name, opts):
+    return (weights[f"{name}/gamma"] if opts["scale"] else None,
+            weights[f"{name}/beta"] if opts["center"] else None)
+
+
+def batch_normalization(x, name, entry, weights, training, state):
+    opts = {**BN_DEFAULTS, **entry}
+    axis = opts["axis"] % x.dim()
+    xm = x.movedim(axis, 1)
+    gamma, beta = _affine(weights, name, opts)
+    mean, var = weights[f"{name}/moving_mean"], weights[f"{name}/moving_variance"]
+    if not training:
+        y = F.batch_norm(xm, mean, var, gamma, beta, training=False, eps=opts["epsilon"])
+        return y.movedim(1, axis)
+    m = opts["momentum"]
+    if opts["moving_variance_update"] == "unbiased":
+        running_mean, running_var = mean.detach().clone(), var.detach().clone()
+        y = F.batch_norm(xm, running_mean, running_var, gamma, beta, training=True, momentum=1 - m,
+                         eps=opts["epsilon"])
+    else:
+        y = F.batch_norm(xm, None, None, gamma, beta, training=True, eps=opts["epsilon"])
+        dims = [d for d in range(xm.dim()) if d != 1]
+        batch_mean = xm.detach().mean(dim=dims)
+        batch_var = xm.detach().var(dim=dims, unbiased=False)
+        running_mean = m * mean.detach() + (1 - m) * batch_mean
+        running_var = m * var.detach() + (1 - m) * batch_var
+    state[f"{name}/moving_mean"] = running_mean
+    state[f"{name}/moving_variance"] = running_var
+    return y.movedim(1, axis)
+
+
+def layer_normalization(x, name, entry, weights):
+    opts = {**NORM_DEFAULTS, **entry}
+    axes = opts["axis"] if isinstance(opts["axis"], list) else [opts["axis"]]
+    axes = sorted(a % x.dim() for a in axes)
+    kept = [d for d in range(x.dim()) if d not in axes]
+    perm = kept + axes
+    xp = x.permute(perm)
+    gamma, beta = _affine(weights, name, opts)
+    y = F.layer_norm(xp, [x.shape[a] for a in axes], gamma, beta, eps=opts["epsilon"])
+    inverse = [perm.index(d) for d in range(x.dim())]
+    return y.permute(inverse)
+
+
+def group_normalization(x, name, entry, weights, groups):
+    opts = {**NORM_DEFAULTS, **entry}
+    axis = opts["axis"] % x.dim()
+    xm = x.movedim(axis, 1)
+    gamma, beta = _affine(weights, name, opts)
+    groups = xm.shape[1] if groups == -1 else groups
+    return F.group_norm(xm, groups, gamma, beta, eps=opts["epsilon"]).movedim(1, axis)
+
+
+def input_normalization(x, name, entry, weights):
+    axis = entry.get("axis", -1)
+    kept = sorted(a % x.dim() for a in (axis if isinstance(axis, list) else [axis]))
+    shape = [x.shape[d] if d in kept else 1 for d in range(x.dim())]
+    mean = weights[f"{name}/mean"].reshape(shape)
+    deviation = torch.clamp(torch.sqrt(weights[f"{name}/variance"]), min=KERAS_EPSILON).reshape(shape)
+    return mean + x * deviation if entry.get("invert", False) else (x - mean) / deviation
 
 
 def layer_names(spec):
@@ -44,8 +114,10 @@ def layer_names(spec):
     return layers
 
 
-def run(spec, weights, inputs):
-    """Returns (outputs dict name -> tensor) for leaf tensors in `weights` and `inputs`."""
+def run(spec, weights, inputs, training=False, state=None):
+    """Returns (outputs dict name -> tensor) for leaf tensors in `weights` and `inputs`. In training
+    mode batch normalization uses batch statistics and writes its updated moving ones to `state`."""
+    state = {} if state is None else state
     values = dict(inputs)
     pending = layer_names(spec)
     while pending:  # the spec may list layers before their inputs; run each once its inputs exist
@@ -69,6 +141,16 @@ def run(spec, weights, inputs):
                     y = y + a
             elif kind == "concatenate":
                 y = torch.cat(args, dim=entry.get("axis", -1))
+            elif kind == "batch_normalization":
+                y = batch_normalization(args[0], name, entry, weights, training, state)
+            elif kind == "layer_normalization":
+                y = layer_normalization(args[0], name, entry, weights)
+            elif kind == "group_normalization":
+                y = group_normalization(args[0], name, entry, weights, entry.get("groups", 32))
+            elif kind == "instance_normalization":
+                y = group_normalization(args[0], name, entry, weights, -1)
+            elif kind == "normalization":
+                y = input_normalization(args[0], name, entry, weights)
             else:
                 raise ValueError(f"golden generator does not know layer type {kind}")
             values[name] = y

@@ -5,6 +5,7 @@
 ///   Tensor y = layer1(x);                            // built on first call from x's last dimension
 ///   layer1.trainable_variables();                    // {dense/kernel (128, 32), dense/bias (32,)}
 ///   Tensor z = bn(y, {.training = true});            // Keras's training= argument
+///   Tensor r = Add()({y, y2});                       // several inputs: a braced list
 ///
 /// A layer is used through a handle (`Layer`, or a typed one such as `Dense`) that shares one
 /// implementation (`LayerImpl`), as Python references share one Keras layer. Calling a layer on a
@@ -13,7 +14,9 @@
 /// Names are unique automatically ("dense", "dense_1", ...) unless given; variables are named
 /// "<layer>/<variable>" ("dense/kernel"). A layer's variables take the dtype of its first input unless
 /// its options set one (Keras would cast inputs to float32 instead); later inputs must match it.
+/// While a layer's forward() runs, the ops it records on a GradientTape carry its name.
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,29 +40,38 @@ struct CallOptions {
 class LayerImpl {
  public:
   /// `type` is the Keras snake_case class name ("dense"), used for automatic names and in specs.
-  /// An empty `name` picks the next unique one from `type`.
+  /// An empty `name` picks the next unique one from `type`. A set `dtype` fixes the variables' dtype
+  /// instead of taking the first input's.
   LayerImpl(std::string type, const std::string& name, std::optional<DType> dtype = std::nullopt);
   virtual ~LayerImpl() = default;
   LayerImpl(const LayerImpl&) = delete;
   LayerImpl& operator=(const LayerImpl&) = delete;
 
+  /// The layer's unique name, e.g. "dense_1".
   const std::string& name() const { return name_; }
+  /// The Keras snake_case class name, e.g. "dense".
   const std::string& type() const { return type_; }
+  /// Whether build() has run (on the first call).
   bool built() const { return built_; }
   /// The dtype of the variables, once built (or as set in the options).
   std::optional<DType> dtype() const { return dtype_; }
 
   /// Whether the layer's variables are trained. A frozen normalization layer runs in inference mode.
+  /// set_trainable(false) marks every variable non-trainable (tapes stop watching them);
+  /// set_trainable(true) restores the ones created trainable. Models pass it to every sublayer.
   bool trainable() const { return trainable_; }
   virtual void set_trainable(bool trainable);
 
-  /// Every variable, trainable first, in creation order (sublayers' for models).
+  /// Every variable, trainable first, in creation order (sublayers' for models, each once).
   virtual std::vector<Variable> variables() const;
+  /// The variables that are currently trainable / not trainable.
   std::vector<Variable> trainable_variables() const;
   std::vector<Variable> non_trainable_variables() const;
+  /// Total number of elements over variables() (Keras's count_params()).
+  int64_t count_params() const;
 
-  /// Runs the layer: checks the input count, builds on first use, records ops under this layer's
-  /// name, and calls forward().
+  /// Runs the layer: checks the input count and dtypes, builds on first use, records ops under
+  /// this layer's name, and calls forward().
   Tensor call(const std::vector<Tensor>& inputs, const CallOptions& options);
 
   /// How many inputs the layer takes: 1 for most, 2 or more for merge layers.
@@ -67,7 +79,7 @@ class LayerImpl {
   virtual int max_inputs() const { return 1; }
 
   /// Builds the variables for inputs of these shapes (batch dimension included) and dtype. Called
-  /// once, by call(); subclasses call add_weight() here.
+  /// once, by call(); subclasses call add_weight() here. The default creates nothing.
   virtual void build(const std::vector<Shape>& input_shapes, DType dtype);
   /// The layer's computation on concrete tensors, after build().
   virtual Tensor forward(const std::vector<Tensor>& inputs, const CallOptions& options) = 0;
@@ -75,14 +87,22 @@ class LayerImpl {
   /// A one-line description of the configuration, e.g. "units=32, activation=relu".
   virtual std::string config_summary() const { return ""; }
 
-  /// Rng used for initial values; the thread's default_rng() unless set.
+  /// Rng used for initial values; the thread's default_rng() unless set. The generator must outlive
+  /// the layer's build.
   void set_rng(Rng* rng) { rng_ = rng; }
 
  protected:
-  /// Creates, initializes and registers a variable named "<layer>/<name>".
+  /// Creates, initializes and registers a variable named "<layer>/<name>" of the layer's dtype.
+  /// `fans` overrides compute_fans(shape) (a Dense bias passes its layer's fan-in).
   Variable add_weight(const std::string& name, const Shape& shape, const Initializer& initializer,
                       bool trainable = true, const Fans* fans = nullptr);
   Rng& rng() const;
+  /// Checks inputs once their count is known to be right: by default each must have the layer's
+  /// dtype, "dense: input is float64 but the layer was built for float32". Models check their
+  /// Inputs' shapes and dtypes instead.
+  virtual void check_inputs(const std::vector<Tensor>& inputs) const;
+  /// Marks a layer built without a call (a functional model is built when constructed).
+  void mark_built(DType dtype);
 
  private:
   std::string type_;
@@ -92,32 +112,38 @@ class LayerImpl {
   bool trainable_ = true;
   Rng* rng_ = nullptr;
   std::vector<Variable> weights_;
+  std::vector<bool> created_trainable_;  // parallel to weights_
 };
 
-/// A handle to a layer; the common interface of Dense, Add, Model, etc.
+/// A handle to a layer; the common interface of Dense, Add, Model, etc. Copies share one layer.
 class Layer {
  public:
+  /// An undefined handle.
   Layer() = default;
   explicit Layer(std::shared_ptr<LayerImpl> impl) : impl_(std::move(impl)) {}
 
   /// Calls the layer on one tensor.
   Tensor operator()(const Tensor& x, CallOptions options = {}) const;
-  /// Calls a layer that takes several inputs (Add, Concatenate).
+  /// Calls a layer that takes several inputs (Add, Concatenate): `Add()({a, b})`.
   Tensor operator()(const std::vector<Tensor>& xs, CallOptions options = {}) const;
-  /// Adds a call of this layer to a functional graph (see model.h).
+  /// Adds a call of this layer to a functional graph (see model.h); the layer is built right away.
   SymbolicTensor operator()(const SymbolicTensor& x) const;
+  /// The same for several placeholders: `Add()({l2, l1})`.
   SymbolicTensor operator()(const std::vector<SymbolicTensor>& xs) const;
 
+  /// False for a default-constructed handle.
   bool defined() const { return impl_ != nullptr; }
   const std::string& name() const { return impl().name(); }
   const std::string& type() const { return impl().type(); }
   bool built() const { return impl().built(); }
   bool trainable() const { return impl().trainable(); }
-  void set_trainable(bool trainable) const { impl_->set_trainable(trainable); }
+  void set_trainable(bool trainable) const { impl().set_trainable(trainable); }
   std::vector<Variable> variables() const { return impl().variables(); }
   std::vector<Variable> trainable_variables() const { return impl().trainable_variables(); }
   std::vector<Variable> non_trainable_variables() const { return impl().non_trainable_variables(); }
+  int64_t count_params() const { return impl().count_params(); }
 
+  /// The implementation; throws Error for an undefined handle.
   LayerImpl& impl() const;
   const std::shared_ptr<LayerImpl>& shared_impl() const { return impl_; }
   /// The implementation as a T, or nullptr if it is another kind of layer.
@@ -130,9 +156,35 @@ class Layer {
   std::shared_ptr<LayerImpl> impl_;
 };
 
+/// Receives every layer call made on this thread while installed with ObserveLayerCalls; the
+/// instruments use it to see each layer's inputs and output (models are layers too, so a model's
+/// call is reported after those of its layers).
+class LayerCallObserver {
+ public:
+  virtual ~LayerCallObserver() = default;
+  virtual void on_layer_call(const LayerImpl& layer, const std::vector<Tensor>& inputs, const Tensor& output,
+                             const CallOptions& options) = 0;
+};
+
+/// Installs `observer` on the calling thread while in scope. Several may be installed at once.
+///
+///   ObserveLayerCalls observe(my_observer);
+///   model(x);                               // my_observer.on_layer_call(...) for every layer
+class ObserveLayerCalls {
+ public:
+  explicit ObserveLayerCalls(LayerCallObserver& observer);
+  ~ObserveLayerCalls();
+  ObserveLayerCalls(const ObserveLayerCalls&) = delete;
+  ObserveLayerCalls& operator=(const ObserveLayerCalls&) = delete;
+
+ private:
+  LayerCallObserver* observer_;
+};
+
 /// Forgets the automatic-name counters, so the next Dense is "dense" again (keras.backend.clear_session).
 void clear_session();
 /// The next unique name for a layer of this type on this process: "dense", "dense_1", ...
+/// Thread-safe.
 std::string unique_layer_name(const std::string& type);
 
 }  // namespace gradlab
