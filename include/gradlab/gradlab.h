@@ -23,6 +23,7 @@
 #include "gradlab/nn/layer.h"
 #include "gradlab/nn/merge.h"
 #include "gradlab/nn/model.h"
+#include "gradlab/nn/normalization.h"
 #include "gradlab/tensor/creation.h"
 #include "gradlab/tensor/dtype.h"
 #include "gradlab/tensor/rng.h"
