@@ -5,6 +5,7 @@
 
 #include "gradlab/nn/activation_layer.h"
 #include "gradlab/nn/dense.h"
+#include "gradlab/nn/dropout.h"
 #include "gradlab/nn/merge.h"
 #include "gradlab/nn/normalization.h"
 
@@ -72,6 +73,19 @@ const std::map<std::string, LayerType>& layer_types() {
         false,
         [](const Json& o, const Context& where, DType) -> Layer {
           return Activation(get_string(o, "activation", where), {.name = where.layer});
+        }}},
+      {"dropout",
+       {Json{{"rate", nullptr}, {"seed", -1}},
+        false,
+        [](const Json& o, const Context& where, DType) -> Layer {
+          const double rate = get_number(o, "rate", where);
+          if (!(rate >= 0.0 && rate < 1.0)) bad_choice(o, "rate", where, "a number in [0, 1)");
+          // -1 stands for Keras's seed=None: the layer draws its seed from the model's generator.
+          const int64_t value = get_int(o, "seed", where);
+          if (value < -1) bad_choice(o, "seed", where, "-1 (none) or a non-negative integer");
+          std::optional<uint64_t> seed;
+          if (value >= 0) seed = static_cast<uint64_t>(value);
+          return Dropout(rate, {.seed = seed, .name = where.layer});
         }}},
       {"add", {Json::object(), true, [](const Json&, const Context& where, DType) -> Layer {
                  return Add({.name = where.layer});

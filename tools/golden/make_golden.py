@@ -69,6 +69,8 @@ def cases():
         {"name": "sum", "type": "add", "inputs": ["da", "db", "da"]},
         {"name": "cat", "type": "concatenate", "axis": 1, "inputs": ["sum", "b"]},
         dense("head", 2, "sigmoid")], "outputs": ["head", "sum"]}, "mean"))
+    out.append(("dropout_infer", {"name": "dropout_infer", "inputs": {"x": [6]}, "layers": [
+        dense("d1", 5, "relu"), {"name": "drop", "type": "dropout", "rate": 0.5, "seed": 3}, dense("d2", 3)]}, "mean"))
     for kind in ("plain", "residual", "concat"):
         for depth in (4, 16):
             out.append((f"lesson_{kind}_{depth}", lesson_net(kind, depth), "mean"))

@@ -151,6 +151,11 @@ def run(spec, weights, inputs, training=False, state=None):
                 y = group_normalization(args[0], name, entry, weights, -1)
             elif kind == "normalization":
                 y = input_normalization(args[0], name, entry, weights)
+            elif kind == "dropout":
+                # Masks come from different generators in PyTorch and gradlab: compare inference only.
+                if training:
+                    raise ValueError("golden cases run dropout in inference mode only")
+                y = args[0]
             else:
                 raise ValueError(f"golden generator does not know layer type {kind}")
             values[name] = y
