@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <memory>
-#include <unordered_map>
 
 #include "gradlab/autograd/record.h"
 #include "gradlab/tensor/creation.h"
@@ -15,15 +14,28 @@ thread_local std::vector<GradientTape*> active_tapes;
 thread_local int recording_paused = 0;
 const std::string kNoLayer;
 thread_local const std::string* layer_name = &kNoLayer;
+thread_local std::vector<TapeObserver*> tape_observers;
 
-void add_into(Tensor& sum, const Tensor& term, const char* op) {
+// sum += term for gradients flowing into one tensor from several uses (a residual fan-out).
+// Either operand may share its storage with another gradient (add passes its gradient through to
+// both inputs), so the sum goes in place only into an operand nothing else can see.
+void accumulate(Tensor& sum, Tensor term, const char* op) {
+  if (!sum.defined()) {
+    sum = std::move(term);
+    return;
+  }
   if (sum.shape() != term.shape() || sum.dtype() != term.dtype()) {
     fail("internal error: gradient from '{}' is {} but the gradient it adds to is {}", op,
          term.description(), sum.description());
   }
-  // The accumulated tensor may alias a gradient handed to another input (add passes its gradient
-  // through), so sums always go to fresh storage.
-  Tensor out = Tensor::empty(sum.shape(), sum.dtype());
+  Tensor out;
+  if (sum.owns_storage_exclusively()) {
+    out = sum;
+  } else if (term.owns_storage_exclusively()) {
+    out = term;
+  } else {
+    out = Tensor::empty(sum.shape(), sum.dtype());
+  }
   dispatch(sum.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* a = sum.data<T>();
@@ -31,7 +43,7 @@ void add_into(Tensor& sum, const Tensor& term, const char* op) {
     T* o = out.data<T>();
     for (int64_t i = 0, n = out.numel(); i < n; ++i) o[i] = a[i] + b[i];
   });
-  sum = out;
+  sum = std::move(out);
 }
 
 template <typename Inputs>
@@ -48,21 +60,71 @@ bool should_record_impl(const Inputs& inputs) {
 
 template <typename Inputs>
 void record_impl(const char* op, const Inputs& inputs, const Tensor& output, BackwardRule rule) {
-  std::shared_ptr<const BackwardRule> shared;
-  for (GradientTape* tape : active_tapes) {
-    if (!tape->recording()) continue;
-    const bool tracked = std::any_of(inputs.begin(), inputs.end(),
-                                     [&](const Tensor& t) { return t.defined() && tape->tracks(t); });
-    if (!tracked) continue;
-    if (!shared) shared = std::make_shared<const BackwardRule>(std::move(rule));
-    TapeNode node{op, *layer_name, {}, output.id(), output.shape(), output.dtype(), shared};
-    node.inputs.reserve(inputs.size());
-    for (const Tensor& t : inputs) node.inputs.push_back(t.defined() ? t.id() : 0);
-    tape->append(std::move(node));
+  const std::span<const Tensor> in(inputs.begin(), inputs.size());
+  const auto records = [&](const GradientTape* tape) {
+    return tape->recording() &&
+           std::any_of(in.begin(), in.end(), [&](const Tensor& t) { return t.defined() && tape->tracks(t); });
+  };
+  // Usually one tape records: the rule is moved into the last one and copied for any other.
+  const GradientTape* last = nullptr;
+  for (const GradientTape* tape : active_tapes) {
+    if (records(tape)) last = tape;
   }
+  for (GradientTape* tape : active_tapes) {
+    if (!records(tape)) continue;
+    TapeNode node{op, *layer_name, {}, output.id(), output.shape(), output.dtype(), {}};
+    node.backward = tape == last ? std::move(rule) : rule;
+    tape->append(std::move(node), in);
+  }
+  for (TapeObserver* observer : tape_observers) observer->on_forward(op, *layer_name, output);
 }
 
 }  // namespace
+
+namespace detail {
+
+namespace {
+// Fibonacci hashing: consecutive identities (the common case) spread over the table.
+std::size_t cell_of(uint64_t id, std::size_t mask) { return static_cast<std::size_t>((id * 0x9E3779B97F4A7C15ull) >> 32) & mask; }
+}  // namespace
+
+int32_t SlotMap::find(uint64_t id) const {
+  if (keys_.empty()) return -1;
+  const std::size_t mask = keys_.size() - 1;
+  for (std::size_t c = cell_of(id, mask);; c = (c + 1) & mask) {
+    if (keys_[c] == id) return slots_[c];
+    if (keys_[c] == 0) return -1;
+  }
+}
+
+void SlotMap::assign(uint64_t id, int32_t slot) {
+  // At most half full, so probe sequences stay short and always end at an empty cell.
+  if (2 * (size_ + 1) > keys_.size()) grow();
+  const std::size_t mask = keys_.size() - 1;
+  std::size_t c = cell_of(id, mask);
+  while (keys_[c] != 0 && keys_[c] != id) c = (c + 1) & mask;
+  if (keys_[c] == 0) ++size_;
+  keys_[c] = id;
+  slots_[c] = slot;
+}
+
+void SlotMap::clear() {
+  std::fill(keys_.begin(), keys_.end(), 0);
+  size_ = 0;
+}
+
+void SlotMap::grow() {
+  std::vector<uint64_t> keys(std::max<std::size_t>(64, 2 * keys_.size()), 0);
+  std::vector<int32_t> slots(keys.size());
+  keys.swap(keys_);
+  slots.swap(slots_);
+  size_ = 0;
+  for (std::size_t c = 0; c < keys.size(); ++c) {
+    if (keys[c] != 0) assign(keys[c], slots[c]);
+  }
+}
+
+}  // namespace detail
 
 GradientTape::GradientTape(TapeOptions options) : options_(options) {
   active_tapes.push_back(this);
@@ -75,21 +137,40 @@ GradientTape::~GradientTape() {
 
 void GradientTape::watch(const Tensor& x) {
   if (!x.defined()) fail("GradientTape.watch: cannot watch an undefined tensor");
-  tracked_.insert(x.id());
+  if (slots_.find(x.id()) < 0) new_slot(x.id());
 }
 
 bool GradientTape::tracks(const Tensor& t) const {
-  return tracked_.count(t.id()) != 0 || (options_.watch_accessed_variables && t.is_trainable_variable());
+  return slots_.find(t.id()) >= 0 || (options_.watch_accessed_variables && t.is_trainable_variable());
 }
 
-void GradientTape::append(TapeNode node) {
-  tracked_.insert(node.output);
+int32_t GradientTape::new_slot(uint64_t id) {
+  const int32_t slot = slot_count_++;
+  slots_.assign(id, slot);
+  return slot;
+}
+
+void GradientTape::append(TapeNode node, std::span<const Tensor> inputs) {
+  node.inputs.reserve(inputs.size());
+  node_slots_.push_back({0, static_cast<uint32_t>(input_slots_.size())});
+  for (const Tensor& t : inputs) {
+    node.inputs.push_back(t.defined() ? t.id() : 0);
+    int32_t slot = t.defined() ? slots_.find(t.id()) : -1;
+    // An automatically watched variable gets its slot when an op first reads it.
+    if (slot < 0 && t.defined() && tracks(t)) slot = new_slot(t.id());
+    input_slots_.push_back(slot);
+  }
+  // A fresh slot even if the output's identity was seen before: later uses refer to this value.
+  node_slots_.back().output = new_slot(node.output);
   nodes_.push_back(std::move(node));
 }
 
 void GradientTape::reset() {
   nodes_.clear();
-  tracked_.clear();
+  node_slots_.clear();
+  input_slots_.clear();
+  slots_.clear();
+  slot_count_ = 0;
   used_ = false;
 }
 
@@ -110,45 +191,50 @@ std::vector<Tensor> GradientTape::gradient(const Tensor& target, const std::vect
   }
   NoRecording pause;
 
-  // Forward pass over the list: which tensors depend on a source. Only those need gradients.
-  std::unordered_set<uint64_t> relevant;
-  for (const Tensor& s : sources) relevant.insert(s.id());
-  for (const TapeNode& node : nodes_) {
-    for (uint64_t in : node.inputs) {
-      if (relevant.count(in)) {
-        relevant.insert(node.output);
+  // Everything below is indexed by slot. relevant: the tensor depends on a source, so it needs a
+  // gradient (one forward pass over the list). is_source: its gradient is kept once consumed.
+  const auto slot_count = static_cast<std::size_t>(slot_count_);
+  std::vector<char> relevant(slot_count, 0), is_source(slot_count, 0);
+  for (const Tensor& s : sources) {
+    const int32_t slot = slots_.find(s.id());
+    if (slot >= 0) relevant[slot] = is_source[slot] = 1;
+  }
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    const int32_t* in = input_slots_.data() + node_slots_[i].first_input;
+    for (std::size_t j = 0, n = nodes_[i].inputs.size(); j < n; ++j) {
+      if (in[j] >= 0 && relevant[in[j]]) {
+        relevant[node_slots_[i].output] = 1;
         break;
       }
     }
   }
 
-  std::unordered_map<uint64_t, Tensor> grads;
-  if (relevant.count(target.id())) {
-    grads.emplace(target.id(), ones_like(target));
-    std::unordered_set<uint64_t> keep;
-    for (const Tensor& s : sources) keep.insert(s.id());
+  std::vector<Tensor> grads(slot_count);
+  const int32_t target_slot = slots_.find(target.id());
+  if (target_slot >= 0 && relevant[target_slot]) {
+    grads[target_slot] = ones_like(target);
     std::unique_ptr<bool[]> needs;
     std::size_t needs_size = 0;
-    for (auto node = nodes_.rbegin(); node != nodes_.rend(); ++node) {
-      if (!relevant.count(node->output)) continue;
-      auto found = grads.find(node->output);
-      if (found == grads.end()) continue;
-      Tensor output_grad = found->second;
-      // Free intermediate gradients as soon as they are consumed; sources keep theirs.
-      if (!keep.count(node->output)) grads.erase(found);
-      const std::size_t n = node->inputs.size();
+    for (std::size_t i = nodes_.size(); i-- > 0;) {
+      const TapeNode& node = nodes_[i];
+      const int32_t out = node_slots_[i].output;
+      if (!relevant[out] || !grads[out].defined()) continue;
+      // Intermediate gradients are released as soon as they are consumed; sources keep theirs.
+      const Tensor output_grad = is_source[out] ? grads[out] : std::move(grads[out]);
+      const int32_t* in = input_slots_.data() + node_slots_[i].first_input;
+      const std::size_t n = node.inputs.size();
       if (n > needs_size) {
         needs.reset(new bool[n]);
         needs_size = n;
       }
       bool any = false;
-      for (std::size_t i = 0; i < n; ++i) any |= (needs[i] = relevant.count(node->inputs[i]) != 0);
+      for (std::size_t j = 0; j < n; ++j) any |= (needs[j] = in[j] >= 0 && relevant[in[j]]);
       if (!any) continue;
-      std::vector<Tensor> input_grads = (*node->backward)(output_grad, std::span<const bool>(needs.get(), n));
-      for (std::size_t i = 0; i < n && i < input_grads.size(); ++i) {
-        if (!needs[i] || !input_grads[i].defined()) continue;
-        auto [slot, inserted] = grads.try_emplace(node->inputs[i], input_grads[i]);
-        if (!inserted) add_into(slot->second, input_grads[i], node->op);
+      std::vector<Tensor> input_grads = node.backward(output_grad, std::span<const bool>(needs.get(), n));
+      for (TapeObserver* observer : tape_observers) observer->on_backward(node, output_grad, input_grads);
+      for (std::size_t j = 0; j < n && j < input_grads.size(); ++j) {
+        if (!needs[j] || !input_grads[j].defined()) continue;
+        accumulate(grads[in[j]], std::move(input_grads[j]), node.op);
       }
     }
   }
@@ -156,19 +242,33 @@ std::vector<Tensor> GradientTape::gradient(const Tensor& target, const std::vect
   std::vector<Tensor> result;
   result.reserve(sources.size());
   for (const Tensor& s : sources) {
-    auto found = grads.find(s.id());
-    if (found != grads.end() && s.id() != target.id()) {
-      result.push_back(found->second);
-    } else if (s.id() == target.id()) {
+    const int32_t slot = slots_.find(s.id());
+    if (s.id() == target.id()) {
       result.push_back(ones_like(s));
+    } else if (slot >= 0 && grads[slot].defined()) {
+      result.push_back(grads[slot]);
     } else {
       result.push_back(unconnected == UnconnectedGradients::zero ? zeros_like(s) : Tensor());
+    }
+  }
+  // Two sources can receive the same buffer (add passes one gradient to both inputs, or a source is
+  // listed twice); each caller's gradient gets its own, so an in-place update of one (an optimizer
+  // step) never changes another.
+  for (std::size_t i = 1; i < result.size(); ++i) {
+    if (!result[i].defined()) continue;
+    for (std::size_t j = 0; j < i; ++j) {
+      if (result[j].defined() && result[j].raw_data() == result[i].raw_data()) {
+        result[i] = result[i].clone();
+        break;
+      }
     }
   }
   used_ = true;
   if (!options_.persistent) {
     nodes_.clear();
     nodes_.shrink_to_fit();
+    node_slots_.clear();
+    input_slots_.clear();
   }
   return result;
 }
@@ -201,5 +301,8 @@ const std::string& current_layer() { return *layer_name; }
 
 NoRecording::NoRecording() { ++recording_paused; }
 NoRecording::~NoRecording() { --recording_paused; }
+
+ObserveTape::ObserveTape(TapeObserver& observer) : observer_(&observer) { tape_observers.push_back(observer_); }
+ObserveTape::~ObserveTape() { std::erase(tape_observers, observer_); }
 
 }  // namespace gradlab

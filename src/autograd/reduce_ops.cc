@@ -108,7 +108,7 @@ void scale_in_place(Tensor& t, double scale) {
 }  // namespace
 
 Shape keep_dims_shape(const Shape& shape, const std::vector<bool>& reduced) {
-  std::vector<int64_t> dims = shape.dims();
+  std::vector<int64_t> dims = shape.to_vector();
   for (std::size_t d = 0; d < dims.size(); ++d) {
     if (reduced[d]) dims[d] = 1;
   }
@@ -139,7 +139,7 @@ Tensor spread(const Tensor& g, const std::vector<bool>& reduced, const Shape& sh
       for (int64_t i = 0, n = out.numel(); i < n; ++i) po[i] = v;
       return;
     }
-    const std::vector<int64_t> keep = keep_dims_shape(shape, reduced).dims();
+    const std::vector<int64_t> keep = keep_dims_shape(shape, reduced).to_vector();
     const kernels::BroadcastPlan plan = kernels::make_broadcast_plan(shape.dims(), keep, keep);
     kernels::broadcast_map(plan, pg, pg, po, [s](T u, T) { return u * s; });
   });
@@ -259,8 +259,8 @@ Tensor reduce_max(const Tensor& x, const std::vector<int64_t>& axes, bool keepdi
       if (!needs[0]) return std::vector<Tensor>{Tensor()};
       Tensor gx = Tensor::empty(x.shape(), x.dtype());
       if (x.numel() == 0) return std::vector<Tensor>{gx};
-      std::vector<int64_t> dims = x.shape().dims();
-      std::vector<int64_t> keep = detail::keep_dims_shape(x.shape(), reduced).dims();
+      std::vector<int64_t> dims = x.shape().to_vector();
+      std::vector<int64_t> keep = detail::keep_dims_shape(x.shape(), reduced).to_vector();
       if (dims.empty()) dims = keep = {1};
       const std::vector<int64_t> out_strides = kernels::broadcast_strides(dims, keep);
       dispatch(x.dtype(), [&](auto tag) {

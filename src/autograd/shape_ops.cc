@@ -22,7 +22,7 @@ std::string list_to_string(const std::vector<int64_t>& v) { return fmt::format("
 // Moves data between the dense tensor `block` and the same-shaped block of the dense tensor `whole`
 // that starts at `begin`: whole -> block when `into_block`, block -> whole otherwise.
 void copy_block(const Tensor& block, const Tensor& whole, const std::vector<int64_t>& begin, bool into_block) {
-  const std::vector<int64_t>& dims = block.shape().dims();
+  const std::span<const int64_t> dims = block.shape().dims();
   const std::vector<int64_t> block_strides = kernels::contiguous_strides(dims);
   const std::vector<int64_t> whole_strides = kernels::contiguous_strides(whole.shape().dims());
   int64_t offset = 0;
@@ -145,7 +145,7 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t axis) {
   if (rank == 0) fail("concat: cannot concatenate rank-0 tensors; reshape them to [1] first");
   const int64_t a = axis < 0 ? axis + rank : axis;
   if (a < 0 || a >= rank) fail("concat: axis {} is out of range for shape {} (rank {})", axis, first.to_string(), rank);
-  std::vector<int64_t> dims = first.dims();
+  std::vector<int64_t> dims = first.to_vector();
   dims[a] = 0;
   std::vector<int64_t> begins;
   for (std::size_t i = 0; i < xs.size(); ++i) {

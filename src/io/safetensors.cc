@@ -190,7 +190,7 @@ std::string serialize_safetensors(const TensorFile& file) {
   for (const auto& [name, tensor] : file.tensors()) {
     const std::uint64_t bytes = static_cast<std::uint64_t>(tensor.numel()) * dtype_size(tensor.dtype());
     header[name] = {{"dtype", safetensors_dtype(tensor.dtype())},
-                    {"shape", tensor.shape().dims()},
+                    {"shape", tensor.shape().to_vector()},
                     {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }

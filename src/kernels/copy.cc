@@ -8,11 +8,11 @@ namespace gradlab::kernels {
 
 template <typename T>
 void strided_copy(const T* src, const std::vector<int64_t>& src_strides, T* dst,
-                  const std::vector<int64_t>& dst_strides, const std::vector<int64_t>& dims) {
+                  const std::vector<int64_t>& dst_strides, std::span<const int64_t> dims) {
   for (int64_t d : dims) {
     if (d == 0) return;
   }
-  std::vector<int64_t> loop_dims = dims, ss = src_strides, ds = dst_strides;
+  std::vector<int64_t> loop_dims(dims.begin(), dims.end()), ss = src_strides, ds = dst_strides;
   collapse_dims(loop_dims, {&ss, &ds});
   const std::size_t last = loop_dims.size() - 1;
   const int64_t n = loop_dims[last], s = ss[last], d = ds[last];
@@ -30,8 +30,8 @@ void strided_copy(const T* src, const std::vector<int64_t>& src_strides, T* dst,
 }
 
 template void strided_copy<float>(const float*, const std::vector<int64_t>&, float*, const std::vector<int64_t>&,
-                                  const std::vector<int64_t>&);
+                                  std::span<const int64_t>);
 template void strided_copy<double>(const double*, const std::vector<int64_t>&, double*,
-                                   const std::vector<int64_t>&, const std::vector<int64_t>&);
+                                   const std::vector<int64_t>&, std::span<const int64_t>);
 
 }  // namespace gradlab::kernels

@@ -3,6 +3,7 @@
 // The functors are template parameters, so each loop body inlines to straight-line code the
 // compiler can vectorize; nothing here allocates per element.
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "kernels/indexing.h"
@@ -38,12 +39,12 @@ struct BroadcastPlan {
 };
 
 /// The plan for operands of shapes `a` and `b` and the result shape `out` (their broadcast shape).
-BroadcastPlan make_broadcast_plan(const std::vector<int64_t>& out, const std::vector<int64_t>& a,
-                                  const std::vector<int64_t>& b);
+BroadcastPlan make_broadcast_plan(std::span<const int64_t> out, std::span<const int64_t> a,
+                                  std::span<const int64_t> b);
 
 /// Element strides of an operand of shape `in` read as if broadcast to `out` (right-aligned; 0 where
 /// the operand's dimension is 1 or missing).
-std::vector<int64_t> broadcast_strides(const std::vector<int64_t>& out, const std::vector<int64_t>& in);
+std::vector<int64_t> broadcast_strides(std::span<const int64_t> out, std::span<const int64_t> in);
 
 /// out = f(a, b) over the broadcast shape described by `plan`.
 template <typename T, typename F>

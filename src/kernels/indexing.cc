@@ -2,7 +2,7 @@
 
 namespace gradlab::kernels {
 
-std::vector<int64_t> contiguous_strides(const std::vector<int64_t>& dims) {
+std::vector<int64_t> contiguous_strides(std::span<const int64_t> dims) {
   std::vector<int64_t> strides(dims.size());
   int64_t s = 1;
   for (std::size_t d = dims.size(); d-- > 0;) {

@@ -2,12 +2,13 @@
 // Iteration over strided n-dimensional layouts, shared by the copy, broadcast and reduction kernels.
 #include <array>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace gradlab::kernels {
 
 /// Row-major element strides of a dense tensor with `dims`.
-std::vector<int64_t> contiguous_strides(const std::vector<int64_t>& dims);
+std::vector<int64_t> contiguous_strides(std::span<const int64_t> dims);
 
 /// Drops size-1 dimensions and merges neighbouring dimensions that are contiguous with each other in
 /// every operand, so that loops run over as few and as long rows as possible. `strides` holds one

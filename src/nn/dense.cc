@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "gradlab/autograd/dense_op.h"
 #include "gradlab/autograd/ops.h"
 #include "gradlab/error.h"
 
@@ -26,8 +27,7 @@ const std::string& checked_name(int64_t units, const DenseOptions& options) {
 DenseImpl::DenseImpl(int64_t units, DenseOptions options)
     : LayerImpl("dense", checked_name(units, options), options.dtype),
       units_(units),
-      options_(std::move(options)),
-      activation_fn_(get_activation(options_.activation)) {}
+      options_(std::move(options)) {}
 
 void DenseImpl::build(const std::vector<Shape>& input_shapes, DType) {
   const Shape& shape = input_shapes.front();
@@ -54,19 +54,14 @@ Tensor DenseImpl::forward(const std::vector<Tensor>& inputs, const CallOptions&)
   if (x.dim(-1) != in) {
     fail("{}: input has {} features but the kernel was built for {}", name(), x.dim(-1), in);
   }
-  Tensor y;
-  if (x.rank() == 2) {
-    y = matmul(x, kernel_.value());
-  } else {
-    // Rows are counted explicitly: reshape's -1 cannot be inferred for an empty batch.
-    int64_t rows = 1;
-    for (int64_t i = 0; i + 1 < x.rank(); ++i) rows *= x.dim(i);
-    std::vector<int64_t> out_dims(x.shape().dims().begin(), x.shape().dims().end() - 1);
-    out_dims.push_back(units_);
-    y = reshape(matmul(reshape(x, {rows, in}), kernel_.value()), out_dims);
-  }
-  if (bias_.defined()) y = add(y, bias_.value());
-  return activation_fn_(y);
+  const Tensor bias = bias_.defined() ? bias_.value() : Tensor();
+  if (x.rank() == 2) return dense(x, kernel_.value(), bias, options_.activation);
+  // Rows are counted explicitly: reshape's -1 cannot be inferred for an empty batch.
+  int64_t rows = 1;
+  for (int64_t i = 0; i + 1 < x.rank(); ++i) rows *= x.dim(i);
+  std::vector<int64_t> out_dims = x.shape().to_vector();
+  out_dims.back() = units_;
+  return reshape(dense(reshape(x, {rows, in}), kernel_.value(), bias, options_.activation), out_dims);
 }
 
 std::string DenseImpl::config_summary() const {

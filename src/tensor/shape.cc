@@ -4,15 +4,20 @@
 
 namespace gradlab {
 
-void Shape::check() const {
-  for (int64_t d : dims_) {
+void Shape::assign(std::span<const int64_t> dims) {
+  if (static_cast<int64_t>(dims.size()) > kMaxRank) {
+    fail("shape of rank {} is not supported: gradlab tensors have at most {} dimensions", dims.size(), kMaxRank);
+  }
+  rank_ = static_cast<int64_t>(dims.size());
+  std::copy(dims.begin(), dims.end(), dims_.begin());
+  for (int64_t d : dims) {
     if (d < 0) fail("shape {}: dimensions must be non-negative", to_string());
   }
 }
 
 int64_t Shape::numel() const {
   int64_t n = 1;
-  for (int64_t d : dims_) n *= d;
+  for (int64_t d : *this) n *= d;
   return n;
 }
 
@@ -25,9 +30,9 @@ int64_t Shape::normalize_axis(int64_t axis) const {
 
 std::string Shape::to_string() const {
   std::string s = "[";
-  for (std::size_t i = 0; i < dims_.size(); ++i) {
+  for (int64_t i = 0; i < rank_; ++i) {
     if (i) s += ", ";
-    s += std::to_string(dims_[i]);
+    s += std::to_string(dims_[static_cast<std::size_t>(i)]);
   }
   return s + "]";
 }

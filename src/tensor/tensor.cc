@@ -1,12 +1,15 @@
 #include "gradlab/tensor/tensor.h"
 
+#include <array>
 #include <atomic>
+#include <bit>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <new>
 
 #include <fmt/format.h>
+#include <sanitizer/asan_interface.h>
 
 #include "tensor/tensor_impl.h"
 
@@ -45,21 +48,99 @@ void convert(const void* src, DType src_dtype, T* dst, int64_t n) {
 
 }  // namespace
 
+namespace {
+
+// Tensor buffers are recycled per thread: a training step or a probe allocates the same few sizes
+// over and over, and buffers above glibc's tcache limit (about 1 KiB) take malloc's slow paths.
+// Requests round up to a power of two from 64 B (class 0) to 1 MiB; larger ones bypass the cache.
+// A buffer freed on another thread than the one that allocated it simply joins the freeing
+// thread's cache: all buffers come from the same heap. The cache is bounded per class and in
+// bytes, and frees what it holds when its thread exits.
+constexpr int kClassCount = 15;
+constexpr std::size_t kMaxPerClass = 32;
+constexpr std::size_t kMaxCachedBytes = std::size_t{8} << 20;
+
+std::size_t class_bytes(int size_class) { return std::size_t{64} << size_class; }
+
+int size_class_of(std::size_t bytes) {
+  return bytes <= 64 ? 0 : static_cast<int>(std::bit_width(bytes - 1)) - 6;
+}
+
+class BufferCache {
+ public:
+  ~BufferCache();
+  void* take(int size_class);
+  bool give(void* p, int size_class);
+
+ private:
+  std::array<std::array<void*, kMaxPerClass>, kClassCount> free_{};
+  std::array<std::size_t, kClassCount> count_{};
+  std::size_t bytes_ = 0;
+};
+
+// Set when this thread's cache has been destroyed (thread exit): tensors released later, by other
+// thread-local or static destructors, go straight back to the heap.
+thread_local bool cache_destroyed = false;
+
+BufferCache& buffer_cache() {
+  thread_local BufferCache cache;
+  return cache;
+}
+
+BufferCache::~BufferCache() {
+  cache_destroyed = true;
+  for (int c = 0; c < kClassCount; ++c) {
+    for (std::size_t i = 0; i < count_[c]; ++i) {
+      ASAN_UNPOISON_MEMORY_REGION(free_[c][i], class_bytes(c));
+      std::free(free_[c][i]);
+    }
+  }
+}
+
+void* BufferCache::take(int size_class) {
+  if (count_[size_class] == 0) return nullptr;
+  void* p = free_[size_class][--count_[size_class]];
+  bytes_ -= class_bytes(size_class);
+  ASAN_UNPOISON_MEMORY_REGION(p, class_bytes(size_class));
+  return p;
+}
+
+bool BufferCache::give(void* p, int size_class) {
+  if (count_[size_class] == kMaxPerClass || bytes_ + class_bytes(size_class) > kMaxCachedBytes) return false;
+  free_[size_class][count_[size_class]++] = p;
+  bytes_ += class_bytes(size_class);
+  // Under AddressSanitizer a cached buffer stays poisoned, so a use after free is still reported.
+  ASAN_POISON_MEMORY_REGION(p, class_bytes(size_class));
+  return true;
+}
+
+}  // namespace
+
 Storage::Storage(std::size_t bytes) : bytes_(bytes) {
-  // aligned_alloc needs a size that is a multiple of the alignment, and never zero.
-  const std::size_t rounded = ((bytes + 63) / 64) * 64 + (bytes == 0 ? 64 : 0);
-  data_ = std::aligned_alloc(64, rounded);
+  const int size_class = size_class_of(bytes);
+  if (size_class < kClassCount) {
+    if (!cache_destroyed) data_ = buffer_cache().take(size_class);
+    if (data_ == nullptr) data_ = std::aligned_alloc(64, class_bytes(size_class));
+  } else {
+    // aligned_alloc needs a size that is a multiple of the alignment.
+    data_ = std::aligned_alloc(64, ((bytes + 63) / 64) * 64);
+  }
   if (data_ == nullptr) fail("out of memory allocating {} bytes for a tensor", bytes);
 }
 
-Storage::~Storage() { std::free(data_); }
+Storage::~Storage() {
+  const int size_class = size_class_of(bytes_);
+  if (size_class < kClassCount && !cache_destroyed && buffer_cache().give(data_, size_class)) return;
+  std::free(data_);
+}
 
 Tensor Tensor::empty(const Shape& shape, DType dtype) {
   const int64_t n = checked_numel(shape);
   auto impl = std::make_shared<Impl>();
   impl->shape = shape;
   impl->dtype = dtype;
-  impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(n) * dtype_size(dtype));
+  impl->storage.emplace(static_cast<std::size_t>(n) * dtype_size(dtype));
+  impl->data = impl->storage->data();
   impl->id = next_tensor_id.fetch_add(1, std::memory_order_relaxed);
   return Tensor(std::move(impl));
 }
@@ -71,7 +152,12 @@ const Tensor::Impl& Tensor::impl() const {
 
 const Shape& Tensor::shape() const { return impl().shape; }
 DType Tensor::dtype() const { return impl().dtype; }
-void* Tensor::raw_data() const { return impl().storage->data(); }
+void* Tensor::raw_data() const { return impl().data; }
+
+bool Tensor::owns_storage_exclusively() const {
+  // A view holds its base, so the base's count includes every view of it.
+  return impl_ && impl_.use_count() == 1 && (!impl_->base || impl_->base.use_count() == 1);
+}
 uint64_t Tensor::id() const { return impl().id; }
 bool Tensor::is_trainable_variable() const { return impl_ && impl_->trainable_variable; }
 void Tensor::set_trainable_variable(bool trainable) const { impl().trainable_variable = trainable; }
@@ -143,7 +229,8 @@ Tensor Tensor::view(const Shape& new_shape) const {
   auto impl = std::make_shared<Impl>();
   impl->shape = new_shape;
   impl->dtype = dtype();
-  impl->storage = impl_->storage;
+  impl->data = impl_->data;
+  impl->base = impl_->base ? impl_->base : impl_;
   impl->id = next_tensor_id.fetch_add(1, std::memory_order_relaxed);
   return Tensor(std::move(impl));
 }

@@ -274,13 +274,44 @@ TEST(GradientTape, BackwardRulesSkipInputsNotNeeded) {
       std::vector<Tensor> grads;
       {
         NoRecording pause;
-        grads = (*node.backward)(g, std::span<const bool>(needs, 2));
+        grads = node.backward(g, std::span<const bool>(needs, 2));
       }
       ASSERT_EQ(grads.size(), 2u) << name;
       EXPECT_TRUE(grads[wanted].defined()) << name << " input " << wanted;
       EXPECT_FALSE(grads[1 - wanted].defined()) << name << " input " << 1 - wanted;
     }
   }
+}
+
+TEST(GradientTape, ReturnedGradientsNeverShareStorage) {
+  // add hands one gradient buffer to both of its inputs; each caller must still get its own.
+  const Tensor a = vec({1, 2});
+  const Tensor b = vec({3, 4});
+  GradientTape tape;
+  tape.watch(a);
+  tape.watch(b);
+  std::vector<Tensor> g = tape.gradient(sum(a + b), std::vector<Tensor>{a, b, a});
+  ASSERT_TRUE(g[0].defined() && g[1].defined() && g[2].defined());
+  EXPECT_NE(g[0].raw_data(), g[1].raw_data());
+  EXPECT_NE(g[0].raw_data(), g[2].raw_data());
+  EXPECT_NE(g[1].raw_data(), g[2].raw_data());
+  // An in-place update of one (as an optimizer step does) leaves the others as they were.
+  g[0].fill(100.0);
+  EXPECT_TRUE(all_close(g[1], {2}, {1, 1}));
+  EXPECT_TRUE(all_close(g[2], {2}, {1, 1}));
+}
+
+TEST(GradientTape, AccumulationDoesNotWriteIntoSharedGradients) {
+  // y = sum((a + b) + a): the outer add gives the same buffer to (a + b) and to a; accumulating
+  // a's second gradient into it in place would also change what reaches b.
+  const Tensor a = vec({1, 2});
+  const Tensor b = vec({3, 4});
+  GradientTape tape;
+  tape.watch(a);
+  tape.watch(b);
+  const std::vector<Tensor> g = tape.gradient(sum((a + b) + a), std::vector<Tensor>{a, b});
+  EXPECT_TRUE(all_close(g[0], {2}, {2, 2}));
+  EXPECT_TRUE(all_close(g[1], {2}, {1, 1}));
 }
 
 TEST(GradientTape, ResetForgetsEverything) {

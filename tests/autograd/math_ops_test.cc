@@ -1,5 +1,6 @@
 #include "gradlab/autograd/math_ops.h"
 
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -102,6 +103,19 @@ TEST(MathOps, MatmulRectangularFloat32) {
   // [3, 2]^T x [3, 1]: a stored transposed.
   const Tensor at = from_values({3, 2}, {1, 4, 2, 5, 3, 6}, DType::float32);
   EXPECT_TRUE(all_close(matmul(at, b, true, false), {2, 1}, {-2, -2}));
+}
+
+TEST(MathOps, Float32MatmulWithTransposedBMatchesFloat64) {
+  // Small float products a * b^T go through a transposed copy of b (kernels/blas.cc) when the
+  // shapes allow it; these cover that path (multiples of 8, as in the lesson probe's backward) and
+  // the direct call beside it.
+  for (const auto& [m, n, k] : {std::array<int64_t, 3>{32, 128, 32}, {8, 16, 24}, {5, 16, 8}, {3, 7, 5}}) {
+    const Tensor a = random_tensor({m, k}, 30, -1, 1, DType::float32);
+    const Tensor b = random_tensor({n, k}, 31, -1, 1, DType::float32);
+    const Tensor expected = matmul(a.to(DType::float64), b.to(DType::float64), false, true);
+    EXPECT_TRUE(all_close(matmul(a, b, false, true), {m, n}, expected.to_vector(), 1e-5))
+        << m << " x " << n << " x " << k;
+  }
 }
 
 TEST(MathOps, MatmulWithEmptyInnerDimensionIsZero) {

@@ -153,7 +153,7 @@ TEST(ShapeOpsGradients, Transpose) {
 TEST(ShapeOpsGradients, ConcatAlongEveryAxisWithFanOut) {
   for (int64_t axis : {0, 1, 2, -1}) {
     Shape sa{2, 3, 4}, sb{2, 3, 4};
-    std::vector<int64_t> db = sb.dims();
+    std::vector<int64_t> db = sb.to_vector();
     db[axis < 0 ? 2 : axis] = 1;
     EXPECT_TRUE(check_gradients(
         [axis](const std::vector<Tensor>& in) { return concat({in[0], in[1], in[0]}, axis); },

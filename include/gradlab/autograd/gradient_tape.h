@@ -21,7 +21,6 @@
 #include <functional>
 #include <span>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "gradlab/autograd/variable.h"
@@ -37,12 +36,33 @@ using BackwardRule = std::function<std::vector<Tensor>(const Tensor& output_grad
 struct TapeNode {
   const char* op;                  ///< op name, e.g. "matmul"
   std::string layer;               ///< the layer that was running, "" outside layers
-  std::vector<uint64_t> inputs;    ///< tape identities of the inputs
+  std::vector<uint64_t> inputs;    ///< tape identities of the inputs (0 for an undefined input)
   uint64_t output;                 ///< tape identity of the result
   Shape output_shape;
   DType output_dtype;
-  std::shared_ptr<const BackwardRule> backward;
+  BackwardRule backward;
 };
+
+namespace detail {
+
+/// Open-addressing hash map from tensor identity to a tape slot (the index of the tensor's gradient
+/// while a tape computes gradients). Grows by doubling; an insert allocates nothing until then.
+class SlotMap {
+ public:
+  /// The slot of `id`, or -1 when absent.
+  int32_t find(uint64_t id) const;
+  /// Maps `id` to `slot`, replacing an earlier mapping.
+  void assign(uint64_t id, int32_t slot);
+  void clear();
+
+ private:
+  void grow();
+  std::vector<uint64_t> keys_;  // 0 marks an empty cell: tensor identities start at 1
+  std::vector<int32_t> slots_;
+  std::size_t size_ = 0;
+};
+
+}  // namespace detail
 
 /// Options of a GradientTape (tf.GradientTape's constructor arguments).
 struct TapeOptions {
@@ -104,14 +124,52 @@ class GradientTape {
   // Used by `record()`; not for users.
   bool tracks(const Tensor& t) const;
   bool recording() const { return recording_; }
-  void append(TapeNode node);
+  /// Appends `node` (its `inputs` are filled from `inputs`) and starts tracking its output.
+  void append(TapeNode node, std::span<const Tensor> inputs);
 
  private:
+  // Where a node's gradients live while gradient() runs: every tracked tensor has a slot (its
+  // index in the flat gradient arrays); an input that needs no gradient has slot -1.
+  struct NodeSlots {
+    int32_t output;
+    uint32_t first_input;  // index into input_slots_
+  };
+  int32_t new_slot(uint64_t id);
+
   TapeOptions options_;
   bool recording_ = true;
   bool used_ = false;
   std::vector<TapeNode> nodes_;
-  std::unordered_set<uint64_t> tracked_;
+  std::vector<NodeSlots> node_slots_;
+  std::vector<int32_t> input_slots_;
+  detail::SlotMap slots_;
+  int32_t slot_count_ = 0;
+};
+
+/// Sees every op recorded on a tape and every backward rule a tape runs on this thread, while
+/// installed with ObserveTape; anomaly detection (instrument/anomaly.h) is one. With none installed,
+/// recording and gradient() pay one empty-list check.
+class TapeObserver {
+ public:
+  virtual ~TapeObserver() = default;
+  /// After an op was recorded on at least one tape: its name, the layer it ran in ("" outside
+  /// layers) and its result.
+  virtual void on_forward(const char* op, const std::string& layer, const Tensor& output) = 0;
+  /// After `node`'s backward rule ran in gradient(): the gradient it received and the ones it
+  /// returned (one per input, undefined where not needed).
+  virtual void on_backward(const TapeNode& node, const Tensor& output_grad, std::span<const Tensor> input_grads) = 0;
+};
+
+/// Installs `observer` on the calling thread while in scope. Several may be installed at once.
+class ObserveTape {
+ public:
+  explicit ObserveTape(TapeObserver& observer);
+  ~ObserveTape();
+  ObserveTape(const ObserveTape&) = delete;
+  ObserveTape& operator=(const ObserveTape&) = delete;
+
+ private:
+  TapeObserver* observer_;
 };
 
 }  // namespace gradlab

@@ -57,7 +57,6 @@ class DenseImpl : public LayerImpl {
  private:
   int64_t units_;
   DenseOptions options_;
-  ActivationFn activation_fn_;
   Variable kernel_;
   Variable bias_;
 };

@@ -24,7 +24,9 @@
 
 namespace gradlab {
 
-/// Reference-counted, 64-byte aligned bytes behind one or more tensors.
+/// The 64-byte aligned bytes behind a tensor (and its views). Buffers up to 1 MiB are recycled
+/// through a bounded per-thread cache, so a warm loop that makes tensors of the same sizes again and
+/// again does not go to the heap for their bytes.
 class Storage {
  public:
   /// Allocates `bytes` bytes (uninitialized). Throws Error when the request cannot be met.
@@ -90,6 +92,10 @@ class Tensor {
   void copy_from(const Tensor& source);
   /// Sets every element to `value`, in place.
   void fill(double value);
+
+  /// True when no other handle, copy or view shares this tensor's storage, so that modifying it in
+  /// place can be seen by no one else (gradient accumulation uses this).
+  bool owns_storage_exclusively() const;
 
   /// Identity on a GradientTape: shared by copies of this handle, new for every op result.
   uint64_t id() const;

@@ -1,0 +1,137 @@
+#pragma once
+/// GradientProbe: per-layer forward and backward statistics of a pass through any model, collected by
+/// watching its layer calls and asking the tape, in its single backward pass, for the gradients with
+/// respect to every layer's output and input as well.
+///
+///   GradientProbe probe;
+///   GradientTape tape;
+///   tape.watch(x);
+///   Tensor loss;
+///   {
+///     ObserveLayerCalls observe(probe);               // forward statistics of every layer call
+///     loss = mean(model(x));
+///   }
+///   auto grads = probe.gradient(tape, loss, model.trainable_variables());   // also backward stats
+///   PassRecord pass = probe.take();                   // one LayerCallRecord per layer call
+///   optimizer.apply(grads);                           // the gradients are the tape's, unchanged
+///
+/// or, for one probe of a network on a batch (watching the inputs, loss = mean of every output
+/// element, anomaly detection on):
+///
+///   PassRecord pass = probe_pass(model, {x}, {.training = true});
+///
+/// Only leaf layers are recorded (a Model or Sequential call is not, its layers are). The gradient of
+/// a layer's input is recorded when the tape tracks that input (for the first layer: when the model's
+/// input is watched); of its output when the output was recorded on the tape. A layer called twice
+/// has two records; its variables' gradients (the total over both calls) appear in the first.
+/// Not installed, a probe costs nothing; installed, it reads every output once in the forward pass
+/// and every gradient once after the backward pass, and keeps the layer outputs' gradients alive
+/// until then (bench/instrument_overhead.cc).
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gradlab/autograd/gradient_tape.h"
+#include "gradlab/instrument/anomaly.h"
+#include "gradlab/instrument/layer_stats.h"
+#include "gradlab/nn/layer.h"
+
+namespace gradlab {
+
+/// Everything recorded about one layer call in one pass.
+struct LayerCallRecord {
+  std::string layer;       ///< "dense_3"
+  std::string type;        ///< "dense"
+  std::string activation;  ///< layer_activation(): "tanh", or "linear" for layers without one
+  std::string output_shape;  ///< "[64, 256]"
+  ForwardStats output;
+  /// Statistics of dL/d(output); unset when the output was not recorded on the tape.
+  std::optional<GradientStats> output_grad;
+  /// Statistics of dL/d(input), all inputs taken together (see combine()); unset when the tape does
+  /// not track every input.
+  std::optional<GradientStats> input_grad;
+  /// One entry per trainable variable of the layer, on the layer's first call of the pass.
+  std::vector<VariableGradientStats> variables;
+};
+
+/// One forward and backward pass, layer call by layer call.
+struct PassRecord {
+  int64_t step = 0;
+  DType dtype = DType::float32;
+  /// The differentiated scalar.
+  double loss = 0;
+  /// Layer calls in the order they ran.
+  std::vector<LayerCallRecord> layers;
+  /// ||dL/d input||_2 over all the model's inputs (the lesson's measure), when probe_pass ran it.
+  std::optional<GradientStats> input_grad;
+  /// The first NaN or infinity of the pass, when probe_pass ran with anomaly detection.
+  std::optional<Anomaly> anomaly;
+};
+
+/// Options of GradientProbe.
+struct GradientProbeOptions {
+  SaturationThresholds saturation;
+  /// Step recorded in the PassRecord.
+  int64_t step = 0;
+  /// Record each trainable variable's gradient statistics. The tape is then asked for those
+  /// gradients too: free when the caller wants them anyway (a training step), one more matrix product
+  /// per Dense layer when it would not (the lesson's input-gradient probe).
+  bool variables = true;
+};
+
+/// Records layer calls while installed with ObserveLayerCalls; see the file comment.
+class GradientProbe : public LayerCallObserver {
+ public:
+  explicit GradientProbe(GradientProbeOptions options = {});
+
+  /// Forward statistics of the call, computed now; inputs and output are kept for gradient().
+  void on_layer_call(const LayerImpl& layer, const std::vector<Tensor>& inputs, const Tensor& output,
+                     const CallOptions& options) override;
+
+  /// tape.gradient(loss, sources) — computed in the same backward pass as the gradients of every
+  /// recorded layer's output, inputs and variables, whose statistics are added to the records.
+  /// Returns exactly what tape.gradient would (one per source; undefined where unconnected).
+  std::vector<Tensor> gradient(GradientTape& tape, const Tensor& loss, const std::vector<Tensor>& sources);
+  std::vector<Tensor> gradient(GradientTape& tape, const Tensor& loss, const std::vector<Variable>& sources);
+
+  /// The pass recorded so far.
+  const PassRecord& pass() const { return pass_; }
+  /// Returns the pass and starts a new one (step + 1), forgetting the kept tensors.
+  PassRecord take();
+
+ private:
+  struct Call {
+    const LayerImpl* layer;
+    std::vector<Tensor> inputs;
+    Tensor output;
+    bool first_of_layer;
+  };
+  GradientProbeOptions options_;
+  PassRecord pass_;
+  std::vector<Call> calls_;
+};
+
+/// Options of probe_pass().
+struct ProbePassOptions {
+  /// Keras's training= argument for every layer call (batch statistics in normalization layers).
+  bool training = false;
+  /// Check every op and backward rule for NaN and infinity (AnomalyDetector), recording the first.
+  bool detect_anomalies = true;
+  GradientProbeOptions probe;
+};
+
+/// A network as probe_pass runs it: inputs and call options to outputs.
+using ProbeForward = std::function<std::vector<Tensor>(const std::vector<Tensor>&, const CallOptions&)>;
+
+/// One probed pass: watches `inputs`, runs `forward` under a GradientProbe, differentiates the mean
+/// of every output element with respect to the inputs, every trainable variable and every layer
+/// call, and returns the record (dtype: the first input's).
+PassRecord probe_pass(const ProbeForward& forward, const std::vector<Tensor>& inputs,
+                      const ProbePassOptions& options = {});
+/// The same for a layer or model (a functional Model's call_all, so several outputs count).
+PassRecord probe_pass(const Layer& model, const std::vector<Tensor>& inputs, const ProbePassOptions& options = {});
+
+}  // namespace gradlab

@@ -1,0 +1,122 @@
+#pragma once
+/// SkipNetwork: the lesson's stacks of Dense layers — plain, with residual additions, or with
+/// concatenated skip connections — generalized to any depth, and the probe the lesson runs on them:
+/// the Euclidean norm of the gradient of mean(output) with respect to the input.
+///
+///   Rng rng = Rng(seed).fork(trial);
+///   double g = input_gradient_norm({.skip = SkipConnection::residual, .depth = 16}, rng);
+///
+/// Wiring, with l_0 the input and l_k = layer_k(...) for k = 1..depth:
+///
+///   none:      l_k = layer_k(l_{k-1})
+///   residual:  l_1 = layer_1(l_0),  l_2 = layer_2(l_1),  l_k = layer_k(l_{k-1} + l_{k-2}) for k >= 3
+///              (the input itself is never added: its features need not match the layers' units)
+///   concat:    l_k = layer_k(concat[l_{k-1}, l_{k-2}, l_{k-3}]), keeping only indices >= 0
+///
+/// At depth 4 these are exactly the lesson's three networks. The output is l_depth.
+///
+/// With a normalization (options.normalization), layer_k is a block instead of one Dense layer:
+/// Dense(units, linear) named "layer<k>", then the normalization named "norm<k>", then
+/// Activation(activation) named "act<k>" — the lesson's normalization remedy, placed as is usual
+/// between the affine map and the non-linearity.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gradlab/nn/dense.h"
+#include "gradlab/tensor/rng.h"
+#include "gradlab/tensor/tensor.h"
+
+namespace gradlab {
+
+/// How the layers of a SkipNetwork are connected (see the file comment).
+enum class SkipConnection { none, residual, concat };
+
+/// Every kind, in the order the lesson presents them.
+inline constexpr SkipConnection kSkipConnections[] = {SkipConnection::none, SkipConnection::residual,
+                                                      SkipConnection::concat};
+
+/// "no_skip", "residual" or "concat_skip": names for machines (JSON keys and values).
+std::string_view skip_connection_name(SkipConnection skip);
+/// "no skip", "residual" or "concat skip": names for people (table headings).
+std::string_view skip_connection_label(SkipConnection skip);
+
+/// The normalization inside each block of a SkipNetwork (see the file comment).
+enum class SkipNormalization {
+  none,   ///< plain Dense layers
+  batch,  ///< BatchNormalization (Keras defaults)
+  layer,  ///< LayerNormalization over the units
+  group,  ///< GroupNormalization with group_normalization_groups(units) groups
+};
+
+/// "none", "batch", "layer" or "group".
+std::string_view skip_normalization_name(SkipNormalization normalization);
+
+/// Groups used for GroupNormalization over `units` channels: the largest divisor of `units` that is
+/// at most min(32, units / 8), and at least 1, so each group has at least 8 channels when it can
+/// (Keras's default of 32 groups would leave 1 channel per group, normalized to 0, at 32 units).
+int64_t group_normalization_groups(int64_t units);
+
+/// Options of a SkipNetwork and of its probe; the defaults are the lesson's.
+struct SkipNetworkOptions {
+  SkipConnection skip = SkipConnection::none;
+  /// Number of Dense layers, at least 1.
+  int depth = 4;
+  /// Units of every Dense layer.
+  int64_t units = 32;
+  /// Activation of every Dense layer (a name get_activation() accepts).
+  std::string activation = "relu";
+  /// Kernel initializer of every Dense layer; Keras's default. Biases start at zero.
+  Initializer kernel_initializer = "glorot_uniform";
+  /// Rows of the probe's input batch.
+  int64_t batch = 32;
+  /// Features of the probe's input.
+  int64_t input_features = 128;
+  /// Element type of the input, and so of the variables.
+  DType dtype = DType::float32;
+  /// Normalization inside each block; none gives the lesson's plain Dense layers.
+  SkipNormalization normalization = SkipNormalization::none;
+};
+
+/// A stack of Dense layers wired as options.skip says.
+class SkipNetwork {
+ public:
+  /// Creates `options.depth` Dense layers named "layer1", "layer2", ... They are built, drawing their
+  /// kernels from `rng` in layer order, on the first call, so `rng` must outlive that call.
+  /// Throws Error for a depth, units, batch or feature count below 1.
+  SkipNetwork(SkipNetworkOptions options, Rng& rng);
+
+  /// Runs the network on `inputs` ([N, features]) and returns the last layer's output [N, units].
+  /// `options.training` reaches the normalization layers (batch statistics).
+  Tensor operator()(const Tensor& inputs, CallOptions options = {}) const;
+
+  /// The options the network was made with.
+  const SkipNetworkOptions& options() const { return options_; }
+  /// layer1 ... layer<depth>, in order; built (kernels drawn) after the first call.
+  const std::vector<Dense>& layers() const { return layers_; }
+  /// With a normalization: norm1 ... norm<depth> and act1 ... act<depth>; empty otherwise.
+  const std::vector<Layer>& normalizations() const { return normalizations_; }
+  const std::vector<Layer>& activations() const { return activations_; }
+  /// Every trainable variable of the network, block by block.
+  std::vector<Variable> trainable_variables() const;
+
+ private:
+  Tensor block(std::size_t k, const Tensor& x, const CallOptions& options) const;
+
+  SkipNetworkOptions options_;
+  std::vector<Dense> layers_;
+  std::vector<Layer> normalizations_;
+  std::vector<Layer> activations_;
+};
+
+/// One trial of the lesson's probe: draws inputs U[0, 1) shaped [batch, input_features] from `rng`,
+/// builds a SkipNetwork (kernels from `rng`), and returns ||d mean(network(inputs)) / d inputs||_2,
+/// as the lesson's tf.norm(tape.gradient(mean, inputs), ord="euclidean"). The gradient is computed in
+/// options.dtype; its norm is accumulated in double, so squares of tiny float32 gradients do not
+/// underflow. Returns 0 when no gradient reaches the input (every path blocked by inactive ReLUs, or
+/// the gradient itself underflowed), and +infinity when it overflowed (an infinite or NaN norm).
+double input_gradient_norm(const SkipNetworkOptions& options, Rng& rng);
+
+}  // namespace gradlab

@@ -1,1 +1,0 @@
-// The instrument room; see include/gradlab/instrument/.

@@ -1,0 +1,192 @@
+// The command-line rows of docs/bad-inputs.md: each bad file makes `gradlab` exit 2 with a message
+// on stderr naming the file and the problem, print nothing on stdout, and leave no output or
+// temporary file behind. Test names follow the table's rows; keep the two in step.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+
+#include "gradlab/io/safetensors.h"
+#include "gradlab/tensor/creation.h"
+#include "run_cli.h"
+
+namespace gradlab {
+namespace {
+
+namespace fs = std::filesystem;
+using cli_test::run_cli;
+
+class BadInputsCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) / ("gradlab_bad_inputs_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    write_text("m.json", R"({"name": "m", "inputs": {"x": [3]}, "layers": [
+        {"name": "d1", "type": "dense", "units": 4, "activation": "tanh"},
+        {"name": "d2", "type": "dense", "units": 2}]})");
+    ASSERT_EQ(run_cli({"init", "--model", path("m.json"), "--out", path("w.safetensors")}).exit_code, 0);
+    TensorFile input;
+    input.add("x", from_values({2, 3}, {0.1, -0.2, 0.3, 0.4, 0.5, -0.6}));
+    write_safetensors(path("x.safetensors"), input);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  void write_text(const std::string& name, const std::string& text) const { std::ofstream(path(name)) << text; }
+  void write_bytes(const std::string& name, const std::string& bytes) const {
+    std::ofstream(path(name), std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  std::vector<std::string> files() const {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir_)) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  // Runs gradlab with `args`; it must exit 2 with every fragment on stderr, nothing on stdout, and
+  // no new file in the folder (o.safetensors is the output every case asks for).
+  void expect_refused(const std::vector<std::string>& args, std::initializer_list<std::string> fragments) const {
+    const auto before = files();
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_EQ(r.out, "");
+    EXPECT_TRUE(r.err.starts_with("gradlab: ")) << r.err;
+    for (const std::string& f : fragments) EXPECT_NE(r.err.find(f), std::string::npos) << "'" << f << "' is not in: " << r.err;
+    EXPECT_EQ(files(), before) << "no output file, and no temporary file, is left behind";
+  }
+  void expect_init_refused(const std::string& spec_text, std::initializer_list<std::string> fragments) {
+    write_text("bad.json", spec_text);
+    expect_refused({"init", "--model", path("bad.json"), "--out", path("o.safetensors")}, fragments);
+  }
+  void expect_gradients_refused(const std::string& weights, const std::string& input,
+                                std::initializer_list<std::string> fragments) const {
+    expect_refused({"gradients", "--model", path("m.json"), "--weights", path(weights), "--input", path(input), "--out",
+                    path("o.safetensors")},
+                   fragments);
+  }
+
+  fs::path dir_;
+};
+
+std::string safetensors_bytes(const std::string& header, const std::string& data = "") {
+  std::string out(8, '\0');
+  const std::uint64_t n = header.size();
+  std::memcpy(out.data(), &n, 8);
+  return out + header + data;
+}
+
+TEST_F(BadInputsCli, SafetensorsTruncatedHeader) {
+  write_bytes("t.safetensors", std::string("\x10\x00\x00", 3));
+  expect_gradients_refused("t.safetensors", "x.safetensors", {path("t.safetensors") + ": truncated"});
+}
+
+TEST_F(BadInputsCli, SafetensorsOversizedHeader) {
+  write_bytes("big.safetensors", std::string(8, '\x7f') + "{}");
+  expect_gradients_refused("w.safetensors", "big.safetensors", {path("big.safetensors"), "larger than the limit"});
+}
+
+TEST_F(BadInputsCli, SafetensorsLengthPastTheEnd) {
+  write_bytes("short.safetensors",
+              safetensors_bytes(R"({"x":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}})", std::string(12, '\0')));
+  expect_gradients_refused("w.safetensors", "short.safetensors",
+                           {path("short.safetensors") + ": tensor 'x' ends at byte 24", "truncated"});
+}
+
+TEST_F(BadInputsCli, SafetensorsDuplicateTensorNames) {
+  write_bytes("dup.safetensors", safetensors_bytes(R"({"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                                                   R"("x":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+                                                   std::string(8, '\0')));
+  expect_gradients_refused("w.safetensors", "dup.safetensors", {path("dup.safetensors"), "duplicate tensor name 'x'"});
+}
+
+TEST_F(BadInputsCli, CheckpointDtypeMismatch) {
+  expect_refused({"gradients", "--model", path("m.json"), "--weights", path("w.safetensors"), "--input",
+                  path("x.safetensors"), "--dtype", "float64", "--out", path("o.safetensors")},
+                 {"tensor 'd1/kernel' is float32 but model 'm' was built for float64"});
+}
+
+TEST_F(BadInputsCli, CheckpointOfADifferentModel) {
+  write_text("other.json", R"({"name": "other", "inputs": {"x": [3]}, "layers": [
+      {"name": "enc", "type": "dense", "units": 4}, {"name": "d2", "type": "dense", "units": 2}]})");
+  ASSERT_EQ(run_cli({"init", "--model", path("other.json"), "--out", path("other.safetensors")}).exit_code, 0);
+  expect_gradients_refused("other.safetensors", "x.safetensors",
+                           {path("other.safetensors"), "for model 'm' (is this a checkpoint of a different model?)"});
+}
+
+TEST_F(BadInputsCli, CheckpointShapeMismatch) {
+  write_text("wide.json", R"({"name": "m", "inputs": {"x": [3]}, "layers": [
+      {"name": "d1", "type": "dense", "units": 5, "activation": "tanh"}, {"name": "d2", "type": "dense", "units": 2}]})");
+  ASSERT_EQ(run_cli({"init", "--model", path("wide.json"), "--out", path("wide.safetensors")}).exit_code, 0);
+  expect_gradients_refused("wide.safetensors", "x.safetensors",
+                           {path("wide.safetensors") + ": tensor 'd1/kernel' has shape [3, 5] but model 'm' expects [3, 4]"});
+}
+
+TEST_F(BadInputsCli, SpecWithACycle) {
+  expect_init_refused(R"({"inputs": {"x": [3]}, "layers": [
+                          {"name": "a", "type": "dense", "units": 2, "inputs": ["b"]},
+                          {"name": "b", "type": "dense", "units": 2, "inputs": ["a"]}]})",
+                      {"bad.json: the layers' inputs form a cycle"});
+}
+
+TEST_F(BadInputsCli, SpecUnknownLayerType) {
+  expect_init_refused(R"({"inputs": {"x": [3]}, "layers": [{"type": "conv9"}]})",
+                      {"bad.json: layers[0]: unknown layer type 'conv9'"});
+}
+
+TEST_F(BadInputsCli, SpecUnknownKey) {
+  expect_init_refused(R"({"inputs": {"x": [3]}, "layers": [{"type": "dense", "unitz": 4}]})",
+                      {"bad.json: layer 'dense' (dense): unknown key 'unitz'"});
+}
+
+TEST_F(BadInputsCli, SpecNonNumericValues) {
+  expect_init_refused(R"({"inputs": {"x": [3]}, "layers": [{"name": "d", "type": "dense", "units": "many"}]})",
+                      {"bad.json: layer 'd' (dense): key 'units' must be an integer"});
+}
+
+TEST_F(BadInputsCli, SpecNotJson) {
+  expect_init_refused(R"({"inputs": )", {"bad.json: not valid JSON"});
+}
+
+TEST_F(BadInputsCli, TensorTooLargeToAllocate) {
+  expect_init_refused(R"({"inputs": {"x": [1000000]}, "layers": [{"name": "d", "type": "dense", "units": 1000000}]})",
+                      {"bad.json: layer 'd' (dense)", "too large to allocate"});
+}
+
+TEST_F(BadInputsCli, NonFiniteInputData) {
+  TensorFile input;
+  input.add("x", from_values({1, 3}, {0.1, INFINITY, 0.3}));
+  write_safetensors(path("inf.safetensors"), input);
+  expect_gradients_refused("w.safetensors", "inf.safetensors", {"non-finite"});
+}
+
+TEST_F(BadInputsCli, MissingInputFile) {
+  expect_gradients_refused("nope.safetensors", "x.safetensors", {path("nope.safetensors") + ": cannot open"});
+}
+
+TEST_F(BadInputsCli, UnwritableOutputPath) {
+  write_text("plain_file", "x");
+  expect_refused({"init", "--model", path("m.json"), "--out", path("plain_file/w.safetensors")},
+                 {path("plain_file/w.safetensors") + ": cannot create a temporary file beside it"});
+  expect_refused({"init", "--model", path("m.json"), "--out", path("no/such/dir/w.safetensors")}, {"no/such/dir"});
+}
+
+TEST_F(BadInputsCli, ExistingOutputSurvivesARefusedRun) {
+  // A bad run must not replace or truncate a good file already at the output path.
+  const std::string good = path("w.safetensors");
+  const auto size = fs::file_size(good);
+  write_bytes("t.safetensors", std::string("\x10\x00\x00", 3));
+  expect_refused({"gradients", "--model", path("m.json"), "--weights", path("t.safetensors"), "--input",
+                  path("x.safetensors"), "--out", good},
+                 {"truncated"});
+  EXPECT_EQ(fs::file_size(good), size);
+  EXPECT_EQ(read_safetensors(good).size(), 4u);
+}
+
+}  // namespace
+}  // namespace gradlab

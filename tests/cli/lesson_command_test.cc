@@ -1,0 +1,123 @@
+// `gradlab lesson` end to end: the JSON it prints, its numbers, and its reproducibility.
+#include <cmath>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/run_cli.h"
+
+namespace gradlab::cli_test {
+namespace {
+
+using nlohmann::json;
+
+json run_json(const std::vector<std::string>& args) {
+  std::vector<std::string> all{"lesson", "--json"};
+  all.insert(all.end(), args.begin(), args.end());
+  CliResult r = run_cli(all);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+  return json::parse(r.out);  // throws, failing the test, unless it is one valid JSON document
+}
+
+const json& grid_row(const json& doc, const std::string& activation, int depth, const std::string& network) {
+  for (const json& row : doc.at("depth_grid")) {
+    if (row.at("activation") == activation && row.at("depth") == depth && row.at("network") == network) return row;
+  }
+  throw std::runtime_error("no grid row " + activation + "/" + std::to_string(depth) + "/" + network);
+}
+
+double median(const json& row) { return row.at("input_gradient_norm").at("median").get<double>(); }
+
+TEST(LessonCommand, JsonHoldsEveryTableWithSaneNumbers) {
+  json doc = run_json({"--trials", "20", "--grid-trials", "20"});
+  for (const char* key : {"command", "version", "options", "kernel_variance", "skip_connections", "depth_grid"}) {
+    EXPECT_TRUE(doc.contains(key)) << key;
+  }
+  EXPECT_EQ(doc.at("options").at("trials"), 20);
+  EXPECT_EQ(doc.at("options").at("seed"), 0);
+
+  // Initializer variances: 20 draws of 320 (or 12,800) weights; their median is within 15% of theory.
+  const json& kernels = doc.at("kernel_variance");
+  ASSERT_EQ(kernels.size(), 4u);
+  for (const json& k : kernels) {
+    const double theory = k.at("theory").get<double>();
+    const double fan_in = k.at("fan_in").get<double>();
+    const double units = k.at("units").get<double>();
+    const double expected = k.at("initializer") == "he_uniform" ? 2 / fan_in : 2 / (fan_in + units);
+    EXPECT_DOUBLE_EQ(theory, expected);
+    EXPECT_NEAR(k.at("variance").at("median").get<double>(), theory, 0.15 * theory) << k.dump();
+    EXPECT_EQ(k.at("variance").at("count"), 20);
+    const double at = k.at("lesson_percentile").get<double>();
+    EXPECT_GE(at, 0);
+    EXPECT_LE(at, 100);
+  }
+  EXPECT_EQ(kernels[0].at("initializer"), "he_uniform");
+  EXPECT_DOUBLE_EQ(kernels[0].at("lesson").get<double>(), 0.19253153);
+
+  // The lesson's three networks: skips make the input gradient larger; the lesson's figures sit
+  // among ours.
+  const json& skips = doc.at("skip_connections");
+  ASSERT_EQ(skips.size(), 3u);
+  EXPECT_EQ(skips[0].at("network"), "no_skip");
+  EXPECT_EQ(skips[1].at("network"), "residual");
+  EXPECT_EQ(skips[2].at("network"), "concat_skip");
+  EXPECT_GT(median(skips[1]), median(skips[0]));
+  EXPECT_GT(median(skips[2]), median(skips[0]));
+  for (const json& s : skips) {
+    const auto& g = s.at("input_gradient_norm");
+    EXPECT_LE(g.at("p5").get<double>(), g.at("median").get<double>());
+    EXPECT_LE(g.at("median").get<double>(), g.at("p95").get<double>());
+    EXPECT_GT(g.at("p5").get<double>(), 0.002) << s.dump();
+    EXPECT_LT(g.at("p95").get<double>(), 0.2) << s.dump();
+    EXPECT_TRUE(s.contains("lesson"));
+    EXPECT_TRUE(s.contains("lesson_percentile"));
+  }
+
+  // The grid: 3 activations x 5 depths x 3 networks. Deep sigmoid stacks lose their gradient.
+  EXPECT_EQ(doc.at("depth_grid").size(), 45u);
+  EXPECT_LT(median(grid_row(doc, "sigmoid", 64, "no_skip")), 1e-6 * median(grid_row(doc, "relu", 64, "residual")));
+  EXPECT_LT(median(grid_row(doc, "sigmoid", 64, "concat_skip")),
+            1e-6 * median(grid_row(doc, "relu", 64, "concat_skip")));
+  EXPECT_LT(median(grid_row(doc, "sigmoid", 16, "no_skip")), 1e-3 * median(grid_row(doc, "sigmoid", 4, "no_skip")));
+  EXPECT_GT(median(grid_row(doc, "sigmoid", 16, "concat_skip")), median(grid_row(doc, "sigmoid", 16, "no_skip")));
+  EXPECT_EQ(grid_row(doc, "tanh", 8, "residual").at("input_gradient_norm").at("count"), 20);
+}
+
+TEST(LessonCommand, SameSeedSameOutputOtherSeedOtherOutput) {
+  const std::vector<std::string> base{"lesson", "--trials", "8", "--grid-trials", "3", "--depths", "4,8"};
+  auto with_seed = [&](const char* seed, bool json) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), {"--seed", seed});
+    if (json) args.push_back("--json");
+    CliResult r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  };
+  EXPECT_EQ(with_seed("7", false), with_seed("7", false));
+  EXPECT_EQ(with_seed("7", true), with_seed("7", true));
+  EXPECT_NE(with_seed("7", true), with_seed("8", true));
+}
+
+TEST(LessonCommand, TablesNameWhatTheyShow) {
+  CliResult r = run_cli({"lesson", "--trials", "5", "--grid-trials", "2", "--depths", "4,16", "--activations",
+                         "relu,tanh"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* text : {"he_uniform", "glorot_uniform", "100x128", "no skip", "residual", "concat skip",
+                           "tanh", "lesson at", "0.0202"}) {
+    EXPECT_NE(r.out.find(text), std::string::npos) << text << "\n" << r.out;
+  }
+  EXPECT_EQ(r.out.find("sigmoid  "), std::string::npos) << "a grid row for an activation not asked for";
+}
+
+TEST(LessonCommand, Float64ReachesBelowFloat32sSmallestNumbers) {
+  json doc = run_json({"--trials", "2", "--grid-trials", "3", "--depths", "64", "--activations", "sigmoid",
+                       "--dtype", "float64"});
+  EXPECT_EQ(doc.at("options").at("dtype"), "float64");
+  const double g = median(grid_row(doc, "sigmoid", 64, "no_skip"));
+  EXPECT_GT(g, 0.0);
+  EXPECT_LT(g, 1e-30);  // in float32 the elements of this gradient are denormal or zero
+}
+
+}  // namespace
+}  // namespace gradlab::cli_test

@@ -1,0 +1,200 @@
+// `gradlab probe` end to end: the table, JSON and CSV forms, spec files, float32 underflow, anomalies
+// and the exit status of bad usage.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "gradlab/io/safetensors.h"
+#include "gradlab/tensor/creation.h"
+#include "run_cli.h"
+
+namespace gradlab {
+namespace {
+
+namespace fs = std::filesystem;
+using cli_test::run_cli;
+using nlohmann::json;
+
+class ProbeCommand : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) / ("gradlab_probe_command_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    std::ofstream(path("m.json")) << R"({"name": "m", "inputs": {"x": [3]}, "layers": [
+        {"name": "d1", "type": "dense", "units": 4, "activation": "tanh"},
+        {"name": "d2", "type": "dense", "units": 4, "activation": "relu"},
+        {"name": "d3", "type": "dense", "units": 2}]})";
+    TensorFile input;
+    input.add("x", from_values({2, 3}, {0.1, -0.2, 0.3, 0.4, 0.5, -0.6}));
+    write_safetensors(path("x.safetensors"), input);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  fs::path dir_;
+};
+
+json probe_json(std::vector<std::string> args) {
+  args.insert(args.begin(), "probe");
+  args.push_back("--json");
+  const auto r = run_cli(args);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return json::parse(r.out);
+}
+
+void expect_usage_error(std::vector<std::string> args, const std::string& mentions) {
+  args.insert(args.begin(), "probe");
+  const auto r = run_cli(args);
+  std::string cmd;
+  for (const auto& a : args) cmd += " " + a;
+  EXPECT_EQ(r.exit_code, 2) << "gradlab" << cmd << "\n" << r.err;
+  EXPECT_NE(r.err.find(mentions), std::string::npos) << "gradlab" << cmd << "\n" << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+TEST_F(ProbeCommand, TableHasARowAndABarPerLayerThenTheVerdict) {
+  const auto r = run_cli({"probe", "--depth", "6", "--width", "16", "--activation", "tanh", "--batch", "8", "--features", "5"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (int k = 1; k <= 6; ++k) {
+    const std::string row = "\n  layer" + std::to_string(k) + " ";
+    const std::size_t at = r.out.find(row);
+    ASSERT_NE(at, std::string::npos) << row << "\n" << r.out;
+    const std::string line = r.out.substr(at + 1, r.out.find('\n', at + 1) - at - 1);
+    EXPECT_NE(line.find("\u2588"), std::string::npos) << line;
+  }
+  EXPECT_NE(r.out.find("mean gain per layer"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("verdict: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("anomaly: none"), std::string::npos) << r.out;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+}
+
+TEST_F(ProbeCommand, JsonParsesAndAgreesWithTheVerdicts) {
+  const json vanishing = probe_json({"--depth", "30", "--width", "64", "--activation", "sigmoid", "--dtype", "float64"});
+  EXPECT_EQ(vanishing["command"], "probe");
+  EXPECT_EQ(vanishing["dtype"], "float64");
+  ASSERT_EQ(vanishing["layers"].size(), 30u);
+  EXPECT_EQ(vanishing["layers"][0]["layer"], "layer1");
+  EXPECT_EQ(vanishing["layers"][0]["activation"], "sigmoid");
+  EXPECT_EQ(vanishing["summary"]["verdict"], "vanishing");
+  EXPECT_EQ(vanishing["summary"]["grad_norms"][0], vanishing["input_grad"]["l2_norm"]);
+  EXPECT_TRUE(vanishing["anomaly"].is_null());
+
+  const json healthy = probe_json({"--depth", "10", "--width", "128", "--init", "he_uniform", "--seed", "3"});
+  EXPECT_EQ(healthy["summary"]["verdict"], "healthy") << healthy["summary"]["reason"];
+  EXPECT_EQ(healthy["mode"], "training");
+  EXPECT_TRUE(healthy["layers"][0]["output"]["dead_fraction"].is_number());
+  EXPECT_TRUE(healthy["layers"][0]["output"]["saturated_fraction"].is_null());
+  ASSERT_EQ(healthy["layers"][0]["variables"].size(), 2u);
+  EXPECT_EQ(healthy["layers"][0]["variables"][0]["name"], "layer1/kernel");
+
+  // Same seed, same figures.
+  EXPECT_EQ(probe_json({"--depth", "10", "--width", "128", "--init", "he_uniform", "--seed", "3"})["layers"], healthy["layers"]);
+}
+
+TEST_F(ProbeCommand, NormalizationAndSkipsAddTheirLayers) {
+  const json j = probe_json({"--depth", "4", "--width", "16", "--activation", "tanh", "--norm", "group", "--skip", "concat"});
+  ASSERT_EQ(j["layers"].size(), 4u * 3 + 0);
+  EXPECT_EQ(j["layers"][1]["type"], "group_normalization");
+  EXPECT_EQ(j["layers"][2]["type"], "activation");
+  EXPECT_EQ(j["summary"]["depth_layers"].size(), 4u);
+}
+
+TEST_F(ProbeCommand, CsvHasAHeaderAndOneRowPerLayerCall) {
+  const auto r = run_cli({"probe", "--depth", "5", "--csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream in(r.out);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 6u) << r.out;
+  EXPECT_EQ(lines[0].rfind("index,layer,type,activation,output_shape,mean,std", 0), 0u) << lines[0];
+  EXPECT_EQ(lines[1].rfind("0,layer1,dense,relu,\"[32, 32]\",", 0), 0u) << lines[1];
+  const auto commas = [](const std::string& s) { return std::count(s.begin(), s.end(), ','); };
+  // The quoted shape holds one comma more than the header counts.
+  for (std::size_t i = 1; i < lines.size(); ++i) EXPECT_EQ(commas(lines[i]), commas(lines[0]) + 1) << lines[i];
+}
+
+TEST_F(ProbeCommand, OutWritesTheFileInsteadOfStandardOutput) {
+  const auto r = run_cli({"probe", "--depth", "3", "--json", "--out", path("p.json")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  std::ifstream in(path("p.json"));
+  const json j = json::parse(in);
+  EXPECT_EQ(j["layers"].size(), 3u);
+}
+
+TEST_F(ProbeCommand, ProbesASpecFileWithItsInput) {
+  const json j = probe_json({"--model", path("m.json"), "--input", path("x.safetensors"), "--seed", "2"});
+  ASSERT_EQ(j["layers"].size(), 3u);
+  EXPECT_EQ(j["layers"][1]["layer"], "d2");
+  EXPECT_EQ(j["layers"][0]["output_shape"], "[2, 4]");
+  EXPECT_TRUE(j["layers"][0]["input_grad"]["l2_norm"].is_number());
+  ASSERT_EQ(run_cli({"init", "--model", path("m.json"), "--seed", "4", "--out", path("w.safetensors")}).exit_code, 0);
+  const json w = probe_json({"--model", path("m.json"), "--weights", path("w.safetensors"), "--dtype", "float64"});
+  EXPECT_EQ(w["dtype"], "float64");
+  EXPECT_EQ(w["layers"][0]["output_shape"], "[32, 4]");
+}
+
+TEST_F(ProbeCommand, SaysWhenFloat32UnderflowsAndFloat64MeasuresIt) {
+  const std::vector<std::string> deep{"probe", "--depth", "90", "--activation", "sigmoid"};
+  const auto f32 = run_cli(deep);
+  ASSERT_EQ(f32.exit_code, 0) << f32.err;
+  EXPECT_NE(f32.out.find("float32 underflowed"), std::string::npos) << f32.out;
+  EXPECT_NE(f32.out.find("--dtype float64"), std::string::npos) << f32.out;
+
+  std::vector<std::string> with64 = deep;
+  with64.insert(with64.end(), {"--dtype", "float64"});
+  const auto f64 = run_cli(with64);
+  ASSERT_EQ(f64.exit_code, 0) << f64.err;
+  EXPECT_NE(f64.out.find("float32 would underflow"), std::string::npos) << f64.out;
+  EXPECT_EQ(f64.out.find("no gradient reaches"), std::string::npos) << f64.out;
+
+  const auto shallow = run_cli({"probe", "--depth", "8", "--activation", "sigmoid"});
+  EXPECT_NE(shallow.out.find("underflow: none"), std::string::npos) << shallow.out;
+}
+
+TEST_F(ProbeCommand, ReportsTheFirstAnomalyWithItsLayerAndOp) {
+  // ok outputs 4 per unit; boom's 4 * 4e38 overflows float32.
+  std::ofstream(path("big.json")) << R"({"name": "big", "inputs": {"x": [4]}, "layers": [
+      {"name": "ok", "type": "dense", "units": 4, "kernel_initializer": {"name": "constant", "value": 1.0}},
+      {"name": "boom", "type": "dense", "units": 4, "kernel_initializer": {"name": "constant", "value": 1e38}},
+      {"name": "after", "type": "dense", "units": 4}]})";
+  TensorFile ones;
+  ones.add("x", full({2, 4}, 1.0));
+  write_safetensors(path("ones.safetensors"), ones);
+  const auto r = run_cli({"probe", "--model", path("big.json"), "--input", path("ones.safetensors")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("anomaly: step 0, forward: layer 'boom'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("verdict: EXPLODING"), std::string::npos) << r.out;
+  const json j = probe_json({"--model", path("big.json"), "--input", path("ones.safetensors")});
+  EXPECT_EQ(j["anomaly"]["layer"], "boom");
+  EXPECT_EQ(j["anomaly"]["phase"], "forward");
+  EXPECT_EQ(j["anomaly"]["first_value"], "inf");
+}
+
+TEST_F(ProbeCommand, BadUsageExitsWithTwo) {
+  expect_usage_error({"--depth", "0"}, "--depth");
+  expect_usage_error({"--activation", "sigmoidal"}, "sigmoidal");
+  expect_usage_error({"--norm", "weight"}, "--norm");
+  expect_usage_error({"--skip", "dense"}, "--skip");
+  expect_usage_error({"--init", "nope"}, "--init");
+  expect_usage_error({"--input-dist", "cauchy"}, "--input-dist");
+  expect_usage_error({"--dtype", "float16"}, "--dtype");
+  expect_usage_error({"--seed", "-1"}, "--seed");
+  expect_usage_error({"--json", "--csv"}, "--csv");
+  expect_usage_error({"--weights", "w.safetensors"}, "--model");
+  expect_usage_error({"--model", path("m.json"), "--depth", "5"}, "--depth");
+  expect_usage_error({"--input", path("x.safetensors"), "--batch", "5"}, "--batch");
+  expect_usage_error({"--vanishing-ratio", "10", "--exploding-ratio", "5"}, "--vanishing-ratio");
+  expect_usage_error({"--model", path("missing.json")}, "missing.json");
+  expect_usage_error({"--model", path("m.json"), "--input", path("missing.safetensors")}, "missing.safetensors");
+}
+
+}  // namespace
+}  // namespace gradlab

@@ -1,0 +1,130 @@
+#include "gradlab/instrument/layer_stats.h"
+
+#include <cmath>
+#include <limits>
+
+#include <gtest/gtest.h>
+
+#include "gradlab/nn/activation_layer.h"
+#include "gradlab/nn/dense.h"
+#include "gradlab/nn/layer_normalization.h"
+#include "gradlab/tensor/creation.h"
+
+namespace gradlab {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+TEST(ForwardStats, MomentsZerosAndDeadUnitsOfARelu) {
+  // Unit 0 is zero for every example (dead); units 1-3 fire at least once.
+  const Tensor y = from_values({3, 4}, {0, 1, 0, 2,  //
+                                        0, 3, 0, 0,  //
+                                        0, 0, 5, 1});
+  const ForwardStats s = forward_stats(y, "relu");
+  EXPECT_EQ(s.count, 12);
+  EXPECT_DOUBLE_EQ(s.mean, 1.0);                               // 12 / 12
+  EXPECT_NEAR(s.std, std::sqrt(40.0 / 12.0 - 1.0), 1e-12);     // E[y^2] - mean^2
+  EXPECT_EQ(s.min, 0.0);
+  EXPECT_EQ(s.max, 5.0);
+  EXPECT_DOUBLE_EQ(s.zero_fraction, 7.0 / 12.0);
+  ASSERT_TRUE(s.dead_fraction.has_value());
+  EXPECT_DOUBLE_EQ(*s.dead_fraction, 0.25);
+  EXPECT_FALSE(s.saturated_fraction.has_value());
+  EXPECT_EQ(s.nonfinite_count, 0);
+}
+
+TEST(ForwardStats, DeadUnitsCountOverEveryPositionOfASequence) {
+  // [N=2, T=2, C=2]: unit 1 fires only at example 1, step 0; unit 0 never.
+  const Tensor y = from_values({2, 2, 2}, {0, 0, 0, 0, 0, 4, 0, 0});
+  EXPECT_DOUBLE_EQ(*forward_stats(y, "relu").dead_fraction, 0.5);
+}
+
+TEST(ForwardStats, SaturationOfTanhAndSigmoidUsesStrictThresholds) {
+  // 0.99 itself is not saturated; 0.995 and -0.999 are.
+  const Tensor t = from_values({1, 4}, {0.995, -0.999, 0.5, 0.99}, DType::float64);
+  EXPECT_DOUBLE_EQ(*forward_stats(t, "tanh").saturated_fraction, 0.5);
+  // 0.005 and 0.995 are saturated; 0.01 and 0.5 are not.
+  const Tensor s = from_values({1, 4}, {0.005, 0.995, 0.5, 0.01}, DType::float64);
+  EXPECT_DOUBLE_EQ(*forward_stats(s, "sigmoid").saturated_fraction, 0.5);
+  EXPECT_DOUBLE_EQ(*forward_stats(s, "hard_sigmoid").saturated_fraction, 0.5);
+  EXPECT_DOUBLE_EQ(*forward_stats(s, "sigmoid", {.low = 0.2, .high = 0.8}).saturated_fraction, 0.75);
+  EXPECT_DOUBLE_EQ(*forward_stats(s, "sigmoid", {.low = 0.001, .high = 0.999}).saturated_fraction, 0.0);
+  EXPECT_FALSE(forward_stats(s, "relu").saturated_fraction.has_value());
+  EXPECT_FALSE(forward_stats(s, "tanh").dead_fraction.has_value());
+}
+
+TEST(ForwardStats, NonFiniteValuesAreCountedAndLeftOutOfTheMoments) {
+  const Tensor y = from_values({1, 5}, {1, kNaN, kInf, 3, -kInf}, DType::float64);
+  const ForwardStats s = forward_stats(y, "linear");
+  EXPECT_EQ(s.nonfinite_count, 3);
+  EXPECT_DOUBLE_EQ(s.mean, 2.0);
+  EXPECT_DOUBLE_EQ(s.std, 1.0);
+  EXPECT_EQ(s.min, 1.0);
+  EXPECT_EQ(s.max, 3.0);
+}
+
+TEST(ForwardStats, LargeOffsetDoesNotCancelTheSpread) {
+  const Tensor y = from_values({1, 4}, {1e9 + 1, 1e9 - 1, 1e9 + 1, 1e9 - 1}, DType::float64);
+  EXPECT_NEAR(forward_stats(y, "linear").std, 1.0, 1e-9);
+}
+
+TEST(GradientStats, NormRmsZerosAndValuesBelowFloat32Normal) {
+  const Tensor g = from_values({4}, {3, -4, 0, 1e-40}, DType::float64);
+  const GradientStats s = gradient_stats(g);
+  EXPECT_EQ(s.count, 4);
+  EXPECT_DOUBLE_EQ(s.l2_norm, 5.0);
+  EXPECT_DOUBLE_EQ(s.rms, 2.5);
+  EXPECT_DOUBLE_EQ(s.max_abs, 4.0);
+  EXPECT_EQ(s.zero_count, 1);
+  EXPECT_EQ(s.below_float32_normal_count, 1);
+  // In float32, 1e-40 is a subnormal: still counted.
+  EXPECT_EQ(gradient_stats(g.to(DType::float32)).below_float32_normal_count, 1);
+}
+
+TEST(GradientStats, NormOfTinyFloat32GradientDoesNotUnderflow) {
+  // 1e-25 squared underflows float32; the norm is accumulated in double.
+  const Tensor g = full({100}, 1e-25, DType::float32);
+  EXPECT_NEAR(gradient_stats(g).l2_norm / 1e-24, 1.0, 1e-6);
+}
+
+TEST(GradientStats, NonFiniteGradientHasAnInfiniteNorm) {
+  const GradientStats s = gradient_stats(from_values({2}, {1, kNaN}, DType::float64));
+  EXPECT_EQ(s.nonfinite_count, 1);
+  EXPECT_EQ(s.l2_norm, kInf);
+}
+
+TEST(GradientStats, UndefinedGradientIsEmpty) { EXPECT_EQ(gradient_stats(Tensor()).l2_norm, 0.0); }
+
+TEST(GradientStats, CombineAddsInQuadrature) {
+  const GradientStats a = gradient_stats(from_values({2}, {3, 0}, DType::float64));
+  const GradientStats b = gradient_stats(from_values({2}, {0, 4}, DType::float64));
+  const GradientStats c = combine({a, b});
+  EXPECT_DOUBLE_EQ(c.l2_norm, 5.0);
+  EXPECT_EQ(c.count, 4);
+  EXPECT_DOUBLE_EQ(c.rms, 2.5);
+  EXPECT_EQ(c.zero_count, 2);
+  EXPECT_DOUBLE_EQ(c.max_abs, 4.0);
+}
+
+TEST(VariableGradientStats, RatioOfGradientToWeightNorm) {
+  const Variable w("d/kernel", from_values({2}, {3, 4}, DType::float64));
+  const VariableGradientStats s = variable_gradient_stats(w, from_values({2}, {0.3, -0.4}, DType::float64));
+  EXPECT_EQ(s.name, "d/kernel");
+  EXPECT_DOUBLE_EQ(s.grad_norm, 0.5);
+  EXPECT_DOUBLE_EQ(s.max_abs_grad, 0.4);
+  EXPECT_DOUBLE_EQ(s.weight_norm, 5.0);
+  EXPECT_DOUBLE_EQ(s.grad_to_weight_ratio, 0.1);
+  const Variable bias("d/bias", zeros({2}, DType::float64));
+  EXPECT_EQ(variable_gradient_stats(bias, from_values({2}, {1, 0}, DType::float64)).grad_to_weight_ratio, kInf);
+  EXPECT_EQ(variable_gradient_stats(bias, Tensor()).grad_to_weight_ratio, 0.0);
+}
+
+TEST(LayerActivation, ReadsDenseAndActivationLayers) {
+  EXPECT_EQ(layer_activation(Dense(3, {.activation = "tanh"}).impl()), "tanh");
+  EXPECT_EQ(layer_activation(Activation("sigmoid").impl()), "sigmoid");
+  EXPECT_EQ(layer_activation(LayerNormalization().impl()), "linear");
+}
+
+}  // namespace
+}  // namespace gradlab

@@ -1,0 +1,227 @@
+// The library rows of docs/bad-inputs.md: each bad input is refused with an Error that names the file
+// and says what was wrong. Test names follow the table's rows; keep the two in step.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+
+#include "gradlab/error.h"
+#include "gradlab/io/atomic_file.h"
+#include "gradlab/io/idx.h"
+#include "gradlab/io/model_spec.h"
+#include "gradlab/io/safetensors.h"
+#include "gradlab/io/weights.h"
+#include "gradlab/tensor/creation.h"
+
+namespace gradlab {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Runs `f`, which must throw an Error whose message holds every fragment.
+template <typename F>
+void expect_error(F&& f, std::initializer_list<std::string> fragments) {
+  try {
+    f();
+    ADD_FAILURE() << "expected an Error containing '" << *fragments.begin() << "'";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    for (const std::string& fragment : fragments) {
+      EXPECT_NE(message.find(fragment), std::string::npos) << "'" << fragment << "' is not in: " << message;
+    }
+  }
+}
+
+std::string safetensors_bytes(const std::string& header, const std::string& data = "") {
+  std::string out(8, '\0');
+  const std::uint64_t n = header.size();
+  std::memcpy(out.data(), &n, 8);
+  return out + header + data;
+}
+
+void expect_safetensors_error(const std::string& bytes, std::initializer_list<std::string> fragments) {
+  expect_error([&] { parse_safetensors(bytes, "w.safetensors"); }, fragments);
+  expect_error([&] { parse_safetensors(bytes, "w.safetensors"); }, {"w.safetensors: "});
+}
+
+void expect_spec_error(const std::string& json, std::initializer_list<std::string> fragments) {
+  expect_error([&] { build_model(parse_model_spec(json, "m.json")); }, fragments);
+  expect_error([&] { build_model(parse_model_spec(json, "m.json")); }, {"m.json: "});
+}
+
+std::string idx_header(std::uint8_t type, std::initializer_list<std::uint32_t> dims) {
+  std::string out{'\0', '\0', static_cast<char>(type), static_cast<char>(dims.size())};
+  for (std::uint32_t d : dims) {
+    for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((d >> shift) & 0xff);
+  }
+  return out;
+}
+
+constexpr const char* kTinySpec = R"({"name": "m", "inputs": {"x": [3]}, "layers": [
+    {"name": "d1", "type": "dense", "units": 4}]})";
+
+// --- safetensors -------------------------------------------------------------------------------
+
+TEST(BadInputs, SafetensorsTruncatedHeader) {
+  expect_safetensors_error("\x10\x00\x00", {"truncated", "8-byte header length"});
+  expect_safetensors_error(safetensors_bytes("{}").substr(0, 8) + "{", {"header length 2 points past the end"});
+}
+
+TEST(BadInputs, SafetensorsOversizedHeader) {
+  expect_safetensors_error(std::string(8, '\x7f') + "{}", {"header length", "larger than the limit of 100000000 bytes"});
+}
+
+TEST(BadInputs, SafetensorsLengthPastTheEnd) {
+  expect_safetensors_error(safetensors_bytes(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", "12345678"),
+                           {"tensor 'a' ends at byte 16", "past its end (8 bytes)", "truncated"});
+}
+
+TEST(BadInputs, SafetensorsDtypeNotReadable) {
+  expect_safetensors_error(safetensors_bytes(R"({"a":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}})", "1234"),
+                           {"tensor 'a' has dtype BF16, which gradlab does not read"});
+}
+
+TEST(BadInputs, SafetensorsShapeDisagreesWithByteCount) {
+  expect_safetensors_error(safetensors_bytes(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}})", "1234"),
+                           {"tensor 'a'", "needs 8 bytes but data_offsets span 4"});
+}
+
+TEST(BadInputs, SafetensorsDuplicateTensorNames) {
+  expect_safetensors_error(safetensors_bytes(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                                             R"("a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+                                             "12345678"),
+                           {"duplicate tensor name 'a'"});
+}
+
+TEST(BadInputs, TensorTooLargeToAllocate) {
+  // Each refusal comes before any allocation: the claimed sizes would need exabytes.
+  expect_safetensors_error(
+      safetensors_bytes(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,4]}})", "1234"),
+      {"tensor 'a': shape [4294967296,4294967296] is too large"});
+  expect_error([] { parse_idx(idx_header(0x0E, {0xffffffffu, 0xffffffffu, 0xffffffffu}), "x.idx"); },
+               {"x.idx: dims [4294967295, 4294967295, 4294967295] of f64 need more than the limit"});
+  expect_spec_error(R"({"inputs": {"x": [1000000]}, "layers": [{"name": "d", "type": "dense", "units": 1000000}]})",
+                    {"layer 'd'", "too large"});
+}
+
+// --- model specs -------------------------------------------------------------------------------
+
+TEST(BadInputs, SpecWithACycle) {
+  expect_spec_error(R"({"inputs": {"x": [3]}, "layers": [
+                        {"name": "a", "type": "dense", "units": 2, "inputs": ["c"]},
+                        {"name": "b", "type": "dense", "units": 2, "inputs": ["a"]},
+                        {"name": "c", "type": "dense", "units": 2, "inputs": ["b"]}]})",
+                    {"the layers' inputs form a cycle", "'a', 'b', 'c'"});
+}
+
+TEST(BadInputs, SpecUnknownLayerType) {
+  expect_spec_error(R"({"inputs": {"x": [3]}, "layers": [{"type": "conv9"}]})",
+                    {"layers[0]: unknown layer type 'conv9'", "known: ", "dense"});
+}
+
+TEST(BadInputs, SpecUnknownKey) {
+  expect_spec_error(R"({"inputs": {"x": [3]}, "layers": [{"name": "d", "type": "dense", "unitz": 4}]})",
+                    {"layer 'd' (dense): unknown key 'unitz'", "valid keys: ", "units"});
+  expect_spec_error(R"({"inputs": {"x": [3]}, "layers": [{"type": "dense", "units": 4}], "optimizer": "sgd"})",
+                    {"unknown top-level key 'optimizer'"});
+}
+
+TEST(BadInputs, SpecNonNumericValues) {
+  expect_spec_error(R"({"inputs": {"x": [3]}, "layers": [{"name": "d", "type": "dense", "units": "many"}]})",
+                    {"layer 'd' (dense): key 'units' must be an integer, got \"many\""});
+  expect_spec_error(R"({"inputs": {"x": [3]}, "layers": [{"name": "bn", "type": "batch_normalization", "epsilon": "tiny"}]})",
+                    {"layer 'bn' (batch_normalization): key 'epsilon' must be a finite number, got \"tiny\""});
+  expect_spec_error(R"({"inputs": {"x": ["three"]}, "layers": [{"type": "dense", "units": 4}]})",
+                    {"input 'x': dimensions must be positive integers"});
+}
+
+TEST(BadInputs, SpecNotJson) {
+  expect_spec_error(R"({"inputs": {"x": [3]}, "layers": [)", {"not valid JSON"});
+}
+
+// --- weights (checkpoints) ---------------------------------------------------------------------
+
+TEST(BadInputs, CheckpointOfADifferentModel) {
+  Model model = build_model(parse_model_spec(kTinySpec));
+  const std::vector<double> before = model.variables()[0].value().to_vector();
+  TensorFile other;
+  other.set_source("other.safetensors");
+  other.add("enc/kernel", zeros({3, 4}));
+  other.add("enc/bias", zeros({4}));
+  expect_error([&] { load_weights(model, other); },
+               {"other.safetensors: no tensor 'd1/kernel' for model 'm'", "checkpoint of a different model"});
+  EXPECT_EQ(model.variables()[0].value().to_vector(), before) << "a refused checkpoint changes nothing";
+}
+
+TEST(BadInputs, CheckpointShapeMismatch) {
+  Model model = build_model(parse_model_spec(kTinySpec));
+  TensorFile file;
+  file.set_source("w.safetensors");
+  file.add("d1/kernel", zeros({3, 5}));
+  file.add("d1/bias", zeros({4}));
+  expect_error([&] { load_weights(model, file); },
+               {"w.safetensors: tensor 'd1/kernel' has shape [3, 5] but model 'm' expects [3, 4]"});
+}
+
+TEST(BadInputs, CheckpointDtypeMismatch) {
+  Model model = build_model(parse_model_spec(kTinySpec));
+  TensorFile file;
+  file.set_source("w.safetensors");
+  file.add("d1/kernel", zeros({3, 4}, DType::float64));
+  file.add("d1/bias", zeros({4}, DType::float64));
+  expect_error([&] { load_weights(model, file); },
+               {"w.safetensors: tensor 'd1/kernel' is float64 but model 'm' was built for float32"});
+}
+
+// --- data sets ---------------------------------------------------------------------------------
+
+TEST(BadInputs, NonFiniteInputData) {
+  std::string nan_f32 = idx_header(0x0D, {1, 2}) + std::string("\x3f\x80\x00\x00\x7f\xc0\x00\x00", 8);
+  expect_error([&] { parse_idx(nan_f32, "x.idx"); }, {"x.idx: element [0, 1] (index 1) is NaN; input data must be finite"});
+  std::string inf_f64 = idx_header(0x0E, {1}) + std::string("\xff\xf0\x00\x00\x00\x00\x00\x00", 8);
+  expect_error([&] { parse_idx(inf_f64, "x.idx"); }, {"x.idx: element [0] (index 0) is -inf"});
+}
+
+TEST(BadInputs, MissingDataset) {
+  const std::string dir = ::testing::TempDir() + "gradlab_no_such_dataset";
+  expect_error([&] { load_fashion_mnist(dir); },
+               {dir + "/train-images-idx3-ubyte.gz: not found", "apt-get install dataset-fashion-mnist"});
+  expect_error([&] { read_idx(dir + "/labels.idx"); }, {dir + "/labels.idx: cannot open"});
+}
+
+TEST(BadInputs, IdxMalformed) {
+  expect_error([] { parse_idx(std::string("\x00\x01\x08\x01", 4), "x.idx"); }, {"x.idx: not an IDX file"});
+  expect_error([] { parse_idx(std::string("\x00\x00\x05\x01", 4), "x.idx"); }, {"x.idx: byte 2: unknown IDX type code 0x05"});
+  expect_error([] { parse_idx(idx_header(0x08, {1, 1, 1, 1, 1, 1, 1, 1, 1}), "x.idx"); },
+               {"x.idx: byte 3: the file declares 9 dimensions"});
+  expect_error([] { parse_idx(idx_header(0x08, {4}) + "ab", "x.idx"); }, {"x.idx: truncated", "only 2 follow"});
+  expect_error([] { parse_idx(idx_header(0x08, {2}) + "abc", "x.idx"); }, {"x.idx: 1 bytes follow", "at byte 10"});
+  expect_error([] { parse_idx(std::string("\x1f\x8b\x08\x00garbage-garbage", 19), "x.idx.gz"); },
+               {"x.idx.gz: the gzip stream is corrupt"});
+}
+
+// --- output files ------------------------------------------------------------------------------
+
+TEST(BadInputs, UnwritableOutputPath) {
+  const fs::path dir = fs::path(::testing::TempDir()) / ("gradlab_bad_out_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  // A path under a regular file cannot be created, whoever runs the test (root ignores permissions).
+  std::ofstream(dir / "file") << "x";
+  TensorFile file;
+  file.add("x", zeros({2}));
+  const std::string path = (dir / "file" / "w.safetensors").string();
+  expect_error([&] { write_safetensors(path, file); }, {path + ": cannot create a temporary file beside it"});
+  expect_error([&] { write_safetensors((dir / "missing" / "w.safetensors").string(), file); }, {"missing/w.safetensors"});
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(dir)) left.push_back(e.path().filename().string());
+  EXPECT_EQ(left, std::vector<std::string>{"file"}) << "no temporary file is left behind";
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace gradlab

@@ -1,0 +1,35 @@
+#pragma once
+// The commands of the gradlab CLI. Each lives in its own file and registers itself on the app;
+// main() parses, then runs the chosen command's work, so parsing and running fail differently.
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "gradlab/error.h"
+
+namespace gradlab::cli {
+
+/// The chosen command's work, run by main() once the command line has parsed.
+using CommandRun = std::function<void()>;
+
+/// Bad usage or bad input found by a command after parsing (an unreadable file, say); exit status 2.
+class UsageError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// Adds `gradlab lesson` to `app`; when it is chosen, sets `run` to its work.
+void add_lesson_command(CLI::App& app, CommandRun& run);
+/// Adds `gradlab init` (initialize a model spec's variables into a safetensors file).
+void add_init_command(CLI::App& app, CommandRun& run);
+/// Adds `gradlab gradients` (one forward and backward pass; loss, outputs and gradients to safetensors).
+void add_gradients_command(CLI::App& app, CommandRun& run);
+/// Adds `gradlab probe` (per-layer statistics, gradient-flow summary and verdict of one pass).
+void add_probe_command(CLI::App& app, CommandRun& run);
+
+/// Writes `text` to standard output and flushes; throws Error when the write fails (a full disk).
+void write_stdout(const std::string& text);
+
+}  // namespace gradlab::cli

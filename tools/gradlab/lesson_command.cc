@@ -1,0 +1,79 @@
+// `gradlab lesson`: the lesson's experiments over many seeds, as tables or JSON.
+#include <charconv>
+#include <cstdint>
+#include <memory>
+
+#include "commands.h"
+#include "gradlab/autograd/activations.h"
+#include "gradlab/instrument/lesson_study.h"
+#include "lesson_json.h"
+#include "lesson_text.h"
+
+namespace gradlab::cli {
+namespace {
+
+// CLI11 would wrap "-1" around, and saturate a too-large value, into an unsigned option.
+const CLI::Validator kDigits(
+    [](std::string& value) -> std::string {
+      uint64_t parsed = 0;
+      const char* end = value.data() + value.size();
+      auto [ptr, ec] = std::from_chars(value.data(), end, parsed);
+      if (!value.empty() && ec == std::errc() && ptr == end) return "";
+      return "expected an integer in [0, 2^64), got '" + value + "'";
+    },
+    "", "digits");
+
+}  // namespace
+
+void add_lesson_command(CLI::App& app, CommandRun& run) {
+  struct Settings {
+    LessonStudyOptions study;
+    std::string dtype = "float32";
+    bool json = false;
+  };
+  auto settings = std::make_shared<Settings>();
+  LessonStudyOptions& o = settings->study;
+
+  CLI::App* cmd = app.add_subcommand(
+      "lesson",
+      "Reproduce the lesson's experiments over many seeds, then go deeper");
+  cmd->footer(
+      "Tables: initializer variances beside theory; input-gradient norms of the lesson's plain, residual and "
+      "concat-skip networks; the same norms at more depths and activations. See docs/lesson.md.");
+  cmd->add_option("--trials", o.trials, "Trials per row of the initializer and 4-layer tables")
+      ->check(CLI::Range(1, 10'000'000))
+      ->capture_default_str();
+  cmd->add_option("--grid-trials", o.grid_trials, "Trials per cell of the depth grid")
+      ->check(CLI::Range(1, 10'000'000))
+      ->capture_default_str();
+  cmd->add_option("--seed", o.seed, "Seed of every random draw (same seed, same output)")
+      ->check(kDigits)
+      ->capture_default_str();
+  cmd->add_option("--depths", o.depths, "Depths of the grid, comma-separated")
+      ->delimiter(',')
+      ->check(CLI::Range(1, kMaxStudyDepth))
+      ->capture_default_str();
+  cmd->add_option("--activations", o.activations, "Activations of the grid, comma-separated")
+      ->delimiter(',')
+      ->check(CLI::IsMember(activation_names()))
+      ->capture_default_str();
+  cmd->add_option("--dtype", settings->dtype, "Element type of inputs and weights")
+      ->check(CLI::IsMember({"float32", "float64"}))
+      ->capture_default_str();
+  cmd->add_flag("--json", settings->json, "Print one JSON object instead of tables");
+
+  cmd->callback([settings, &run] {
+    settings->study.dtype = parse_dtype(settings->dtype);
+    try {
+      validate(settings->study);
+    } catch (const Error& e) {
+      throw CLI::ValidationError(e.what());
+    }
+    run = [settings] {
+      LessonStudy study = run_lesson_study(settings->study);
+      write_stdout(settings->json ? lesson_json(study).dump(2) + "\n" : lesson_text(study));
+    };
+  });
+}
+
+}  // namespace gradlab::cli

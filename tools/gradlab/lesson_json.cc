@@ -1,0 +1,60 @@
+#include "lesson_json.h"
+
+#include <string>
+
+#include "gradlab/tensor/dtype.h"
+
+namespace gradlab::cli {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+json summary_json(const SampleSummary& s) {
+  return json{{"count", s.count}, {"mean", s.mean},     {"min", s.min},
+              {"p5", s.p5},       {"median", s.median}, {"p95", s.p95},
+              {"max", s.max},     {"zero_fraction", s.zero_fraction},
+              {"infinite_fraction", s.infinite_fraction}};
+}
+
+json gradient_row(const GradientNormResult& r) {
+  json row{{"network", std::string(skip_connection_name(r.skip))},
+           {"depth", r.depth},
+           {"activation", r.activation},
+           {"input_gradient_norm", summary_json(r.measured)}};
+  if (r.lesson) {
+    row["lesson"] = *r.lesson;
+    row["lesson_percentile"] = *r.lesson_percentile;
+  }
+  return row;
+}
+
+}  // namespace
+
+json lesson_json(const LessonStudy& study) {
+  const LessonStudyOptions& o = study.options;
+  json out;
+  out["command"] = "lesson";
+  out["version"] = GRADLAB_VERSION;
+  out["options"] = json{{"seed", o.seed},   {"trials", o.trials},           {"grid_trials", o.grid_trials},
+                        {"depths", o.depths}, {"activations", o.activations}, {"dtype", std::string(dtype_name(o.dtype))}};
+  json kernels = json::array();
+  for (const KernelVarianceResult& r : study.kernel_variance) {
+    kernels.push_back(json{{"initializer", r.layer.initializer},
+                           {"fan_in", r.layer.fan_in},
+                           {"units", r.layer.units},
+                           {"theory", r.theory},
+                           {"variance", summary_json(r.measured)},
+                           {"lesson", r.lesson},
+                           {"lesson_percentile", r.lesson_percentile}});
+  }
+  out["kernel_variance"] = std::move(kernels);
+  json skips = json::array();
+  for (const GradientNormResult& r : study.skip_connections) skips.push_back(gradient_row(r));
+  out["skip_connections"] = std::move(skips);
+  json grid = json::array();
+  for (const GradientNormResult& r : study.depth_grid) grid.push_back(gradient_row(r));
+  out["depth_grid"] = std::move(grid);
+  return out;
+}
+
+}  // namespace gradlab::cli

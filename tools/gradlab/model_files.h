@@ -1,0 +1,30 @@
+#pragma once
+// Loading what `init` and `gradients` read (spec, weights, inputs), turning every problem with a file
+// into a UsageError (exit status 2) that names the file.
+#include <string>
+
+#include "commands.h"
+#include "gradlab/io/model_spec.h"
+#include "gradlab/io/safetensors.h"
+
+namespace gradlab::cli {
+
+/// Runs `load`; a gradlab::Error it throws becomes a UsageError with the same message.
+template <typename Load>
+auto as_bad_input(Load&& load) -> decltype(load()) {
+  try {
+    return load();
+  } catch (const UsageError&) {
+    throw;
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
+}
+
+/// Rejects a command line where more than one of `paths` is "-": standard input can be read once.
+void check_one_stdin(const std::vector<std::pair<std::string, std::string>>& option_paths);
+
+/// The DType named by --dtype, or, if it is empty, the dtype of the first tensor of `weights`.
+DType dtype_for(const std::string& dtype_option, const TensorFile& weights);
+
+}  // namespace gradlab::cli

@@ -1,0 +1,120 @@
+// `gradlab probe`: one probed forward and backward pass of a model spec or an inline network; prints
+// per-layer statistics with a log-scale bar of the gradient norm, the summary over depth, the verdict,
+// float32 underflow and the anomaly check, as text, JSON or CSV.
+#include <charconv>
+#include <cstdint>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "gradlab/autograd/activations.h"
+#include "gradlab/io/atomic_file.h"
+#include "gradlab/nn/initializers.h"
+#include "model_files.h"
+#include "probe_report.h"
+
+namespace gradlab::cli {
+namespace {
+
+// CLI11 would wrap "-1" around into an unsigned option.
+const CLI::Validator kSeedDigits(
+    [](std::string& value) -> std::string {
+      uint64_t parsed = 0;
+      const char* end = value.data() + value.size();
+      auto [ptr, ec] = std::from_chars(value.data(), end, parsed);
+      if (!value.empty() && ec == std::errc() && ptr == end) return "";
+      return "expected an integer in [0, 2^64), got '" + value + "'";
+    },
+    "", "digits");
+
+}  // namespace
+
+void add_probe_command(CLI::App& app, CommandRun& run) {
+  struct Options {
+    ProbeSettings probe;
+    bool json = false, csv = false;
+    std::string out;
+  };
+  auto o = std::make_shared<Options>();
+  ProbeSettings& s = o->probe;
+  FlowThresholds& t = s.thresholds;
+
+  CLI::App* cmd = app.add_subcommand("probe", "Probe one pass of a network layer by layer: where gradients vanish or explode, and why");
+  cmd->footer(
+      "Examples:\n"
+      "  gradlab probe --depth 50 --width 256 --activation tanh --norm layer --skip residual --batch 64\n"
+      "  gradlab probe --depth 60 --activation sigmoid --dtype float64\n"
+      "  gradlab probe --model net.json --weights w.safetensors --input x.safetensors --json\n"
+      "See docs/instruments.md for every statistic and threshold.");
+  CLI::Option* model = cmd->add_option("--model", s.model, "Model spec (JSON) instead of the inline network; - reads standard input");
+  CLI::Option* weights = cmd->add_option("--weights", s.weights, "Weights of --model (safetensors); fresh initialization from --seed if absent");
+  weights->needs(model);
+  CLI::Option* input = cmd->add_option("--input", s.input, "Input data (safetensors): one [batch, features] tensor, or one per model input");
+  const auto network_option = [&](CLI::Option* option) {
+    option->excludes(model)->capture_default_str();
+    return option;
+  };
+  network_option(cmd->add_option("--depth", s.depth, "Inline network: number of Dense layers")->check(CLI::Range(1, 10000)));
+  network_option(cmd->add_option("--width", s.width, "Inline network: units of every Dense layer")->check(CLI::Range(int64_t{1}, int64_t{1} << 20)));
+  network_option(cmd->add_option("--activation", s.activation, "Inline network: activation")->check(CLI::IsMember(activation_names())));
+  network_option(cmd->add_option("--init", s.init, "Inline network: kernel initializer")->check(CLI::IsMember(initializer_names())));
+  network_option(cmd->add_option("--norm", s.norm, "Inline network: normalization after each Dense layer")
+                     ->check(CLI::IsMember({"none", "batch", "layer", "group"})));
+  network_option(cmd->add_option("--skip", s.skip, "Inline network: skip connections")->check(CLI::IsMember({"none", "residual", "concat"})));
+  network_option(cmd->add_option("--features", s.features, "Inline network: features of the drawn input")
+                     ->check(CLI::Range(int64_t{1}, int64_t{1} << 20)))
+      ->excludes(input);
+  cmd->add_option("--batch", s.batch, "Rows of the drawn input")->check(CLI::Range(int64_t{1}, int64_t{1} << 20))->excludes(input)->capture_default_str();
+  cmd->add_option("--input-dist", s.input_dist, "Distribution of the drawn input: uniform U[0, 1) or normal N(0, 1)")
+      ->check(CLI::IsMember({"uniform", "normal"}))
+      ->excludes(input)
+      ->capture_default_str();
+  cmd->add_option("--seed", s.seed, "Seed of the drawn input and fresh weights")->check(kSeedDigits)->capture_default_str();
+  cmd->add_option("--dtype", s.dtype, "Element type (default: float32, or that of --weights); float64 measures what float32 loses")
+      ->check(CLI::IsMember({"float32", "float64"}));
+  cmd->add_option("--mode", s.mode, "training (batch statistics, as a training step sees) or inference")
+      ->check(CLI::IsMember({"training", "inference"}))
+      ->capture_default_str();
+  cmd->add_option("--vanishing-ratio", t.vanishing_ratio, "Verdict vanishing when first/last layer gradient norm is below this")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--exploding-ratio", t.exploding_ratio, "Verdict exploding when first/last layer gradient norm is above this")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--saturation-threshold", t.saturated_fraction, "Saturation begins where a layer's saturated fraction exceeds this")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--dead-threshold", t.dead_fraction, "Dead units begin where a layer's dead fraction exceeds this")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  CLI::Option* json = cmd->add_flag("--json", o->json, "Print one JSON object instead of the table");
+  cmd->add_flag("--csv", o->csv, "Print CSV, one row per layer call, instead of the table")->excludes(json);
+  cmd->add_option("--out", o->out, "Write to this file (atomically) instead of standard output");
+
+  cmd->callback([o, &run] {
+    run = [o] {
+      const ProbeSettings& s = o->probe;
+      if (!(s.thresholds.vanishing_ratio < s.thresholds.exploding_ratio)) {
+        throw UsageError(fmt::format("--vanishing-ratio ({:g}) must be below --exploding-ratio ({:g})",
+                                     s.thresholds.vanishing_ratio, s.thresholds.exploding_ratio));
+      }
+      const ProbeReport report = run_probe(s);
+      std::string text;
+      if (o->json) {
+        text = probe_json(report).dump(2) + "\n";
+      } else if (o->csv) {
+        text = probe_csv(report);
+      } else {
+        text = probe_text(report);
+      }
+      if (o->out.empty()) {
+        write_stdout(text);
+      } else {
+        as_bad_input([&] { write_file_atomically(o->out, text); });
+      }
+    };
+  });
+}
+
+}  // namespace gradlab::cli

@@ -1,0 +1,120 @@
+// The JSON form of `gradlab probe --json`.
+#include <cmath>
+
+#include "probe_report.h"
+
+namespace gradlab::cli {
+namespace {
+
+using nlohmann::ordered_json;
+
+// JSON has no infinity or NaN: a non-finite figure (an overflowed gradient) becomes null.
+ordered_json number(double v) { return std::isfinite(v) ? ordered_json(v) : ordered_json(nullptr); }
+ordered_json optional_number(const std::optional<double>& v) { return v ? number(*v) : ordered_json(nullptr); }
+
+ordered_json forward_json(const ForwardStats& f) {
+  return {{"count", f.count},
+          {"mean", number(f.mean)},
+          {"std", number(f.std)},
+          {"min", number(f.min)},
+          {"max", number(f.max)},
+          {"zero_fraction", number(f.zero_fraction)},
+          {"dead_fraction", optional_number(f.dead_fraction)},
+          {"saturated_fraction", optional_number(f.saturated_fraction)},
+          {"nonfinite_count", f.nonfinite_count}};
+}
+
+ordered_json gradient_json(const std::optional<GradientStats>& g) {
+  if (!g) return nullptr;
+  return {{"count", g->count},
+          {"l2_norm", number(g->l2_norm)},
+          {"rms", number(g->rms)},
+          {"max_abs", number(g->max_abs)},
+          {"zero_count", g->zero_count},
+          {"below_float32_normal_count", g->below_float32_normal_count},
+          {"nonfinite_count", g->nonfinite_count}};
+}
+
+ordered_json layer_json(const LayerCallRecord& call) {
+  ordered_json variables = ordered_json::array();
+  for (const VariableGradientStats& v : call.variables) {
+    variables.push_back({{"name", v.name},
+                         {"grad_norm", number(v.grad_norm)},
+                         {"max_abs_grad", number(v.max_abs_grad)},
+                         {"weight_norm", number(v.weight_norm)},
+                         {"grad_to_weight_ratio", number(v.grad_to_weight_ratio)}});
+  }
+  return {{"layer", call.layer},
+          {"type", call.type},
+          {"activation", call.activation},
+          {"output_shape", call.output_shape},
+          {"output", forward_json(call.output)},
+          {"output_grad", gradient_json(call.output_grad)},
+          {"input_grad", gradient_json(call.input_grad)},
+          {"variables", variables}};
+}
+
+ordered_json summary_json(const PassRecord& pass, const FlowSummary& s) {
+  ordered_json layers = ordered_json::array(), norms = ordered_json::array();
+  for (std::size_t i : s.depth_layers) layers.push_back(pass.layers[i].layer);
+  for (double g : s.grad_norms) norms.push_back(number(g));
+  const auto name = [](const std::optional<std::string>& v) { return v ? ordered_json(*v) : ordered_json(nullptr); };
+  return {{"measure", s.measure == FlowMeasure::input_grad ? "input_grad" : "output_grad"},
+          {"depth_layers", layers},
+          {"grad_norms", norms},
+          {"mean_gain", number(s.mean_gain)},
+          {"first_to_last_ratio", number(s.first_to_last_ratio)},
+          {"verdict", flow_verdict_name(s.verdict)},
+          {"reason", s.reason},
+          {"saturation_begins", name(s.saturation_begins)},
+          {"dead_units_begin", name(s.dead_units_begin)},
+          {"thresholds",
+           {{"vanishing_ratio", s.thresholds.vanishing_ratio},
+            {"exploding_ratio", s.thresholds.exploding_ratio},
+            {"saturated_fraction", s.thresholds.saturated_fraction},
+            {"dead_fraction", s.thresholds.dead_fraction}}}};
+}
+
+ordered_json anomaly_json(const std::optional<Anomaly>& a) {
+  if (!a) return nullptr;
+  return {{"phase", pass_phase_name(a->phase)},
+          {"step", a->step},
+          {"layer", a->layer},
+          {"op", a->op},
+          {"input_index", a->phase == PassPhase::backward ? ordered_json(a->input_index) : ordered_json(nullptr)},
+          {"tensor", a->tensor},
+          {"nonfinite_count", a->nonfinite_count},
+          {"first_index", a->first_index},
+          {"first_value", std::isnan(a->first_value) ? "nan" : a->first_value > 0 ? "inf" : "-inf"},
+          {"message", a->describe()}};
+}
+
+}  // namespace
+
+ordered_json probe_json(const ProbeReport& r) {
+  ordered_json layers = ordered_json::array();
+  for (const LayerCallRecord& call : r.pass.layers) layers.push_back(layer_json(call));
+  const Float32Underflow& u = r.underflow;
+  return {{"command", "probe"},
+          {"version", GRADLAB_VERSION},
+          {"network", r.network},
+          {"input", r.input},
+          {"dtype", dtype_name(r.pass.dtype)},
+          {"mode", r.mode},
+          {"seed", r.seed},
+          {"loss", number(r.pass.loss)},
+          {"input_grad", gradient_json(r.pass.input_grad)},
+          {"layers", layers},
+          {"summary", summary_json(r.pass, r.summary)},
+          {"underflow",
+           {{"underflowed", u.underflowed},
+            {"measured_in_float64", u.measured_in_float64},
+            {"compared_with_float64", r.compared_with_float64},
+            {"layers", u.layers},
+            {"elements", u.elements},
+            {"float64_min_norm", number(u.float64_min_norm)},
+            {"message", u.message}}},
+          {"anomaly", anomaly_json(r.pass.anomaly)}};
+}
+
+}  // namespace gradlab::cli

@@ -1,0 +1,60 @@
+#pragma once
+// What `gradlab probe` computed, as one plain struct, and the three ways it is printed. The command
+// (probe_command.cc) fills a ProbeReport through run_probe (probe_run.cc); the printers only read it.
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "gradlab/instrument/flow_summary.h"
+#include "gradlab/instrument/probe.h"
+#include "gradlab/instrument/underflow.h"
+
+namespace gradlab::cli {
+
+/// The network and input options of `gradlab probe`, as parsed.
+struct ProbeSettings {
+  // A model spec, its weights (fresh initialization from `seed` when empty) and an input file.
+  std::string model, weights, input;
+  // The inline network: SkipNetworkOptions in the command's words.
+  int depth = 4;
+  int64_t width = 32, batch = 32, features = 128;
+  std::string activation = "relu", init = "glorot_uniform", norm = "none", skip = "none";
+  std::string input_dist = "uniform", dtype, mode = "training";
+  uint64_t seed = 0;
+  FlowThresholds thresholds;
+};
+
+/// One probe: what ran, the pass, its summary over depth and the float32 underflow check.
+struct ProbeReport {
+  /// "inline: 50 x Dense(256, tanh), glorot_uniform, no skip, norm none" or "model net (net.json)".
+  std::string network;
+  /// "64 x 256 drawn from U[0, 1), seed 0" or "x.safetensors".
+  std::string input;
+  std::string mode;  ///< "training" or "inference"
+  uint64_t seed = 0;
+  PassRecord pass;
+  FlowSummary summary;
+  Float32Underflow underflow;
+  /// True when a float64 twin of a float32 network was probed to confirm underflow.
+  bool compared_with_float64 = false;
+};
+
+/// Builds the network and input of `settings`, probes them (anomaly detection on) and summarizes.
+/// Bad files or options are UsageErrors; failures while running are gradlab::Errors.
+ProbeReport run_probe(const ProbeSettings& settings);
+
+/// The terminal form: a heading, one row per layer call with a log-scale bar of its gradient norm,
+/// then the summary, the verdict, float32 underflow and the anomaly check.
+std::string probe_text(const ProbeReport& report);
+
+/// The JSON form: "command", "version", "network", "input", "dtype", "mode", "seed", "loss",
+/// "input_grad", "layers" (every statistic of every layer call), "summary", "underflow", "anomaly"
+/// (null when none). Non-finite numbers become null.
+nlohmann::ordered_json probe_json(const ProbeReport& report);
+
+/// The CSV form: a header line and one row per layer call (no summary; see the JSON form).
+std::string probe_csv(const ProbeReport& report);
+
+}  // namespace gradlab::cli

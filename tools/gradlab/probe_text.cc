@@ -1,0 +1,145 @@
+// The terminal form of `gradlab probe`: per-layer rows with a log-scale bar, then summary and verdict.
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "probe_report.h"
+#include "text_table.h"
+
+namespace gradlab::cli {
+namespace {
+
+constexpr int kBarWidth = 40;
+
+std::string sci(double v) {
+  if (v == 0) return "0";
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return fmt::format("{:.2e}", v);
+}
+std::string num(double v) { return std::isfinite(v) && std::abs(v) >= 1e-3 && std::abs(v) < 1e4 ? fmt::format("{:.4g}", v) : sci(v); }
+std::string percent(const std::optional<double>& v) { return v ? fmt::format("{:.1f}%", 100 * *v) : "-"; }
+std::string norm_of(const std::optional<GradientStats>& g) { return g ? sci(g->l2_norm) : "-"; }
+
+// The kernel's ratio, else the first variable's: the figure that says how fast a layer would learn.
+std::string weight_ratio(const LayerCallRecord& call) {
+  if (call.variables.empty()) return "-";
+  const VariableGradientStats* chosen = &call.variables.front();
+  for (const VariableGradientStats& v : call.variables) {
+    if (v.name.size() >= 7 && v.name.compare(v.name.size() - 7, 7, "/kernel") == 0) chosen = &v;
+  }
+  return sci(chosen->grad_to_weight_ratio);
+}
+
+const std::optional<GradientStats>& measured(const LayerCallRecord& call, FlowMeasure measure) {
+  return measure == FlowMeasure::input_grad ? call.input_grad : call.output_grad;
+}
+
+// A bar whose length grows with log10(norm) from the smallest positive norm (1 block) to the largest
+// (kBarWidth blocks).
+class LogBar {
+ public:
+  LogBar(const PassRecord& pass, FlowMeasure measure) {
+    for (const LayerCallRecord& call : pass.layers) {
+      const auto& g = measured(call, measure);
+      if (!g || !(g->l2_norm > 0) || !std::isfinite(g->l2_norm)) continue;
+      lo_ = std::min(lo_, std::log10(g->l2_norm));
+      hi_ = std::max(hi_, std::log10(g->l2_norm));
+    }
+  }
+  std::string operator()(const std::optional<GradientStats>& g) const {
+    if (!g) return "";
+    const double v = g->l2_norm;
+    if (!std::isfinite(v)) return "(not finite)";
+    if (v == 0) return "(zero)";
+    const double span = hi_ - lo_;
+    const int blocks = span > 0 ? 1 + static_cast<int>(std::lround((std::log10(v) - lo_) / span * (kBarWidth - 1))) : kBarWidth;
+    std::string bar;
+    for (int i = 0; i < blocks; ++i) bar += "\u2588";
+    return bar;
+  }
+  double lo() const { return std::pow(10.0, lo_); }
+  double hi() const { return std::pow(10.0, hi_); }
+  bool any() const { return hi_ >= lo_; }
+
+ private:
+  double lo_ = INFINITY, hi_ = -INFINITY;
+};
+
+std::string layer_rows(const ProbeReport& r) {
+  const FlowMeasure measure = r.summary.measure;
+  const char* bar_heading = measure == FlowMeasure::input_grad ? "|dL/d in|, log scale" : "|dL/d out|, log scale";
+  TextTable table({{"layer"},
+                   {"type"},
+                   {"activation"},
+                   {"mean", Align::right},
+                   {"std", Align::right},
+                   {"zeros", Align::right},
+                   {"dead", Align::right},
+                   {"saturated", Align::right},
+                   {"|dL/d out|", Align::right},
+                   {"|dL/d in|", Align::right},
+                   {"|dL/dW|/|W|", Align::right}});
+  for (const LayerCallRecord& call : r.pass.layers) {
+    const ForwardStats& f = call.output;
+    table.add_row({call.layer, call.type, call.activation, num(f.mean), num(f.std), percent(f.zero_fraction),
+                   percent(f.dead_fraction), percent(f.saturated_fraction), norm_of(call.output_grad),
+                   norm_of(call.input_grad), weight_ratio(call)});
+  }
+  // The bar goes after the table, each line padded to one width: its characters are wider in bytes
+  // than on screen, so the table is not asked to align it.
+  const LogBar bar(r.pass, measure);
+  std::vector<std::string> lines;
+  std::istringstream in(table.render("  "));
+  std::size_t width = 0;
+  for (std::string line; std::getline(in, line);) {
+    width = std::max(width, line.size());
+    lines.push_back(line);
+  }
+  std::string out;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string tail = i == 0 ? bar_heading : i == 1 ? std::string(kBarWidth, '-') : bar(measured(r.pass.layers[i - 2], measure));
+    out += tail.empty() ? lines[i] + "\n" : fmt::format("{:<{}}  {}\n", lines[i], width, tail);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string probe_text(const ProbeReport& r) {
+  const FlowSummary& s = r.summary;
+  std::string out = fmt::format("gradlab probe: {}\n  input: {}; {}, {} mode; loss {}\n\n", r.network, r.input,
+                                dtype_name(r.pass.dtype), r.mode, sci(r.pass.loss));
+  out += layer_rows(r);
+  const LogBar bar(r.pass, s.measure);
+  if (bar.any()) out += fmt::format("  bar: 1 block = {}, {} blocks = {} (log scale)\n", sci(bar.lo()), kBarWidth, sci(bar.hi()));
+
+  const std::string& first = r.pass.layers[s.depth_layers.front()].layer;
+  const std::string& last = r.pass.layers[s.depth_layers.back()].layer;
+  out += fmt::format("\nsummary over {} weight layers ({} of each):\n", s.depth_layers.size(),
+                     s.measure == FlowMeasure::input_grad ? "|dL/d input|" : "|dL/d output|");
+  out += fmt::format("  mean gain per layer   {}   (the norm's factor per layer, flowing back toward the input)\n", num(s.mean_gain));
+  out += fmt::format("  first/last ratio      {}   ({} / {})\n", sci(s.first_to_last_ratio), first, last);
+  out += fmt::format("  saturation begins     {}   (saturated fraction above {:g}%)\n", s.saturation_begins.value_or("nowhere"),
+                     100 * s.thresholds.saturated_fraction);
+  out += fmt::format("  dead units begin      {}   (dead fraction above {:g}%)\n", s.dead_units_begin.value_or("nowhere"),
+                     100 * s.thresholds.dead_fraction);
+  std::string verdict = flow_verdict_name(s.verdict);
+  std::transform(verdict.begin(), verdict.end(), verdict.begin(), [](unsigned char c) { return std::toupper(c); });
+  out += fmt::format("verdict: {}: {}\n", verdict, s.reason);
+  if (r.underflow.underflowed) {
+    out += fmt::format("underflow: {}\n", r.underflow.message);
+    if (!r.underflow.measured_in_float64) out += "  Run with --dtype float64 to measure these gradients.\n";
+  } else {
+    out += fmt::format("underflow: none; every gradient fits float32{}\n",
+                       r.compared_with_float64 ? " (checked against float64)" : "");
+  }
+  out += r.pass.anomaly ? fmt::format("anomaly: {}\n", r.pass.anomaly->describe())
+                        : "anomaly: none; no NaN or infinity in the forward or backward pass\n";
+  return out;
+}
+
+}  // namespace gradlab::cli
