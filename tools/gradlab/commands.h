@@ -29,6 +29,10 @@ void add_gradients_command(CLI::App& app, CommandRun& run);
 /// Adds `gradlab probe` (per-layer statistics, gradient-flow summary and verdict of one pass).
 void add_probe_command(CLI::App& app, CommandRun& run);
 
+/// Accepts an unsigned 64-bit integer written in digits (a seed); CLI11 alone would wrap "-1"
+/// around, and saturate a too-large value, into an unsigned option.
+extern const CLI::Validator kUnsignedDigits;
+
 /// Writes `text` to standard output and flushes; throws Error when the write fails (a full disk).
 void write_stdout(const std::string& text);
 

@@ -19,7 +19,9 @@ void add_init_command(CLI::App& app, CommandRun& run) {
   cmd->footer("Example: gradlab init --model net.json --seed 1 --out w.safetensors. See docs/model-spec.md.");
   cmd->add_option("--model", s->model, "Model spec (JSON); - reads standard input")->required();
   cmd->add_option("--out", s->out, "Weights file to write (safetensors); - writes standard output")->required();
-  cmd->add_option("--seed", s->seed, "Seed of the initializers (same seed, same weights)")->capture_default_str();
+  cmd->add_option("--seed", s->seed, "Seed of the initializers (same seed, same weights)")
+      ->check(kUnsignedDigits)
+      ->capture_default_str();
   cmd->add_option("--dtype", s->dtype, "Element type of the variables")
       ->check(CLI::IsMember({"float32", "float64"}))
       ->capture_default_str();

@@ -1,5 +1,4 @@
 // `gradlab lesson`: the lesson's experiments over many seeds, as tables or JSON.
-#include <charconv>
 #include <cstdint>
 #include <memory>
 
@@ -10,20 +9,6 @@
 #include "lesson_text.h"
 
 namespace gradlab::cli {
-namespace {
-
-// CLI11 would wrap "-1" around, and saturate a too-large value, into an unsigned option.
-const CLI::Validator kDigits(
-    [](std::string& value) -> std::string {
-      uint64_t parsed = 0;
-      const char* end = value.data() + value.size();
-      auto [ptr, ec] = std::from_chars(value.data(), end, parsed);
-      if (!value.empty() && ec == std::errc() && ptr == end) return "";
-      return "expected an integer in [0, 2^64), got '" + value + "'";
-    },
-    "", "digits");
-
-}  // namespace
 
 void add_lesson_command(CLI::App& app, CommandRun& run) {
   struct Settings {
@@ -47,7 +32,7 @@ void add_lesson_command(CLI::App& app, CommandRun& run) {
       ->check(CLI::Range(1, 10'000'000))
       ->capture_default_str();
   cmd->add_option("--seed", o.seed, "Seed of every random draw (same seed, same output)")
-      ->check(kDigits)
+      ->check(kUnsignedDigits)
       ->capture_default_str();
   cmd->add_option("--depths", o.depths, "Depths of the grid, comma-separated")
       ->delimiter(',')

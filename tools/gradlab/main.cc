@@ -1,5 +1,7 @@
 // gradlab: the command-line lab. Parses, runs the chosen command, and turns every error into a message
 // on stderr and an exit status: 0 success, 1 a failure while running, 2 bad usage or bad input.
+#include <charconv>
+#include <cstdint>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -7,6 +9,16 @@
 #include "commands.h"
 
 namespace gradlab::cli {
+
+const CLI::Validator kUnsignedDigits(
+    [](std::string& value) -> std::string {
+      uint64_t parsed = 0;
+      const char* end = value.data() + value.size();
+      auto [ptr, ec] = std::from_chars(value.data(), end, parsed);
+      if (!value.empty() && ec == std::errc() && ptr == end) return "";
+      return "expected an integer in [0, 2^64), got '" + value + "'";
+    },
+    "", "digits");
 
 void write_stdout(const std::string& text) {
   std::cout << text << std::flush;

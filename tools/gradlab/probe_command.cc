@@ -1,7 +1,6 @@
 // `gradlab probe`: one probed forward and backward pass of a model spec or an inline network; prints
 // per-layer statistics with a log-scale bar of the gradient norm, the summary over depth, the verdict,
 // float32 underflow and the anomaly check, as text, JSON or CSV.
-#include <charconv>
 #include <cstdint>
 #include <memory>
 
@@ -15,20 +14,6 @@
 #include "probe_report.h"
 
 namespace gradlab::cli {
-namespace {
-
-// CLI11 would wrap "-1" around into an unsigned option.
-const CLI::Validator kSeedDigits(
-    [](std::string& value) -> std::string {
-      uint64_t parsed = 0;
-      const char* end = value.data() + value.size();
-      auto [ptr, ec] = std::from_chars(value.data(), end, parsed);
-      if (!value.empty() && ec == std::errc() && ptr == end) return "";
-      return "expected an integer in [0, 2^64), got '" + value + "'";
-    },
-    "", "digits");
-
-}  // namespace
 
 void add_probe_command(CLI::App& app, CommandRun& run) {
   struct Options {
@@ -70,7 +55,7 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
       ->check(CLI::IsMember({"uniform", "normal"}))
       ->excludes(input)
       ->capture_default_str();
-  cmd->add_option("--seed", s.seed, "Seed of the drawn input and fresh weights")->check(kSeedDigits)->capture_default_str();
+  cmd->add_option("--seed", s.seed, "Seed of the drawn input and fresh weights")->check(kUnsignedDigits)->capture_default_str();
   cmd->add_option("--dtype", s.dtype, "Element type (default: float32, or that of --weights); float64 measures what float32 loses")
       ->check(CLI::IsMember({"float32", "float64"}));
   cmd->add_option("--mode", s.mode, "training (batch statistics, as a training step sees) or inference")
