@@ -101,6 +101,12 @@ void validate(const LessonStudyOptions& options) {
   if (options.grid_trials < 1 || options.grid_trials > kMaxTrials) {
     fail("lesson: grid trials must be in [1, {}], got {}", kMaxTrials, options.grid_trials);
   }
+  if (options.normalization_trials < 0 || options.normalization_trials > kMaxTrials) {
+    fail("lesson: normalization trials must be in [0, {}], got {}", kMaxTrials, options.normalization_trials);
+  }
+  for (int depth : options.normalization_depths) {
+    if (depth < 1 || depth > kMaxStudyDepth) fail("lesson: each normalization depth must be in [1, {}], got {}", kMaxStudyDepth, depth);
+  }
   for (int depth : options.depths) {
     if (depth < 1 || depth > kMaxStudyDepth) {
       fail("lesson: each depth must be in [1, {}], got {}", kMaxStudyDepth, depth);
@@ -131,6 +137,11 @@ LessonStudy run_lesson_study(const LessonStudyOptions& options) {
         study.depth_grid.push_back(measure_network(skip, depth, activation, options.grid_trials, options, false));
       }
     }
+  }
+  if (options.normalization_trials > 0) {
+    study.normalization = run_normalization_study(
+        {.seed = options.seed, .trials = options.normalization_trials, .depths = options.normalization_depths,
+         .dtype = options.dtype});
   }
   return study;
 }

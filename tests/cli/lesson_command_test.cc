@@ -101,13 +101,31 @@ TEST(LessonCommand, SameSeedSameOutputOtherSeedOtherOutput) {
 
 TEST(LessonCommand, TablesNameWhatTheyShow) {
   CliResult r = run_cli({"lesson", "--trials", "5", "--grid-trials", "2", "--depths", "4,16", "--activations",
-                         "relu,tanh"});
+                         "relu,tanh", "--norm-trials", "0"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* text : {"he_uniform", "glorot_uniform", "100x128", "no skip", "residual", "concat skip",
                            "tanh", "lesson at", "0.0202"}) {
     EXPECT_NE(r.out.find(text), std::string::npos) << text << "\n" << r.out;
   }
   EXPECT_EQ(r.out.find("sigmoid  "), std::string::npos) << "a grid row for an activation not asked for";
+}
+
+TEST(LessonCommand, NormalizationSectionShowsEachRemedyAndBatchNormsLimits) {
+  CliResult r = run_cli({"lesson", "--trials", "2", "--grid-trials", "1", "--depths", "4", "--norm-trials", "1",
+                         "--norm-depths", "8"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* text : {"4. Normalization at depth", "no norm", "batch norm", "layer norm", "group norm",
+                           "5. Batch norm behaves differently", "moving statistics (inference)",
+                           "6. Batch norm needs a batch"}) {
+    EXPECT_NE(r.out.find(text), std::string::npos) << text << "\n" << r.out;
+  }
+  json doc = run_json({"--trials", "2", "--grid-trials", "1", "--depths", "4", "--norm-trials", "1", "--norm-depths", "8"});
+  ASSERT_TRUE(doc.contains("normalization"));
+  EXPECT_EQ(doc["normalization"]["depth_table"].size(), 3u * 2u * 1u * 4u);
+  EXPECT_EQ(doc["normalization"]["small_batches"][0]["batch"], 1);
+  EXPECT_EQ(doc["normalization"]["small_batches"][0]["input_gradient_norm"]["zero_fraction"], 1.0)
+      << "batch norm on one example passes no gradient to the input";
+  EXPECT_FALSE(run_json({"--trials", "2", "--grid-trials", "1", "--depths", "4", "--norm-trials", "0"}).contains("normalization"));
 }
 
 TEST(LessonCommand, Float64ReachesBelowFloat32sSmallestNumbers) {

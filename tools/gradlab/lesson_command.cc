@@ -42,6 +42,14 @@ void add_lesson_command(CLI::App& app, CommandRun& run) {
       ->delimiter(',')
       ->check(CLI::IsMember(activation_names()))
       ->capture_default_str();
+  cmd->add_option("--norm-trials", o.normalization_trials,
+                  "Trials per cell of the normalization section (0 skips it)")
+      ->check(CLI::Range(0, 1'000'000))
+      ->capture_default_str();
+  cmd->add_option("--norm-depths", o.normalization_depths, "Depths of the normalization section, comma-separated")
+      ->delimiter(',')
+      ->check(CLI::Range(1, kMaxStudyDepth))
+      ->capture_default_str();
   cmd->add_option("--dtype", settings->dtype, "Element type of inputs and weights")
       ->check(CLI::IsMember({"float32", "float64"}))
       ->capture_default_str();

@@ -28,6 +28,37 @@ json gradient_row(const GradientNormResult& r) {
   return row;
 }
 
+json normalization_json(const NormalizationStudy& n) {
+  json cells = json::array();
+  for (const NormalizationCell& c : n.cells) {
+    cells.push_back(json{{"activation", c.activation},
+                         {"initializer", c.initializer},
+                         {"depth", c.depth},
+                         {"normalization", std::string(skip_normalization_name(c.normalization))},
+                         {"input_gradient_norm", summary_json(c.input_grad_norm)},
+                         {"first_to_last_layer_ratio", summary_json(c.first_to_last)},
+                         {"layer_gradient_norms", c.layer_grad_norms}});
+  }
+  const BatchNormModes& m = n.batch_norm_modes;
+  json small = json::array();
+  for (const SmallBatchRow& r : n.small_batches) {
+    small.push_back(json{{"batch", r.batch},
+                         {"normalization", std::string(skip_normalization_name(r.normalization))},
+                         {"input_gradient_norm", summary_json(r.input_grad_norm)},
+                         {"output_std_across_examples", r.output_std_across_examples}});
+  }
+  return json{{"trials", n.options.trials},
+              {"width", n.options.width},
+              {"batch", n.options.batch},
+              {"depth_table", std::move(cells)},
+              {"batch_norm_modes", json{{"training_input_gradient_norm", m.training_input_grad_norm},
+                                        {"inference_input_gradient_norm", m.inference_input_grad_norm},
+                                        {"training_output_std", m.training_output_std},
+                                        {"inference_output_std", m.inference_output_std},
+                                        {"max_output_difference", m.max_output_difference}}},
+              {"small_batches", std::move(small)}};
+}
+
 }  // namespace
 
 json lesson_json(const LessonStudy& study) {
@@ -54,6 +85,7 @@ json lesson_json(const LessonStudy& study) {
   json grid = json::array();
   for (const GradientNormResult& r : study.depth_grid) grid.push_back(gradient_row(r));
   out["depth_grid"] = std::move(grid);
+  if (!study.normalization.cells.empty()) out["normalization"] = normalization_json(study.normalization);
   return out;
 }
 

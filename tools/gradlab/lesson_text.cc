@@ -68,6 +68,56 @@ std::string grid_table(const LessonStudy& study) {
   return t.render("   ");
 }
 
+std::string norm_label(SkipNormalization n) {
+  switch (n) {
+    case SkipNormalization::none: return "no norm";
+    case SkipNormalization::batch: return "batch norm";
+    case SkipNormalization::layer: return "layer norm";
+    case SkipNormalization::group: return "group norm";
+  }
+  return "";
+}
+
+// Median input-gradient norm, and in parentheses the median ratio of layer 1's gradient norm to the
+// last layer's: how much of the gradient survives the trip back through the stack.
+std::string norm_cell(const NormalizationCell& c) {
+  return fmt::format("{:.1e} ({:.0e})", c.input_grad_norm.median, c.first_to_last.median);
+}
+
+std::string normalization_table(const NormalizationStudy& study) {
+  const auto& norms = study.options.normalizations;
+  std::vector<Column> columns{{"activation"}, {"init"}, {"depth", Align::right}};
+  for (SkipNormalization n : norms) columns.push_back({norm_label(n), Align::right});
+  TextTable t(std::move(columns));
+  for (std::size_t i = 0; i + norms.size() <= study.cells.size(); i += norms.size()) {
+    const NormalizationCell& first = study.cells[i];
+    std::vector<std::string> cells{first.activation, first.initializer, std::to_string(first.depth)};
+    for (std::size_t k = 0; k < norms.size(); ++k) cells.push_back(norm_cell(study.cells[i + k]));
+    t.add_row(std::move(cells));
+  }
+  return t.render("   ");
+}
+
+std::string modes_table(const BatchNormModes& m) {
+  TextTable t({{"batch norm uses"}, {"|d mean / d input|", Align::right}, {"output std over batch", Align::right}});
+  t.add_row({"batch statistics (training)", fmt::format("{:.3e}", m.training_input_grad_norm),
+             fmt::format("{:.3e}", m.training_output_std)});
+  t.add_row({"moving statistics (inference)", fmt::format("{:.3e}", m.inference_input_grad_norm),
+             fmt::format("{:.3e}", m.inference_output_std)});
+  return t.render("   ") + fmt::format("   largest |training output - inference output|: {:.3e}\n", m.max_output_difference);
+}
+
+std::string small_batch_table(const NormalizationStudy& study) {
+  TextTable t({{"batch", Align::right}, {"normalization"}, {"|d mean / d input| median", Align::right},
+               {"all zero", Align::right}, {"output std over examples", Align::right}});
+  for (const SmallBatchRow& r : study.small_batches) {
+    t.add_row({std::to_string(r.batch), norm_label(r.normalization), fmt::format("{:.3e}", r.input_grad_norm.median),
+               fmt::format("{:.0f}%", 100 * r.input_grad_norm.zero_fraction),
+               r.batch < 2 ? "-" : fmt::format("{:.3e}", r.output_std_across_examples)});
+  }
+  return t.render("   ");
+}
+
 }  // namespace
 
 std::string lesson_text(const LessonStudy& study) {
@@ -104,6 +154,30 @@ std::string lesson_text(const LessonStudy& study) {
       "   all zero (and a grid value of 0): no gradient reached the input (every path blocked by inactive\n"
       "   ReLUs, or underflow); inf: it overflowed. Residual: layer k sees l[k-1] + l[k-2]; concat skip:\n"
       "   concat of l[k-1], l[k-2], l[k-3] (the input counts as l[0]).\n";
+
+  const NormalizationStudy& n = study.normalization;
+  if (n.cells.empty()) return out;
+  out += fmt::format(
+      "\n4. Normalization at depth: median ||d mean(output) / d input||_2 over {} trials, and in parentheses\n"
+      "   layer 1's gradient norm over the last layer's (1 = nothing lost on the way back). Blocks are\n"
+      "   Dense({}, linear) -> normalization -> activation, in training mode. Normalizing every layer's\n"
+      "   pre-activations changes how the gradient scales with depth: compare the columns of a row. Batch\n"
+      "   norm keeps deep sigmoid stacks' gradients alive; in deep relu stacks it makes them grow (a known\n"
+      "   effect: Yang et al., 2019, A Mean Field Theory of Batch Normalization).\n\n",
+      n.options.trials, n.options.width);
+  out += normalization_table(n);
+  out += fmt::format(
+      "\n5. Batch norm behaves differently in training and in inference (same batch of {}, same weights,\n"
+      "   depth {}, relu, he_uniform): with batch statistics it normalizes; with its fresh moving\n"
+      "   statistics (mean 0, variance 1) it barely rescales, so the network computes another function.\n\n",
+      n.options.batch, 16);
+  out += modes_table(n.batch_norm_modes);
+  out +=
+      "\n6. Batch norm needs a batch: with 1 example every unit normalizes to beta (0), so the output\n"
+      "   ignores the input and no gradient reaches it; with 2, every unit is +-1 and the gradient is\n"
+      "   erratic. Layer norm normalizes each example over its own units and does not care (depth 16,\n"
+      "   relu, he_uniform, training mode).\n\n";
+  out += small_batch_table(n);
   return out;
 }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "gradlab/instrument/kernel_variance.h"
+#include "gradlab/instrument/normalization_study.h"
 #include "gradlab/instrument/skip_network.h"
 #include "gradlab/instrument/statistics.h"
 #include "gradlab/tensor/dtype.h"
@@ -52,6 +53,10 @@ struct LessonStudyOptions {
   std::vector<std::string> activations = {"relu", "sigmoid", "tanh"};
   /// Element type of inputs and variables (the lesson's TensorFlow uses float32).
   DType dtype = DType::float32;
+  /// Trials per configuration of the normalization section (0 skips the section).
+  int normalization_trials = 5;
+  /// Depths of the normalization section's table, each in [1, kMaxStudyDepth].
+  std::vector<int> normalization_depths = {16, 32, 64};
 };
 
 /// Deepest network the study builds.
@@ -91,6 +96,9 @@ struct LessonStudy {
   std::vector<GradientNormResult> skip_connections;
   /// Every (activation, depth, skip) of the options, activation-major, then depth, then skip.
   std::vector<GradientNormResult> depth_grid;
+  /// The lesson's normalization section (run_normalization_study with the lesson's seed and dtype,
+  /// relu, tanh and sigmoid, Glorot and He); empty cells when normalization_trials is 0.
+  NormalizationStudy normalization;
 };
 
 /// Checks `options` and throws Error naming the first bad value (trials, depths, activations).

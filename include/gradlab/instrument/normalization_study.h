@@ -1,0 +1,97 @@
+#pragma once
+/// The lesson's normalization section, measured: deep Dense stacks with and without batch, layer and
+/// group normalization, batch normalization's training and inference modes on one batch, and batch
+/// normalization with batches of 1 and 2, where its statistics break down and layer normalization's
+/// do not. Returns plain results; printing is the caller's job.
+///
+///   NormalizationStudy s = run_normalization_study({.seed = 7, .trials = 5});
+///   for (const NormalizationCell& c : s.cells) ... c.input_grad_norm.median ...
+///
+/// Every network is a SkipNetwork without skips: depth blocks of Dense(width, linear), the
+/// normalization, then the activation (no normalization: Dense(width, activation)), on inputs
+/// U[0, 1) [batch, 128], probed in training mode (batch statistics, as a training step sees them).
+/// Trial t of a configuration draws everything from Rng(seed).fork(stream), the stream fixed by the
+/// configuration's content and t.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "gradlab/instrument/skip_network.h"
+#include "gradlab/instrument/statistics.h"
+
+namespace gradlab {
+
+/// Options of run_normalization_study().
+struct NormalizationStudyOptions {
+  uint64_t seed = 0;
+  /// Trials per configuration (at least 1).
+  int trials = 5;
+  std::vector<int> depths = {16, 32, 64};
+  std::vector<std::string> activations = {"relu", "tanh", "sigmoid"};
+  std::vector<std::string> initializers = {"glorot_uniform", "he_uniform"};
+  /// Normalizations compared in the depth table.
+  std::vector<SkipNormalization> normalizations = {SkipNormalization::none, SkipNormalization::batch,
+                                                   SkipNormalization::layer, SkipNormalization::group};
+  /// Units of every Dense layer.
+  int64_t width = 32;
+  /// Rows of the input batch of the depth table and the train/inference comparison.
+  int64_t batch = 32;
+  DType dtype = DType::float32;
+};
+
+/// One (activation, initializer, depth, normalization) of the depth table.
+struct NormalizationCell {
+  std::string activation;
+  std::string initializer;
+  int depth = 0;
+  SkipNormalization normalization = SkipNormalization::none;
+  /// ||d mean(output) / d input||_2 over the trials.
+  SampleSummary input_grad_norm;
+  /// ||d mean(output) / d input of Dense layer k||_2 for k = 1..depth, in the first trial: the
+  /// per-layer gradient norms (layer 1's is the input-gradient norm).
+  std::vector<double> layer_grad_norms;
+  /// Over the trials: layer 1's gradient norm divided by the last layer's (1 = no loss with depth).
+  SampleSummary first_to_last;
+};
+
+/// Batch normalization's two modes on the same batch and the same weights (depth 16, relu, He).
+struct BatchNormModes {
+  /// Input-gradient norm with batch statistics (training) and with the moving statistics, which
+  /// right after initialization are mean 0 and variance 1 (inference): a different function.
+  double training_input_grad_norm = 0;
+  double inference_input_grad_norm = 0;
+  /// Standard deviation of the network's output over the batch in each mode.
+  double training_output_std = 0;
+  double inference_output_std = 0;
+  /// Largest |training output - inference output|.
+  double max_output_difference = 0;
+};
+
+/// One batch size of the small-batch comparison (depth 16, relu, He, training mode).
+struct SmallBatchRow {
+  int64_t batch = 0;
+  SkipNormalization normalization = SkipNormalization::batch;
+  /// Input-gradient norm over the trials.
+  SampleSummary input_grad_norm;
+  /// Mean over the trials of the output's standard deviation across the examples of the batch
+  /// (0 when every example gets the same output: the network no longer sees its input).
+  double output_std_across_examples = 0;
+};
+
+/// Everything run_normalization_study() measured.
+struct NormalizationStudy {
+  NormalizationStudyOptions options;
+  /// Activation-major, then initializer, depth, normalization.
+  std::vector<NormalizationCell> cells;
+  BatchNormModes batch_norm_modes;
+  /// Batches of 1, 2 and options.batch, batch norm then layer norm for each.
+  std::vector<SmallBatchRow> small_batches;
+};
+
+/// Throws Error naming the first bad option.
+void validate(const NormalizationStudyOptions& options);
+/// Runs the study (validating the options first). Deterministic in the options.
+NormalizationStudy run_normalization_study(const NormalizationStudyOptions& options);
+
+}  // namespace gradlab
