@@ -434,6 +434,13 @@ void channel_scale(const T* dy, int64_t outer, int64_t channels, int64_t inner, 
   T* s = scratch<T>(3, channels);
   for (int64_t c = 0; c < channels; ++c) s[c] = static_cast<T>(scale[c]);
   for (int64_t o = 0; o < outer; ++o) {
+    if (inner == 1) {
+      // Channels last (the common case): one vectorizable pass over the row, not a loop per element.
+      const T* __restrict__ gr = dy + o * channels;
+      T* __restrict__ out = dx + o * channels;
+      for (int64_t c = 0; c < channels; ++c) out[c] = gr[c] * s[c];
+      continue;
+    }
     for (int64_t c = 0; c < channels; ++c) {
       const T* __restrict__ gr = dy + (o * channels + c) * inner;
       T* __restrict__ out = dx + (o * channels + c) * inner;
