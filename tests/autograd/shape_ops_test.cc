@@ -7,6 +7,7 @@
 #include "gradlab/autograd/ops.h"
 #include "gradlab/tensor/creation.h"
 #include "support/grad_check.h"
+#include "support/test_helpers.h"
 
 namespace gradlab {
 namespace {
@@ -14,13 +15,8 @@ namespace {
 using test::all_close;
 using test::check_gradients;
 using test::random_tensor;
+using test::iota;
 using ::testing::HasSubstr;
-
-Tensor iota(const Shape& shape, DType dtype = DType::float64) {
-  std::vector<double> v(static_cast<std::size_t>(shape.numel()));
-  for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<double>(i);
-  return from_values(shape, v, dtype);
-}
 
 template <typename Fn>
 std::string error_of(Fn&& fn) {

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "gradlab/gradlab.h"
+#include "support/test_helpers.h"
 
 namespace gradlab {
 namespace {
@@ -44,14 +45,7 @@ Layer probe(std::string name = "", std::optional<DType> dtype = std::nullopt) {
 
 ProbeImpl& probe_impl(const Layer& layer) { return *layer.as<ProbeImpl>(); }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 class LayerTest : public ::testing::Test {
  protected:

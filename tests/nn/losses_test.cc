@@ -12,18 +12,12 @@
 #include "gradlab/nn/metrics.h"
 #include "gradlab/tensor/creation.h"
 #include "support/grad_check.h"
+#include "support/test_helpers.h"
 
 namespace gradlab {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 Tensor t(const Shape& shape, const std::vector<double>& values, DType dtype = DType::float64) {
   return from_values(shape, values, dtype);

@@ -3,18 +3,12 @@
 
 #include "gradlab/gradlab.h"
 #include "support/grad_check.h"
+#include "support/test_helpers.h"
 
 namespace gradlab {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 class MergeTest : public ::testing::Test {
  protected:

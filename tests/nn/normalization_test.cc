@@ -9,18 +9,12 @@
 #include "gradlab/gradlab.h"
 #include "gradlab/nn/normalization.h"
 #include "support/grad_check.h"
+#include "support/test_helpers.h"
 
 namespace gradlab {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 class NormalizationTest : public ::testing::Test {
  protected:

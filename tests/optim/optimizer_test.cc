@@ -9,18 +9,12 @@
 #include "gradlab/optim/optimizers.h"
 #include "gradlab/tensor/creation.h"
 #include "support/grad_check.h"
+#include "support/test_helpers.h"
 
 namespace gradlab {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 Variable var(const std::string& name, const std::vector<double>& values, DType dtype = DType::float64) {
   return Variable(name, from_values(Shape{static_cast<int64_t>(values.size())}, values, dtype));
