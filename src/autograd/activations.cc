@@ -39,15 +39,7 @@ Tensor elu(const Tensor& x, double alpha) {
 
 Tensor selu(const Tensor& x) {
   return unary_op<Saved::input>(
-      "selu", x,
-      [](auto v) {
-        using T = decltype(v);
-        return T(kernels::kSeluScale) * kernels::elu(v, T(kernels::kSeluAlpha));
-      },
-      [](auto g, auto v) {
-        using T = decltype(v);
-        return T(kernels::kSeluScale) * (v > T(0) ? g : g * T(kernels::kSeluAlpha) * std::exp(v));
-      });
+      "selu", x, [](auto v) { return kernels::selu(v); }, [](auto g, auto v) { return kernels::selu_grad(g, v); });
 }
 
 Tensor gelu(const Tensor& x, bool approximate) {
@@ -77,7 +69,7 @@ Tensor tanh(const Tensor& x) {
 
 Tensor softplus(const Tensor& x) {
   return unary_op<Saved::input>(
-      "softplus", x, [](auto v) { return kernels::softplus(v); }, [](auto g, auto v) { return g * kernels::sigmoid(v); });
+      "softplus", x, [](auto v) { return kernels::softplus(v); }, [](auto g, auto v) { return kernels::softplus_grad(g, v); });
 }
 
 Tensor softsign(const Tensor& x) {

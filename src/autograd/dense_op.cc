@@ -51,14 +51,12 @@ struct LeakyRelu {  // Keras's default slope, as get_activation("leaky_relu") us
 struct Elu {
   static constexpr SlopeFrom kSlopeFrom = SlopeFrom::pre_activation;
   template <typename T> static T f(T z) { return kernels::elu(z, T(1)); }
-  template <typename T> static T d(T g, T z) { return z > T(0) ? g : g * std::exp(z); }
+  template <typename T> static T d(T g, T z) { return kernels::elu_grad(g, z, kernels::elu(z, T(1)), T(1)); }
 };
 struct Selu {
   static constexpr SlopeFrom kSlopeFrom = SlopeFrom::pre_activation;
-  template <typename T> static T f(T z) { return T(kernels::kSeluScale) * kernels::elu(z, T(kernels::kSeluAlpha)); }
-  template <typename T> static T d(T g, T z) {
-    return T(kernels::kSeluScale) * (z > T(0) ? g : g * T(kernels::kSeluAlpha) * std::exp(z));
-  }
+  template <typename T> static T f(T z) { return kernels::selu(z); }
+  template <typename T> static T d(T g, T z) { return kernels::selu_grad(g, z); }
 };
 struct Gelu {
   static constexpr SlopeFrom kSlopeFrom = SlopeFrom::pre_activation;
@@ -73,7 +71,7 @@ struct HardSigmoid {
 struct Softplus {
   static constexpr SlopeFrom kSlopeFrom = SlopeFrom::pre_activation;
   template <typename T> static T f(T z) { return kernels::softplus(z); }
-  template <typename T> static T d(T g, T z) { return g * kernels::sigmoid(z); }
+  template <typename T> static T d(T g, T z) { return kernels::softplus_grad(g, z); }
 };
 struct Softsign {
   static constexpr SlopeFrom kSlopeFrom = SlopeFrom::pre_activation;

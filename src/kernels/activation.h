@@ -87,6 +87,23 @@ inline T elu_grad(T g, T x, T y, T alpha) {
   return x > T(0) ? g : g * (y + alpha);
 }
 
+/// scale * elu(x, alpha) with the SELU constants.
+template <typename T>
+inline T selu(T x) {
+  return T(kSeluScale) * elu(x, T(kSeluAlpha));
+}
+/// From the input: scale for x > 0, scale alpha e^x below.
+template <typename T>
+inline T selu_grad(T g, T x) {
+  return T(kSeluScale) * (x > T(0) ? g : g * T(kSeluAlpha) * std::exp(x));
+}
+
+/// d/dx log(1 + e^x) = sigmoid(x).
+template <typename T>
+inline T softplus_grad(T g, T x) {
+  return g * sigmoid(x);
+}
+
 /// x Phi(x) with Phi the standard normal CDF.
 template <typename T>
 inline T gelu(T x) {
