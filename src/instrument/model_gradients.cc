@@ -69,7 +69,10 @@ ModelGradients compute_gradients(const Model& model, const TensorFile& inputs, c
   const std::vector<Tensor> xs = model_inputs(impl, inputs);
   const std::vector<Variable> trainable = model.trainable_variables();
   std::vector<std::pair<Variable, Tensor>> state_before;
-  for (const Variable& v : model.non_trainable_variables()) state_before.emplace_back(v, v.value().clone());
+  // Only a training pass updates state, so only then is there anything to compare against.
+  if (options.training) {
+    for (const Variable& v : model.non_trainable_variables()) state_before.emplace_back(v, v.value().clone());
+  }
 
   GradientTape tape;
   for (const Tensor& x : xs) tape.watch(x);
