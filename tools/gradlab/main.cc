@@ -1,29 +1,15 @@
 // gradlab: the command-line lab. Parses, runs the chosen command, and turns every error into a message
-// on stderr and an exit status: 0 success, 1 a failure while running, 2 bad usage or bad input.
-#include <charconv>
+// on stderr and an exit status: 0 success, 1 a failure while running, 2 bad usage or bad input, and
+// 130 / 143 when Ctrl-C or SIGTERM stopped a long command after it saved its work (interrupt.h).
 #include <cstdint>
 #include <iostream>
 #include <string>
 #include <string_view>
 
 #include "commands.h"
+#include "interrupt.h"
 
 namespace gradlab::cli {
-
-const CLI::Validator kUnsignedDigits(
-    [](std::string& value) -> std::string {
-      uint64_t parsed = 0;
-      const char* end = value.data() + value.size();
-      auto [ptr, ec] = std::from_chars(value.data(), end, parsed);
-      if (!value.empty() && ec == std::errc() && ptr == end) return "";
-      return "expected an integer in [0, 2^64), got '" + value + "'";
-    },
-    "", "digits");
-
-void write_stdout(const std::string& text) {
-  std::cout << text << std::flush;
-  if (!std::cout) throw Error("cannot write to standard output");
-}
 
 namespace {
 
@@ -74,6 +60,9 @@ int run_main(int argc, char** argv) {
   }
   try {
     run();
+  } catch (const Interrupted& e) {
+    std::cerr << "gradlab: " << e.what() << "\n";
+    return e.status();
   } catch (const UsageError& e) {
     return report(e.what(), kUsage);
   } catch (const std::exception& e) {

@@ -1,0 +1,44 @@
+#include "progress_bar.h"
+
+#include <csignal>
+
+#include <gtest/gtest.h>
+
+#include "interrupt.h"
+
+namespace gradlab::cli {
+namespace {
+
+TEST(ProgressBar, LineShowsBarCountsDetailAndTimeLeft) {
+  const ProgressBar bar("epoch 1/2", 200, ProgressMode::never);
+  EXPECT_EQ(bar.line(50, "loss 0.5", 10.0), "epoch 1/2 [#####---------------] 50/200  loss 0.5  0:30 left");
+  EXPECT_EQ(bar.line(0, "", 0.0), "epoch 1/2 [--------------------] 0/200");
+  // Finished: the elapsed time instead of time left; counts past the total are clamped.
+  EXPECT_EQ(bar.line(250, "", 75.0), "epoch 1/2 [####################] 200/200  1:15");
+}
+
+TEST(ProgressBar, FormatsDurationsForPeople) {
+  EXPECT_EQ(ProgressBar::format_duration(0.4), "0:00");
+  EXPECT_EQ(ProgressBar::format_duration(42), "0:42");
+  EXPECT_EQ(ProgressBar::format_duration(725), "12:05");
+  EXPECT_EQ(ProgressBar::format_duration(10930), "3:02:10");
+  EXPECT_EQ(ProgressBar::format_duration(-1), "?");
+}
+
+TEST(Interrupt, FirstSignalSetsTheFlagAndTheStatusFollowsTheSignal) {
+  {
+    InterruptGuard guard;
+    EXPECT_FALSE(interrupt_requested());
+    std::raise(SIGTERM);
+    EXPECT_TRUE(interrupt_requested());
+    EXPECT_EQ(interrupt_signal(), SIGTERM);
+    EXPECT_EQ(Interrupted("stopped").status(), 143);
+  }
+  EXPECT_FALSE(interrupt_requested());
+  InterruptGuard guard;
+  std::raise(SIGINT);
+  EXPECT_EQ(Interrupted("stopped").status(), 130);
+}
+
+}  // namespace
+}  // namespace gradlab::cli
