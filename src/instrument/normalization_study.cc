@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -10,6 +11,7 @@
 #include "gradlab/error.h"
 #include "gradlab/instrument/lesson_study.h"
 #include "gradlab/instrument/probe.h"
+#include "gradlab/nn/input_normalization.h"
 #include "gradlab/tensor/creation.h"
 
 namespace gradlab {
@@ -19,6 +21,10 @@ constexpr int kMaxTrials = 1'000'000;
 constexpr int64_t kInputFeatures = 128;
 // The fixed network of the train/inference and small-batch comparisons.
 constexpr int kComparisonDepth = 16;
+// The input-normalization table probes the lesson's own 4-layer stacks.
+constexpr int kInputNormalizationDepth = 4;
+// Rows a Normalization is adapted on: "the training data", drawn apart from the probed batch.
+constexpr int64_t kAdaptRows = 1024;
 
 // FNV-1a over a configuration's description: a stream that depends on what is measured, not on the
 // order of the loops or on which other configurations were asked for.
@@ -32,6 +38,14 @@ struct Trial {
   double input_grad_norm = 0;
   std::vector<double> layer_grad_norms;
   double output_std_across_examples = 0;
+  // Layer 1's gradient norm over the last layer's.
+  double first_to_last = 0;
+};
+
+// What the probe is fed: U[low, high), raw or through a Normalization adapted on the distribution.
+struct ProbeInput {
+  InputRange range;
+  bool adapted = false;
 };
 
 double finite_or_inf(double v) { return std::isnan(v) ? std::numeric_limits<double>::infinity() : v; }
@@ -52,43 +66,61 @@ double std_across_examples(const Tensor& output) {
   return total / static_cast<double>(units);
 }
 
-Trial probe_trial(const SkipNetworkOptions& options, Rng& rng, bool training) {
+Trial probe_trial(const SkipNetworkOptions& options, Rng& rng, const ProbeInput& input = {}) {
   SkipNetwork network(options, rng);
-  const Tensor x = uniform({options.batch, options.input_features}, rng, 0.0, 1.0, options.dtype);
+  const Shape shape = probe_input_shape(options);
+  const Tensor x = uniform(shape, rng, input.range.low, input.range.high, options.dtype);
+  std::optional<Normalization> front;
+  if (input.adapted) {
+    front.emplace(NormalizationOptions{.name = "input_normalization"});
+    std::vector<int64_t> data_shape = shape.to_vector();
+    data_shape[0] = kAdaptRows;
+    front->adapt(uniform(Shape(data_shape), rng, input.range.low, input.range.high, options.dtype));
+  }
   Tensor output;
   const ProbeForward forward = [&](const std::vector<Tensor>& in, const CallOptions& call) {
-    output = network(in[0], call);
+    output = network(front ? (*front)(in[0], call) : in[0], call);
     return std::vector<Tensor>{output};
   };
   const PassRecord pass =
-      probe_pass(forward, {x}, {.training = training, .detect_anomalies = false, .probe = {.variables = false}});
+      probe_pass(forward, {x}, {.training = true, .detect_anomalies = false, .probe = {.variables = false}});
   Trial t;
   t.input_grad_norm = pass.input_grad ? finite_or_inf(pass.input_grad->l2_norm) : 0.0;
   for (const LayerCallRecord& layer : pass.layers) {
     if (layer.type == "dense") t.layer_grad_norms.push_back(layer.input_grad ? finite_or_inf(layer.input_grad->l2_norm) : 0.0);
   }
+  const double last = t.layer_grad_norms.back();
+  t.first_to_last = last > 0 ? t.layer_grad_norms.front() / last : 0.0;
   t.output_std_across_examples = std_across_examples(output);
   return t;
 }
 
 SkipNetworkOptions network_options(const NormalizationStudyOptions& o, const std::string& activation,
                                    const std::string& initializer, int depth, SkipNormalization norm,
-                                   int64_t batch) {
+                                   int64_t batch, int64_t steps = 0) {
   return {.depth = depth, .units = o.width, .activation = activation, .kernel_initializer = initializer,
-          .batch = batch, .input_features = kInputFeatures, .dtype = o.dtype, .normalization = norm};
+          .batch = batch, .input_features = kInputFeatures, .steps = steps, .dtype = o.dtype, .normalization = norm};
 }
 
-std::string describe(const SkipNetworkOptions& n, const char* experiment) {
-  return fmt::format("{}/{}/{}/{}/{}/{}", experiment, n.activation, n.kernel_initializer.name(), n.depth,
-                     skip_normalization_name(n.normalization), n.batch);
+// The tables that existed before steps and input ranges keep their descriptions, so their streams
+// (and figures) do not change.
+std::string describe(const SkipNetworkOptions& n, const char* experiment, const ProbeInput& input) {
+  std::string d = fmt::format("{}/{}/{}/{}/{}/{}", experiment, n.activation, n.kernel_initializer.name(), n.depth,
+                              skip_normalization_name(n.normalization), n.batch);
+  if (n.steps > 0) d += fmt::format("/steps{}", n.steps);
+  if (input.range.low != 0 || input.range.high != 1 || input.adapted) {
+    d += fmt::format("/U[{},{})/{}", input.range.low, input.range.high, input.adapted ? "adapted" : "raw");
+  }
+  return d;
 }
 
-std::vector<Trial> run_trials(const NormalizationStudyOptions& o, const SkipNetworkOptions& net, const char* experiment) {
+std::vector<Trial> run_trials(const NormalizationStudyOptions& o, const SkipNetworkOptions& net, const char* experiment,
+                              const ProbeInput& input = {}) {
   Rng root(o.seed);
   std::vector<Trial> trials;
   for (int t = 0; t < o.trials; ++t) {
-    Rng rng = root.fork(stream_of(describe(net, experiment), t));
-    trials.push_back(probe_trial(net, rng, true));
+    Rng rng = root.fork(stream_of(describe(net, experiment, input), t));
+    trials.push_back(probe_trial(net, rng, input));
   }
   return trials;
 }
@@ -99,10 +131,23 @@ SampleSummary summarize_field(const std::vector<Trial>& trials, double Trial::*f
   return summarize(v);
 }
 
+NormalizationCell measure_cell(const NormalizationStudyOptions& o, const SkipNetworkOptions& net, const char* experiment) {
+  const std::vector<Trial> trials = run_trials(o, net, experiment);
+  return {.activation = net.activation,
+          .initializer = net.kernel_initializer.name(),
+          .depth = net.depth,
+          .normalization = net.normalization,
+          .steps = net.steps,
+          .input_grad_norm = summarize_field(trials, &Trial::input_grad_norm),
+          .layer_grad_norms = trials.front().layer_grad_norms,
+          .first_to_last = summarize_field(trials, &Trial::first_to_last),
+          .output_std_across_examples = summarize_field(trials, &Trial::output_std_across_examples).mean};
+}
+
 BatchNormModes measure_batch_norm_modes(const NormalizationStudyOptions& o) {
   const SkipNetworkOptions net =
       network_options(o, "relu", "he_uniform", kComparisonDepth, SkipNormalization::batch, o.batch);
-  Rng rng = Rng(o.seed).fork(stream_of(describe(net, "modes"), 0));
+  Rng rng = Rng(o.seed).fork(stream_of(describe(net, "modes", {}), 0));
   SkipNetwork network(net, rng);
   const Tensor x = uniform({net.batch, net.input_features}, rng, 0.0, 1.0, net.dtype);
   BatchNormModes m;
@@ -139,6 +184,12 @@ void validate(const NormalizationStudyOptions& o) {
   }
   for (const std::string& i : o.initializers) Initializer{i};
   if (o.width < 1 || o.batch < 1) fail("lesson: width and batch must be at least 1, got {} and {}", o.width, o.batch);
+  for (const InputRange& r : o.input_ranges) {
+    if (!std::isfinite(r.low) || !std::isfinite(r.high) || !(r.low < r.high)) {
+      fail("lesson: each input range U[low, high) needs finite low < high, got U[{}, {})", r.low, r.high);
+    }
+  }
+  if (o.steps < 2) fail("lesson: instance normalization needs sequences of at least 2 steps, got {}", o.steps);
 }
 
 NormalizationStudy run_normalization_study(const NormalizationStudyOptions& o) {
@@ -149,17 +200,7 @@ NormalizationStudy run_normalization_study(const NormalizationStudyOptions& o) {
     for (const std::string& initializer : o.initializers) {
       for (int depth : o.depths) {
         for (SkipNormalization norm : o.normalizations) {
-          const SkipNetworkOptions net = network_options(o, activation, initializer, depth, norm, o.batch);
-          const std::vector<Trial> trials = run_trials(o, net, "depth");
-          NormalizationCell cell{activation, initializer, depth, norm, summarize_field(trials, &Trial::input_grad_norm),
-                                 trials.front().layer_grad_norms, {}};
-          std::vector<double> ratios;
-          for (const Trial& t : trials) {
-            const double last = t.layer_grad_norms.back();
-            ratios.push_back(last > 0 ? t.layer_grad_norms.front() / last : 0.0);
-          }
-          cell.first_to_last = summarize(ratios);
-          study.cells.push_back(std::move(cell));
+          study.cells.push_back(measure_cell(o, network_options(o, activation, initializer, depth, norm, o.batch), "depth"));
         }
       }
     }
@@ -171,6 +212,26 @@ NormalizationStudy run_normalization_study(const NormalizationStudyOptions& o) {
       const std::vector<Trial> trials = run_trials(o, net, "small_batch");
       study.small_batches.push_back({batch, norm, summarize_field(trials, &Trial::input_grad_norm),
                                      summarize_field(trials, &Trial::output_std_across_examples).mean});
+    }
+  }
+  for (const std::string& activation : o.activations) {
+    for (const InputRange& range : o.input_ranges) {
+      for (bool adapted : {false, true}) {
+        const SkipNetworkOptions net =
+            network_options(o, activation, "glorot_uniform", kInputNormalizationDepth, SkipNormalization::none, o.batch);
+        const std::vector<Trial> trials = run_trials(o, net, "input_norm", {range, adapted});
+        study.input_normalization.push_back({activation, range, adapted, summarize_field(trials, &Trial::input_grad_norm),
+                                             summarize_field(trials, &Trial::first_to_last),
+                                             summarize_field(trials, &Trial::output_std_across_examples).mean});
+      }
+    }
+  }
+  for (const std::string& activation : o.activations) {
+    for (int64_t steps : {int64_t{0}, o.steps}) {
+      for (SkipNormalization norm : kSkipNormalizations) {
+        study.instance_cells.push_back(measure_cell(
+            o, network_options(o, activation, "glorot_uniform", kComparisonDepth, norm, o.batch, steps), "instance"));
+      }
     }
   }
   return study;

@@ -37,8 +37,16 @@ std::string_view skip_normalization_name(SkipNormalization normalization) {
     case SkipNormalization::batch: return "batch";
     case SkipNormalization::layer: return "layer";
     case SkipNormalization::group: return "group";
+    case SkipNormalization::instance: return "instance";
   }
   fail("skip_normalization_name: unknown SkipNormalization {}", static_cast<int>(normalization));
+}
+
+SkipNormalization parse_skip_normalization(std::string_view name) {
+  for (SkipNormalization n : kSkipNormalizations) {
+    if (skip_normalization_name(n) == name) return n;
+  }
+  fail("unknown normalization '{}'; expected none, batch, layer, group or instance", name);
 }
 
 int64_t group_normalization_groups(int64_t units) {
@@ -57,6 +65,7 @@ Layer make_normalization(SkipNormalization normalization, int64_t units, const s
     case SkipNormalization::layer: return LayerNormalization({.name = name});
     case SkipNormalization::group:
       return GroupNormalization({.groups = group_normalization_groups(units), .name = name});
+    case SkipNormalization::instance: return InstanceNormalization({.name = name});
     case SkipNormalization::none: break;
   }
   fail("SkipNetwork: no normalization layer for '{}'", skip_normalization_name(normalization));
@@ -71,6 +80,7 @@ SkipNetwork::SkipNetwork(SkipNetworkOptions options, Rng& rng) : options_(std::m
   if (options_.input_features < 1) {
     fail("SkipNetwork: input_features must be at least 1, got {}", options_.input_features);
   }
+  if (options_.steps < 0) fail("SkipNetwork: steps must be 0 (vectors) or more, got {}", options_.steps);
   layers_.reserve(static_cast<std::size_t>(options_.depth));
   for (int k = 1; k <= options_.depth; ++k) {
     // Explicit names keep thousands of trials from inflating the automatic name counters.
@@ -128,10 +138,15 @@ Tensor SkipNetwork::operator()(const Tensor& inputs, CallOptions options) const 
   return outs.back();
 }
 
+Shape probe_input_shape(const SkipNetworkOptions& options) {
+  if (options.steps == 0) return {options.batch, options.input_features};
+  return {options.batch, options.steps, options.input_features};
+}
+
 double input_gradient_norm(const SkipNetworkOptions& options, Rng& rng) {
   SkipNetwork network(options, rng);
   // The lesson draws the inputs first; the kernels follow when the layers are built on first call.
-  Tensor inputs = uniform({options.batch, options.input_features}, rng, 0.0, 1.0, options.dtype);
+  Tensor inputs = uniform(probe_input_shape(options), rng, 0.0, 1.0, options.dtype);
   GradientTape tape;
   tape.watch(inputs);
   Tensor target = mean(network(inputs));

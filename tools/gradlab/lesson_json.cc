@@ -28,17 +28,22 @@ json gradient_row(const GradientNormResult& r) {
   return row;
 }
 
-json normalization_json(const NormalizationStudy& n) {
-  json cells = json::array();
-  for (const NormalizationCell& c : n.cells) {
-    cells.push_back(json{{"activation", c.activation},
-                         {"initializer", c.initializer},
-                         {"depth", c.depth},
-                         {"normalization", std::string(skip_normalization_name(c.normalization))},
-                         {"input_gradient_norm", summary_json(c.input_grad_norm)},
-                         {"first_to_last_layer_ratio", summary_json(c.first_to_last)},
-                         {"layer_gradient_norms", c.layer_grad_norms}});
+json cells_json(const std::vector<NormalizationCell>& cells, bool with_steps) {
+  json out = json::array();
+  for (const NormalizationCell& c : cells) {
+    json cell{{"activation", c.activation}, {"initializer", c.initializer}, {"depth", c.depth}};
+    if (with_steps) cell["steps"] = c.steps;
+    cell["normalization"] = std::string(skip_normalization_name(c.normalization));
+    cell["input_gradient_norm"] = summary_json(c.input_grad_norm);
+    cell["first_to_last_layer_ratio"] = summary_json(c.first_to_last);
+    if (with_steps) cell["output_std_across_examples"] = c.output_std_across_examples;
+    cell["layer_gradient_norms"] = c.layer_grad_norms;
+    out.push_back(std::move(cell));
   }
+  return out;
+}
+
+json normalization_json(const NormalizationStudy& n) {
   const BatchNormModes& m = n.batch_norm_modes;
   json small = json::array();
   for (const SmallBatchRow& r : n.small_batches) {
@@ -47,16 +52,29 @@ json normalization_json(const NormalizationStudy& n) {
                          {"input_gradient_norm", summary_json(r.input_grad_norm)},
                          {"output_std_across_examples", r.output_std_across_examples}});
   }
+  json inputs = json::array();
+  for (const InputNormalizationRow& r : n.input_normalization) {
+    inputs.push_back(json{{"activation", r.activation},
+                          {"input_low", r.input.low},
+                          {"input_high", r.input.high},
+                          {"adapted", r.adapted},
+                          {"input_gradient_norm", summary_json(r.input_grad_norm)},
+                          {"first_to_last_layer_ratio", summary_json(r.first_to_last)},
+                          {"output_std_across_examples", r.output_std_across_examples}});
+  }
   return json{{"trials", n.options.trials},
               {"width", n.options.width},
               {"batch", n.options.batch},
-              {"depth_table", std::move(cells)},
+              {"steps", n.options.steps},
+              {"depth_table", cells_json(n.cells, false)},
               {"batch_norm_modes", json{{"training_input_gradient_norm", m.training_input_grad_norm},
                                         {"inference_input_gradient_norm", m.inference_input_grad_norm},
                                         {"training_output_std", m.training_output_std},
                                         {"inference_output_std", m.inference_output_std},
                                         {"max_output_difference", m.max_output_difference}}},
-              {"small_batches", std::move(small)}};
+              {"small_batches", std::move(small)},
+              {"input_normalization", std::move(inputs)},
+              {"instance_table", cells_json(n.instance_cells, true)}};
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 #include "lesson_text.h"
 
 #include <cmath>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -74,6 +76,7 @@ std::string norm_label(SkipNormalization n) {
     case SkipNormalization::batch: return "batch norm";
     case SkipNormalization::layer: return "layer norm";
     case SkipNormalization::group: return "group norm";
+    case SkipNormalization::instance: return "instance norm";
   }
   return "";
 }
@@ -84,16 +87,48 @@ std::string norm_cell(const NormalizationCell& c) {
   return fmt::format("{:.1e} ({:.0e})", c.input_grad_norm.median, c.first_to_last.median);
 }
 
-std::string normalization_table(const NormalizationStudy& study) {
-  const auto& norms = study.options.normalizations;
-  std::vector<Column> columns{{"activation"}, {"init"}, {"depth", Align::right}};
+// One row per run of norms.size() consecutive cells (which differ only in their normalization):
+// the row's leading cells, then norm_cell() of each.
+std::string normalization_table(const std::vector<NormalizationCell>& cells, const std::vector<SkipNormalization>& norms,
+                                std::vector<Column> leading,
+                                const std::function<std::vector<std::string>(const NormalizationCell&)>& row_label) {
+  std::vector<Column> columns = std::move(leading);
   for (SkipNormalization n : norms) columns.push_back({norm_label(n), Align::right});
   TextTable t(std::move(columns));
-  for (std::size_t i = 0; i + norms.size() <= study.cells.size(); i += norms.size()) {
-    const NormalizationCell& first = study.cells[i];
-    std::vector<std::string> cells{first.activation, first.initializer, std::to_string(first.depth)};
-    for (std::size_t k = 0; k < norms.size(); ++k) cells.push_back(norm_cell(study.cells[i + k]));
-    t.add_row(std::move(cells));
+  for (std::size_t i = 0; i + norms.size() <= cells.size(); i += norms.size()) {
+    std::vector<std::string> row = row_label(cells[i]);
+    for (std::size_t k = 0; k < norms.size(); ++k) row.push_back(norm_cell(cells[i + k]));
+    t.add_row(std::move(row));
+  }
+  return t.render("   ");
+}
+
+std::string depth_table(const NormalizationStudy& study) {
+  return normalization_table(study.cells, study.options.normalizations,
+                             {{"activation"}, {"init"}, {"depth", Align::right}}, [](const NormalizationCell& c) {
+                               return std::vector<std::string>{c.activation, c.initializer, std::to_string(c.depth)};
+                             });
+}
+
+std::string instance_table(const NormalizationStudy& study) {
+  const int64_t batch = study.options.batch;
+  return normalization_table(
+      study.instance_cells, {std::begin(kSkipNormalizations), std::end(kSkipNormalizations)},
+      {{"activation"}, {"input"}}, [batch](const NormalizationCell& c) {
+        return std::vector<std::string>{
+            c.activation, c.steps == 0 ? fmt::format("[{}, 128] vectors", batch)
+                                       : fmt::format("[{}, {}, 128] sequences", batch, c.steps)};
+      });
+}
+
+std::string range_label(const InputRange& r) { return fmt::format("U[{}, {})", r.low, r.high); }
+
+std::string input_normalization_table(const NormalizationStudy& study) {
+  TextTable t({{"activation"}, {"input"}, {"in front"}, {"|d mean / d input|", Align::right},
+               {"layer 1 / layer 4", Align::right}, {"output std over examples", Align::right}});
+  for (const InputNormalizationRow& r : study.input_normalization) {
+    t.add_row({r.activation, range_label(r.input), r.adapted ? "Normalization" : "-", sci(r.input_grad_norm.median),
+               sci(r.first_to_last.median), sci(r.output_std_across_examples)});
   }
   return t.render("   ");
 }
@@ -165,7 +200,7 @@ std::string lesson_text(const LessonStudy& study) {
       "   norm keeps deep sigmoid stacks' gradients alive; in deep relu stacks it makes them grow (a known\n"
       "   effect: Yang et al., 2019, A Mean Field Theory of Batch Normalization).\n\n",
       n.options.trials, n.options.width);
-  out += normalization_table(n);
+  out += depth_table(n);
   out += fmt::format(
       "\n5. Batch norm behaves differently in training and in inference (same batch of {}, same weights,\n"
       "   depth {}, relu, he_uniform): with batch statistics it normalizes; with its fresh moving\n"
@@ -178,6 +213,25 @@ std::string lesson_text(const LessonStudy& study) {
       "   erratic. Layer norm normalizes each example over its own units and does not care (depth 16,\n"
       "   relu, he_uniform, training mode).\n\n";
   out += small_batch_table(n);
+  out += fmt::format(
+      "\n7. Input normalization: the lesson's 4 x Dense(32) stacks (glorot_uniform) fed inputs far from zero\n"
+      "   mean and unit scale, raw or through a Normalization adapted on 1024 other draws of the same\n"
+      "   distribution (medians over {} trials). Saturating activations need it: inputs in the hundreds drive\n"
+      "   tanh and sigmoid units to their flat ends, and the gradient dies in layer 1 (compare layer 1 /\n"
+      "   layer 4 down a column). Relu stacks with zero biases scale with their input: the gradient does\n"
+      "   not change, the activations grow 255 times. With Normalization in front, |d mean / d input| is\n"
+      "   the gradient with respect to the raw input, divided by the input's standard deviation (74 for\n"
+      "   U[0, 255)) on the way through; layer 1 / layer 4 is free of those units.\n\n",
+      n.options.trials);
+  out += input_normalization_table(n);
+  out += fmt::format(
+      "\n8. Instance normalization normalizes each unit of each example over the positions of a sequence\n"
+      "   (or an image). On the vectors of tables 4 to 6 each unit has one value, which normalizes to beta\n"
+      "   (0): the output ignores the input and no gradient reaches it (0). On sequences of {} positions it\n"
+      "   works like batch norm with the positions as the batch, and keeps deep sigmoid stacks alive\n"
+      "   (depth 16, glorot_uniform; median input-gradient norm (layer 1 / layer 16), {} trials).\n\n",
+      n.options.steps, n.options.trials);
+  out += instance_table(n);
   return out;
 }
 

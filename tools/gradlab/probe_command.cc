@@ -45,7 +45,7 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
   network_option(cmd->add_option("--activation", s.activation, "Inline network: activation")->check(CLI::IsMember(activation_names())));
   network_option(cmd->add_option("--init", s.init, "Inline network: kernel initializer")->check(CLI::IsMember(initializer_names())));
   network_option(cmd->add_option("--norm", s.norm, "Inline network: normalization after each Dense layer")
-                     ->check(CLI::IsMember({"none", "batch", "layer", "group"})));
+                     ->check(CLI::IsMember({"none", "batch", "layer", "group", "instance"})));
   network_option(cmd->add_option("--skip", s.skip, "Inline network: skip connections")->check(CLI::IsMember({"none", "residual", "concat"})));
   network_option(cmd->add_option("--features", s.features, "Inline network: features of the drawn input")
                      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20)))

@@ -33,13 +33,6 @@ SkipConnection parse_skip(const std::string& name) {
   return SkipConnection::none;
 }
 
-SkipNormalization parse_norm(const std::string& name) {
-  if (name == "batch") return SkipNormalization::batch;
-  if (name == "layer") return SkipNormalization::layer;
-  if (name == "group") return SkipNormalization::group;
-  return SkipNormalization::none;
-}
-
 void check_finite(const Tensor& t, const std::string& source, const std::string& name) {
   for (const double v : t.to_vector()) {
     if (!std::isfinite(v)) throw UsageError(fmt::format("{}: input '{}' has a non-finite value ({})", source, name, v));
@@ -82,7 +75,7 @@ Subject inline_subject(const ProbeSettings& s, DType dtype) {
                                    .batch = x.dim(0),
                                    .input_features = x.dim(1),
                                    .dtype = dtype,
-                                   .normalization = parse_norm(s.norm)};
+                                   .normalization = parse_skip_normalization(s.norm)};
   auto net = std::make_shared<SkipNetwork>(options, *rng);
   Subject subject;
   subject.description = fmt::format("inline: {} x Dense({}, {}), {}, {}, norm {}", s.depth, s.width, s.activation, s.init,

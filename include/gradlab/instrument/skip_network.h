@@ -19,6 +19,12 @@
 /// Dense(units, linear) named "layer<k>", then the normalization named "norm<k>", then
 /// Activation(activation) named "act<k>" — the lesson's normalization remedy, placed as is usual
 /// between the affine map and the non-linearity.
+///
+/// The input is [batch, input_features] vectors, or with options.steps = T > 0 [batch, T,
+/// input_features] sequences, every Dense layer then applied at each of the T positions (as Keras
+/// does on the last axis). Instance normalization needs the sequences: it normalizes each (example,
+/// channel) over the positions, and on vectors there is one value to normalize, so every unit
+/// outputs beta (0) and no gradient passes.
 
 #include <cstdint>
 #include <string>
@@ -49,10 +55,21 @@ enum class SkipNormalization {
   batch,  ///< BatchNormalization (Keras defaults)
   layer,  ///< LayerNormalization over the units
   group,  ///< GroupNormalization with group_normalization_groups(units) groups
+  /// InstanceNormalization: each (example, unit) over the positions of a sequence; on vectors
+  /// (steps = 0) every unit becomes beta and no gradient passes (see the file comment)
+  instance,
 };
 
-/// "none", "batch", "layer" or "group".
+/// Every kind, in the order the lesson presents them.
+inline constexpr SkipNormalization kSkipNormalizations[] = {SkipNormalization::none, SkipNormalization::batch,
+                                                            SkipNormalization::layer, SkipNormalization::group,
+                                                            SkipNormalization::instance};
+
+/// "none", "batch", "layer", "group" or "instance": names for machines (CLI values, JSON).
 std::string_view skip_normalization_name(SkipNormalization normalization);
+/// The kind skip_normalization_name() calls `name`; an Error listing the names for any other.
+///   parse_skip_normalization("instance") == SkipNormalization::instance
+SkipNormalization parse_skip_normalization(std::string_view name);
 
 /// Groups used for GroupNormalization over `units` channels: the largest divisor of `units` that is
 /// at most min(32, units / 8), and at least 1, so each group has at least 8 channels when it can
@@ -74,6 +91,9 @@ struct SkipNetworkOptions {
   int64_t batch = 32;
   /// Features of the probe's input.
   int64_t input_features = 128;
+  /// Positions per example: 0 for vector inputs [batch, input_features], T >= 1 for sequences
+  /// [batch, T, input_features] (see the file comment).
+  int64_t steps = 0;
   /// Element type of the input, and so of the variables.
   DType dtype = DType::float32;
   /// Normalization inside each block; none gives the lesson's plain Dense layers.
@@ -85,10 +105,11 @@ class SkipNetwork {
  public:
   /// Creates `options.depth` Dense layers named "layer1", "layer2", ... They are built, drawing their
   /// kernels from `rng` in layer order, on the first call, so `rng` must outlive that call.
-  /// Throws Error for a depth, units, batch or feature count below 1.
+  /// Throws Error for a depth, units, batch or feature count below 1, or negative steps.
   SkipNetwork(SkipNetworkOptions options, Rng& rng);
 
-  /// Runs the network on `inputs` ([N, features]) and returns the last layer's output [N, units].
+  /// Runs the network on `inputs` ([N, features] or [N, T, features]) and returns the last layer's
+  /// output ([N, units] or [N, T, units]).
   /// `options.training` reaches the normalization layers (batch statistics).
   Tensor operator()(const Tensor& inputs, CallOptions options = {}) const;
 
@@ -111,7 +132,10 @@ class SkipNetwork {
   std::vector<Layer> activations_;
 };
 
-/// One trial of the lesson's probe: draws inputs U[0, 1) shaped [batch, input_features] from `rng`,
+/// The shape of the probe's input: [batch, input_features], or [batch, steps, input_features].
+Shape probe_input_shape(const SkipNetworkOptions& options);
+
+/// One trial of the lesson's probe: draws inputs U[0, 1) shaped probe_input_shape() from `rng`,
 /// builds a SkipNetwork (kernels from `rng`), and returns ||d mean(network(inputs)) / d inputs||_2,
 /// as the lesson's tf.norm(tape.gradient(mean, inputs), ord="euclidean"). The gradient is computed in
 /// options.dtype; its norm is accumulated in double, so squares of tiny float32 gradients do not
