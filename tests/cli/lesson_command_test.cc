@@ -116,7 +116,8 @@ TEST(LessonCommand, NormalizationSectionShowsEachRemedyAndBatchNormsLimits) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* text : {"4. Normalization at depth", "no norm", "batch norm", "layer norm", "group norm",
                            "5. Batch norm behaves differently", "moving statistics (inference)",
-                           "6. Batch norm needs a batch"}) {
+                           "6. Batch norm needs a batch", "7. Input normalization", "U[0, 255)", "Normalization",
+                           "8. Instance normalization", "instance norm", "[32, 8, 128] sequences"}) {
     EXPECT_NE(r.out.find(text), std::string::npos) << text << "\n" << r.out;
   }
   json doc = run_json({"--trials", "2", "--grid-trials", "1", "--depths", "4", "--norm-trials", "1", "--norm-depths", "8"});
@@ -125,6 +126,21 @@ TEST(LessonCommand, NormalizationSectionShowsEachRemedyAndBatchNormsLimits) {
   EXPECT_EQ(doc["normalization"]["small_batches"][0]["batch"], 1);
   EXPECT_EQ(doc["normalization"]["small_batches"][0]["input_gradient_norm"]["zero_fraction"], 1.0)
       << "batch norm on one example passes no gradient to the input";
+  // Table 7: 3 activations x U[0, 1), U[0, 255) x raw, adapted.
+  const json& inputs = doc["normalization"]["input_normalization"];
+  ASSERT_EQ(inputs.size(), 3u * 2u * 2u);
+  EXPECT_EQ(inputs[3]["input_high"], 255.0);
+  EXPECT_EQ(inputs[3]["adapted"], true);
+  EXPECT_TRUE(inputs[3]["first_to_last_layer_ratio"]["median"].is_number());
+  // Table 8: 3 activations x vectors, sequences x 5 normalizations; instance norm on vectors passes nothing.
+  const json& instance = doc["normalization"]["instance_table"];
+  ASSERT_EQ(instance.size(), 3u * 2u * 5u);
+  EXPECT_EQ(doc["normalization"]["steps"], 8);
+  EXPECT_EQ(instance[4]["normalization"], "instance");
+  EXPECT_EQ(instance[4]["steps"], 0);
+  EXPECT_EQ(instance[4]["input_gradient_norm"]["zero_fraction"], 1.0);
+  EXPECT_EQ(instance[9]["steps"], 8);
+  EXPECT_GT(instance[9]["input_gradient_norm"]["median"].get<double>(), 0.0);
   EXPECT_FALSE(run_json({"--trials", "2", "--grid-trials", "1", "--depths", "4", "--norm-trials", "0"}).contains("normalization"));
 }
 

@@ -1,5 +1,7 @@
 #include "gradlab/instrument/normalization_study.h"
 
+#include <limits>
+
 #include <gtest/gtest.h>
 
 #include "gradlab/error.h"
@@ -14,7 +16,8 @@ NormalizationStudyOptions small_options() {
           .activations = {"sigmoid", "relu"},
           .initializers = {"glorot_uniform"},
           .width = 16,
-          .batch = 16};
+          .batch = 16,
+          .steps = 8};
 }
 
 const NormalizationCell& cell(const NormalizationStudy& s, const std::string& activation, SkipNormalization n) {
@@ -33,6 +36,59 @@ TEST(NormalizationStudy, CoversEveryConfigurationWithPerLayerNorms) {
     // Layer 1's gradient norm is the input-gradient norm of the first trial.
     EXPECT_GT(c.layer_grad_norms.front(), 0.0);
   }
+  // Input normalization: 2 activations x 2 input ranges x raw, adapted.
+  ASSERT_EQ(s.input_normalization.size(), 2u * 2 * 2);
+  EXPECT_EQ(s.input_normalization[3].activation, "sigmoid");
+  EXPECT_EQ(s.input_normalization[3].input.high, 255.0);
+  EXPECT_TRUE(s.input_normalization[3].adapted);
+  // Instance table: 2 activations x (vectors, sequences) x 5 normalizations.
+  ASSERT_EQ(s.instance_cells.size(), 2u * 2 * 5);
+  EXPECT_EQ(s.instance_cells[5].steps, 8);
+  EXPECT_EQ(s.instance_cells[9].normalization, SkipNormalization::instance);
+}
+
+const NormalizationCell& instance_cell(const NormalizationStudy& s, const std::string& activation, int64_t steps,
+                                       SkipNormalization n) {
+  for (const NormalizationCell& c : s.instance_cells) {
+    if (c.activation == activation && c.steps == steps && c.normalization == n) return c;
+  }
+  throw Error("no such instance cell");
+}
+
+TEST(NormalizationStudy, InstanceNormNeedsPositionsToNormalizeOver) {
+  const NormalizationStudy s = run_normalization_study(small_options());
+  for (const char* activation : {"sigmoid", "relu"}) {
+    const NormalizationCell& vectors = instance_cell(s, activation, 0, SkipNormalization::instance);
+    EXPECT_EQ(vectors.input_grad_norm.zero_fraction, 1.0) << activation << ": one value per statistic, output = beta";
+    EXPECT_EQ(vectors.output_std_across_examples, 0.0) << activation;
+    const NormalizationCell& sequences = instance_cell(s, activation, 8, SkipNormalization::instance);
+    EXPECT_EQ(sequences.input_grad_norm.zero_fraction, 0.0) << activation;
+    EXPECT_GT(sequences.output_std_across_examples, 0.01) << activation;
+  }
+  // Over the positions it acts as batch norm does over the batch: deep sigmoid stacks keep their gradient.
+  EXPECT_GT(instance_cell(s, "sigmoid", 8, SkipNormalization::instance).input_grad_norm.median,
+            1e3 * instance_cell(s, "sigmoid", 8, SkipNormalization::none).input_grad_norm.median);
+}
+
+const InputNormalizationRow& input_row(const NormalizationStudy& s, const std::string& activation, double high,
+                                       bool adapted) {
+  for (const InputNormalizationRow& r : s.input_normalization) {
+    if (r.activation == activation && r.input.high == high && r.adapted == adapted) return r;
+  }
+  throw Error("no such input-normalization row");
+}
+
+TEST(NormalizationStudy, InputNormalizationKeepsLargeInputsFromSaturatingTheFirstLayer) {
+  const NormalizationStudy s = run_normalization_study(small_options());
+  // Sigmoid units fed U[0, 255) sit on their flat ends: layer 1 loses most of the gradient.
+  EXPECT_GT(input_row(s, "sigmoid", 255, true).first_to_last.median,
+            4 * input_row(s, "sigmoid", 255, false).first_to_last.median);
+  // A relu stack with zero biases is positively homogeneous: 255 times the input, 255 times the output.
+  EXPECT_GT(input_row(s, "relu", 255, false).output_std_across_examples,
+            50 * input_row(s, "relu", 1, false).output_std_across_examples);
+  // Through the adapted Normalization the raw input's gradient is divided by its spread (about 74).
+  EXPECT_LT(input_row(s, "relu", 255, true).input_grad_norm.median,
+            0.1 * input_row(s, "relu", 255, false).input_grad_norm.median);
 }
 
 TEST(NormalizationStudy, BatchNormKeepsADeepSigmoidStackAlive) {
@@ -72,6 +128,10 @@ TEST(NormalizationStudy, SameSeedSameResults) {
   const NormalizationStudy c = run_normalization_study(other);
   EXPECT_EQ(a.cells[1].layer_grad_norms, b.cells[1].layer_grad_norms);
   EXPECT_NE(a.cells[1].layer_grad_norms, c.cells[1].layer_grad_norms);
+  EXPECT_EQ(a.instance_cells[9].layer_grad_norms, b.instance_cells[9].layer_grad_norms);
+  EXPECT_NE(a.instance_cells[9].layer_grad_norms, c.instance_cells[9].layer_grad_norms);
+  EXPECT_EQ(a.input_normalization[3].input_grad_norm.median, b.input_normalization[3].input_grad_norm.median);
+  EXPECT_NE(a.input_normalization[3].input_grad_norm.median, c.input_normalization[3].input_grad_norm.median);
 }
 
 TEST(NormalizationStudy, RejectsBadOptions) {
@@ -83,6 +143,14 @@ TEST(NormalizationStudy, RejectsBadOptions) {
   EXPECT_THROW(run_normalization_study(o), Error);
   o = small_options();
   o.initializers = {"he_unifrom"};
+  EXPECT_THROW(run_normalization_study(o), Error);
+  o = small_options();
+  o.input_ranges = {{0, 1}, {1, 1}};
+  EXPECT_THROW(run_normalization_study(o), Error);
+  o.input_ranges = {{0, std::numeric_limits<double>::infinity()}};
+  EXPECT_THROW(run_normalization_study(o), Error);
+  o = small_options();
+  o.steps = 1;
   EXPECT_THROW(run_normalization_study(o), Error);
 }
 

@@ -1,5 +1,6 @@
 #include "gradlab/instrument/skip_network.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <gtest/gtest.h>
@@ -121,6 +122,68 @@ TEST(InputGradientNorm, AnOverflowedGradientIsInfiniteNotNaN) {
   const double g =
       input_gradient_norm({.skip = SkipConnection::residual, .depth = 1024, .activation = "selu"}, rng);
   EXPECT_TRUE(std::isinf(g)) << g;
+}
+
+TEST(SkipNetwork, SequencesRunEveryPositionThroughTheSameLayers) {
+  Rng rng(4);
+  SkipNetwork net({.skip = SkipConnection::concat, .depth = 3, .units = 6, .activation = "tanh", .steps = 5,
+                   .dtype = DType::float64},
+                  rng);
+  const Tensor x = uniform(probe_input_shape(net.options()), rng, 0.0, 1.0, DType::float64);
+  ASSERT_EQ(x.shape(), (Shape{32, 5, 128}));
+  const std::vector<double> y = net(x).to_vector();
+  ASSERT_EQ(y.size(), 32u * 5 * 6);
+  // Position 3 alone, as vectors [32, 128], through the same (already built) layers.
+  const std::vector<double> xs = x.to_vector();
+  std::vector<double> position;
+  for (int64_t n = 0; n < 32; ++n) {
+    for (int64_t f = 0; f < 128; ++f) position.push_back(xs[static_cast<std::size_t>((n * 5 + 3) * 128 + f)]);
+  }
+  const std::vector<double> alone = net(from_values({32, 128}, position, DType::float64)).to_vector();
+  for (std::size_t n = 0; n < 32; ++n) {
+    for (std::size_t u = 0; u < 6; ++u) EXPECT_NEAR(y[(n * 5 + 3) * 6 + u], alone[n * 6 + u], 1e-12);
+  }
+}
+
+TEST(SkipNetwork, InstanceNormOnVectorsOutputsBetaAndPassesNoGradient) {
+  for (int64_t steps : {0, 4}) {
+    Rng rng(2);
+    const SkipNetworkOptions o{.depth = 3, .units = 8, .activation = "sigmoid", .steps = steps,
+                               .dtype = DType::float64, .normalization = SkipNormalization::instance};
+    SkipNetwork net(o, rng);
+    Tensor x = uniform(probe_input_shape(o), rng, 0.0, 1.0, DType::float64);
+    GradientTape tape;
+    tape.watch(x);
+    const Tensor y = net(x, {.training = true});
+    ASSERT_EQ(net.normalizations()[0].type(), "instance_normalization");
+    const double grad = norm(tape.gradient(mean(y), x)).item();
+    const std::vector<double> v = y.to_vector();
+    const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+    if (steps == 0) {
+      // Every unit normalizes to beta = 0, so every output is sigmoid(0) whatever the input.
+      EXPECT_EQ(*lo, 0.5);
+      EXPECT_EQ(*hi, 0.5);
+      EXPECT_EQ(grad, 0.0);
+    } else {
+      EXPECT_LT(*lo, 0.4);
+      EXPECT_GT(*hi, 0.6);
+      EXPECT_GT(grad, 1e-4);
+    }
+  }
+}
+
+TEST(SkipNetwork, RefusesNegativeSteps) {
+  Rng rng(0);
+  EXPECT_THROW(SkipNetwork({.steps = -1}, rng), Error);
+  EXPECT_EQ(probe_input_shape({.batch = 3, .input_features = 7}), (Shape{3, 7}));
+  EXPECT_EQ(probe_input_shape({.batch = 3, .input_features = 7, .steps = 2}), (Shape{3, 2, 7}));
+}
+
+TEST(SkipNormalizationNames, RoundTripAndRejectTheUnknown) {
+  for (SkipNormalization n : kSkipNormalizations) EXPECT_EQ(parse_skip_normalization(skip_normalization_name(n)), n);
+  EXPECT_EQ(skip_normalization_name(SkipNormalization::instance), "instance");
+  EXPECT_THROW(parse_skip_normalization("weight"), Error);
+  EXPECT_THROW(parse_skip_normalization(""), Error);
 }
 
 TEST(SkipConnectionNames, AreDistinct) {

@@ -52,7 +52,7 @@ struct NormalizationStudyOptions {
   /// a Normalization adapted on data from the same distribution; low < high, both finite.
   std::vector<InputRange> input_ranges = {{0, 1}, {0, 255}};
   /// Positions per example of the instance-normalization table's sequences (at least 2).
-  int64_t steps = 16;
+  int64_t steps = 8;
 };
 
 /// One (activation, initializer, depth, normalization) of the depth table, or (activation, input
