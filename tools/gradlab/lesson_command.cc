@@ -24,7 +24,9 @@ void add_lesson_command(CLI::App& app, CommandRun& run) {
       "Reproduce the lesson's experiments over many seeds, then go deeper");
   cmd->footer(
       "Tables: initializer variances beside theory; input-gradient norms of the lesson's plain, residual and "
-      "concat-skip networks; the same norms at more depths and activations. See docs/lesson.md.");
+      "concat-skip networks; the same norms at more depths and activations; then normalization: batch, layer and "
+      "group norm at depth, batch norm's two modes and its need for a batch, input normalization in front of "
+      "inputs far from unit scale, and instance norm on vectors and on sequences. See docs/lesson.md.");
   cmd->add_option("--trials", o.trials, "Trials per row of the initializer and 4-layer tables")
       ->check(CLI::Range(1, 10'000'000))
       ->capture_default_str();
@@ -43,7 +45,7 @@ void add_lesson_command(CLI::App& app, CommandRun& run) {
       ->check(CLI::IsMember(activation_names()))
       ->capture_default_str();
   cmd->add_option("--norm-trials", o.normalization_trials,
-                  "Trials per cell of the normalization section (0 skips it)")
+                  "Trials per cell of the normalization section, tables 4 to 8 (0 skips it)")
       ->check(CLI::Range(0, 1'000'000))
       ->capture_default_str();
   cmd->add_option("--norm-depths", o.normalization_depths, "Depths of the normalization section, comma-separated")
