@@ -214,7 +214,7 @@ std::string lesson_text(const LessonStudy& study) {
       "   relu, he_uniform, training mode).\n\n";
   out += small_batch_table(n);
   out += fmt::format(
-      "\n7. Input normalization: the lesson's 4 x Dense(32) stacks (glorot_uniform) fed inputs far from zero\n"
+      "\n7. Input normalization: the lesson's 4 x Dense({}) stacks (glorot_uniform) fed inputs far from zero\n"
       "   mean and unit scale, raw or through a Normalization adapted on 1024 other draws of the same\n"
       "   distribution (medians over {} trials). Saturating activations need it: inputs in the hundreds drive\n"
       "   tanh and sigmoid units to their flat ends, and the gradient dies in layer 1 (compare layer 1 /\n"
@@ -222,7 +222,7 @@ std::string lesson_text(const LessonStudy& study) {
       "   not change, the activations grow 255 times. With Normalization in front, |d mean / d input| is\n"
       "   the gradient with respect to the raw input, divided by the input's standard deviation (74 for\n"
       "   U[0, 255)) on the way through; layer 1 / layer 4 is free of those units.\n\n",
-      n.options.trials);
+      n.options.width, n.options.trials);
   out += input_normalization_table(n);
   out += fmt::format(
       "\n8. Instance normalization normalizes each unit of each example over the positions of a sequence\n"

@@ -77,9 +77,9 @@ struct NormalizationCell {
   double output_std_across_examples = 0;
 };
 
-/// One row of the input-normalization table: a plain stack (depth 16, glorot_uniform, no normalization
-/// inside) fed U[low, high) inputs, raw or through a Normalization adapted on 1024 other draws from the
-/// same distribution.
+/// One row of the input-normalization table: the lesson's plain stack (depth 4, glorot_uniform, no
+/// normalization inside) fed U[low, high) inputs, raw or through a Normalization adapted on 1024 other
+/// draws from the same distribution.
 struct InputNormalizationRow {
   std::string activation;
   InputRange input;
