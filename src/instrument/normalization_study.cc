@@ -183,7 +183,10 @@ void validate(const NormalizationStudyOptions& o) {
     if (std::find(known.begin(), known.end(), a) == known.end()) fail("lesson: unknown activation '{}'", a);
   }
   for (const std::string& i : o.initializers) Initializer{i};
-  if (o.width < 1 || o.batch < 1) fail("lesson: width and batch must be at least 1, got {} and {}", o.width, o.batch);
+  if (o.width < 1 || o.batch < 1 || o.sequence_batch < 1) {
+    fail("lesson: width, batch and sequence batch must be at least 1, got {}, {} and {}", o.width, o.batch,
+         o.sequence_batch);
+  }
   for (const InputRange& r : o.input_ranges) {
     if (!std::isfinite(r.low) || !std::isfinite(r.high) || !(r.low < r.high)) {
       fail("lesson: each input range U[low, high) needs finite low < high, got U[{}, {})", r.low, r.high);
@@ -229,8 +232,9 @@ NormalizationStudy run_normalization_study(const NormalizationStudyOptions& o) {
   for (const std::string& activation : o.activations) {
     for (int64_t steps : {int64_t{0}, o.steps}) {
       for (SkipNormalization norm : kSkipNormalizations) {
+        const int64_t batch = steps == 0 ? o.batch : o.sequence_batch;
         study.instance_cells.push_back(measure_cell(
-            o, network_options(o, activation, "glorot_uniform", kComparisonDepth, norm, o.batch, steps), "instance"));
+            o, network_options(o, activation, "glorot_uniform", kComparisonDepth, norm, batch, steps), "instance"));
       }
     }
   }

@@ -117,7 +117,7 @@ TEST(LessonCommand, NormalizationSectionShowsEachRemedyAndBatchNormsLimits) {
   for (const char* text : {"4. Normalization at depth", "no norm", "batch norm", "layer norm", "group norm",
                            "5. Batch norm behaves differently", "moving statistics (inference)",
                            "6. Batch norm needs a batch", "7. Input normalization", "U[0, 255)", "Normalization",
-                           "8. Instance normalization", "instance norm", "[32, 8, 128] sequences"}) {
+                           "8. Instance normalization", "instance norm", "[8, 8, 128] sequences"}) {
     EXPECT_NE(r.out.find(text), std::string::npos) << text << "\n" << r.out;
   }
   json doc = run_json({"--trials", "2", "--grid-trials", "1", "--depths", "4", "--norm-trials", "1", "--norm-depths", "8"});
@@ -136,6 +136,7 @@ TEST(LessonCommand, NormalizationSectionShowsEachRemedyAndBatchNormsLimits) {
   const json& instance = doc["normalization"]["instance_table"];
   ASSERT_EQ(instance.size(), 3u * 2u * 5u);
   EXPECT_EQ(doc["normalization"]["steps"], 8);
+  EXPECT_EQ(doc["normalization"]["sequence_batch"], 8);
   EXPECT_EQ(instance[4]["normalization"], "instance");
   EXPECT_EQ(instance[4]["steps"], 0);
   EXPECT_EQ(instance[4]["input_gradient_norm"]["zero_fraction"], 1.0);

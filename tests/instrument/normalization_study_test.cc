@@ -152,6 +152,9 @@ TEST(NormalizationStudy, RejectsBadOptions) {
   o = small_options();
   o.steps = 1;
   EXPECT_THROW(run_normalization_study(o), Error);
+  o = small_options();
+  o.sequence_batch = 0;
+  EXPECT_THROW(run_normalization_study(o), Error);
 }
 
 }  // namespace

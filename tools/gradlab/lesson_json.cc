@@ -65,6 +65,7 @@ json normalization_json(const NormalizationStudy& n) {
   return json{{"trials", n.options.trials},
               {"width", n.options.width},
               {"batch", n.options.batch},
+              {"sequence_batch", n.options.sequence_batch},
               {"steps", n.options.steps},
               {"depth_table", cells_json(n.cells, false)},
               {"batch_norm_modes", json{{"training_input_gradient_norm", m.training_input_grad_norm},

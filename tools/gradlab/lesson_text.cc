@@ -111,13 +111,13 @@ std::string depth_table(const NormalizationStudy& study) {
 }
 
 std::string instance_table(const NormalizationStudy& study) {
-  const int64_t batch = study.options.batch;
+  const NormalizationStudyOptions& o = study.options;
   return normalization_table(
       study.instance_cells, {std::begin(kSkipNormalizations), std::end(kSkipNormalizations)},
-      {{"activation"}, {"input"}}, [batch](const NormalizationCell& c) {
+      {{"activation"}, {"input"}}, [&o](const NormalizationCell& c) {
         return std::vector<std::string>{
-            c.activation, c.steps == 0 ? fmt::format("[{}, 128] vectors", batch)
-                                       : fmt::format("[{}, {}, 128] sequences", batch, c.steps)};
+            c.activation, c.steps == 0 ? fmt::format("[{}, 128] vectors", o.batch)
+                                       : fmt::format("[{}, {}, 128] sequences", o.sequence_batch, c.steps)};
       });
 }
 

@@ -51,7 +51,9 @@ struct NormalizationStudyOptions {
   /// Input distributions U[low, high) of the input-normalization table, each probed raw and through
   /// a Normalization adapted on data from the same distribution; low < high, both finite.
   std::vector<InputRange> input_ranges = {{0, 1}, {0, 255}};
-  /// Positions per example of the instance-normalization table's sequences (at least 2).
+  /// The instance-normalization table's sequences: [sequence_batch, steps, 128], steps at least 2
+  /// (fewer rows than the vectors' batch, so that the 8 positions do not make the table 8 times dearer).
+  int64_t sequence_batch = 8;
   int64_t steps = 8;
 };
 
@@ -62,7 +64,7 @@ struct NormalizationCell {
   std::string initializer;
   int depth = 0;
   SkipNormalization normalization = SkipNormalization::none;
-  /// 0: inputs [batch, 128] (the depth table); T: sequences [batch, T, 128].
+  /// 0: inputs [batch, 128] (the depth table); T: sequences [sequence_batch, T, 128].
   int64_t steps = 0;
   /// ||d mean(output) / d input||_2 over the trials.
   SampleSummary input_grad_norm;
