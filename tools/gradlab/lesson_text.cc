@@ -217,8 +217,8 @@ std::string lesson_text(const LessonStudy& study) {
       "\n7. Input normalization: the lesson's 4 x Dense({}) stacks (glorot_uniform) fed inputs far from zero\n"
       "   mean and unit scale, raw or through a Normalization adapted on 1024 other draws of the same\n"
       "   distribution (medians over {} trials). Saturating activations need it: inputs in the hundreds drive\n"
-      "   tanh and sigmoid units to their flat ends, and the gradient dies in layer 1 (compare layer 1 /\n"
-      "   layer 4 down a column). Relu stacks with zero biases scale with their input: the gradient does\n"
+      "   tanh and sigmoid units to their flat ends, and layer 1 passes back little of the gradient (compare\n"
+      "   layer 1 / layer 4 down a column). Relu stacks with zero biases scale with their input: the gradient does\n"
       "   not change, the activations grow 255 times. With Normalization in front, |d mean / d input| is\n"
       "   the gradient with respect to the raw input, divided by the input's standard deviation (74 for\n"
       "   U[0, 255)) on the way through; layer 1 / layer 4 is free of those units.\n\n",
