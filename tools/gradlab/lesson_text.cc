@@ -218,10 +218,10 @@ std::string lesson_text(const LessonStudy& study) {
       "   mean and unit scale, raw or through a Normalization adapted on 1024 other draws of the same\n"
       "   distribution (medians over {} trials). Saturating activations need it: inputs in the hundreds drive\n"
       "   tanh and sigmoid units to their flat ends, and layer 1 passes back little of the gradient (compare\n"
-      "   layer 1 / layer 4 down a column). Relu stacks with zero biases scale with their input: the gradient does\n"
-      "   not change, the activations grow 255 times. With Normalization in front, |d mean / d input| is\n"
-      "   the gradient with respect to the raw input, divided by the input's standard deviation (74 for\n"
-      "   U[0, 255)) on the way through; layer 1 / layer 4 is free of those units.\n\n",
+      "   layer 1 / layer 4 down a column). Relu stacks with zero biases scale with their input: the\n"
+      "   gradient does not change, the activations grow 255 times. With Normalization in front,\n"
+      "   |d mean / d input| is the gradient with respect to the raw input, divided by the input's standard\n"
+      "   deviation (74 for U[0, 255)) on the way through; layer 1 / layer 4 is free of those units.\n\n",
       n.options.width, n.options.trials);
   out += input_normalization_table(n);
   out += fmt::format(
