@@ -20,6 +20,12 @@ NormalizationStudyOptions small_options() {
           .steps = 8};
 }
 
+// The study of small_options(), run once for the tests that only read it.
+const NormalizationStudy& small_study() {
+  static const NormalizationStudy study = run_normalization_study(small_options());
+  return study;
+}
+
 const NormalizationCell& cell(const NormalizationStudy& s, const std::string& activation, SkipNormalization n) {
   for (const NormalizationCell& c : s.cells) {
     if (c.activation == activation && c.normalization == n) return c;
@@ -28,7 +34,7 @@ const NormalizationCell& cell(const NormalizationStudy& s, const std::string& ac
 }
 
 TEST(NormalizationStudy, CoversEveryConfigurationWithPerLayerNorms) {
-  const NormalizationStudy s = run_normalization_study(small_options());
+  const NormalizationStudy& s = small_study();
   ASSERT_EQ(s.cells.size(), 2u * 1 * 1 * 4);
   for (const NormalizationCell& c : s.cells) {
     EXPECT_EQ(c.layer_grad_norms.size(), 12u);
@@ -56,7 +62,7 @@ const NormalizationCell& instance_cell(const NormalizationStudy& s, const std::s
 }
 
 TEST(NormalizationStudy, InstanceNormNeedsPositionsToNormalizeOver) {
-  const NormalizationStudy s = run_normalization_study(small_options());
+  const NormalizationStudy& s = small_study();
   for (const char* activation : {"sigmoid", "relu"}) {
     const NormalizationCell& vectors = instance_cell(s, activation, 0, SkipNormalization::instance);
     EXPECT_EQ(vectors.input_grad_norm.zero_fraction, 1.0) << activation << ": one value per statistic, output = beta";
@@ -79,7 +85,7 @@ const InputNormalizationRow& input_row(const NormalizationStudy& s, const std::s
 }
 
 TEST(NormalizationStudy, InputNormalizationKeepsLargeInputsFromSaturatingTheFirstLayer) {
-  const NormalizationStudy s = run_normalization_study(small_options());
+  const NormalizationStudy& s = small_study();
   // Sigmoid units fed U[0, 255) sit on their flat ends: layer 1 loses most of the gradient.
   EXPECT_GT(input_row(s, "sigmoid", 255, true).first_to_last.median,
             4 * input_row(s, "sigmoid", 255, false).first_to_last.median);
@@ -92,14 +98,14 @@ TEST(NormalizationStudy, InputNormalizationKeepsLargeInputsFromSaturatingTheFirs
 }
 
 TEST(NormalizationStudy, BatchNormKeepsADeepSigmoidStackAlive) {
-  const NormalizationStudy s = run_normalization_study(small_options());
+  const NormalizationStudy& s = small_study();
   const double plain = cell(s, "sigmoid", SkipNormalization::none).input_grad_norm.median;
   const double batch = cell(s, "sigmoid", SkipNormalization::batch).input_grad_norm.median;
   EXPECT_GT(batch, 1e3 * plain) << "12 sigmoid layers shrink the gradient by orders of magnitude; batch norm does not";
 }
 
 TEST(NormalizationStudy, BatchNormNeedsABatchAndLayerNormDoesNot) {
-  const NormalizationStudy s = run_normalization_study(small_options());
+  const NormalizationStudy& s = small_study();
   ASSERT_EQ(s.small_batches.size(), 6u);
   const SmallBatchRow& bn1 = s.small_batches[0];
   const SmallBatchRow& ln1 = s.small_batches[1];
@@ -114,14 +120,14 @@ TEST(NormalizationStudy, BatchNormNeedsABatchAndLayerNormDoesNot) {
 }
 
 TEST(NormalizationStudy, TrainingAndInferenceModesDiffer) {
-  const BatchNormModes m = run_normalization_study(small_options()).batch_norm_modes;
+  const BatchNormModes& m = small_study().batch_norm_modes;
   EXPECT_GT(m.max_output_difference, 0.1);
   EXPECT_GT(m.training_output_std, 2 * m.inference_output_std)
       << "batch statistics normalize; fresh moving statistics (0, 1) barely rescale";
 }
 
 TEST(NormalizationStudy, SameSeedSameResults) {
-  const NormalizationStudy a = run_normalization_study(small_options());
+  const NormalizationStudy& a = small_study();
   const NormalizationStudy b = run_normalization_study(small_options());
   NormalizationStudyOptions other = small_options();
   other.seed = 4;
