@@ -48,8 +48,9 @@ RemedyCell measure_cell(const RemedyConfig& config, int depth, const ReportStudy
     // The input first, then the kernels on the first call, as the lesson draws them.
     const Tensor x = uniform({net_options.batch, net_options.input_features}, rng);
     const SkipNetwork net(net_options, rng);
-    ProbePassOptions probe{.training = true};
-    probe.probe.variables = false;  // the charts need layer gradients only: one matrix product less per layer
+    // Variable statistics stay on: summarize_flow finds the depth axis (the Dense layers, by their
+    // kernels) through them.
+    const ProbePassOptions probe{.training = true};
     PassRecord pass = probe_pass(
         [&net](const std::vector<Tensor>& xs, const CallOptions& o) { return std::vector<Tensor>{net(xs[0], o)}; }, {x},
         probe);
