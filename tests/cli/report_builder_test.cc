@@ -178,6 +178,10 @@ TEST(ReportCharts, ConfigurationKeysThatVaryGetADropDown) {
   EXPECT_EQ(params[0]["bind"]["options"], json::array({"all", "tanh", "relu"}));
   EXPECT_EQ(chart.spec["transform"][0]["filter"], "filter_0 == 'all' || datum.cfg_0 == filter_0");
   EXPECT_EQ(chart.spec["data"]["values"][0]["cfg_0"], "tanh");
+  EXPECT_EQ(params[0]["value"], "all");
+  const std::vector<FlowRun> runs{probed_run("tanh", 2), probed_run("relu", 2)};
+  EXPECT_EQ(gradient_norm_chart(runs, {.initial_filter = {{"activation", "relu"}}}).spec["params"][0]["value"], "relu");
+  EXPECT_EQ(activity_chart(runs, {.initial_filter = {{"activation", "elu"}}}).spec["params"][0]["value"], "all");
 }
 
 TEST(ReportCharts, LineChartLeavesOutWhatItCannotShow) {

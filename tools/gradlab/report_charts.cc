@@ -135,7 +135,7 @@ std::string table_number(double value) {
   return fmt::format("{:.2e}", value);
 }
 
-Chart gradient_norm_chart(const std::vector<FlowRun>& runs) {
+Chart gradient_norm_chart(const std::vector<FlowRun>& runs, const FlowSectionOptions& options) {
   const auto keys = config_keys(runs);
   int left_out = 0;
   json rows = json::array();
@@ -168,7 +168,7 @@ Chart gradient_norm_chart(const std::vector<FlowRun>& runs) {
                  {"color", run_color(runs)},
                  {"opacity", {{"condition", {{"param", "pick"}, {"value", 1}}}, {"value", 0.12}}},
                  {"tooltip", tooltip}}}};
-  add_filters(spec, runs, {});
+  add_filters(spec, runs, options);
   return {spec, with_left_out("Gradient norm of each layer against its depth, log axis: a line falling toward the input "
                               "(left) is a vanishing gradient, a rising one an exploding gradient, a flat one healthy.",
                               left_out, "norms")};
@@ -203,7 +203,7 @@ Chart gradient_heatmap(const std::vector<FlowRun>& runs) {
                               left_out, "cells")};
 }
 
-Chart activity_chart(const std::vector<FlowRun>& runs) {
+Chart activity_chart(const std::vector<FlowRun>& runs, const FlowSectionOptions& options) {
   const auto keys = config_keys(runs);
   json rows = json::array();
   for (const FlowRun& run : runs) {
@@ -240,7 +240,7 @@ Chart activity_chart(const std::vector<FlowRun>& runs) {
                  {"strokeDash", {{"field", "measure"}, {"type", "nominal"}, {"title", "measure"}}},
                  {"opacity", {{"condition", {{"param", "pick"}, {"value", 1}}}, {"value", 0.12}}},
                  {"tooltip", tooltip}}}};
-  add_filters(spec, runs, {});
+  add_filters(spec, runs, options);
   return {spec,
           "Saturated outputs (tanh |y| > 0.99, sigmoid near 0 or 1: their derivative is nearly 0) and dead units (relu "
           "outputs that are 0 for the whole batch: they pass no gradient) at each depth."};
@@ -303,13 +303,8 @@ void add_flow_section(HtmlReport& page, const std::vector<FlowRun>& runs, const 
                  rows);
   // A heatmap of one run says nothing the line chart does not.
   const Chart heatmap = runs.size() > 1 ? gradient_heatmap(runs) : Chart{nullptr, ""};
-  for (Chart chart : {gradient_norm_chart(runs), heatmap, activity_chart(runs)}) {
-    if (chart.spec.is_null()) continue;
-    if (chart.spec.contains("params")) {
-      // Drop-downs start where the caller asked.
-      add_filters(chart.spec, runs, options);
-    }
-    page.add_chart(chart.spec, chart.caption);
+  for (const Chart& chart : {gradient_norm_chart(runs, options), heatmap, activity_chart(runs, options)}) {
+    if (!chart.spec.is_null()) page.add_chart(chart.spec, chart.caption);
   }
 }
 

@@ -40,18 +40,24 @@ struct Chart {
   std::string caption;
 };
 
+/// Options of the per-layer charts and of add_flow_section().
+struct FlowSectionOptions {
+  /// Initial value of a configuration drop-down ("all" when a key is not named).
+  std::vector<std::pair<std::string, std::string>> initial_filter;
+};
+
 /// The colour of a verdict in tables.
 CellTone verdict_tone(FlowVerdict verdict);
 
 /// Per-layer gradient norm g_k (FlowSummary::grad_norms) against depth position k, on a log axis,
 /// one line per run, with tooltips (run, layer, k, norm, configuration).
-Chart gradient_norm_chart(const std::vector<FlowRun>& runs);
+Chart gradient_norm_chart(const std::vector<FlowRun>& runs, const FlowSectionOptions& options = {});
 /// Heatmap of g_k over depth position k (x) and run (y), colour on a log scale.
 Chart gradient_heatmap(const std::vector<FlowRun>& runs);
 /// Per-layer saturated and dead fractions (ForwardStats) against depth position k — the block of the
 /// nearest weight layer at or before the call — one line per run and measure. Null spec when no
 /// run measured either (no saturating or relu activation).
-Chart activity_chart(const std::vector<FlowRun>& runs);
+Chart activity_chart(const std::vector<FlowRun>& runs, const FlowSectionOptions& options = {});
 
 /// One point of a line chart.
 struct LinePoint {
@@ -74,12 +80,6 @@ struct LineChartOptions {
 /// A generic line chart (learning curves, say): one line per series, points in the given order,
 /// tooltips. Non-finite values, and values <= 0 on a log axis, are left out and counted.
 Chart line_chart(const std::vector<LinePoint>& points, const LineChartOptions& options);
-
-/// Options of add_flow_section().
-struct FlowSectionOptions {
-  /// Initial value of a configuration drop-down ("all" when a key is not named).
-  std::vector<std::pair<std::string, std::string>> initial_filter;
-};
 
 /// The standard flow section: a summary table (run, verdict coloured, input-gradient norm, ratio,
 /// gain, where saturation and dead units begin), gradient_norm_chart, gradient_heatmap (for two runs

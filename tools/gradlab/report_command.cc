@@ -19,18 +19,17 @@
 namespace gradlab::cli {
 namespace {
 
+// The names --skips and --norms accept, as `gradlab probe --skip/--norm` spells them.
 SkipConnection skip_from_name(const std::string& name) {
-  for (const SkipConnection s : kSkipConnections) {
-    if (name == skip_connection_name(s) || name == skip_connection_label(s)) return s;
-  }
-  return name == "concat" ? SkipConnection::concat : SkipConnection::none;
+  if (name == "residual") return SkipConnection::residual;
+  if (name == "concat") return SkipConnection::concat;
+  return SkipConnection::none;
 }
 
 SkipNormalization norm_from_name(const std::string& name) {
-  for (const SkipNormalization n : {SkipNormalization::none, SkipNormalization::batch, SkipNormalization::layer,
-                                    SkipNormalization::group}) {
-    if (name == skip_normalization_name(n)) return n;
-  }
+  if (name == "batch") return SkipNormalization::batch;
+  if (name == "layer") return SkipNormalization::layer;
+  if (name == "group") return SkipNormalization::group;
   return SkipNormalization::none;
 }
 
