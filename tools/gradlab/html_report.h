@@ -23,6 +23,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -34,11 +35,14 @@ enum class CellTone { plain, healthy, vanishing, exploding, muted };
 
 /// One table cell: its text and its colour. Implicit from a string, so rows read {"a", "b"}.
 struct TableCell {
+  /// A plain cell.
   TableCell(std::string text) : text(std::move(text)) {}  // NOLINT(google-explicit-constructor)
+  /// A plain cell.
   TableCell(const char* text) : text(text) {}             // NOLINT(google-explicit-constructor)
+  /// A coloured cell.
   TableCell(std::string text, CellTone tone) : text(std::move(text)), tone(tone) {}
-  std::string text;
-  CellTone tone = CellTone::plain;
+  std::string text;                 ///< shown escaped
+  CellTone tone = CellTone::plain;  ///< background colour
 };
 
 /// A self-contained HTML page built block by block; see the file comment.

@@ -36,8 +36,8 @@ struct FlowRun {
 
 /// A chart and the caption that goes under it (with the count of values it could not show).
 struct Chart {
-  nlohmann::json spec;
-  std::string caption;
+  nlohmann::json spec;   ///< a Vega-Lite spec with inline data; null when there is nothing to draw
+  std::string caption;   ///< what the chart shows, and what it left out
 };
 
 /// Options of the per-layer charts and of add_flow_section().
@@ -61,17 +61,17 @@ Chart activity_chart(const std::vector<FlowRun>& runs, const FlowSectionOptions&
 
 /// One point of a line chart.
 struct LinePoint {
-  std::string series;
-  double x = 0;
+  std::string series;  ///< the line it belongs to ("training loss")
+  double x = 0;        ///< epoch, step, ...
   double y = 0;
 };
 
 /// Options of line_chart().
 struct LineChartOptions {
-  std::string x_title = "x";
+  std::string x_title = "x";            ///< axis titles
   std::string y_title = "y";
-  std::string series_title = "series";
-  bool log_x = false;
+  std::string series_title = "series";  ///< legend title
+  bool log_x = false;                   ///< log scales
   bool log_y = false;
   /// Caption shown under the chart (the count of left-out points is appended).
   std::string caption;

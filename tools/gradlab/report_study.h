@@ -26,10 +26,10 @@ namespace gradlab::cli {
 
 /// One network of the depth sweep: a choice for each of the lesson's remedies.
 struct RemedyConfig {
-  std::string initializer = "glorot_uniform";
-  std::string activation = "relu";
-  SkipConnection skip = SkipConnection::none;
-  SkipNormalization normalization = SkipNormalization::none;
+  std::string initializer = "glorot_uniform";  ///< kernel initializer of every Dense layer
+  std::string activation = "relu";             ///< activation of every block
+  SkipConnection skip = SkipConnection::none;  ///< how blocks are wired (skip_network.h)
+  SkipNormalization normalization = SkipNormalization::none;  ///< inside each block
 };
 
 /// "relu, he_uniform, residual, layer norm".
@@ -60,7 +60,7 @@ struct ReportStudyOptions {
 /// One configuration at one depth over its trials.
 struct RemedyCell {
   RemedyConfig config;
-  int depth = 0;
+  int depth = 0;  ///< Dense layers
   /// The most common verdict over the trials and how many trials gave it.
   FlowVerdict verdict = FlowVerdict::healthy;
   int verdict_trials = 0;
@@ -73,7 +73,9 @@ struct RemedyCell {
 
 /// Everything run_report_study() measured.
 struct ReportStudy {
+  /// The options, with depths sorted and deduplicated.
   ReportStudyOptions options;
+  /// The lesson's initializer table and three 4-layer networks (no depth grid, no normalization).
   LessonStudy lesson;
   /// Every configuration (initializer-major, then activation, skip, normalization) at every depth.
   std::vector<RemedyCell> cells;
