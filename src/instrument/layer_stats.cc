@@ -4,6 +4,10 @@
 #include <cmath>
 #include <limits>
 
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
 #include "gradlab/nn/activation_layer.h"
 #include "gradlab/nn/dense.h"
 
@@ -21,6 +25,186 @@ Saturation saturation_of(std::string_view activation) {
 // Eight independent accumulators break the dependency chain of one running sum, so the compiler can
 // keep several additions in flight (it may not reorder one floating-point sum by itself).
 constexpr int kLanes = 8;
+
+// Partial forward statistics, one set per lane: element i of the main loop goes to lane i % kLanes,
+// the tail to lane 0, and the lanes are combined in order. The float32 fast path below keeps exactly
+// this assignment and order, so its results are bit for bit those of the plain loop (and of the same
+// values in float64).
+struct ForwardLanes {
+  explicit ForwardLanes(double shift) {
+    std::fill(lo, lo + kLanes, shift);
+    std::fill(hi, hi + kLanes, shift);
+    shift_ = shift;
+  }
+  void visit(int lane, double v, double symmetric, double low, double high) {
+    const double d = v - shift_;
+    sum[lane] += d;
+    sum_sq[lane] += d * d;
+    lo[lane] = std::min(lo[lane], v);
+    hi[lane] = std::max(hi[lane], v);
+    zeros[lane] += v == 0;
+    saturated[lane] += (std::abs(v) > symmetric) | (v < low) | (v > high);
+  }
+  double sum[kLanes] = {}, sum_sq[kLanes] = {}, lo[kLanes], hi[kLanes];
+  int64_t zeros[kLanes] = {}, saturated[kLanes] = {};
+
+ private:
+  double shift_;
+};
+
+struct GradientLanes {
+  void visit(int lane, double a) {
+    sum_sq[lane] += a * a;
+    max_abs[lane] = std::max(max_abs[lane], a);
+    zeros[lane] += a == 0;
+    tiny[lane] += (a > 0) & (a < kFloat32MinNormal);
+  }
+  double sum_sq[kLanes] = {}, max_abs[kLanes] = {};
+  int64_t zeros[kLanes] = {}, tiny[kLanes] = {};
+};
+
+// The main loop over whole groups of kLanes elements; returns where the tail starts.
+template <typename T>
+int64_t forward_lanes_plain(const T* y, int64_t n, double symmetric, double low, double high, ForwardLanes& lanes) {
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int l = 0; l < kLanes; ++l) lanes.visit(l, static_cast<double>(y[i + l]), symmetric, low, high);
+  }
+  return i;
+}
+
+template <typename T>
+int64_t gradient_lanes_plain(const T* g, int64_t n, GradientLanes& lanes) {
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int l = 0; l < kLanes; ++l) lanes.visit(l, std::abs(static_cast<double>(g[i + l])));
+  }
+  return i;
+}
+
+template <typename T>
+int64_t forward_lanes_fast(const T* y, int64_t n, double, double symmetric, double low, double high,
+                           ForwardLanes& lanes) {
+  return forward_lanes_plain(y, n, symmetric, low, high, lanes);
+}
+
+template <typename T>
+int64_t gradient_lanes_fast(const T* g, int64_t n, GradientLanes& lanes) {
+  return gradient_lanes_plain(g, n, lanes);
+}
+
+#if defined(__AVX2__)
+// The probe reads every output and gradient of a pass, so these scans are most of what it costs on
+// small networks. For float32 they run eight elements per step in AVX2: the sums in double (two
+// vectors of four lanes, lanes 0-3 and 4-7, multiply then add as the plain loop does), the
+// comparisons, minimum and maximum in float, where they are exact. Integer counters are 32-bit per
+// lane and flushed into the 64-bit lanes every kFlushSteps steps.
+constexpr int64_t kFlushSteps = int64_t{1} << 30;
+
+void add_counts(__m256i counts, int64_t* lanes) {
+  alignas(32) int32_t c[kLanes];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(c), counts);
+  for (int l = 0; l < kLanes; ++l) lanes[l] += c[l];
+}
+
+// A float comparison that decides exactly as comparing the float's double value with t: v > t holds
+// for a float v exactly when v > the largest float not above t, and v < t when v < the smallest float
+// not below t.
+float float_at_or_below(double t) {
+  float f = static_cast<float>(t);
+  if (static_cast<double>(f) > t) f = std::nextafter(f, -std::numeric_limits<float>::infinity());
+  return f;
+}
+float float_at_or_above(double t) {
+  float f = static_cast<float>(t);
+  if (static_cast<double>(f) < t) f = std::nextafter(f, std::numeric_limits<float>::infinity());
+  return f;
+}
+
+template <>
+int64_t forward_lanes_fast<float>(const float* y, int64_t n, double shift, double symmetric, double low, double high,
+                                  ForwardLanes& lanes) {
+  const __m256d shift_d = _mm256_set1_pd(shift);
+  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  const __m256 symmetric_f = _mm256_set1_ps(float_at_or_below(symmetric));
+  const __m256 low_f = _mm256_set1_ps(float_at_or_above(low));
+  const __m256 high_f = _mm256_set1_ps(float_at_or_below(high));
+  const __m256 zero = _mm256_setzero_ps();
+  __m256d sum_lo = _mm256_setzero_pd(), sum_hi = sum_lo, sq_lo = sum_lo, sq_hi = sum_lo;
+  __m256 lo = _mm256_set1_ps(static_cast<float>(shift)), hi = lo;
+  int64_t i = 0;
+  while (i + kLanes <= n) {
+    __m256i zeros = _mm256_setzero_si256(), saturated = zeros;
+    const int64_t end = i + std::min((n - i) / kLanes, kFlushSteps) * kLanes;
+    for (; i < end; i += kLanes) {
+      const __m256 v = _mm256_loadu_ps(y + i);
+      const __m256d d_lo = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(v)), shift_d);
+      const __m256d d_hi = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)), shift_d);
+      sum_lo = _mm256_add_pd(sum_lo, d_lo);
+      sum_hi = _mm256_add_pd(sum_hi, d_hi);
+      sq_lo = _mm256_add_pd(sq_lo, _mm256_mul_pd(d_lo, d_lo));
+      sq_hi = _mm256_add_pd(sq_hi, _mm256_mul_pd(d_hi, d_hi));
+      // Operands in this order pick as std::min(lo, v) and std::max(hi, v) do, down to the sign of a zero.
+      lo = _mm256_min_ps(v, lo);
+      hi = _mm256_max_ps(v, hi);
+      zeros = _mm256_sub_epi32(zeros, _mm256_castps_si256(_mm256_cmp_ps(v, zero, _CMP_EQ_OQ)));
+      const __m256 out = _mm256_or_ps(_mm256_cmp_ps(_mm256_and_ps(v, abs_mask), symmetric_f, _CMP_GT_OQ),
+                                      _mm256_or_ps(_mm256_cmp_ps(v, low_f, _CMP_LT_OQ), _mm256_cmp_ps(v, high_f, _CMP_GT_OQ)));
+      saturated = _mm256_sub_epi32(saturated, _mm256_castps_si256(out));
+    }
+    add_counts(zeros, lanes.zeros);
+    add_counts(saturated, lanes.saturated);
+  }
+  // A NaN may leave min/max unordered here; the caller then takes the careful pass, which skips it.
+  alignas(32) float lo_f[kLanes], hi_f[kLanes];
+  _mm256_store_ps(lo_f, lo);
+  _mm256_store_ps(hi_f, hi);
+  _mm256_storeu_pd(lanes.sum, sum_lo);
+  _mm256_storeu_pd(lanes.sum + 4, sum_hi);
+  _mm256_storeu_pd(lanes.sum_sq, sq_lo);
+  _mm256_storeu_pd(lanes.sum_sq + 4, sq_hi);
+  for (int l = 0; l < kLanes; ++l) {
+    lanes.lo[l] = lo_f[l];
+    lanes.hi[l] = hi_f[l];
+  }
+  return i;
+}
+
+template <>
+int64_t gradient_lanes_fast<float>(const float* g, int64_t n, GradientLanes& lanes) {
+  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  // |g| as bits: 0 is exactly zero, 1 to 0x007fffff are the subnormals (below float32's smallest normal).
+  const __m256i min_normal_bits = _mm256_set1_epi32(0x00800000);
+  const __m256i zero_bits = _mm256_setzero_si256();
+  __m256d sq_lo = _mm256_setzero_pd(), sq_hi = sq_lo;
+  __m256 max_abs = _mm256_setzero_ps();
+  int64_t i = 0;
+  while (i + kLanes <= n) {
+    __m256i zeros = _mm256_setzero_si256(), tiny = zeros;
+    const int64_t end = i + std::min((n - i) / kLanes, kFlushSteps) * kLanes;
+    for (; i < end; i += kLanes) {
+      const __m256 a = _mm256_and_ps(_mm256_loadu_ps(g + i), abs_mask);
+      const __m256d a_lo = _mm256_cvtps_pd(_mm256_castps256_ps128(a));
+      const __m256d a_hi = _mm256_cvtps_pd(_mm256_extractf128_ps(a, 1));
+      sq_lo = _mm256_add_pd(sq_lo, _mm256_mul_pd(a_lo, a_lo));
+      sq_hi = _mm256_add_pd(sq_hi, _mm256_mul_pd(a_hi, a_hi));
+      max_abs = _mm256_max_ps(a, max_abs);
+      const __m256i bits = _mm256_castps_si256(a);
+      const __m256i is_zero = _mm256_cmpeq_epi32(bits, zero_bits);
+      zeros = _mm256_sub_epi32(zeros, is_zero);
+      tiny = _mm256_sub_epi32(tiny, _mm256_andnot_si256(is_zero, _mm256_cmpgt_epi32(min_normal_bits, bits)));
+    }
+    add_counts(zeros, lanes.zeros);
+    add_counts(tiny, lanes.tiny);
+  }
+  alignas(32) float max_f[kLanes];
+  _mm256_store_ps(max_f, max_abs);
+  _mm256_storeu_pd(lanes.sum_sq, sq_lo);
+  _mm256_storeu_pd(lanes.sum_sq + 4, sq_hi);
+  for (int l = 0; l < kLanes; ++l) lanes.max_abs[l] = max_f[l];
+  return i;
+}
+#endif
 
 // The careful forward statistics, which skip non-finite values; used only when the fast pass saw one.
 template <typename T>
@@ -74,33 +258,18 @@ ForwardStats forward_stats_of(const T* y, int64_t n, int64_t units, std::string_
   const double high = saturation == Saturation::unit_interval ? thresholds.high : inf;
   // Sums are taken around the first value so that a large mean does not cancel the variance.
   const double shift = static_cast<double>(y[0]);
-  double sum[kLanes] = {}, sum_sq[kLanes] = {}, lo[kLanes], hi[kLanes];
-  int64_t zeros[kLanes] = {}, saturated[kLanes] = {};
-  std::fill(lo, lo + kLanes, shift);
-  std::fill(hi, hi + kLanes, shift);
-  const auto visit = [&](int lane, double v) {
-    const double d = v - shift;
-    sum[lane] += d;
-    sum_sq[lane] += d * d;
-    lo[lane] = std::min(lo[lane], v);
-    hi[lane] = std::max(hi[lane], v);
-    zeros[lane] += v == 0;
-    saturated[lane] += (std::abs(v) > symmetric) | (v < low) | (v > high);
-  };
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (int l = 0; l < kLanes; ++l) visit(l, static_cast<double>(y[i + l]));
-  }
-  for (; i < n; ++i) visit(0, static_cast<double>(y[i]));
-  double total = 0, total_sq = 0, min = lo[0], max = hi[0];
+  ForwardLanes lanes(shift);
+  const int64_t i = forward_lanes_fast(y, n, shift, symmetric, low, high, lanes);
+  for (int64_t j = i; j < n; ++j) lanes.visit(0, static_cast<double>(y[j]), symmetric, low, high);
+  double total = 0, total_sq = 0, min = lanes.lo[0], max = lanes.hi[0];
   int64_t zero_count = 0, saturated_count = 0;
   for (int l = 0; l < kLanes; ++l) {
-    total += sum[l];
-    total_sq += sum_sq[l];
-    min = std::min(min, lo[l]);
-    max = std::max(max, hi[l]);
-    zero_count += zeros[l];
-    saturated_count += saturated[l];
+    total += lanes.sum[l];
+    total_sq += lanes.sum_sq[l];
+    min = std::min(min, lanes.lo[l]);
+    max = std::max(max, lanes.hi[l]);
+    zero_count += lanes.zeros[l];
+    saturated_count += lanes.saturated[l];
   }
   ForwardStats s;
   if (std::isfinite(total) && std::isfinite(total_sq) && std::isfinite(min) && std::isfinite(max)) {
@@ -152,27 +321,17 @@ GradientStats gradient_stats_careful(const T* g, int64_t n) {
 
 template <typename T>
 GradientStats gradient_stats_of(const T* g, int64_t n) {
-  double sum_sq[kLanes] = {}, max_abs[kLanes] = {};
-  int64_t zeros[kLanes] = {}, tiny[kLanes] = {};
-  const auto visit = [&](int lane, double a) {
-    sum_sq[lane] += a * a;
-    max_abs[lane] = std::max(max_abs[lane], a);
-    zeros[lane] += a == 0;
-    tiny[lane] += (a > 0) & (a < kFloat32MinNormal);
-  };
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (int l = 0; l < kLanes; ++l) visit(l, std::abs(static_cast<double>(g[i + l])));
-  }
-  for (; i < n; ++i) visit(0, std::abs(static_cast<double>(g[i])));
+  GradientLanes lanes;
+  const int64_t i = gradient_lanes_fast(g, n, lanes);
+  for (int64_t j = i; j < n; ++j) lanes.visit(0, std::abs(static_cast<double>(g[j])));
   GradientStats s;
   s.count = n;
   double total = 0;
   for (int l = 0; l < kLanes; ++l) {
-    total += sum_sq[l];
-    s.max_abs = std::max(s.max_abs, max_abs[l]);
-    s.zero_count += zeros[l];
-    s.below_float32_normal_count += tiny[l];
+    total += lanes.sum_sq[l];
+    s.max_abs = std::max(s.max_abs, lanes.max_abs[l]);
+    s.zero_count += lanes.zeros[l];
+    s.below_float32_normal_count += lanes.tiny[l];
   }
   // NaN and infinity both make the sum of squares non-finite; only then is the careful pass needed.
   if (!std::isfinite(total)) return gradient_stats_careful(g, n);
