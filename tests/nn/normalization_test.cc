@@ -346,6 +346,11 @@ TEST_F(NormalizationTest, Float32RowKernelMatchesFloat64AcrossBlocksAndFlushes) 
     const std::vector<Tensor> g32 = t32.gradient(sum(y32 * r.to(DType::float32)), s32);
     EXPECT_TRUE(test::all_close(y32, x64.shape(), y64.to_vector(), 3e-5)) << a.name();
     ASSERT_EQ(g64.size(), 3u);
+    // beta's gradient is the column sum of the upstream gradient: a reference that shares no kernel.
+    std::vector<double> dbeta(600, 0.0);
+    const std::vector<double> rv = r.to_vector();
+    for (std::size_t i = 0; i < rv.size(); ++i) dbeta[i % 600] += rv[i];
+    EXPECT_TRUE(test::all_close(g64[2], g64[2].shape(), dbeta, 1e-10)) << a.name();
     for (std::size_t i = 0; i < g64.size(); ++i) {
       EXPECT_TRUE(test::all_close(g32[i], g64[i].shape(), g64[i].to_vector(), 1e-4)) << a.name() << " source " << i;
     }
