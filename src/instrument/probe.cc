@@ -15,6 +15,7 @@ bool is_container(const LayerImpl& layer) {
 // node-based hash map allocated for each of them.
 class SourceList {
  public:
+  explicit SourceList(std::size_t expected) { tensors_.reserve(expected); }
   std::size_t add(const Tensor& t) {
     const int32_t found = index_.find(t.id());
     if (found >= 0) return static_cast<std::size_t>(found);
@@ -60,7 +61,7 @@ void GradientProbe::on_layer_call(const LayerImpl& layer, const std::vector<Tens
 }
 
 std::vector<Tensor> GradientProbe::gradient(GradientTape& tape, const Tensor& loss, const std::vector<Tensor>& sources) {
-  SourceList list;
+  SourceList list(sources.size() + 3 * calls_.size());
   std::vector<std::size_t> user(sources.size());
   for (std::size_t i = 0; i < sources.size(); ++i) user[i] = list.add(sources[i]);
 
@@ -74,7 +75,9 @@ std::vector<Tensor> GradientProbe::gradient(GradientTape& tape, const Tensor& lo
   };
   std::vector<Where> where(calls_.size());
   std::vector<std::size_t> input_index;
+  input_index.reserve(2 * calls_.size());
   std::vector<std::pair<Variable, std::size_t>> variable_index;
+  if (options_.variables) variable_index.reserve(2 * calls_.size());
   for (std::size_t c = 0; c < calls_.size(); ++c) {
     const Call& call = calls_[c];
     Where& w = where[c];
