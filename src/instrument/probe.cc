@@ -12,7 +12,7 @@ bool is_container(const LayerImpl& layer) {
 
 // The sources of one backward pass, each tensor once, so the tape hands out no duplicate buffers.
 // Indexed by the tape's own open-addressing map: a pass adds a few entries per layer call, and a
-// node-based hash map allocated for each of them.
+// node-based hash map would allocate for every one of them.
 class SourceList {
  public:
   explicit SourceList(std::size_t expected) { tensors_.reserve(expected); }
