@@ -47,6 +47,12 @@ GradientProbe::GradientProbe(GradientProbeOptions options) : options_(options) {
 void GradientProbe::on_layer_call(const LayerImpl& layer, const std::vector<Tensor>& inputs, const Tensor& output,
                                   const CallOptions&) {
   if (is_container(layer)) return;
+  if (calls_.empty()) {
+    // One allocation each for a pass of a few layer calls, not one per doubling.
+    constexpr std::size_t kFirstCapacity = 16;
+    calls_.reserve(kFirstCapacity);
+    pass_.layers.reserve(kFirstCapacity);
+  }
   bool first = true;
   for (const Call& call : calls_) first &= call.layer != &layer;
   // Built in place: a record is a few hundred bytes, strings included.
