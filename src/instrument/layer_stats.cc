@@ -5,8 +5,9 @@
 #include <limits>
 #include <type_traits>
 
-#if defined(__AVX2__)
+#if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
+#define GRADLAB_STATS_AVX2 1
 #endif
 
 #include "gradlab/nn/activation_layer.h"
@@ -28,6 +29,17 @@ Saturation saturation_of(std::string_view activation) {
 // eight, the vectorized scans below waited on the latency of their two chains of double additions.
 constexpr int kLanes = 16;
 
+// sum + d^2 as one fused multiply-add wherever the machine has one, in the plain loop and in the
+// vectorized one alike: left to the compiler, whether it fuses depends on the optimization level,
+// and the two paths would then round differently.
+inline double add_square(double sum, double d) {
+#if defined(__FMA__)
+  return std::fma(d, d, sum);
+#else
+  return sum + d * d;
+#endif
+}
+
 // Partial forward statistics, one set per lane: element i of the main loop goes to lane i % kLanes,
 // the tail to lane 0, and the lanes are combined in order. The float32 fast path below keeps exactly
 // this assignment and order, so its results are bit for bit those of the plain loop (and of the same
@@ -41,7 +53,7 @@ struct ForwardLanes {
   void visit(int lane, double v, double symmetric, double low, double high) {
     const double d = v - shift_;
     sum[lane] += d;
-    sum_sq[lane] += d * d;
+    sum_sq[lane] = add_square(sum_sq[lane], d);
     lo[lane] = std::min(lo[lane], v);
     hi[lane] = std::max(hi[lane], v);
     zeros[lane] += v == 0;
@@ -56,7 +68,7 @@ struct ForwardLanes {
 
 struct GradientLanes {
   void visit(int lane, double a) {
-    sum_sq[lane] += a * a;
+    sum_sq[lane] = add_square(sum_sq[lane], a);
     max_abs[lane] = std::max(max_abs[lane], a);
     zeros[lane] += a == 0;
     tiny[lane] += (a > 0) & (a < kFloat32MinNormal);
@@ -96,10 +108,10 @@ int64_t gradient_lanes_fast(const T* g, int64_t n, GradientLanes& lanes) {
   return gradient_lanes_plain(g, n, lanes);
 }
 
-#if defined(__AVX2__)
+#if GRADLAB_STATS_AVX2
 // The probe reads every output and gradient of a pass, so these scans are most of what it costs on
 // small networks. For float32 they run sixteen elements per step in AVX2: the sums in double, four
-// vectors of four lanes (multiply then add, as the plain loop does); the comparisons, minimum and
+// vectors of four lanes (squares added with a fused multiply-add, as the plain loop does); the comparisons, minimum and
 // maximum in float, where they are exact, two vectors of eight lanes. The forward scan reads its
 // tensor twice, sums then the rest, because all its accumulators at once do not fit AVX2's sixteen
 // registers, and spilling them cost more than a second read from L1. Counts are exact in any lane,
@@ -161,10 +173,10 @@ int64_t forward_lanes_fast<float>(const float* y, int64_t n, double shift, doubl
       sum1 = _mm256_add_pd(sum1, d1);
       sum2 = _mm256_add_pd(sum2, d2);
       sum3 = _mm256_add_pd(sum3, d3);
-      sq0 = _mm256_add_pd(sq0, _mm256_mul_pd(d0, d0));
-      sq1 = _mm256_add_pd(sq1, _mm256_mul_pd(d1, d1));
-      sq2 = _mm256_add_pd(sq2, _mm256_mul_pd(d2, d2));
-      sq3 = _mm256_add_pd(sq3, _mm256_mul_pd(d3, d3));
+      sq0 = _mm256_fmadd_pd(d0, d0, sq0);
+      sq1 = _mm256_fmadd_pd(d1, d1, sq1);
+      sq2 = _mm256_fmadd_pd(d2, d2, sq2);
+      sq3 = _mm256_fmadd_pd(d3, d3, sq3);
     }
     store_lanes(sum0, sum1, sum2, sum3, lanes.sum);
     store_lanes(sq0, sq1, sq2, sq3, lanes.sum_sq);
@@ -247,10 +259,10 @@ int64_t gradient_lanes_fast<float>(const float* g, int64_t n, GradientLanes& lan
                     b1 = quarter(g + i + 12);
       const __m256 a = _mm256_and_ps(_mm256_loadu_ps(g + i), abs_mask);
       const __m256 b = _mm256_and_ps(_mm256_loadu_ps(g + i + 8), abs_mask);
-      sq0 = _mm256_add_pd(sq0, _mm256_mul_pd(a0, a0));
-      sq1 = _mm256_add_pd(sq1, _mm256_mul_pd(a1, a1));
-      sq2 = _mm256_add_pd(sq2, _mm256_mul_pd(b0, b0));
-      sq3 = _mm256_add_pd(sq3, _mm256_mul_pd(b1, b1));
+      sq0 = _mm256_fmadd_pd(a0, a0, sq0);
+      sq1 = _mm256_fmadd_pd(a1, a1, sq1);
+      sq2 = _mm256_fmadd_pd(b0, b0, sq2);
+      sq3 = _mm256_fmadd_pd(b1, b1, sq3);
       max0 = _mm256_max_ps(a, max0);
       max1 = _mm256_max_ps(b, max1);
       const __m256i a_bits = _mm256_castps_si256(a), b_bits = _mm256_castps_si256(b);
