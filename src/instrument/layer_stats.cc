@@ -111,11 +111,12 @@ int64_t gradient_lanes_fast(const T* g, int64_t n, GradientLanes& lanes) {
 #if GRADLAB_STATS_AVX2
 // The probe reads every output and gradient of a pass, so these scans are most of what it costs on
 // small networks. For float32 they run sixteen elements per step in AVX2: the sums in double, four
-// vectors of four lanes (squares added with a fused multiply-add, as the plain loop does); the comparisons, minimum and
-// maximum in float, where they are exact, two vectors of eight lanes. The forward scan reads its
-// tensor twice, sums then the rest, because all its accumulators at once do not fit AVX2's sixteen
-// registers, and spilling them cost more than a second read from L1. Counts are exact in any lane,
-// so they are kept in one 32-bit vector, flushed to lane 0 every kFlushSteps steps.
+// vectors of four lanes (squares added with a fused multiply-add, as the plain loop does); the
+// comparisons, minimum and maximum in float, where they are exact, two vectors of eight lanes. The
+// forward scan reads its tensor twice, sums then the rest, because all its accumulators at once do
+// not fit AVX2's sixteen registers, and spilling them cost more than a second read from L1. Counts
+// are exact in any lane, so they are kept in one 32-bit vector, flushed to lane 0 every kFlushSteps
+// steps.
 constexpr int64_t kFlushSteps = int64_t{1} << 28;
 
 int64_t total_of(__m256i counts) {

@@ -201,8 +201,8 @@ struct GradientStep {
 };
 
 template <bool kGamma>
-void row_gradient_sums_avx2(const float* x, const float* dy, const float* gamma, int64_t k, float mean, float rstd,
-                            float* dgamma, float* dbeta, double& s1, double& s2) {
+void row_gradient_sums_avx2(const float* x, const float* dy, const float* gamma, int64_t k, float mean,
+                            float rstd, float* dgamma, float* dbeta, double& s1, double& s2) {
   const GradientStep<kGamma> step{_mm256_set1_ps(mean), _mm256_set1_ps(rstd), x, dy, gamma, dgamma, dbeta};
   // Whole steps of kRowLanes, in blocks of at most kRowBlock; a short group (group norm) is one block.
   const int64_t whole = k / kRowLanes * kRowLanes;
@@ -293,8 +293,9 @@ void moments_channels(const T* x, const NormLayout& l, double* mean, double* var
 // the row accumulators of dgamma and dbeta (in T, flushed by the caller) and returns s1 = sum(gd),
 // s2 = sum(gd xhat), each summed as in row_shifted_sums.
 template <bool kGamma, typename T>
-void row_gradient_sums(const T* __restrict__ x, const T* __restrict__ dy, const T* __restrict__ gamma, int64_t k,
-                       T mean, T rstd, T* __restrict__ dgamma, T* __restrict__ dbeta, double& s1, double& s2) {
+void row_gradient_sums(const T* __restrict__ x, const T* __restrict__ dy, const T* __restrict__ gamma,
+                       int64_t k, T mean, T rstd, T* __restrict__ dgamma, T* __restrict__ dbeta, double& s1,
+                       double& s2) {
   s1 = 0;
   s2 = 0;
 #if GRADLAB_NORM_AVX2

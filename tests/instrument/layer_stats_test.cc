@@ -74,6 +74,7 @@ TEST(ForwardStats, LargeOffsetDoesNotCancelTheSpread) {
 // double is exact, so every statistic must agree to the bit, for every length (whole groups of eight
 // and a tail), with zeros of both signs, subnormals and values on either side of each threshold.
 std::vector<double> awkward_values(int64_t n) {
+  constexpr float kDenormMin = std::numeric_limits<float>::denorm_min();
   const float edges[] = {0.99f, -0.99f, 0.01f, 0.5f, 1.0f};
   std::vector<double> v;
   for (int64_t i = 0; i < n; ++i) {
@@ -83,7 +84,7 @@ std::vector<double> awkward_values(int64_t n) {
       case 1: v.push_back(-0.0); break;
       case 2: v.push_back(std::nextafter(e, 2.0f)); break;
       case 3: v.push_back(std::nextafter(e, -2.0f)); break;
-      case 4: v.push_back(static_cast<double>(std::numeric_limits<float>::denorm_min()) * static_cast<double>(i)); break;
+      case 4: v.push_back(static_cast<double>(kDenormMin) * static_cast<double>(i)); break;
       case 5: v.push_back(e); break;
       default: v.push_back(static_cast<double>(static_cast<float>(std::sin(static_cast<double>(i)) * 3.0)));
     }
@@ -118,7 +119,8 @@ TEST(ForwardStats, Float32ScanMatchesFloat64BitForBit) {
       const Tensor y64 = from_values({n}, values, DType::float64);
       const Tensor y32 = y64.to(DType::float32);
       for (const char* activation : {"linear", "relu", "tanh", "sigmoid"}) {
-        for (SaturationThresholds t : {SaturationThresholds{}, SaturationThresholds{.symmetric = 0.5, .low = 0.1, .high = 0.3}}) {
+        for (SaturationThresholds t :
+             {SaturationThresholds{}, SaturationThresholds{.symmetric = 0.5, .low = 0.1, .high = 0.3}}) {
           SCOPED_TRACE(testing::Message() << "n = " << n << ", kind " << kind << ", " << activation);
           expect_same(forward_stats(y32, activation, t), forward_stats(y64, activation, t));
         }
