@@ -76,27 +76,31 @@ void run_case(benchmark::State& state, const SkipNetworkOptions& options, Pass k
   }
 }
 
-// Keeps the median time of each case so main() can print on / off.
+// Keeps the median wall and CPU time of each case so main() can print on / off. The machine is shared,
+// so the CPU time (of this process, all threads) is the steadier figure.
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
+  struct Times {
+    double wall = 0, cpu = 0;
+  };
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& run : runs) {
-      const std::string name = run.benchmark_name();
+      const Times t{run.GetAdjustedRealTime(), run.GetAdjustedCPUTime()};
       if (run.run_type == Run::RT_Aggregate && run.aggregate_name == "median") {
-        medians[run.run_name.function_name] = run.GetAdjustedRealTime();
-      } else if (run.run_type == Run::RT_Iteration && !medians.count(name)) {
-        singles[name] = run.GetAdjustedRealTime();
+        medians[run.run_name.function_name] = t;
+      } else if (run.run_type == Run::RT_Iteration) {
+        singles.try_emplace(run.benchmark_name(), t);
       }
     }
   }
-  double time_of(const std::string& name) const {
+  Times time_of(const std::string& name) const {
     auto it = medians.find(name);
     if (it != medians.end()) return it->second;
     auto s = singles.find(name);
-    return s != singles.end() ? s->second : 0.0;
+    return s != singles.end() ? s->second : Times{};
   }
-  std::map<std::string, double> medians, singles;
+  std::map<std::string, Times> medians, singles;
 };
 
 }  // namespace
@@ -120,14 +124,17 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
-  std::printf("\n%-20s %-6s %14s %14s\n", "network", "pass", "probe / off", "+anomaly / off");
+  std::printf("\n%-20s %-6s %9s %9s %12s %12s %12s %12s\n", "network", "pass", "off us", "off CPU", "probe / off",
+              "(CPU)", "+anomaly/off", "(CPU)");
   for (const auto& [name, options] : networks) {
     for (const char* kind : kPassNames) {
       const std::string prefix = name + "/" + kind + "/";
-      const double off = reporter.time_of(prefix + "off");
-      if (off <= 0) continue;
-      std::printf("%-20s %-6s %14.3f %14.3f\n", name.c_str(), kind, reporter.time_of(prefix + "probe") / off,
-                  reporter.time_of(prefix + "probe+anomaly") / off);
+      const RatioReporter::Times off = reporter.time_of(prefix + "off");
+      if (off.wall <= 0 || off.cpu <= 0) continue;
+      const RatioReporter::Times probe = reporter.time_of(prefix + "probe");
+      const RatioReporter::Times both = reporter.time_of(prefix + "probe+anomaly");
+      std::printf("%-20s %-6s %9.1f %9.1f %12.3f %12.3f %12.3f %12.3f\n", name.c_str(), kind, off.wall, off.cpu,
+                  probe.wall / off.wall, probe.cpu / off.cpu, both.wall / off.wall, both.cpu / off.cpu);
     }
   }
   benchmark::Shutdown();

@@ -3,6 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#define GRADLAB_STATS_AVX2 1
+#endif
 
 #include "gradlab/nn/activation_layer.h"
 #include "gradlab/nn/dense.h"
@@ -18,13 +24,267 @@ Saturation saturation_of(std::string_view activation) {
   return Saturation::none;
 }
 
-// Eight independent accumulators break the dependency chain of one running sum, so the compiler can
-// keep several additions in flight (it may not reorder one floating-point sum by itself).
-constexpr int kLanes = 8;
+// Sixteen independent accumulators break the dependency chain of one running sum, so several
+// additions are in flight at once (a compiler may not reorder one floating-point sum by itself). With
+// eight, the vectorized scans below waited on the latency of their two chains of double additions.
+constexpr int kLanes = 16;
+
+// sum + d^2 as one fused multiply-add wherever the machine has one, in the plain loop and in the
+// vectorized one alike: left to the compiler, whether it fuses depends on the optimization level,
+// and the two paths would then round differently.
+inline double add_square(double sum, double d) {
+#if defined(__FMA__)
+  return std::fma(d, d, sum);
+#else
+  return sum + d * d;
+#endif
+}
+
+// Partial forward statistics, one set per lane: element i of the main loop goes to lane i % kLanes,
+// the tail to lane 0, and the lanes are combined in order. The float32 fast path below keeps exactly
+// this assignment and order, so its results are bit for bit those of the plain loop (and of the same
+// values in float64).
+struct ForwardLanes {
+  explicit ForwardLanes(double shift) {
+    std::fill(lo, lo + kLanes, shift);
+    std::fill(hi, hi + kLanes, shift);
+    shift_ = shift;
+  }
+  void visit(int lane, double v, double symmetric, double low, double high) {
+    const double d = v - shift_;
+    sum[lane] += d;
+    sum_sq[lane] = add_square(sum_sq[lane], d);
+    lo[lane] = std::min(lo[lane], v);
+    hi[lane] = std::max(hi[lane], v);
+    zeros[lane] += v == 0;
+    saturated[lane] += (std::abs(v) > symmetric) | (v < low) | (v > high);
+  }
+  double sum[kLanes] = {}, sum_sq[kLanes] = {}, lo[kLanes], hi[kLanes];
+  int64_t zeros[kLanes] = {}, saturated[kLanes] = {};
+
+ private:
+  double shift_;
+};
+
+struct GradientLanes {
+  void visit(int lane, double a) {
+    sum_sq[lane] = add_square(sum_sq[lane], a);
+    max_abs[lane] = std::max(max_abs[lane], a);
+    zeros[lane] += a == 0;
+    tiny[lane] += (a > 0) & (a < kFloat32MinNormal);
+  }
+  double sum_sq[kLanes] = {}, max_abs[kLanes] = {};
+  int64_t zeros[kLanes] = {}, tiny[kLanes] = {};
+};
+
+// The main loop over whole groups of kLanes elements; returns where the tail starts.
+template <typename T>
+int64_t forward_lanes_plain(const T* y, int64_t n, double symmetric, double low, double high,
+                            ForwardLanes& lanes) {
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int l = 0; l < kLanes; ++l) lanes.visit(l, static_cast<double>(y[i + l]), symmetric, low, high);
+  }
+  return i;
+}
+
+template <typename T>
+int64_t gradient_lanes_plain(const T* g, int64_t n, GradientLanes& lanes) {
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int l = 0; l < kLanes; ++l) lanes.visit(l, std::abs(static_cast<double>(g[i + l])));
+  }
+  return i;
+}
+
+template <typename T>
+int64_t forward_lanes_fast(const T* y, int64_t n, double, double symmetric, double low, double high,
+                           ForwardLanes& lanes) {
+  return forward_lanes_plain(y, n, symmetric, low, high, lanes);
+}
+
+template <typename T>
+int64_t gradient_lanes_fast(const T* g, int64_t n, GradientLanes& lanes) {
+  return gradient_lanes_plain(g, n, lanes);
+}
+
+#if GRADLAB_STATS_AVX2
+// The probe reads every output and gradient of a pass, so these scans are most of what it costs on
+// small networks. For float32 they run sixteen elements per step in AVX2: the sums in double, four
+// vectors of four lanes (squares added with a fused multiply-add, as the plain loop does); the
+// comparisons, minimum and maximum in float, where they are exact, two vectors of eight lanes. The
+// forward scan reads its tensor twice, sums then the rest, because all its accumulators at once do
+// not fit AVX2's sixteen registers, and spilling them cost more than a second read from L1. Counts
+// are exact in any lane, so they are kept in one 32-bit vector, flushed to lane 0 every kFlushSteps
+// steps.
+constexpr int64_t kFlushSteps = int64_t{1} << 28;
+
+int64_t total_of(__m256i counts) {
+  alignas(32) int32_t c[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(c), counts);
+  int64_t total = 0;
+  for (int32_t x : c) total += x;
+  return total;
+}
+
+void store_lanes(__m256 a, __m256 b, double* lanes) {
+  alignas(32) float f[16];
+  _mm256_store_ps(f, a);
+  _mm256_store_ps(f + 8, b);
+  for (int l = 0; l < 16; ++l) lanes[l] = f[l];
+}
+
+void store_lanes(__m256d a, __m256d b, __m256d c, __m256d d, double* lanes) {
+  _mm256_storeu_pd(lanes, a);
+  _mm256_storeu_pd(lanes + 4, b);
+  _mm256_storeu_pd(lanes + 8, c);
+  _mm256_storeu_pd(lanes + 12, d);
+}
+
+// Four floats as doubles, converted straight from memory (cheaper than splitting a loaded vector).
+__m256d quarter(const float* p) { return _mm256_cvtps_pd(_mm_loadu_ps(p)); }
+
+// A float comparison that decides exactly as comparing the float's double value with t: v > t holds
+// for a float v exactly when v > the largest float not above t, and v < t when v < the smallest float
+// not below t.
+float float_at_or_below(double t) {
+  float f = static_cast<float>(t);
+  if (static_cast<double>(f) > t) f = std::nextafter(f, -std::numeric_limits<float>::infinity());
+  return f;
+}
+float float_at_or_above(double t) {
+  float f = static_cast<float>(t);
+  if (static_cast<double>(f) < t) f = std::nextafter(f, std::numeric_limits<float>::infinity());
+  return f;
+}
+
+template <>
+int64_t forward_lanes_fast<float>(const float* y, int64_t n, double shift, double symmetric, double low,
+                                  double high, ForwardLanes& lanes) {
+  static_assert(kLanes == 16);
+  const int64_t whole = n / kLanes * kLanes;
+  {
+    const __m256d s = _mm256_set1_pd(shift);
+    __m256d sum0 = _mm256_setzero_pd(), sum1 = sum0, sum2 = sum0, sum3 = sum0;
+    __m256d sq0 = sum0, sq1 = sum0, sq2 = sum0, sq3 = sum0;
+    for (int64_t i = 0; i < whole; i += kLanes) {
+      const __m256d d0 = _mm256_sub_pd(quarter(y + i), s), d1 = _mm256_sub_pd(quarter(y + i + 4), s);
+      const __m256d d2 = _mm256_sub_pd(quarter(y + i + 8), s), d3 = _mm256_sub_pd(quarter(y + i + 12), s);
+      sum0 = _mm256_add_pd(sum0, d0);
+      sum1 = _mm256_add_pd(sum1, d1);
+      sum2 = _mm256_add_pd(sum2, d2);
+      sum3 = _mm256_add_pd(sum3, d3);
+      sq0 = _mm256_fmadd_pd(d0, d0, sq0);
+      sq1 = _mm256_fmadd_pd(d1, d1, sq1);
+      sq2 = _mm256_fmadd_pd(d2, d2, sq2);
+      sq3 = _mm256_fmadd_pd(d3, d3, sq3);
+    }
+    store_lanes(sum0, sum1, sum2, sum3, lanes.sum);
+    store_lanes(sq0, sq1, sq2, sq3, lanes.sum_sq);
+  }
+  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  const __m256 symmetric_f = _mm256_set1_ps(float_at_or_below(symmetric));
+  const __m256 low_f = _mm256_set1_ps(float_at_or_above(low));
+  const __m256 high_f = _mm256_set1_ps(float_at_or_below(high));
+  const __m256 zero = _mm256_setzero_ps();
+  __m256 lo0 = _mm256_set1_ps(static_cast<float>(shift)), lo1 = lo0, hi0 = lo0, hi1 = lo0;
+  // Which tests can hold is known before the loop: an infinite threshold is never crossed.
+  const bool test_symmetric = symmetric != std::numeric_limits<double>::infinity();
+  const bool test_interval =
+      low != -std::numeric_limits<double>::infinity() || high != std::numeric_limits<double>::infinity();
+  const auto scan = [&](auto symmetric_test, auto interval_test) {
+    const auto saturated = [&](__m256 v) {
+      __m256 out = _mm256_setzero_ps();
+      if constexpr (decltype(symmetric_test)::value)
+        out = _mm256_cmp_ps(_mm256_and_ps(v, abs_mask), symmetric_f, _CMP_GT_OQ);
+      if constexpr (decltype(interval_test)::value) {
+        out = _mm256_or_ps(
+            out, _mm256_or_ps(_mm256_cmp_ps(v, low_f, _CMP_LT_OQ), _mm256_cmp_ps(v, high_f, _CMP_GT_OQ)));
+      }
+      return out;
+    };
+    for (int64_t i = 0; i < whole;) {
+      __m256i zeros = _mm256_setzero_si256(), out = zeros;
+      for (const int64_t end = std::min(whole, i + kFlushSteps * kLanes); i < end; i += kLanes) {
+        const __m256 a = _mm256_loadu_ps(y + i), b = _mm256_loadu_ps(y + i + 8);
+        // Operands in this order pick as std::min(lo, v) and std::max(hi, v) do, down to the sign of a zero.
+        lo0 = _mm256_min_ps(a, lo0);
+        lo1 = _mm256_min_ps(b, lo1);
+        hi0 = _mm256_max_ps(a, hi0);
+        hi1 = _mm256_max_ps(b, hi1);
+        zeros = _mm256_sub_epi32(zeros, _mm256_castps_si256(_mm256_cmp_ps(a, zero, _CMP_EQ_OQ)));
+        zeros = _mm256_sub_epi32(zeros, _mm256_castps_si256(_mm256_cmp_ps(b, zero, _CMP_EQ_OQ)));
+        if constexpr (decltype(symmetric_test)::value || decltype(interval_test)::value) {
+          out = _mm256_sub_epi32(out, _mm256_castps_si256(saturated(a)));
+          out = _mm256_sub_epi32(out, _mm256_castps_si256(saturated(b)));
+        }
+      }
+      lanes.zeros[0] += total_of(zeros);
+      lanes.saturated[0] += total_of(out);
+    }
+  };
+  using yes = std::true_type;
+  using no = std::false_type;
+  if (test_symmetric && test_interval)
+    scan(yes{}, yes{});
+  else if (test_symmetric)
+    scan(yes{}, no{});
+  else if (test_interval)
+    scan(no{}, yes{});
+  else
+    scan(no{}, no{});
+  // A NaN may leave min/max unordered here; the caller then takes the careful pass, which skips it.
+  store_lanes(lo0, lo1, lanes.lo);
+  store_lanes(hi0, hi1, lanes.hi);
+  return whole;
+}
+
+template <>
+int64_t gradient_lanes_fast<float>(const float* g, int64_t n, GradientLanes& lanes) {
+  static_assert(kLanes == 16);
+  const int64_t whole = n / kLanes * kLanes;
+  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  // |g| as bits: 0 is exactly zero, 1 to 0x007fffff are the subnormals (below float32's smallest normal).
+  const __m256i min_normal_bits = _mm256_set1_epi32(0x00800000);
+  const __m256i zero_bits = _mm256_setzero_si256();
+  __m256d sq0 = _mm256_setzero_pd(), sq1 = sq0, sq2 = sq0, sq3 = sq0;
+  __m256 max0 = _mm256_setzero_ps(), max1 = max0;
+  const auto tiny = [&](__m256i bits, __m256i is_zero) {
+    return _mm256_andnot_si256(is_zero, _mm256_cmpgt_epi32(min_normal_bits, bits));
+  };
+  for (int64_t i = 0; i < whole;) {
+    __m256i zeros = zero_bits, subnormal = zero_bits;
+    for (const int64_t end = std::min(whole, i + kFlushSteps * kLanes); i < end; i += kLanes) {
+      // g^2 = |g|^2: the squares are taken of the values as loaded.
+      const __m256d a0 = quarter(g + i), a1 = quarter(g + i + 4), b0 = quarter(g + i + 8),
+                    b1 = quarter(g + i + 12);
+      const __m256 a = _mm256_and_ps(_mm256_loadu_ps(g + i), abs_mask);
+      const __m256 b = _mm256_and_ps(_mm256_loadu_ps(g + i + 8), abs_mask);
+      sq0 = _mm256_fmadd_pd(a0, a0, sq0);
+      sq1 = _mm256_fmadd_pd(a1, a1, sq1);
+      sq2 = _mm256_fmadd_pd(b0, b0, sq2);
+      sq3 = _mm256_fmadd_pd(b1, b1, sq3);
+      max0 = _mm256_max_ps(a, max0);
+      max1 = _mm256_max_ps(b, max1);
+      const __m256i a_bits = _mm256_castps_si256(a), b_bits = _mm256_castps_si256(b);
+      const __m256i a_zero = _mm256_cmpeq_epi32(a_bits, zero_bits),
+                    b_zero = _mm256_cmpeq_epi32(b_bits, zero_bits);
+      zeros = _mm256_sub_epi32(_mm256_sub_epi32(zeros, a_zero), b_zero);
+      subnormal = _mm256_sub_epi32(_mm256_sub_epi32(subnormal, tiny(a_bits, a_zero)), tiny(b_bits, b_zero));
+    }
+    lanes.zeros[0] += total_of(zeros);
+    lanes.tiny[0] += total_of(subnormal);
+  }
+  store_lanes(max0, max1, lanes.max_abs);
+  store_lanes(sq0, sq1, sq2, sq3, lanes.sum_sq);
+  return whole;
+}
+#endif
 
 // The careful forward statistics, which skip non-finite values; used only when the fast pass saw one.
 template <typename T>
-ForwardStats forward_stats_careful(const T* y, int64_t n, const SaturationThresholds& thresholds, Saturation saturation) {
+ForwardStats forward_stats_careful(const T* y, int64_t n, const SaturationThresholds& thresholds,
+                                   Saturation saturation) {
   ForwardStats s;
   s.count = n;
   double shift = 0, sum = 0, sum_sq = 0;
@@ -58,8 +318,32 @@ ForwardStats forward_stats_careful(const T* y, int64_t n, const SaturationThresh
     s.max = hi;
   }
   s.zero_fraction = static_cast<double>(zeros) / static_cast<double>(n);
-  if (saturation != Saturation::none) s.saturated_fraction = static_cast<double>(saturated) / static_cast<double>(n);
+  if (saturation != Saturation::none)
+    s.saturated_fraction = static_cast<double>(saturated) / static_cast<double>(n);
   return s;
+}
+
+// Units (last axis) whose output is 0 in every row: a unit is alive when some row (example and
+// position) gives it a non-zero output, NaN included. Eight units at a time, down all the rows, so the
+// masks stay in a register instead of going through memory once per row.
+template <typename T>
+int64_t dead_units(const T* y, int64_t rows, int64_t units) {
+  constexpr int64_t kBlock = 8;
+  int64_t dead = 0, c = 0;
+  for (; c + kBlock <= units; c += kBlock) {
+    uint32_t alive[kBlock] = {};
+    for (int64_t r = 0; r < rows; ++r) {
+      const T* p = y + r * units + c;
+      for (int64_t j = 0; j < kBlock; ++j) alive[j] |= p[j] != 0 ? ~0u : 0u;
+    }
+    for (uint32_t a : alive) dead += a == 0;
+  }
+  for (; c < units; ++c) {
+    bool alive = false;
+    for (int64_t r = 0; r < rows; ++r) alive |= y[r * units + c] != 0;
+    dead += !alive;
+  }
+  return dead;
 }
 
 template <typename T>
@@ -74,33 +358,18 @@ ForwardStats forward_stats_of(const T* y, int64_t n, int64_t units, std::string_
   const double high = saturation == Saturation::unit_interval ? thresholds.high : inf;
   // Sums are taken around the first value so that a large mean does not cancel the variance.
   const double shift = static_cast<double>(y[0]);
-  double sum[kLanes] = {}, sum_sq[kLanes] = {}, lo[kLanes], hi[kLanes];
-  int64_t zeros[kLanes] = {}, saturated[kLanes] = {};
-  std::fill(lo, lo + kLanes, shift);
-  std::fill(hi, hi + kLanes, shift);
-  const auto visit = [&](int lane, double v) {
-    const double d = v - shift;
-    sum[lane] += d;
-    sum_sq[lane] += d * d;
-    lo[lane] = std::min(lo[lane], v);
-    hi[lane] = std::max(hi[lane], v);
-    zeros[lane] += v == 0;
-    saturated[lane] += (std::abs(v) > symmetric) | (v < low) | (v > high);
-  };
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (int l = 0; l < kLanes; ++l) visit(l, static_cast<double>(y[i + l]));
-  }
-  for (; i < n; ++i) visit(0, static_cast<double>(y[i]));
-  double total = 0, total_sq = 0, min = lo[0], max = hi[0];
+  ForwardLanes lanes(shift);
+  const int64_t i = forward_lanes_fast(y, n, shift, symmetric, low, high, lanes);
+  for (int64_t j = i; j < n; ++j) lanes.visit(0, static_cast<double>(y[j]), symmetric, low, high);
+  double total = 0, total_sq = 0, min = lanes.lo[0], max = lanes.hi[0];
   int64_t zero_count = 0, saturated_count = 0;
   for (int l = 0; l < kLanes; ++l) {
-    total += sum[l];
-    total_sq += sum_sq[l];
-    min = std::min(min, lo[l]);
-    max = std::max(max, hi[l]);
-    zero_count += zeros[l];
-    saturated_count += saturated[l];
+    total += lanes.sum[l];
+    total_sq += lanes.sum_sq[l];
+    min = std::min(min, lanes.lo[l]);
+    max = std::max(max, lanes.hi[l]);
+    zero_count += lanes.zeros[l];
+    saturated_count += lanes.saturated[l];
   }
   ForwardStats s;
   if (std::isfinite(total) && std::isfinite(total_sq) && std::isfinite(min) && std::isfinite(max)) {
@@ -111,18 +380,13 @@ ForwardStats forward_stats_of(const T* y, int64_t n, int64_t units, std::string_
     s.min = min;
     s.max = max;
     s.zero_fraction = static_cast<double>(zero_count) / static_cast<double>(n);
-    if (saturation != Saturation::none) s.saturated_fraction = static_cast<double>(saturated_count) / static_cast<double>(n);
+    if (saturation != Saturation::none)
+      s.saturated_fraction = static_cast<double>(saturated_count) / static_cast<double>(n);
   } else {
     s = forward_stats_careful(y, n, thresholds, saturation);
   }
   if (activation == "relu") {
-    // A unit is alive when some example (and position) gives it a non-zero output, NaN included.
-    std::vector<char> alive(static_cast<std::size_t>(units), 0);
-    for (int64_t row = 0; row < n / units; ++row) {
-      const T* r = y + row * units;
-      for (int64_t c = 0; c < units; ++c) alive[static_cast<std::size_t>(c)] |= r[c] != 0;
-    }
-    s.dead_fraction = static_cast<double>(std::count(alive.begin(), alive.end(), 0)) / static_cast<double>(units);
+    s.dead_fraction = static_cast<double>(dead_units(y, n / units, units)) / static_cast<double>(units);
   }
   return s;
 }
@@ -152,27 +416,17 @@ GradientStats gradient_stats_careful(const T* g, int64_t n) {
 
 template <typename T>
 GradientStats gradient_stats_of(const T* g, int64_t n) {
-  double sum_sq[kLanes] = {}, max_abs[kLanes] = {};
-  int64_t zeros[kLanes] = {}, tiny[kLanes] = {};
-  const auto visit = [&](int lane, double a) {
-    sum_sq[lane] += a * a;
-    max_abs[lane] = std::max(max_abs[lane], a);
-    zeros[lane] += a == 0;
-    tiny[lane] += (a > 0) & (a < kFloat32MinNormal);
-  };
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (int l = 0; l < kLanes; ++l) visit(l, std::abs(static_cast<double>(g[i + l])));
-  }
-  for (; i < n; ++i) visit(0, std::abs(static_cast<double>(g[i])));
+  GradientLanes lanes;
+  const int64_t i = gradient_lanes_fast(g, n, lanes);
+  for (int64_t j = i; j < n; ++j) lanes.visit(0, std::abs(static_cast<double>(g[j])));
   GradientStats s;
   s.count = n;
   double total = 0;
   for (int l = 0; l < kLanes; ++l) {
-    total += sum_sq[l];
-    s.max_abs = std::max(s.max_abs, max_abs[l]);
-    s.zero_count += zeros[l];
-    s.below_float32_normal_count += tiny[l];
+    total += lanes.sum_sq[l];
+    s.max_abs = std::max(s.max_abs, lanes.max_abs[l]);
+    s.zero_count += lanes.zeros[l];
+    s.below_float32_normal_count += lanes.tiny[l];
   }
   // NaN and infinity both make the sum of squares non-finite; only then is the careful pass needed.
   if (!std::isfinite(total)) return gradient_stats_careful(g, n);
@@ -191,7 +445,8 @@ std::string layer_activation(const LayerImpl& layer) {
   return "linear";
 }
 
-ForwardStats forward_stats(const Tensor& output, std::string_view activation, const SaturationThresholds& thresholds) {
+ForwardStats forward_stats(const Tensor& output, std::string_view activation,
+                           const SaturationThresholds& thresholds) {
   if (!output.defined()) return {};
   const int64_t units = output.rank() == 0 ? 1 : std::max<int64_t>(output.dim(-1), 1);
   return dispatch(output.dtype(), [&](auto tag) {

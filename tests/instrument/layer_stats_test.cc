@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -67,6 +68,84 @@ TEST(ForwardStats, NonFiniteValuesAreCountedAndLeftOutOfTheMoments) {
 TEST(ForwardStats, LargeOffsetDoesNotCancelTheSpread) {
   const Tensor y = from_values({1, 4}, {1e9 + 1, 1e9 - 1, 1e9 + 1, 1e9 - 1}, DType::float64);
   EXPECT_NEAR(forward_stats(y, "linear").std, 1.0, 1e-9);
+}
+
+// Float32 tensors take a vectorized scan; the same values in float64 take the plain loop. Float to
+// double is exact, so every statistic must agree to the bit, for every length (whole groups of eight
+// and a tail), with zeros of both signs, subnormals and values on either side of each threshold.
+std::vector<double> awkward_values(int64_t n) {
+  constexpr float kDenormMin = std::numeric_limits<float>::denorm_min();
+  const float edges[] = {0.99f, -0.99f, 0.01f, 0.5f, 1.0f};
+  std::vector<double> v;
+  for (int64_t i = 0; i < n; ++i) {
+    const float e = edges[i % 5];
+    switch (i % 7) {
+      case 0: v.push_back(0.0); break;
+      case 1: v.push_back(-0.0); break;
+      case 2: v.push_back(std::nextafter(e, 2.0f)); break;
+      case 3: v.push_back(std::nextafter(e, -2.0f)); break;
+      case 4: v.push_back(static_cast<double>(kDenormMin) * static_cast<double>(i)); break;
+      case 5: v.push_back(e); break;
+      default: v.push_back(static_cast<double>(static_cast<float>(std::sin(static_cast<double>(i)) * 3.0)));
+    }
+  }
+  return v;
+}
+
+void expect_same(const ForwardStats& a, const ForwardStats& b) {
+  EXPECT_EQ(a.count, b.count);
+  EXPECT_EQ(a.mean, b.mean);
+  EXPECT_EQ(a.std, b.std);
+  EXPECT_EQ(a.min, b.min);
+  EXPECT_EQ(std::signbit(a.min), std::signbit(b.min));
+  EXPECT_EQ(a.max, b.max);
+  EXPECT_EQ(std::signbit(a.max), std::signbit(b.max));
+  EXPECT_EQ(a.zero_fraction, b.zero_fraction);
+  EXPECT_EQ(a.dead_fraction, b.dead_fraction);
+  EXPECT_EQ(a.saturated_fraction, b.saturated_fraction);
+  EXPECT_EQ(a.nonfinite_count, b.nonfinite_count);
+}
+
+TEST(ForwardStats, Float32ScanMatchesFloat64BitForBit) {
+  // Three kinds of sample: awkward values, with a NaN, and made non-negative as a relu's outputs are
+  // (0 is then the minimum, so the sign of the zero it reports shows).
+  for (int64_t n : {1, 7, 8, 9, 63, 64, 301}) {
+    for (int kind = 0; kind < 3; ++kind) {
+      std::vector<double> values = awkward_values(n);
+      if (kind == 1) values[static_cast<std::size_t>(n / 2)] = kNaN;
+      if (kind == 2) {
+        for (double& v : values) v = v < 0 ? -v : v;
+      }
+      const Tensor y64 = from_values({n}, values, DType::float64);
+      const Tensor y32 = y64.to(DType::float32);
+      for (const char* activation : {"linear", "relu", "tanh", "sigmoid"}) {
+        for (SaturationThresholds t :
+             {SaturationThresholds{}, SaturationThresholds{.symmetric = 0.5, .low = 0.1, .high = 0.3}}) {
+          SCOPED_TRACE(testing::Message() << "n = " << n << ", kind " << kind << ", " << activation);
+          expect_same(forward_stats(y32, activation, t), forward_stats(y64, activation, t));
+        }
+      }
+    }
+  }
+}
+
+TEST(GradientStats, Float32ScanMatchesFloat64BitForBit) {
+  for (int64_t n : {1, 7, 8, 9, 63, 64, 301}) {
+    for (double odd : {1.0, kNaN, kInf}) {
+      std::vector<double> values = awkward_values(n);
+      values[static_cast<std::size_t>(n / 2)] = odd;
+      const GradientStats a = gradient_stats(from_values({n}, values, DType::float32));
+      const GradientStats b = gradient_stats(from_values({n}, values, DType::float64));
+      SCOPED_TRACE(testing::Message() << "n = " << n << ", odd value " << odd);
+      EXPECT_EQ(a.count, b.count);
+      EXPECT_EQ(a.l2_norm, b.l2_norm);
+      EXPECT_EQ(a.rms, b.rms);
+      EXPECT_EQ(a.max_abs, b.max_abs);
+      EXPECT_EQ(a.zero_count, b.zero_count);
+      EXPECT_EQ(a.below_float32_normal_count, b.below_float32_normal_count);
+      EXPECT_EQ(a.nonfinite_count, b.nonfinite_count);
+    }
+  }
 }
 
 TEST(GradientStats, NormRmsZerosAndValuesBelowFloat32Normal) {

@@ -314,6 +314,49 @@ TEST_F(NormalizationTest, Float32MatchesFloat64OnBothKernelPaths) {
   expect_float32_matches_float64([] { return InstanceNormalization(); }, image);
 }
 
+// The float32 row kernel (layer norm, long groups) sums in float over blocks of 256 elements and
+// flushes the parameter gradients to double every 16 rows: rows of 600 (two whole blocks, a partial
+// one and a tail of 24) and 40 of them (two flushes and a partial one) cover every seam, with gamma
+// and beta gradients as well as x's.
+TEST_F(NormalizationTest, Float32RowKernelMatchesFloat64AcrossBlocksAndFlushes) {
+  const Tensor x = test::random_tensor({40, 600}, 43, 99.0, 101.0);
+  for (int groups : {1, 3}) {
+    const auto make = [groups] {
+      return groups == 1 ? Layer(LayerNormalization()) : Layer(GroupNormalization({.groups = groups}));
+    };
+    const Layer a = make(), b = make();
+    const Tensor x32 = x.to(DType::float32);
+    const Tensor x64 = x32.to(DType::float64);
+    a(x64);
+    b(x32);
+    for (std::size_t v = 0; v < a.trainable_variables().size(); ++v) {
+      const Tensor values = test::random_tensor(a.trainable_variables()[v].shape(), 60 + v, 0.5, 1.5);
+      a.trainable_variables()[v].assign(values.to(DType::float64));
+      b.trainable_variables()[v].assign(values.to(DType::float32));
+    }
+    GradientTape t64, t32;
+    t64.watch(x64);
+    t32.watch(x32);
+    const Tensor r = test::random_tensor(x64.shape(), 78);
+    const Tensor y64 = a(x64), y32 = b(x32);
+    std::vector<Tensor> s64{x64}, s32{x32};
+    for (const Variable& w : a.trainable_variables()) s64.push_back(w.value());
+    for (const Variable& w : b.trainable_variables()) s32.push_back(w.value());
+    const std::vector<Tensor> g64 = t64.gradient(sum(y64 * r), s64);
+    const std::vector<Tensor> g32 = t32.gradient(sum(y32 * r.to(DType::float32)), s32);
+    EXPECT_TRUE(test::all_close(y32, x64.shape(), y64.to_vector(), 3e-5)) << a.name();
+    ASSERT_EQ(g64.size(), 3u);
+    // beta's gradient is the column sum of the upstream gradient: a reference that shares no kernel.
+    std::vector<double> dbeta(600, 0.0);
+    const std::vector<double> rv = r.to_vector();
+    for (std::size_t i = 0; i < rv.size(); ++i) dbeta[i % 600] += rv[i];
+    EXPECT_TRUE(test::all_close(g64[2], g64[2].shape(), dbeta, 1e-10)) << a.name();
+    for (std::size_t i = 0; i < g64.size(); ++i) {
+      EXPECT_TRUE(test::all_close(g32[i], g64[i].shape(), g64[i].to_vector(), 1e-4)) << a.name() << " source " << i;
+    }
+  }
+}
+
 TEST_F(NormalizationTest, EachLayerCallIsOneTapeNode) {
   const Tensor x = test::random_tensor({4, 6}, 51);
   for (const Layer& layer : {Layer(BatchNormalization()), Layer(LayerNormalization()), Layer(GroupNormalization({.groups = 3})),
