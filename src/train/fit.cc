@@ -176,6 +176,9 @@ History fit(const Layer& model, const Dataset& train_in, FitOptions options) {
   for (Callback* c : o.callbacks) c->on_train_begin();
 
   Optimizer& optimizer = *o.optimizer;
+  // Keras builds a model on its first batch; building it here, on one example, lets the optimizer see
+  // the variables before the first step.
+  if (!model.built()) model(train.slice(0, 1).features);
   const std::vector<Variable> vars = model.trainable_variables();
   std::optional<AnomalyDetector> detector;
   if (o.detect_anomalies) detector.emplace();
