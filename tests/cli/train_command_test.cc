@@ -63,6 +63,22 @@ TEST_F(TrainCommand, FashionMnistWithALimitReportsTestAccuracyAndGradientFlow) {
   EXPECT_EQ(nlohmann::json::parse(read_text(path("h.json")))["loss"].size(), 1u);
 }
 
+TEST_F(TrainCommand, ReportPageHasLearningCurvesAndGradientFlow) {
+  const CliResult r = run_cli(with(csv_args(), {"--validation-split", "0.25", "--sample-every", "2", "--report", path("r.html")}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string html = read_text(path("r.html"));
+  // Loss, accuracy, gradient norm, update ratio and dead fraction (the hidden layer is ReLU).
+  EXPECT_NE(html.find("data-target=\"chart-5\""), std::string::npos);
+  EXPECT_EQ(html.find("data-target=\"chart-6\""), std::string::npos);
+  EXPECT_NE(html.find("Gradient flow over training"), std::string::npos);
+  const CliResult unsampled = run_cli(with(csv_args(), {"--report", path("u.html")}));
+  ASSERT_EQ(unsampled.exit_code, 0) << unsampled.err;
+  EXPECT_NE(read_text(path("u.html")).find("run with --sample-every N"), std::string::npos);
+  const CliResult bad = run_cli(with(csv_args(), {"--report", path("r.txt")}));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--report " + path("r.txt") + ": the file name must end in .html"), std::string::npos);
+}
+
 TEST_F(TrainCommand, AnomalyStopsWithTheLayerNamedAndExitsOne) {
   write_text(path("big.json"), R"({"inputs": {"x": [2]}, "layers": [
       {"name": "wide", "type": "dense", "units": 8, "kernel_initializer": {"name": "constant", "value": 1e20}},

@@ -16,6 +16,7 @@
 #include "interrupt.h"
 #include "model_files.h"
 #include "train_output.h"
+#include "train_report.h"
 
 namespace gradlab::cli {
 namespace {
@@ -30,7 +31,7 @@ struct TrainSettings {
   std::optional<int64_t> max_steps, limit;
   double validation_split = 0;
   uint64_t seed = 0;
-  std::string checkpoint, history, weights_out;
+  std::string checkpoint, history, weights_out, report;
 };
 
 // An output path must be creatable before training starts, so a typo costs nothing and no partial
@@ -53,6 +54,8 @@ void check_settings(const TrainSettings& s) {
   check_writable(s.checkpoint, "--checkpoint");
   check_writable(s.history, "--history");
   check_writable(s.weights_out, "--weights-out");
+  check_writable(s.report, "--report");
+  if (!s.report.empty() && !s.report.ends_with(".html")) fail("--report {}: the file name must end in .html", s.report);
   if (s.resume && !std::filesystem::exists(s.checkpoint)) {
     fail("--resume: checkpoint {} does not exist (start without --resume to create it)", s.checkpoint);
   }
@@ -166,6 +169,7 @@ void train(const TrainSettings& s) {
   if (data.test.size() > 0 && history.stop_reason != StopReason::anomaly) {
     summary.test = evaluate(model, data.test, {.loss = s.loss, .from_logits = s.from_logits, .batch_size = 256});
   }
+  if (!s.report.empty()) write_file_atomically(s.report, train_report_html(summary, history));
   write_stdout(s.json ? summary_json(summary, history).dump(2) + "\n" : summary_text(summary, history));
   if (history.anomaly) {
     fail("training stopped by the anomaly check before the update of step {}: {}", history.anomaly->step,
@@ -215,6 +219,7 @@ void add_train_command(CLI::App& app, CommandRun& run) {
   cmd->add_flag("--resume", s->resume, "Continue from --checkpoint (give the same options as the first run)");
   cmd->add_option("--history", s->history, "Write the history: .json (Keras's history columns and the samples) or .csv");
   cmd->add_option("--weights-out", s->weights_out, "Write the trained weights (safetensors, as gradlab init)");
+  cmd->add_option("--report", s->report, "Write an HTML page: learning curves and the gradient flow over training");
   cmd->add_option("--sample-every", s->sample_every, "Sample the gradient-flow instruments every N steps (0: never)")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 40))
       ->capture_default_str();
