@@ -115,11 +115,15 @@ void train(const TrainSettings& s) {
                       .global_clipnorm = s.global_clipnorm}));
   });
 
+  // Accuracy only means something for class ids; regression targets get the loss alone.
+  const std::vector<std::string> metrics =
+      train_set.classes > 0 ? std::vector<std::string>{"accuracy"} : std::vector<std::string>{};
   CheckpointCallback checkpoint(s.checkpoint);
   ProgressCallback progress(s.checkpoint);
   FitOptions options{.optimizer = optimizer,
                      .loss = s.loss,
                      .from_logits = s.from_logits,
+                     .metrics = metrics,
                      .epochs = s.epochs,
                      .batch_size = s.batch_size,
                      .seed = s.seed,
@@ -167,13 +171,13 @@ void train(const TrainSettings& s) {
                        .optimizer = optimizer->description(),
                        .checkpoint = s.checkpoint};
   if (data.test.size() > 0 && history.stop_reason != StopReason::anomaly) {
-    summary.test = evaluate(model, data.test, {.loss = s.loss, .from_logits = s.from_logits, .batch_size = 256});
+    summary.test = evaluate(model, data.test, {.loss = s.loss, .from_logits = s.from_logits, .metrics = metrics, .batch_size = 256});
   }
   if (!s.report.empty()) write_file_atomically(s.report, train_report_html(summary, history));
   write_stdout(s.json ? summary_json(summary, history).dump(2) + "\n" : summary_text(summary, history));
   if (history.anomaly) {
-    fail("training stopped by the anomaly check before the update of step {}: {}", history.anomaly->step,
-         history.anomaly->describe());
+    fail("training stopped by the anomaly check before that step's update (weights, history and checkpoint hold the "
+         "last finite state): {}", history.anomaly->describe());
   }
 }
 
