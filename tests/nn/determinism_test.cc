@@ -55,9 +55,10 @@ struct Product {
 
 TEST(BlasThreadCount, ProductsAreBitIdenticalWithOneAndTwoThreads) {
   if (!two_threads_available()) GTEST_SKIP() << "OpenBLAS runs on one thread on this machine";
-  // Batch x features x units of the lesson's stacks (vectors and 8-step sequences), then products
+  // Batch x features x units of the lesson's stacks (vectors, and 8 sequences of 8 steps), then products
   // big enough that OpenBLAS splits them across both threads (above 64^3 multiply-adds).
-  const Product products[] = {{32, 128, 32}, {32, 32, 32}, {256, 128, 32}, {256, 32, 32}, {256, 512, 256}, {64, 4096, 64}};
+  const Product products[] = {{32, 128, 32}, {32, 32, 32},    {64, 128, 32},
+                              {64, 32, 32},  {256, 512, 256}, {64, 4096, 64}};
   Rng rng(11);
   for (DType dtype : {DType::float32, DType::float64}) {
     for (const Product& p : products) {
