@@ -1,0 +1,180 @@
+#include "report_training.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include <fmt/format.h>
+
+namespace gradlab::cli {
+namespace {
+
+// Accuracies read better in fixed notation than table_number's scientific one.
+std::string fixed(double value) { return std::isfinite(value) ? fmt::format("{:.3f}", value) : table_number(value); }
+
+std::vector<const TrainingRun*> all_runs(const LessonTrainingResult& r) {
+  std::vector<const TrainingRun*> runs = {&r.mlp, &r.vanishing};
+  for (const TrainingRun& run : r.remedies) runs.push_back(&run);
+  runs.push_back(&r.exploding);
+  runs.push_back(&r.exploding_clipped);
+  return runs;
+}
+
+// Vanishing below 1e-2, exploding when the run diverged: the report's verdict colours.
+TableCell ratio_cell(const TrainingRun& run) {
+  const double ratio = run.early_to_late_gradient_ratio();
+  if (std::isnan(ratio)) return {"-", CellTone::muted};
+  return {table_number(ratio), ratio < 1e-2 ? CellTone::vanishing : (ratio > 1e2 ? CellTone::exploding : CellTone::healthy)};
+}
+
+void add_runs_table(HtmlReport& page, const LessonTrainingResult& r) {
+  std::vector<std::vector<TableCell>> rows;
+  for (const TrainingRun* run : all_runs(r)) {
+    const EpochRecord* last = run->epochs.empty() ? nullptr : &run->epochs.back();
+    rows.push_back({run->name, run->description,
+                    last ? fixed(last->test_accuracy) : std::string("-"),
+                    last ? fixed(last->loss) : std::string("-"), ratio_cell(*run),
+                    run->diverged ? TableCell(fmt::format("step {}", run->diverged_at_step), CellTone::exploding)
+                                  : TableCell("no", CellTone::healthy),
+                    fmt::format("{:.1f}", run->seconds)});
+  }
+  page.add_table({"run", "model and optimizer", "test accuracy", "train loss", "early/late gradient", "non-finite loss",
+                  "seconds"},
+                 rows,
+                 "test accuracy and train loss: the last epoch's. early/late gradient: median over training of the mean "
+                 "kernel gradient norm of the first three Dense layers over that of the last three.");
+}
+
+// One point per sample of `value(sample)` against the step, for each run.
+template <typename F>
+std::vector<LinePoint> over_steps(const std::vector<const TrainingRun*>& runs, F value) {
+  std::vector<LinePoint> points;
+  for (const TrainingRun* run : runs) {
+    for (const GradientSample& s : run->samples) points.push_back({run->name, static_cast<double>(s.step), value(s)});
+  }
+  return points;
+}
+
+void add_chart(HtmlReport& page, const Chart& chart) { page.add_chart(chart.spec, chart.caption); }
+
+void add_vanishing(HtmlReport& page, const LessonTrainingResult& r) {
+  const TrainingRun& v = r.vanishing;
+  page.add_heading("Vanishing gradients: a deep sigmoid stack barely learns", 3);
+  page.add_paragraph(fmt::format(
+      "{}: the first three layers' kernel gradients are {} of the last three's (median over training), and it "
+      "reaches {} test accuracy where chance is {}. Sigmoid's slope is at most 1/4, so every layer shrinks the "
+      "gradient on its way back to the input; the first layers hardly move.",
+      v.description, table_number(v.early_to_late_gradient_ratio()), fixed(v.final_test_accuracy()),
+      fixed(1.0 / static_cast<double>(std::max<int64_t>(r.classes, 1)))));
+  std::vector<LinePoint> by_layer = median_kernel_grad_norms(v);
+  for (const TrainingRun& run : r.remedies) {
+    const std::vector<LinePoint> p = median_kernel_grad_norms(run);
+    by_layer.insert(by_layer.end(), p.begin(), p.end());
+  }
+  add_chart(page, line_chart(by_layer, {.x_title = "Dense layer (1 = input side)",
+                                        .y_title = "median ||dL/d kernel||",
+                                        .series_title = "run",
+                                        .log_y = true,
+                                        .caption = "Kernel gradient norm per layer, median over the sampled training "
+                                                   "steps: the sigmoid stack's falls by orders of magnitude toward the "
+                                                   "input; the remedies' stay level."}));
+  std::vector<LinePoint> ends;
+  if (!v.layers.empty()) {
+    const std::size_t n = v.layers.size();
+    for (std::size_t k : {std::size_t{0}, n / 2, n - 1}) {
+      for (const GradientSample& s : v.samples) {
+        if (k < s.kernel_grad_norms.size()) ends.push_back({v.layers[k], static_cast<double>(s.step), s.kernel_grad_norms[k]});
+      }
+    }
+  }
+  add_chart(page, line_chart(ends, {.x_title = "step",
+                                    .y_title = "||dL/d kernel||",
+                                    .series_title = "layer",
+                                    .log_y = true,
+                                    .caption = fmt::format("{}: first, middle and last layers' kernel gradient norms "
+                                                           "over training.", v.name)}));
+}
+
+void add_remedies(HtmlReport& page, const LessonTrainingResult& r) {
+  page.add_heading("The remedies: ReLU with He initialization, residual connections, normalization", 3);
+  std::string text = "The same depth, one remedy added at a time, all with the same optimizer and batches:";
+  for (const TrainingRun& run : r.remedies) {
+    text += fmt::format(" {} reaches {} test accuracy;", run.name, fixed(run.final_test_accuracy()));
+  }
+  text += fmt::format(" the sigmoid stack {}.", fixed(r.vanishing.final_test_accuracy()));
+  page.add_paragraph(text);
+  std::vector<const TrainingRun*> curves = {&r.vanishing};
+  for (const TrainingRun& run : r.remedies) curves.push_back(&run);
+  add_chart(page, line_chart(over_steps(curves, [](const GradientSample& s) { return s.loss; }),
+                             {.x_title = "step",
+                              .y_title = "training loss (batch)",
+                              .series_title = "run",
+                              .caption = "Learning curves: the training loss of the sampled steps, one line per "
+                                         "remedy."}));
+  curves.insert(curves.begin(), &r.mlp);
+  std::vector<LinePoint> accuracy;
+  for (const TrainingRun* run : curves) {
+    for (const EpochRecord& e : run->epochs) accuracy.push_back({run->name, static_cast<double>(e.epoch), e.test_accuracy});
+  }
+  add_chart(page, line_chart(accuracy, {.x_title = "epoch",
+                                        .y_title = "test accuracy",
+                                        .series_title = "run",
+                                        .caption = "Test accuracy after each epoch; mlp is the lesson's 784-256-128-100-10 "
+                                                   "MLP with Adam."}));
+}
+
+void add_exploding(HtmlReport& page, const LessonTrainingResult& r) {
+  const TrainingRun& e = r.exploding;
+  const TrainingRun& c = r.exploding_clipped;
+  page.add_heading("Exploding gradients, and gradient clipping", 3);
+  std::string text = fmt::format("{}: ", e.description);
+  text += e.diverged ? fmt::format("the loss is non-finite at step {}.", e.diverged_at_step)
+                     : std::string("the loss stayed finite.");
+  if (e.anomaly) text += " The anomaly check found the first overflow: " + e.anomaly->describe() + ".";
+  text += c.diverged ? fmt::format(" With global_clipnorm the loss is still non-finite at step {}.", c.diverged_at_step)
+                     : fmt::format(" With global_clipnorm {}, every update is at most that long and the run stays "
+                                   "finite for all {} steps, reaching {} test accuracy.",
+                                   r.options.clipnorm, c.steps, fixed(c.final_test_accuracy()));
+  page.add_paragraph(text);
+  const std::vector<const TrainingRun*> runs = {&e, &c};
+  add_chart(page, line_chart(over_steps(runs, [](const GradientSample& s) { return s.loss; }),
+                             {.x_title = "step", .y_title = "training loss (batch)", .series_title = "run", .log_y = true,
+                              .caption = "Training loss with and without clipping; the unclipped run's non-finite "
+                                         "losses cannot be drawn."}));
+  add_chart(page, line_chart(over_steps(runs, [](const GradientSample& s) { return s.global_norm; }),
+                             {.x_title = "step", .y_title = "global gradient norm (before clipping)",
+                              .series_title = "run", .log_y = true,
+                              .caption = "The global gradient norm each step measured before clipping."}));
+}
+
+}  // namespace
+
+std::vector<LinePoint> median_kernel_grad_norms(const TrainingRun& run) {
+  std::vector<LinePoint> points;
+  for (std::size_t k = 0; k < run.layers.size(); ++k) {
+    std::vector<double> values;
+    for (const GradientSample& s : run.samples) {
+      if (std::isfinite(s.loss) && k < s.kernel_grad_norms.size()) values.push_back(s.kernel_grad_norms[k]);
+    }
+    if (values.empty()) continue;
+    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2), values.end());
+    points.push_back({run.name, static_cast<double>(k + 1), values[values.size() / 2]});
+  }
+  return points;
+}
+
+void add_training_section(HtmlReport& page, const LessonTrainingResult& r) {
+  page.add_heading("Training: the lesson's claims on real data");
+  page.add_paragraph(fmt::format(
+      "{}, {} epochs, batch {}, deep stacks of {} Dense layers of {} units; gradient norms sampled every {} steps "
+      "with the anomaly check on; {:.0f} s in all. The full 10-epoch MLP run and a command for each case are in "
+      "docs/training.md.",
+      r.data, r.options.epochs, r.options.batch_size, r.options.depth, r.options.width, r.options.sample_every,
+      r.seconds));
+  add_runs_table(page, r);
+  add_vanishing(page, r);
+  add_remedies(page, r);
+  add_exploding(page, r);
+}
+
+}  // namespace gradlab::cli
