@@ -1,0 +1,226 @@
+#include "gradlab/train/dataset.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "gradlab/error.h"
+#include "gradlab/io/idx.h"
+#include "gradlab/tensor/creation.h"
+#include "gradlab/tensor/rng.h"
+
+namespace gradlab {
+namespace {
+
+// Elements per example of `t` (product of every dimension after the first).
+int64_t row_size(const Tensor& t) {
+  int64_t n = 1;
+  for (int64_t i = 1; i < t.rank(); ++i) n *= t.dim(i);
+  return n;
+}
+
+Shape with_rows(const Tensor& t, int64_t rows) {
+  std::vector<int64_t> dims = t.shape().to_vector();
+  dims[0] = rows;
+  return Shape(dims);
+}
+
+// Copies rows `rows` of `from` into `to` (already shaped [rows.size(), ...]).
+void copy_rows(const Tensor& from, std::span<const int64_t> rows, Tensor& to) {
+  const int64_t width = row_size(from);
+  const int64_t n = from.dim(0);
+  const float* src = from.data<float>();
+  float* dst = to.data<float>();
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i] < 0 || rows[i] >= n) fail("dataset row {} is out of range [0, {})", rows[i], n);
+    std::memcpy(dst + static_cast<int64_t>(i) * width, src + rows[i] * width, static_cast<std::size_t>(width) * sizeof(float));
+  }
+}
+
+Tensor gather_rows(const Tensor& from, std::span<const int64_t> rows) {
+  Tensor out = Tensor::empty(with_rows(from, static_cast<int64_t>(rows.size())), from.dtype());
+  copy_rows(from, rows, out);
+  return out;
+}
+
+std::vector<int64_t> iota_rows(int64_t begin, int64_t count) {
+  std::vector<int64_t> rows(static_cast<std::size_t>(count));
+  for (int64_t i = 0; i < count; ++i) rows[static_cast<std::size_t>(i)] = begin + i;
+  return rows;
+}
+
+Dataset first(const Dataset& d, std::optional<int64_t> limit) {
+  if (!limit || *limit >= d.size()) return d;
+  if (*limit < 1) fail("{}: the example limit must be at least 1, got {}", d.name, *limit);
+  return d.slice(0, *limit);
+}
+
+Dataset from_images(Tensor images, const std::vector<int64_t>& labels, std::string name) {
+  Tensor y = Tensor::empty({static_cast<int64_t>(labels.size())}, DType::float32);
+  float* p = y.data<float>();
+  for (std::size_t i = 0; i < labels.size(); ++i) p[i] = static_cast<float>(labels[i]);
+  return {.features = std::move(images), .labels = std::move(y), .classes = 10, .name = std::move(name)};
+}
+
+}  // namespace
+
+int64_t Dataset::size() const { return features.defined() ? features.dim(0) : 0; }
+
+Dataset Dataset::slice(int64_t begin, int64_t count) const {
+  if (begin < 0 || count < 0 || begin + count > size()) {
+    fail("{}: examples [{}, {}) are outside the dataset's {}", name, begin, begin + count, size());
+  }
+  const std::vector<int64_t> rows = iota_rows(begin, count);
+  return gather(rows);
+}
+
+Dataset Dataset::gather(std::span<const int64_t> rows) const {
+  return {.features = gather_rows(features, rows), .labels = gather_rows(labels, rows), .classes = classes, .name = name};
+}
+
+void check_dataset(const Dataset& d) {
+  if (!d.features.defined() || !d.labels.defined()) fail("{}: dataset has no features or labels", d.name);
+  if (d.features.dtype() != DType::float32 || d.labels.dtype() != DType::float32) {
+    fail("{}: features and labels must be float32, got {} and {}", d.name, dtype_name(d.features.dtype()),
+         dtype_name(d.labels.dtype()));
+  }
+  if (d.features.rank() < 1 || d.labels.rank() < 1 || d.features.dim(0) != d.labels.dim(0)) {
+    fail("{}: features {} and labels {} must have the same number of examples (first dimension)", d.name,
+         d.features.shape().to_string(), d.labels.shape().to_string());
+  }
+  if (d.classes > 0) {
+    const float* y = d.labels.data<float>();
+    for (int64_t i = 0; i < d.labels.numel(); ++i) {
+      if (!(y[i] >= 0 && y[i] < static_cast<float>(d.classes)) || y[i] != std::floor(y[i])) {
+        fail("{}: label {} of example {} is not a class id in [0, {})", d.name, y[i], i, d.classes);
+      }
+    }
+  }
+}
+
+std::pair<Dataset, Dataset> split_validation(const Dataset& d, double fraction) {
+  if (!(fraction >= 0 && fraction < 1)) fail("validation split must be in [0, 1), got {}", fraction);
+  const int64_t n = d.size();
+  const auto val = static_cast<int64_t>(std::floor(static_cast<double>(n) * fraction));
+  Dataset train = d.slice(0, n - val);
+  Dataset validation = d.slice(n - val, val);
+  validation.name = d.name + " (validation)";
+  return {std::move(train), std::move(validation)};
+}
+
+std::vector<int64_t> epoch_order(int64_t size, uint64_t seed, int64_t epoch, bool shuffle) {
+  std::vector<int64_t> order = iota_rows(0, size);
+  if (!shuffle) return order;
+  Rng rng = Rng(seed).fork(static_cast<uint64_t>(epoch));
+  for (int64_t i = size - 1; i > 0; --i) {
+    const auto j = static_cast<int64_t>(rng.next_below(static_cast<uint64_t>(i + 1)));
+    std::swap(order[static_cast<std::size_t>(i)], order[static_cast<std::size_t>(j)]);
+  }
+  return order;
+}
+
+int64_t batch_count(int64_t size, int64_t batch_size) {
+  if (batch_size < 1) fail("batch size must be at least 1, got {}", batch_size);
+  return (size + batch_size - 1) / batch_size;
+}
+
+std::span<const int64_t> batch_rows(std::span<const int64_t> order, int64_t index, int64_t batch_size) {
+  const auto begin = static_cast<std::size_t>(index * batch_size);
+  if (index < 0 || begin >= order.size()) fail("batch {} is past the end of the epoch", index);
+  return order.subspan(begin, std::min(order.size() - begin, static_cast<std::size_t>(batch_size)));
+}
+
+void gather_batch(const Dataset& d, std::span<const int64_t> rows, Batch& batch) {
+  const auto count = static_cast<int64_t>(rows.size());
+  for (auto [from, to] : {std::pair<const Tensor*, Tensor*>{&d.features, &batch.features},
+                          std::pair<const Tensor*, Tensor*>{&d.labels, &batch.labels}}) {
+    const Shape want = with_rows(*from, count);
+    if (!to->defined() || to->shape() != want || !to->owns_storage_exclusively()) {
+      *to = Tensor::empty(want, from->dtype());
+    }
+    copy_rows(*from, rows, *to);
+  }
+}
+
+Dataset load_csv_dataset(const std::string& path, const DataOptions& options) {
+  if (options.label_column.empty()) fail("{}: a CSV dataset needs a label column (--label-column NAME)", path);
+  const CsvTable table = read_csv(path, options.csv);
+  const int64_t label = table.column_index(options.label_column);
+  const int64_t rows = table.rows();
+  const auto width = static_cast<int64_t>(table.columns.size());
+  if (width < 2) fail("{}: only the label column '{}'; no feature columns", path, options.label_column);
+  bool ids = true;
+  double largest = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    const double y = table.value(r, label);
+    ids = ids && y >= 0 && y == std::floor(y) && y < 1000;
+    largest = std::max(largest, y);
+  }
+  const bool classification = options.classification.value_or(ids);
+  if (classification && !ids) {
+    fail("{}: column '{}' must hold class ids (integers in [0, 1000)) for classification", path, options.label_column);
+  }
+  Dataset d;
+  d.name = path;
+  d.features = Tensor::empty({rows, width - 1}, DType::float32);
+  d.labels = Tensor::empty(classification ? Shape{rows} : Shape{rows, 1}, DType::float32);
+  d.classes = classification ? static_cast<int64_t>(largest) + 1 : 0;
+  float* x = d.features.data<float>();
+  float* y = d.labels.data<float>();
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t c = 0; c < width; ++c) {
+      const double v = table.value(r, c);
+      if (c == label) {
+        y[r] = static_cast<float>(v);
+      } else {
+        if (std::fabs(v) > 3.4e38) {
+          fail("{}: row {} column '{}': {} does not fit float32", path, r + 1, table.columns[static_cast<std::size_t>(c)], v);
+        }
+        *x++ = static_cast<float>(v);
+      }
+    }
+  }
+  return d;
+}
+
+DataSplits load_dataset(const std::string& name, const DataOptions& options) {
+  if (name == "fashion-mnist" || name == "fashion_mnist") {
+    FashionMnist f = load_fashion_mnist(options.fashion_mnist_dir);
+    return {.train = first(from_images(std::move(f.train_images), f.train_labels, "fashion-mnist/train"), options.limit),
+            .test = first(from_images(std::move(f.test_images), f.test_labels, "fashion-mnist/test"), options.limit)};
+  }
+  if (name.size() >= 4 && name.substr(name.size() - 4) == ".csv") {
+    return {.train = first(load_csv_dataset(name, options), options.limit), .test = {}};
+  }
+  fail("unknown dataset '{}': use fashion-mnist or a path to a .csv file", name);
+}
+
+Normalization adapt_normalization(const Dataset& d, int64_t batch_size) {
+  const int64_t batches = batch_count(d.size(), batch_size);
+  if (d.size() == 0) fail("{}: cannot adapt a normalization to an empty dataset", d.name);
+  Normalization norm;
+  norm.reset_state();
+  for (int64_t b = 0; b < batches; ++b) {
+    const int64_t begin = b * batch_size;
+    const std::vector<int64_t> rows = iota_rows(begin, std::min(batch_size, d.size() - begin));
+    norm.update_state(gather_rows(d.features, rows));
+  }
+  norm.finalize_state();
+  return norm;
+}
+
+Dataset normalize_features(const Dataset& d, const Normalization& normalization, int64_t batch_size) {
+  Dataset out = d;
+  out.features = Tensor::empty(d.features.shape(), DType::float32);
+  const int64_t width = row_size(d.features);
+  for (int64_t b = 0; b < batch_count(d.size(), batch_size); ++b) {
+    const int64_t begin = b * batch_size;
+    const std::vector<int64_t> rows = iota_rows(begin, std::min(batch_size, d.size() - begin));
+    const Tensor y = normalization(gather_rows(d.features, rows));
+    std::memcpy(out.features.data<float>() + begin * width, y.data<float>(),
+                static_cast<std::size_t>(y.numel()) * sizeof(float));
+  }
+  return out;
+}
+
+}  // namespace gradlab
