@@ -9,16 +9,22 @@
 namespace gradlab {
 namespace {
 
-std::string run_line(const TrainingRun& run) {
-  const EpochRecord* last = run.epochs.empty() ? nullptr : &run.epochs.back();
+std::string fixed(double value) { return std::isnan(value) ? std::string("-") : fmt::format("{:.3f}", value); }
+
+std::string run_line(const LessonRun& run) {
+  const EpochLogs* last = run.history.epochs.empty() ? nullptr : &run.history.epochs.back();
   std::string line = fmt::format("  {:<19} test acc {:>6}  train loss {:>9}  early/late grad {:>8}  {:6.1f} s  {}\n",
-                                 run.name, last ? fmt::format("{:.3f}", last->test_accuracy) : "-",
-                                 last ? fmt::format("{:.3g}", last->loss) : "-",
+                                 run.name, fixed(run.final_test_accuracy()), last ? fmt::format("{:.3g}", last->loss) : "-",
                                  fmt::format("{:.1e}", run.early_to_late_gradient_ratio()), run.seconds,
                                  run.description);
-  if (run.diverged) line += fmt::format("  {:<19} loss non-finite at step {}\n", "", run.diverged_at_step);
-  if (run.anomaly) line += fmt::format("  {:<19} anomaly: {}\n", "", run.anomaly->describe());
+  if (run.history.anomaly) line += fmt::format("  {:<19} stopped by the anomaly check: {}\n", "", run.history.anomaly->describe());
   return line;
+}
+
+std::string outcome(const LessonRun& run) {
+  if (run.history.anomaly) return fmt::format("non-finite at step {} (layer '{}')", run.history.anomaly->step, run.history.anomaly->layer);
+  return fmt::format("finite for all {} steps, test accuracy {}", run.history.progress.global_step,
+                     fixed(run.final_test_accuracy()));
 }
 
 }  // namespace
@@ -29,27 +35,21 @@ std::string format_lesson_training(const LessonTrainingResult& r) {
                                 o.epochs, o.batch_size, r.seconds);
   out += run_line(r.mlp);
   out += run_line(r.vanishing);
-  for (const TrainingRun& run : r.remedies) out += run_line(run);
+  for (const LessonRun& run : r.remedies) out += run_line(run);
   out += run_line(r.exploding);
   out += run_line(r.exploding_clipped);
 
   out += "\nWhat it shows:\n";
-  out += fmt::format("  vanishing: the first layers' kernel gradients are {:.1e} of the last layers' (median over "
-                     "training) and the stack reaches {:.3f} test accuracy; chance is {:.3f}\n",
-                     r.vanishing.early_to_late_gradient_ratio(), r.vanishing.final_test_accuracy(),
-                     1.0 / static_cast<double>(std::max<int64_t>(r.classes, 1)));
-  for (const TrainingRun& run : r.remedies) {
-    out += fmt::format("  remedy {:<19} early/late {:.1e}, test accuracy {:.3f}\n", run.name,
-                       run.early_to_late_gradient_ratio(), run.final_test_accuracy());
+  out += fmt::format("  vanishing: the first layers' gradients are {:.1e} of the last layers' (median over training) "
+                     "and the stack reaches {} test accuracy; chance is {}\n",
+                     r.vanishing.early_to_late_gradient_ratio(), fixed(r.vanishing.final_test_accuracy()),
+                     fixed(1.0 / static_cast<double>(std::max<int64_t>(r.classes, 1))));
+  for (const LessonRun& run : r.remedies) {
+    out += fmt::format("  remedy {:<19} early/late {:.1e}, test accuracy {}\n", run.name,
+                       run.early_to_late_gradient_ratio(), fixed(run.final_test_accuracy()));
   }
-  out += fmt::format("  exploding: {}; with global_clipnorm {:g}: {}\n",
-                     r.exploding.diverged ? fmt::format("non-finite loss at step {}", r.exploding.diverged_at_step)
-                                          : std::string("stayed finite"),
-                     o.clipnorm,
-                     r.exploding_clipped.diverged
-                         ? fmt::format("non-finite loss at step {}", r.exploding_clipped.diverged_at_step)
-                         : fmt::format("finite for all {} steps, test accuracy {:.3f}", r.exploding_clipped.steps,
-                                       r.exploding_clipped.final_test_accuracy()));
+  out += fmt::format("  exploding: {}; with global_clipnorm {:g}: {}\n", outcome(r.exploding), o.clipnorm,
+                     outcome(r.exploding_clipped));
   return out;
 }
 

@@ -16,11 +16,11 @@ namespace {
 using test::error_of;
 
 // Three Gaussian blobs in 16 dimensions, one per class: learnable in a few steps.
-LessonData blobs(int64_t train, int64_t test) {
+DataSplits blobs(int64_t train, int64_t test) {
   constexpr int64_t kFeatures = 16, kClasses = 3;
   Rng rng(5);
-  auto make = [&](int64_t n, Tensor& x, Tensor& y) {
-    x = normal({n, kFeatures}, rng);
+  auto make = [&](int64_t n, const char* name) {
+    Tensor x = normal({n, kFeatures}, rng);
     std::vector<double> labels(static_cast<std::size_t>(n));
     float* px = x.data<float>();
     for (int64_t i = 0; i < n; ++i) {
@@ -28,14 +28,9 @@ LessonData blobs(int64_t train, int64_t test) {
       labels[static_cast<std::size_t>(i)] = static_cast<double>(c);
       px[i * kFeatures + c] += 3.0f;  // the class moves its own coordinate
     }
-    y = from_values({n}, labels);
+    return Dataset{.features = x, .labels = from_values({n}, labels), .classes = kClasses, .name = name};
   };
-  LessonData d;
-  make(train, d.train_images, d.train_labels);
-  make(test, d.test_images, d.test_labels);
-  d.classes = kClasses;
-  d.description = "blobs";
-  return d;
+  return {.train = make(train, "blobs"), .test = make(test, "blobs/test")};
 }
 
 LessonTrainingOptions tiny_options() {
@@ -72,89 +67,99 @@ TEST_F(LessonTrainingStudy, RunsEveryCaseOfTheLessonInOrder) {
   EXPECT_EQ(r.remedies[2].name, "deep_residual_norm");
   EXPECT_EQ(r.exploding.name, "exploding");
   EXPECT_EQ(r.exploding_clipped.name, "exploding_clipped");
-  EXPECT_EQ(r.data, "blobs");
+  EXPECT_EQ(r.data, "blobs (192 training, 60 test examples)");
+  EXPECT_EQ(r.classes, 3);
 }
 
-TEST_F(LessonTrainingStudy, SamplesEveryDenseKernelOnSchedule) {
+TEST_F(LessonTrainingStudy, SamplesEveryDenseLayerOnSchedule) {
   const LessonTrainingResult& r = result();
   // 192 examples in batches of 32: 6 steps per epoch, 12 in all, sampled at 0, 2, ..., 10.
-  for (const TrainingRun* run : {&r.vanishing, &r.remedies[0], &r.remedies[1], &r.remedies[2], &r.exploding_clipped}) {
+  for (const LessonRun* run : {&r.vanishing, &r.remedies[0], &r.remedies[1], &r.remedies[2], &r.exploding_clipped}) {
     SCOPED_TRACE(run->name);
-    ASSERT_EQ(run->layers.size(), 9u);  // depth 8 and the output layer
-    EXPECT_EQ(run->layers.front(), "dense_1");
-    EXPECT_EQ(run->layers.back(), "logits");
-    EXPECT_EQ(run->steps, 12);
-    ASSERT_EQ(run->epochs.size(), 2u);
-    EXPECT_EQ(run->epochs[1].epoch, 2);
-    ASSERT_EQ(run->samples.size(), 6u);
-    for (std::size_t i = 0; i < run->samples.size(); ++i) {
-      EXPECT_EQ(run->samples[i].step, static_cast<int64_t>(2 * i));
-      EXPECT_EQ(run->samples[i].kernel_grad_norms.size(), 9u);
-      EXPECT_GT(run->samples[i].global_norm, 0.0);
+    ASSERT_EQ(run->dense_layers.size(), 9u);  // depth 8 and the output layer
+    EXPECT_EQ(run->dense_layers.front(), "dense_1");
+    EXPECT_EQ(run->dense_layers.back(), "logits");
+    EXPECT_EQ(run->history.progress.global_step, 12);
+    EXPECT_EQ(run->history.stop_reason, StopReason::completed);
+    ASSERT_EQ(run->history.epochs.size(), 2u);
+    EXPECT_TRUE(run->history.epochs[1].val_accuracy.has_value());
+    ASSERT_EQ(run->history.samples.size(), 6u);
+    for (std::size_t i = 0; i < run->history.samples.size(); ++i) {
+      const TrainingSample& s = run->history.samples[i];
+      EXPECT_EQ(s.step, static_cast<int64_t>(2 * i));
+      const std::vector<double> norms = run->dense_grad_norms(s);
+      ASSERT_EQ(norms.size(), 9u);
+      for (double n : norms) EXPECT_TRUE(std::isfinite(n) && n > 0) << n;
     }
-    EXPECT_FALSE(run->diverged);
-    EXPECT_FALSE(run->anomaly.has_value()) << run->anomaly->describe();
+    EXPECT_FALSE(run->stopped_by_anomaly());
   }
-  ASSERT_EQ(r.mlp.layers.size(), 4u);
+  ASSERT_EQ(r.mlp.dense_layers.size(), 4u);
   EXPECT_TRUE(std::isnan(r.mlp.early_to_late_gradient_ratio()));  // too shallow to compare ends
 }
 
 TEST_F(LessonTrainingStudy, DeepSigmoidStackHasVanishingGradientsAndTheRemediesDoNot) {
   const LessonTrainingResult& r = result();
   EXPECT_LT(r.vanishing.early_to_late_gradient_ratio(), 1e-2);
-  for (const TrainingRun& run : r.remedies) {
+  for (const LessonRun& run : r.remedies) {
     EXPECT_GT(run.early_to_late_gradient_ratio(), 0.1) << run.name;
   }
 }
 
-TEST_F(LessonTrainingStudy, TheRemediesAndTheMlpLearn) {
+TEST_F(LessonTrainingStudy, TheMlpAndTheNormalizedResidualStackLearn) {
   const LessonTrainingResult& r = result();
   // Three well-separated blobs: chance is 1/3.
   EXPECT_GT(r.mlp.final_test_accuracy(), 0.9);
   EXPECT_GT(r.remedies[2].final_test_accuracy(), 0.6);
 }
 
-TEST_F(LessonTrainingStudy, ExplodingRunDivergesWithTheAnomalyNamingALayerAndClippingKeepsItFinite) {
+TEST_F(LessonTrainingStudy, ExplodingRunIsStoppedByTheAnomalyCheckNamingALayerAndClippingKeepsItFinite) {
   const LessonTrainingResult& r = result();
-  EXPECT_TRUE(r.exploding.diverged);
-  EXPECT_GE(r.exploding.diverged_at_step, 1);  // step 0's loss is finite; its update throws the weights out
-  ASSERT_TRUE(r.exploding.anomaly.has_value());
-  const Anomaly& a = *r.exploding.anomaly;
+  ASSERT_TRUE(r.exploding.stopped_by_anomaly());
+  ASSERT_TRUE(r.exploding.history.anomaly.has_value());
+  const Anomaly& a = *r.exploding.history.anomaly;
+  EXPECT_GE(a.step, 1);  // step 0 is finite; its update throws the weights out
   EXPECT_TRUE(a.layer.rfind("dense_", 0) == 0 || a.layer == "logits") << a.describe();
   EXPECT_GE(a.nonfinite_count, 1);
-  EXPECT_LE(a.step, r.exploding.diverged_at_step);
-  EXPECT_TRUE(std::isnan(r.exploding.epochs.back().loss));
+  EXPECT_LT(r.exploding.history.progress.global_step, 12);
 
-  EXPECT_FALSE(r.exploding_clipped.diverged);
-  for (const GradientSample& s : r.exploding_clipped.samples) EXPECT_TRUE(std::isfinite(s.loss)) << s.step;
+  EXPECT_FALSE(r.exploding_clipped.stopped_by_anomaly());
+  EXPECT_EQ(r.exploding_clipped.history.progress.global_step, 12);
+  for (const TrainingSample& s : r.exploding_clipped.history.samples) EXPECT_TRUE(std::isfinite(s.loss)) << s.step;
   // Same initialization: both runs start from the same loss.
-  ASSERT_FALSE(r.exploding.samples.empty());
-  EXPECT_EQ(r.exploding.samples[0].loss, r.exploding_clipped.samples[0].loss);
+  ASSERT_FALSE(r.exploding.history.samples.empty());
+  EXPECT_EQ(r.exploding.history.samples[0].loss, r.exploding_clipped.history.samples[0].loss);
 }
 
-TEST_F(LessonTrainingStudy, SummaryNamesEveryRunAndTheDivergence) {
+TEST_F(LessonTrainingStudy, SummaryNamesEveryRunAndTheAnomaly) {
   const std::string text = format_lesson_training(result());
   for (const char* name : {"mlp", "deep_sigmoid", "deep_relu_he", "deep_residual", "deep_residual_norm",
-                           "exploding", "exploding_clipped", "anomaly: step", "global_clipnorm 1", "chance is 0.333"}) {
+                           "exploding", "exploding_clipped", "stopped by the anomaly check: step",
+                           "global_clipnorm 1", "chance is 0.333"}) {
     EXPECT_NE(text.find(name), std::string::npos) << name << "\n" << text;
   }
 }
 
-TEST(EarlyToLateGradientRatio, IsTheMedianOfFirstThreeOverLastThree) {
-  TrainingRun run;
-  auto sample = [](double early, double late) {
-    return GradientSample{.loss = 1, .kernel_grad_norms = {early, early, early, 1, 1, late, late, late}};
+TEST(EarlyToLateGradientRatio, IsTheMedianOfFirstThreeOverLastThreeDenseLayers) {
+  LessonRun run;
+  run.dense_layers = {"d1", "d2", "d3", "d4", "d5", "d6"};
+  auto sample = [](double early, double late, double loss = 1) {
+    TrainingSample s{.loss = loss};
+    for (const char* name : {"d1", "d2", "d3"}) s.layers.push_back({.layer = name, .grad_norm = early});
+    s.layers.push_back({.layer = "layer_norm", .grad_norm = 1e9});  // not a Dense layer: ignored
+    for (const char* name : {"d4", "d5", "d6"}) s.layers.push_back({.layer = name, .grad_norm = late});
+    return s;
   };
-  run.samples = {sample(1e-6, 1), sample(1e-4, 1), sample(1, 1e-2)};
+  run.history.samples = {sample(1e-6, 1), sample(1e-4, 1), sample(1, 1e-2)};
   EXPECT_DOUBLE_EQ(run.early_to_late_gradient_ratio(), 1e-4);
   // Samples with a non-finite loss are left out.
-  run.samples.push_back({.loss = NAN, .kernel_grad_norms = std::vector<double>(8, 1.0)});
+  run.history.samples.push_back(sample(1, 1, NAN));
   EXPECT_DOUBLE_EQ(run.early_to_late_gradient_ratio(), 1e-4);
-  EXPECT_TRUE(std::isnan(TrainingRun{}.early_to_late_gradient_ratio()));
+  EXPECT_TRUE(std::isnan(LessonRun{}.early_to_late_gradient_ratio()));
+  EXPECT_TRUE(std::isnan(run.dense_grad_norms(TrainingSample{})[0]));
 }
 
 TEST(LessonTraining, RejectsOptionsOutOfRangeNamingThem) {
-  const LessonData data = blobs(12, 6);
+  const DataSplits data = blobs(12, 6);
   LessonTrainingOptions o = tiny_options();
   o.depth = 3;
   EXPECT_NE(error_of([&] { run_lesson_training(data, o); }).find("depth = 3"), std::string::npos);
@@ -166,14 +171,14 @@ TEST(LessonTraining, RejectsOptionsOutOfRangeNamingThem) {
   EXPECT_NE(error_of([&] { run_lesson_training(data, o); }).find("clipnorm = -1"), std::string::npos);
 }
 
-TEST(LessonTraining, RejectsMismatchedData) {
-  LessonData data = blobs(12, 6);
-  data.test_images = zeros({6, 5});
-  EXPECT_NE(error_of([&] { run_lesson_training(data, tiny_options()); }).find("16 features but test images 5"),
+TEST(LessonTraining, RejectsMismatchedOrEmptyData) {
+  DataSplits data = blobs(12, 6);
+  data.test.features = zeros({6, 5});
+  EXPECT_NE(error_of([&] { run_lesson_training(data, tiny_options()); }).find("blobs has 16 features but blobs/test has 5"),
             std::string::npos);
   data = blobs(12, 6);
-  data.train_labels = zeros({11});
-  EXPECT_NE(error_of([&] { run_lesson_training(data, tiny_options()); }).find("train labels must be float32 [12]"),
+  data.test = data.test.slice(0, 0);
+  EXPECT_NE(error_of([&] { run_lesson_training(data, tiny_options()); }).find("blobs/test must have at least one example"),
             std::string::npos);
 }
 

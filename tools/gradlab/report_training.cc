@@ -12,16 +12,16 @@ namespace {
 // Accuracies read better in fixed notation than table_number's scientific one.
 std::string fixed(double value) { return std::isfinite(value) ? fmt::format("{:.3f}", value) : table_number(value); }
 
-std::vector<const TrainingRun*> all_runs(const LessonTrainingResult& r) {
-  std::vector<const TrainingRun*> runs = {&r.mlp, &r.vanishing};
-  for (const TrainingRun& run : r.remedies) runs.push_back(&run);
+std::vector<const LessonRun*> all_runs(const LessonTrainingResult& r) {
+  std::vector<const LessonRun*> runs = {&r.mlp, &r.vanishing};
+  for (const LessonRun& run : r.remedies) runs.push_back(&run);
   runs.push_back(&r.exploding);
   runs.push_back(&r.exploding_clipped);
   return runs;
 }
 
-// Vanishing below 1e-2, exploding when the run diverged: the report's verdict colours.
-TableCell ratio_cell(const TrainingRun& run) {
+// The report's verdict colours: vanishing below 1e-2, exploding above 1e2.
+TableCell ratio_cell(const LessonRun& run) {
   const double ratio = run.early_to_late_gradient_ratio();
   if (std::isnan(ratio)) return {"-", CellTone::muted};
   return {table_number(ratio), ratio < 1e-2 ? CellTone::vanishing : (ratio > 1e2 ? CellTone::exploding : CellTone::healthy)};
@@ -29,28 +29,28 @@ TableCell ratio_cell(const TrainingRun& run) {
 
 void add_runs_table(HtmlReport& page, const LessonTrainingResult& r) {
   std::vector<std::vector<TableCell>> rows;
-  for (const TrainingRun* run : all_runs(r)) {
-    const EpochRecord* last = run->epochs.empty() ? nullptr : &run->epochs.back();
-    rows.push_back({run->name, run->description,
-                    last ? fixed(last->test_accuracy) : std::string("-"),
-                    last ? fixed(last->loss) : std::string("-"), ratio_cell(*run),
-                    run->diverged ? TableCell(fmt::format("step {}", run->diverged_at_step), CellTone::exploding)
-                                  : TableCell("no", CellTone::healthy),
+  for (const LessonRun* run : all_runs(r)) {
+    const History& h = run->history;
+    rows.push_back({run->name, run->description, fixed(run->final_test_accuracy()),
+                    h.epochs.empty() ? std::string("-") : fixed(h.epochs.back().loss), ratio_cell(*run),
+                    h.anomaly ? TableCell(fmt::format("step {}, {}", h.anomaly->step, h.anomaly->layer), CellTone::exploding)
+                              : TableCell("none", CellTone::healthy),
                     fmt::format("{:.1f}", run->seconds)});
   }
-  page.add_table({"run", "model and optimizer", "test accuracy", "train loss", "early/late gradient", "non-finite loss",
-                  "seconds"},
+  page.add_table({"run", "model and optimizer", "test accuracy", "train loss", "early/late gradient",
+                  "first non-finite value", "seconds"},
                  rows,
                  "test accuracy and train loss: the last epoch's. early/late gradient: median over training of the mean "
-                 "kernel gradient norm of the first three Dense layers over that of the last three.");
+                 "gradient norm of the first three Dense layers over that of the last three. first non-finite value: where "
+                 "the anomaly check stopped the run.");
 }
 
 // One point per sample of `value(sample)` against the step, for each run.
 template <typename F>
-std::vector<LinePoint> over_steps(const std::vector<const TrainingRun*>& runs, F value) {
+std::vector<LinePoint> over_steps(const std::vector<const LessonRun*>& runs, F value) {
   std::vector<LinePoint> points;
-  for (const TrainingRun* run : runs) {
-    for (const GradientSample& s : run->samples) points.push_back({run->name, static_cast<double>(s.step), value(s)});
+  for (const LessonRun* run : runs) {
+    for (const TrainingSample& s : run->history.samples) points.push_back({run->name, static_cast<double>(s.step), value(s)});
   }
   return points;
 }
@@ -58,7 +58,7 @@ std::vector<LinePoint> over_steps(const std::vector<const TrainingRun*>& runs, F
 void add_chart(HtmlReport& page, const Chart& chart) { page.add_chart(chart.spec, chart.caption); }
 
 void add_vanishing(HtmlReport& page, const LessonTrainingResult& r) {
-  const TrainingRun& v = r.vanishing;
+  const LessonRun& v = r.vanishing;
   page.add_heading("Vanishing gradients: a deep sigmoid stack barely learns", 3);
   page.add_paragraph(fmt::format(
       "{}: the first three layers' kernel gradients are {} of the last three's (median over training), and it "
@@ -66,46 +66,46 @@ void add_vanishing(HtmlReport& page, const LessonTrainingResult& r) {
       "gradient on its way back to the input; the first layers hardly move.",
       v.description, table_number(v.early_to_late_gradient_ratio()), fixed(v.final_test_accuracy()),
       fixed(1.0 / static_cast<double>(std::max<int64_t>(r.classes, 1)))));
-  std::vector<LinePoint> by_layer = median_kernel_grad_norms(v);
-  for (const TrainingRun& run : r.remedies) {
-    const std::vector<LinePoint> p = median_kernel_grad_norms(run);
+  std::vector<LinePoint> by_layer = median_dense_grad_norms(v);
+  for (const LessonRun& run : r.remedies) {
+    const std::vector<LinePoint> p = median_dense_grad_norms(run);
     by_layer.insert(by_layer.end(), p.begin(), p.end());
   }
   add_chart(page, line_chart(by_layer, {.x_title = "Dense layer (1 = input side)",
-                                        .y_title = "median ||dL/d kernel||",
+                                        .y_title = "median layer gradient norm",
                                         .series_title = "run",
                                         .log_y = true,
-                                        .caption = "Kernel gradient norm per layer, median over the sampled training "
+                                        .caption = "Gradient norm (kernel and bias) per Dense layer, median over the sampled training "
                                                    "steps: the sigmoid stack's falls by orders of magnitude toward the "
                                                    "input; the remedies' stay level."}));
   std::vector<LinePoint> ends;
-  if (!v.layers.empty()) {
-    const std::size_t n = v.layers.size();
+  if (!v.dense_layers.empty()) {
+    const std::size_t n = v.dense_layers.size();
     for (std::size_t k : {std::size_t{0}, n / 2, n - 1}) {
-      for (const GradientSample& s : v.samples) {
-        if (k < s.kernel_grad_norms.size()) ends.push_back({v.layers[k], static_cast<double>(s.step), s.kernel_grad_norms[k]});
+      for (const TrainingSample& s : v.history.samples) {
+        ends.push_back({v.dense_layers[k], static_cast<double>(s.step), v.dense_grad_norms(s)[k]});
       }
     }
   }
   add_chart(page, line_chart(ends, {.x_title = "step",
-                                    .y_title = "||dL/d kernel||",
+                                    .y_title = "layer gradient norm",
                                     .series_title = "layer",
                                     .log_y = true,
-                                    .caption = fmt::format("{}: first, middle and last layers' kernel gradient norms "
-                                                           "over training.", v.name)}));
+                                    .caption = fmt::format("{}: the first, middle and last Dense layers' gradient "
+                                                           "norms (kernel and bias) over training.", v.name)}));
 }
 
 void add_remedies(HtmlReport& page, const LessonTrainingResult& r) {
   page.add_heading("The remedies: ReLU with He initialization, residual connections, normalization", 3);
   std::string text = "The same depth, one remedy added at a time, all with the same optimizer and batches:";
-  for (const TrainingRun& run : r.remedies) {
+  for (const LessonRun& run : r.remedies) {
     text += fmt::format(" {} reaches {} test accuracy;", run.name, fixed(run.final_test_accuracy()));
   }
   text += fmt::format(" the sigmoid stack {}.", fixed(r.vanishing.final_test_accuracy()));
   page.add_paragraph(text);
-  std::vector<const TrainingRun*> curves = {&r.vanishing};
-  for (const TrainingRun& run : r.remedies) curves.push_back(&run);
-  add_chart(page, line_chart(over_steps(curves, [](const GradientSample& s) { return s.loss; }),
+  std::vector<const LessonRun*> curves = {&r.vanishing};
+  for (const LessonRun& run : r.remedies) curves.push_back(&run);
+  add_chart(page, line_chart(over_steps(curves, [](const TrainingSample& s) { return s.loss; }),
                              {.x_title = "step",
                               .y_title = "training loss (batch)",
                               .series_title = "run",
@@ -113,8 +113,10 @@ void add_remedies(HtmlReport& page, const LessonTrainingResult& r) {
                                          "remedy."}));
   curves.insert(curves.begin(), &r.mlp);
   std::vector<LinePoint> accuracy;
-  for (const TrainingRun* run : curves) {
-    for (const EpochRecord& e : run->epochs) accuracy.push_back({run->name, static_cast<double>(e.epoch), e.test_accuracy});
+  for (const LessonRun* run : curves) {
+    for (const EpochLogs& e : run->history.epochs) {
+      accuracy.push_back({run->name, static_cast<double>(e.epoch + 1), e.val_accuracy.value_or(std::nan(""))});
+    }
   }
   add_chart(page, line_chart(accuracy, {.x_title = "epoch",
                                         .y_title = "test accuracy",
@@ -124,24 +126,25 @@ void add_remedies(HtmlReport& page, const LessonTrainingResult& r) {
 }
 
 void add_exploding(HtmlReport& page, const LessonTrainingResult& r) {
-  const TrainingRun& e = r.exploding;
-  const TrainingRun& c = r.exploding_clipped;
+  const LessonRun& e = r.exploding;
+  const LessonRun& c = r.exploding_clipped;
   page.add_heading("Exploding gradients, and gradient clipping", 3);
   std::string text = fmt::format("{}: ", e.description);
-  text += e.diverged ? fmt::format("the loss is non-finite at step {}.", e.diverged_at_step)
-                     : std::string("the loss stayed finite.");
-  if (e.anomaly) text += " The anomaly check found the first overflow: " + e.anomaly->describe() + ".";
-  text += c.diverged ? fmt::format(" With global_clipnorm the loss is still non-finite at step {}.", c.diverged_at_step)
-                     : fmt::format(" With global_clipnorm {}, every update is at most that long and the run stays "
-                                   "finite for all {} steps, reaching {} test accuracy.",
-                                   r.options.clipnorm, c.steps, fixed(c.final_test_accuracy()));
+  text += e.history.anomaly ? "the anomaly check stopped it at the first overflow: " + e.history.anomaly->describe() + "."
+                            : std::string("every value stayed finite.");
+  text += c.history.anomaly
+              ? fmt::format(" With global_clipnorm it still overflowed: {}.", c.history.anomaly->describe())
+              : fmt::format(" With global_clipnorm {}, no update is longer than the learning rate times {} and the "
+                            "run stays finite for all {} steps, reaching {} test accuracy.",
+                            r.options.clipnorm, r.options.clipnorm, c.history.progress.global_step,
+                            fixed(c.final_test_accuracy()));
   page.add_paragraph(text);
-  const std::vector<const TrainingRun*> runs = {&e, &c};
-  add_chart(page, line_chart(over_steps(runs, [](const GradientSample& s) { return s.loss; }),
+  const std::vector<const LessonRun*> runs = {&e, &c};
+  add_chart(page, line_chart(over_steps(runs, [](const TrainingSample& s) { return s.loss; }),
                              {.x_title = "step", .y_title = "training loss (batch)", .series_title = "run", .log_y = true,
-                              .caption = "Training loss with and without clipping; the unclipped run's non-finite "
-                                         "losses cannot be drawn."}));
-  add_chart(page, line_chart(over_steps(runs, [](const GradientSample& s) { return s.global_norm; }),
+                              .caption = "Training loss of the sampled steps with and without clipping; the "
+                                         "unclipped run stops where the anomaly check found the overflow."}));
+  add_chart(page, line_chart(over_steps(runs, [](const TrainingSample& s) { return s.global_grad_norm; }),
                              {.x_title = "step", .y_title = "global gradient norm (before clipping)",
                               .series_title = "run", .log_y = true,
                               .caption = "The global gradient norm each step measured before clipping."}));
@@ -149,13 +152,18 @@ void add_exploding(HtmlReport& page, const LessonTrainingResult& r) {
 
 }  // namespace
 
-std::vector<LinePoint> median_kernel_grad_norms(const TrainingRun& run) {
-  std::vector<LinePoint> points;
-  for (std::size_t k = 0; k < run.layers.size(); ++k) {
-    std::vector<double> values;
-    for (const GradientSample& s : run.samples) {
-      if (std::isfinite(s.loss) && k < s.kernel_grad_norms.size()) values.push_back(s.kernel_grad_norms[k]);
+std::vector<LinePoint> median_dense_grad_norms(const LessonRun& run) {
+  std::vector<std::vector<double>> per_layer(run.dense_layers.size());
+  for (const TrainingSample& s : run.history.samples) {
+    if (!std::isfinite(s.loss)) continue;
+    const std::vector<double> norms = run.dense_grad_norms(s);
+    for (std::size_t k = 0; k < norms.size(); ++k) {
+      if (std::isfinite(norms[k])) per_layer[k].push_back(norms[k]);
     }
+  }
+  std::vector<LinePoint> points;
+  for (std::size_t k = 0; k < per_layer.size(); ++k) {
+    std::vector<double>& values = per_layer[k];
     if (values.empty()) continue;
     std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2), values.end());
     points.push_back({run.name, static_cast<double>(k + 1), values[values.size() / 2]});

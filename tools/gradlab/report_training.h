@@ -23,8 +23,9 @@ namespace gradlab::cli {
 /// Adds the section (one level-2 heading, then level-3 headings per claim) to `page`.
 void add_training_section(HtmlReport& page, const LessonTrainingResult& result);
 
-/// Median over a run's samples (those with a finite loss) of each Dense layer's kernel gradient norm:
-/// one point per layer, x = layer position (1 = input side), series = the run's name.
-std::vector<LinePoint> median_kernel_grad_norms(const TrainingRun& run);
+/// Median over a run's samples (those with a finite loss) of each Dense layer's gradient norm
+/// (LessonRun::dense_grad_norms): one point per layer, x = layer position (1 = input side), series =
+/// the run's name; a layer with no finite value is left out.
+std::vector<LinePoint> median_dense_grad_norms(const LessonRun& run);
 
 }  // namespace gradlab::cli

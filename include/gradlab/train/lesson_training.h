@@ -4,7 +4,7 @@
 /// of `gradlab report` (issue 7, item 6).
 ///
 ///   LessonTrainingOptions options;                       // a few minutes on two cores
-///   LessonData data = load_lesson_data(options);         // a subsample of Fashion-MNIST
+///   DataSplits data = load_lesson_data(options);         // a subsample of Fashion-MNIST
 ///   LessonTrainingResult result = run_lesson_training(data, options);
 ///   std::cout << format_lesson_training(result);
 ///
@@ -25,18 +25,19 @@
 ///                      overflowed;
 ///   exploding_clipped  the same run with global_clipnorm (Pascanu et al. 2013): it stays finite.
 ///
-/// Every run samples, every `sample_every` steps, each Dense layer's kernel gradient norm and the
-/// global gradient norm (before clipping) with the training loss of that step: the gradient-flow
-/// picture over training. Each epoch records the mean training loss and accuracy and the test loss
-/// and accuracy. A run stops at the first non-finite loss.
+/// Every run is a fit() (train/fit.h) with the anomaly check on and instruments sampled every
+/// `sample_every` steps: each layer's gradient norm, the global gradient norm before clipping and
+/// the step's loss, the gradient-flow picture over training. Each epoch records the mean training
+/// loss and accuracy and the test loss and accuracy. A run stops at the first NaN or infinity the
+/// anomaly check finds, before that step's update.
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "gradlab/instrument/anomaly.h"
-#include "gradlab/tensor/tensor.h"
+#include "gradlab/train/dataset.h"
+#include "gradlab/train/fit.h"
 
 namespace gradlab {
 
@@ -66,92 +67,56 @@ struct LessonTrainingOptions {
   uint64_t seed = 0;
 };
 
-/// Features and class ids for the study: float32 [N, features] and float32 [N] of ids in [0, classes).
-struct LessonData {
-  Tensor train_images;
-  Tensor train_labels;
-  Tensor test_images;
-  Tensor test_labels;
-  int64_t classes = 10;
-  /// "fashion-mnist (10000 train, 2000 test)", for printers.
-  std::string description;
-};
+/// Fashion-MNIST from options.data_dir, cut to the first options.train_examples training and
+/// options.test_examples test images. A missing or corrupt file is an Error naming it.
+DataSplits load_lesson_data(const LessonTrainingOptions& options);
 
-/// Fashion-MNIST from options.data_dir, cut to options.train_examples / test_examples. A missing or
-/// corrupt file is an Error naming it.
-LessonData load_lesson_data(const LessonTrainingOptions& options);
-
-/// One epoch's figures.
-struct EpochRecord {
-  /// 1-based.
-  int64_t epoch = 0;
-  /// Mean training loss and accuracy over the epoch's steps (NaN once the loss is non-finite).
-  double loss = 0;
-  double accuracy = 0;
-  /// On the test set, after the epoch, in inference mode.
-  double test_loss = 0;
-  double test_accuracy = 0;
-  double seconds = 0;
-};
-
-/// The gradient flow at one training step.
-struct GradientSample {
-  /// 0-based optimizer step.
-  int64_t step = 0;
-  /// Training loss of that step's batch.
-  double loss = 0;
-  /// ||d loss / d kernel||_2 of each Dense layer, input side first (TrainingRun::layers).
-  std::vector<double> kernel_grad_norms;
-  /// sqrt(sum of squared norms of every gradient), before clipping.
-  double global_norm = 0;
-};
-
-/// One training run of the study.
-struct TrainingRun {
+/// One training run of the study: fit()'s history (train/fit.h) with the test set as validation
+/// data, so each epoch's val_accuracy is the test accuracy.
+struct LessonRun {
   /// "deep_sigmoid", ...: see the file comment.
   std::string name;
   /// What the model and optimizer are: "30 x Dense(64, sigmoid), glorot_uniform; SGD(0.01, momentum 0.9)".
   std::string description;
-  /// The Dense layers whose kernel gradients are sampled, input side first.
-  std::vector<std::string> layers;
-  std::vector<EpochRecord> epochs;
-  std::vector<GradientSample> samples;
-  /// The first non-finite value the anomaly check saw, if any.
-  std::optional<Anomaly> anomaly;
-  /// True when a training loss became non-finite (the run stopped there).
-  bool diverged = false;
-  /// Step at which the loss was first non-finite; -1 if never.
-  int64_t diverged_at_step = -1;
-  int64_t steps = 0;
+  /// The Dense layers, input side first: the layers whose gradient norms the charts compare.
+  std::vector<std::string> dense_layers;
+  History history;
   double seconds = 0;
 
-  /// The last epoch's test accuracy (0 when no epoch finished).
+  /// True when the anomaly check found a NaN or infinity and stopped the run (history.anomaly says
+  /// where); the step is history.anomaly->step.
+  bool stopped_by_anomaly() const { return history.stop_reason == StopReason::anomaly; }
+  /// The last finished epoch's test accuracy; NaN when no epoch finished.
   double final_test_accuracy() const;
-  /// Over the samples taken before divergence: the median of (mean kernel gradient norm of the
-  /// first three layers) / (mean of the last three). Far below 1 means vanishing gradients; NaN
-  /// without samples.
+  /// The gradient norm (kernel and bias together) of each of dense_layers at `sample`, in order;
+  /// NaN for a layer the sample lacks.
+  std::vector<double> dense_grad_norms(const TrainingSample& sample) const;
+  /// Over the samples with a finite loss: the median of (mean gradient norm of the first three Dense
+  /// layers) / (mean of the last three). Far below 1 means vanishing gradients; NaN with fewer than
+  /// six Dense layers or no such sample.
   double early_to_late_gradient_ratio() const;
 };
 
 /// Everything the study measured.
 struct LessonTrainingResult {
   LessonTrainingOptions options;
-  /// LessonData::description and LessonData::classes.
+  /// "fashion-mnist/train (10000 training, 2000 test examples)" and the number of classes.
   std::string data;
   int64_t classes = 0;
-  TrainingRun mlp;
+  LessonRun mlp;
   /// deep_sigmoid.
-  TrainingRun vanishing;
+  LessonRun vanishing;
   /// deep_relu_he, deep_residual, deep_residual_norm: each remedy added to the previous one.
-  std::vector<TrainingRun> remedies;
-  TrainingRun exploding;
-  TrainingRun exploding_clipped;
+  std::vector<LessonRun> remedies;
+  LessonRun exploding;
+  LessonRun exploding_clipped;
   double seconds = 0;
 };
 
 /// Runs the whole study on `data` (see the file comment). Throws Error for options out of range
-/// (non-positive epochs, batch size, depth < 6, width, sample_every) or data with mismatched shapes.
-LessonTrainingResult run_lesson_training(const LessonData& data, const LessonTrainingOptions& options);
+/// (non-positive epochs, batch size, width, sample_every; depth < 6), an empty training or test set,
+/// labels that are not class ids, or test features unlike the training features.
+LessonTrainingResult run_lesson_training(const DataSplits& data, const LessonTrainingOptions& options);
 
 /// A terminal summary: per run, final accuracies, the early/late gradient ratio, divergence and the
 /// anomaly; then what each claim looks like ("vanishing: first layers' gradients 1e-5 of the last").
