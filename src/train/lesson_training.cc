@@ -84,9 +84,9 @@ StudyModel lesson_mlp(int64_t classes) {
 }
 
 // Trains `m` with `optimizer` through fit(), the test set as validation data, instruments sampled
-// every options.sample_every steps and the anomaly check on.
+// every `sample_every` steps and the anomaly check on.
 LessonRun train(std::string name, std::string description, const StudyModel& m, std::shared_ptr<Optimizer> optimizer,
-                const DataSplits& data, const LessonTrainingOptions& o) {
+                const DataSplits& data, const LessonTrainingOptions& o, int64_t sample_every) {
   LessonRun run;
   run.name = std::move(name);
   run.description = std::move(description);
@@ -98,7 +98,7 @@ LessonRun train(std::string name, std::string description, const StudyModel& m, 
                      .batch_size = o.batch_size,
                      .seed = o.seed,
                      .validation_data = data.test,
-                     .sample_every = o.sample_every,
+                     .sample_every = sample_every,
                      .detect_anomalies = true});
   run.seconds = seconds_since(start);
   return run;
@@ -160,7 +160,10 @@ LessonTrainingResult run_lesson_training(const DataSplits& data, const LessonTra
   check_data(data);
   const auto start = std::chrono::steady_clock::now();
   const int64_t features = data.train.features.dim(1), classes = data.train.classes;
-  const std::string stack = fmt::format("{} x Dense({}", o.depth, o.width);
+  // "Dense(64, relu) x 30, he_uniform; SGD(0.01, momentum 0.9)"
+  auto deep = [&](const char* activation, const std::string& rest) {
+    return fmt::format("Dense({}, {}) x {}, {}", o.width, activation, o.depth, rest);
+  };
   LessonTrainingResult r;
   r.options = o;
   r.data = fmt::format("{} ({} training, {} test examples)", data.train.name, data.train.size(), data.test.size());
@@ -170,30 +173,32 @@ LessonTrainingResult run_lesson_training(const DataSplits& data, const LessonTra
   };
   // Every model starts from the same seed, so the two exploding runs start from the same weights.
   set_seed(o.seed);
-  r.mlp = train("mlp", fmt::format("{}-256-128-100-{} MLP, relu, he_uniform; Adam(0.001)", features, classes),
-                lesson_mlp(classes), std::make_shared<Adam>(AdamOptions{.learning_rate = 1e-3}), data, o);
+  r.mlp = train("mlp", fmt::format("MLP {}-256-128-100-{}, relu, he_uniform; Adam(0.001)", features, classes),
+                lesson_mlp(classes), std::make_shared<Adam>(AdamOptions{.learning_rate = 1e-3}), data, o,
+                o.sample_every);
   set_seed(o.seed);
-  r.vanishing = train("deep_sigmoid", stack + ", sigmoid), glorot_uniform; " + sgd_description(o.sgd_learning_rate),
-                      plain_stack(o, classes, "sigmoid", glorot_uniform()), sgd(), data, o);
+  r.vanishing = train("deep_sigmoid", deep("sigmoid", "glorot_uniform; " + sgd_description(o.sgd_learning_rate)),
+                      plain_stack(o, classes, "sigmoid", glorot_uniform()), sgd(), data, o, o.sample_every);
   set_seed(o.seed);
-  r.remedies.push_back(train("deep_relu_he", stack + ", relu), he_uniform; " + sgd_description(o.sgd_learning_rate),
-                             plain_stack(o, classes, "relu", he_uniform()), sgd(), data, o));
+  r.remedies.push_back(train("deep_relu_he", deep("relu", "he_uniform; " + sgd_description(o.sgd_learning_rate)),
+                             plain_stack(o, classes, "relu", he_uniform()), sgd(), data, o, o.sample_every));
   for (const bool normalize : {false, true}) {
     set_seed(o.seed);
-    const std::string what = normalize ? ", relu), he_uniform, residual (branches he_uniform / depth), layer normalization; "
-                                       : ", relu), he_uniform, residual (branches he_uniform / depth); ";
+    const std::string what = std::string("he_uniform, residual (branches he_uniform / depth)") +
+                             (normalize ? ", layer normalization; " : "; ") + sgd_description(o.sgd_learning_rate);
     r.remedies.push_back(train(normalize ? "deep_residual_norm" : "deep_residual",
-                               stack + what + sgd_description(o.sgd_learning_rate),
-                               residual_stack(o, features, classes, normalize), sgd(), data, o));
+                               deep("relu", what),
+                               residual_stack(o, features, classes, normalize), sgd(), data, o, o.sample_every));
   }
-  const std::string exploding = stack + fmt::format(", relu), random_normal(stddev {:g}); ", o.exploding_stddev);
+  // The exploding pair samples every step: the unclipped run overflows within a few.
+  const std::string exploding = fmt::format("random_normal(stddev {:g}); ", o.exploding_stddev);
   set_seed(o.seed);
-  r.exploding = train("exploding", exploding + sgd_description(o.sgd_learning_rate),
-                      plain_stack(o, classes, "relu", random_normal(0.0, o.exploding_stddev)), sgd(), data, o);
+  r.exploding = train("exploding", deep("relu", exploding + sgd_description(o.sgd_learning_rate)),
+                      plain_stack(o, classes, "relu", random_normal(0.0, o.exploding_stddev)), sgd(), data, o, 1);
   set_seed(o.seed);
-  r.exploding_clipped = train("exploding_clipped", exploding + sgd_description(o.sgd_learning_rate, o.clipnorm),
+  r.exploding_clipped = train("exploding_clipped", deep("relu", exploding + sgd_description(o.sgd_learning_rate, o.clipnorm)),
                               plain_stack(o, classes, "relu", random_normal(0.0, o.exploding_stddev)), sgd(o.clipnorm),
-                              data, o);
+                              data, o, 1);
   r.seconds = seconds_since(start);
   return r;
 }

@@ -61,7 +61,7 @@ void add_vanishing(HtmlReport& page, const LessonTrainingResult& r) {
   const LessonRun& v = r.vanishing;
   page.add_heading("Vanishing gradients: a deep sigmoid stack barely learns", 3);
   page.add_paragraph(fmt::format(
-      "{}: the first three layers' kernel gradients are {} of the last three's (median over training), and it "
+      "{}: the first three layers' gradients are {} of the last three's (median over training), and it "
       "reaches {} test accuracy where chance is {}. Sigmoid's slope is at most 1/4, so every layer shrinks the "
       "gradient on its way back to the input; the first layers hardly move.",
       v.description, table_number(v.early_to_late_gradient_ratio()), fixed(v.final_test_accuracy()),
@@ -109,9 +109,10 @@ void add_remedies(HtmlReport& page, const LessonTrainingResult& r) {
                              {.x_title = "step",
                               .y_title = "training loss (batch)",
                               .series_title = "run",
+                              .log_y = true,
                               .caption = "Learning curves: the training loss of the sampled steps, one line per "
                                          "remedy."}));
-  curves.insert(curves.begin(), &r.mlp);
+  curves.push_back(&r.mlp);  // last, so the other runs keep their colours from the chart above
   std::vector<LinePoint> accuracy;
   for (const LessonRun* run : curves) {
     for (const EpochLogs& e : run->history.epochs) {

@@ -47,10 +47,10 @@ struct LessonTrainingOptions {
   std::string data_dir = "/usr/share/datasets/fashion-mnist";
   /// The first `train_examples` training images (of 60,000) and `test_examples` test images (of
   /// 10,000); 0 means all.
-  int64_t train_examples = 10000;
-  int64_t test_examples = 2000;
-  /// Epochs of every run (the exploding runs stop earlier when they diverge).
-  int64_t epochs = 4;
+  int64_t train_examples = 20000;
+  int64_t test_examples = 5000;
+  /// Epochs of every run (the unclipped exploding run stops when it overflows).
+  int64_t epochs = 5;
   int64_t batch_size = 64;
   /// Dense layers of the deep stacks, before the 10-unit output layer; and their width.
   int64_t depth = 30;
@@ -61,7 +61,8 @@ struct LessonTrainingOptions {
   double exploding_stddev = 0.2;
   /// global_clipnorm of the clipped exploding run.
   double clipnorm = 1.0;
-  /// Steps between gradient-norm samples (the first step is always sampled).
+  /// Steps between instrument samples (step 0 is always sampled); the exploding pair samples every
+  /// step, since the unclipped run overflows within a few.
   int64_t sample_every = 20;
   /// Seeds the initializers and the per-epoch shuffles; every run uses the same batches.
   uint64_t seed = 0;
@@ -76,7 +77,7 @@ DataSplits load_lesson_data(const LessonTrainingOptions& options);
 struct LessonRun {
   /// "deep_sigmoid", ...: see the file comment.
   std::string name;
-  /// What the model and optimizer are: "30 x Dense(64, sigmoid), glorot_uniform; SGD(0.01, momentum 0.9)".
+  /// What the model and optimizer are: "Dense(64, sigmoid) x 30, glorot_uniform; SGD(0.01, momentum 0.9)".
   std::string description;
   /// The Dense layers, input side first: the layers whose gradient norms the charts compare.
   std::vector<std::string> dense_layers;
