@@ -8,7 +8,7 @@
 //   sgemm       the step's twelve matrix products through OpenBLAS's cblas_sgemm alone (four
 //               forward, four dW = x^T dz, four dx = dz W^T), the floor a step cannot go below.
 // Both report GFLOP/s counted as 3 x 2 x MACs of the forward pass (the usual convention; a step
-// skips the first layer's dx, so it does 6% less work than counted).
+// skips the first layer's dx, so it does 9% less work than counted).
 #include <benchmark/benchmark.h>
 #include <cblas.h>
 
