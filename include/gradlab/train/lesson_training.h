@@ -8,21 +8,23 @@
 ///   LessonTrainingResult result = run_lesson_training(data, options);
 ///   std::cout << format_lesson_training(result);
 ///
-/// Runs, all on the same data and batches:
+/// Runs, all on the same data and batches (the models are also specs in examples/specs/):
 ///   mlp                the lesson's MLP 784-256-128-100-10 (ReLU, He uniform, Adam 1e-3): it learns
 ///                      (the full 10-epoch run reaches >= 0.88 test accuracy: docs/training.md);
 ///   deep_sigmoid       `depth` Dense(width, sigmoid) layers, Glorot uniform, SGD: the vanishing case.
 ///                      Sigmoid's slope is at most 1/4, so each layer shrinks the backward signal and
-///                      the first layers' kernel gradients are orders of magnitude below the last's;
-///                      the network barely learns;
+///                      the first layers' gradients are orders of magnitude below the last's; the
+///                      network barely learns;
 ///   deep_relu_he       the same depth with ReLU and He uniform (He et al. 2015): the first remedy;
-///   deep_residual      + residual connections x + Dense(relu)(x) (He et al. 2016);
+///   deep_residual      + residual connections x + Dense(relu)(x) (He et al. 2016), the branch
+///                      kernels He uniform scaled by 1/depth (Fixup, Zhang et al. 2019), since
+///                      unscaled branches double the variance per block and overflow;
 ///   deep_residual_norm + layer normalization before each Dense (Ba et al. 2016), pre-norm style;
 ///   exploding          deep_relu_he with too large an initializer scale (random normal, stddev
 ///                      `exploding_stddev`): activations and gradients grow layer by layer, the
-///                      first SGD step throws the weights far out and the loss becomes non-finite;
-///                      the anomaly check (instrument/anomaly.h) names the first op and layer that
-///                      overflowed;
+///                      first SGD steps throw the weights far out and a forward pass overflows;
+///                      the anomaly check (instrument/anomaly.h) stops the run and names the first
+///                      op and layer that overflowed;
 ///   exploding_clipped  the same run with global_clipnorm (Pascanu et al. 2013): it stays finite.
 ///
 /// Every run is a fit() (train/fit.h) with the anomaly check on and instruments sampled every
@@ -119,8 +121,9 @@ struct LessonTrainingResult {
 /// labels that are not class ids, or test features unlike the training features.
 LessonTrainingResult run_lesson_training(const DataSplits& data, const LessonTrainingOptions& options);
 
-/// A terminal summary: per run, final accuracies, the early/late gradient ratio, divergence and the
-/// anomaly; then what each claim looks like ("vanishing: first layers' gradients 1e-5 of the last").
+/// A terminal summary: per run, the final test accuracy and training loss, the early/late gradient
+/// ratio and where the anomaly check stopped it; then what each claim looks like ("vanishing: the
+/// first layers' gradients are 4.0e-18 of the last layers'").
 std::string format_lesson_training(const LessonTrainingResult& result);
 
 }  // namespace gradlab
