@@ -3,10 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <memory>
-#include <numeric>
 #include <utility>
 
 #include <fmt/format.h>
@@ -23,7 +21,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// A model and the Dense layers whose kernel gradients are sampled, input side first.
+// A model and its Dense layers, input side first: the layers whose gradient norms the study compares.
 struct StudyModel {
   Layer model;
   std::vector<Dense> dense;
@@ -31,19 +29,26 @@ struct StudyModel {
 
 std::string dense_name(int64_t index) { return fmt::format("dense_{}", index); }
 
-// depth x Dense(width, activation) and the output layer: the deep plain stacks.
-StudyModel plain_stack(const LessonTrainingOptions& o, int64_t classes, const std::string& activation,
-                       const Initializer& init) {
+// Dense(units[i], activation) for each i, then a linear output layer "logits": the MLP and the deep
+// plain stacks.
+StudyModel dense_stack(const std::vector<int64_t>& units, const std::string& activation, const Initializer& init,
+                       int64_t classes) {
   StudyModel m;
   std::vector<Layer> layers;
-  for (int64_t i = 1; i <= o.depth; ++i) {
-    m.dense.push_back(Dense(o.width, {.activation = activation, .kernel_initializer = init, .name = dense_name(i)}));
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    m.dense.push_back(Dense(units[i], {.activation = activation, .kernel_initializer = init,
+                                       .name = dense_name(static_cast<int64_t>(i) + 1)}));
     layers.push_back(m.dense.back());
   }
   m.dense.push_back(Dense(classes, {.kernel_initializer = init, .name = "logits"}));
   layers.push_back(m.dense.back());
   m.model = Sequential(layers);
   return m;
+}
+
+StudyModel plain_stack(const LessonTrainingOptions& o, int64_t classes, const std::string& activation,
+                       const Initializer& init) {
+  return dense_stack(std::vector<int64_t>(static_cast<std::size_t>(o.depth), o.width), activation, init, classes);
 }
 
 // dense_1 maps the input to `width`; each later layer adds a residual branch x + Dense(relu)(x), or
@@ -66,20 +71,6 @@ StudyModel residual_stack(const LessonTrainingOptions& o, int64_t features, int6
   }
   m.dense.push_back(Dense(classes, {.kernel_initializer = he_uniform(), .name = "logits"}));
   m.model = Model(inputs, m.dense.back()(x), normalize ? "deep_residual_norm" : "deep_residual");
-  return m;
-}
-
-StudyModel lesson_mlp(int64_t classes) {
-  StudyModel m;
-  std::vector<Layer> layers;
-  int64_t index = 1;
-  for (int64_t units : {256, 128, 100}) {
-    m.dense.push_back(Dense(units, {.activation = "relu", .kernel_initializer = he_uniform(), .name = dense_name(index++)}));
-    layers.push_back(m.dense.back());
-  }
-  m.dense.push_back(Dense(classes, {.kernel_initializer = he_uniform(), .name = "logits"}));
-  layers.push_back(m.dense.back());
-  m.model = Sequential(layers);
   return m;
 }
 
@@ -174,7 +165,7 @@ LessonTrainingResult run_lesson_training(const DataSplits& data, const LessonTra
   // Every model starts from the same seed, so the two exploding runs start from the same weights.
   set_seed(o.seed);
   r.mlp = train("mlp", fmt::format("MLP {}-256-128-100-{}, relu, he_uniform; Adam(0.001)", features, classes),
-                lesson_mlp(classes), std::make_shared<Adam>(AdamOptions{.learning_rate = 1e-3}), data, o,
+                dense_stack({256, 128, 100}, "relu", he_uniform(), classes), std::make_shared<Adam>(AdamOptions{.learning_rate = 1e-3}), data, o,
                 o.sample_every);
   set_seed(o.seed);
   r.vanishing = train("deep_sigmoid", deep("sigmoid", "glorot_uniform; " + sgd_description(o.sgd_learning_rate)),
