@@ -1,6 +1,6 @@
 // `gradlab probe`: one probed forward and backward pass of a model spec or an inline network; prints
 // per-layer statistics with a log-scale bar of the gradient norm, the summary over depth, the verdict,
-// float32 underflow and the anomaly check, as text, JSON or CSV.
+// float32 underflow and the anomaly check, as text, JSON or CSV, and on request as an HTML report.
 #include <cstdint>
 #include <memory>
 
@@ -12,6 +12,7 @@
 #include "gradlab/nn/initializers.h"
 #include "model_files.h"
 #include "probe_report.h"
+#include "report_probe.h"
 
 namespace gradlab::cli {
 
@@ -19,7 +20,7 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
   struct Options {
     ProbeSettings probe;
     bool json = false, csv = false;
-    std::string out;
+    std::string out, report;
   };
   auto o = std::make_shared<Options>();
   ProbeSettings& s = o->probe;
@@ -76,6 +77,7 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
   CLI::Option* json = cmd->add_flag("--json", o->json, "Print one JSON object instead of the table");
   cmd->add_flag("--csv", o->csv, "Print CSV, one row per layer call, instead of the table")->excludes(json);
   cmd->add_option("--out", o->out, "Write to this file (atomically) instead of standard output");
+  cmd->add_option("--report", o->report, "Also write an interactive HTML report (charts and the per-layer table) to this file");
 
   cmd->callback([o, &run] {
     run = [o] {
@@ -98,6 +100,7 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
       } else {
         as_bad_input([&] { write_file_atomically(o->out, text); });
       }
+      if (!o->report.empty()) as_bad_input([&] { write_file_atomically(o->report, probe_html(report)); });
     };
   });
 }

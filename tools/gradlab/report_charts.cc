@@ -191,7 +191,7 @@ Chart gradient_heatmap(const std::vector<FlowRun>& runs) {
                {"mark", {{"type", "rect"}, {"tooltip", true}}},
                {"encoding",
                 {{"x", {{"field", "k"}, {"type", "ordinal"}, {"title", "depth position k"}}},
-                 {"y", {{"field", "run"}, {"type", "nominal"}, {"sort", nullptr}, {"title", nullptr}}},
+                 {"y", {{"field", "run"}, {"type", "nominal"}, {"sort", nullptr}, {"title", nullptr}, {"axis", {{"labelLimit", 360}}}}},
                  {"color", {{"field", "norm"}, {"type", "quantitative"}, {"scale", {{"type", "log"}, {"scheme", "viridis"}}},
                             {"legend", {{"format", ".0e"}}}, {"title", "gradient norm"}}},
                  {"tooltip", json::array({{{"field", "run"}, {"type", "nominal"}},
@@ -291,11 +291,18 @@ void add_flow_section(HtmlReport& page, const std::vector<FlowRun>& runs, const 
                     table_number(s.first_to_last_ratio), table_number(s.mean_gain), s.saturation_begins.value_or("-"),
                     s.dead_units_begin.value_or("-")});
   }
+  const FlowThresholds& t = runs.front().summary.thresholds;
+  page.add_paragraph(fmt::format(
+      "||dL/dx||: norm of the gradient reaching the input. first/last: g_1 / g_n, the first layer's gradient norm over "
+      "the last's (vanishing below {:g}, exploding above {:g}). gain per layer: the factor by which the norm changes "
+      "per layer toward the input (fit on a log scale). Saturation and dead units begin at the first layer where more "
+      "than {:g}% of outputs are saturated, or {:g}% of units dead.",
+      t.vanishing_ratio, t.exploding_ratio, 100 * t.saturated_fraction, 100 * t.dead_fraction));
   page.add_table({"run", "verdict", "||dL/dx||", "first/last", "gain per layer", "saturation begins", "dead units begin"},
-                 rows,
-                 "||dL/dx||: norm of the gradient reaching the input. first/last: g_1 / g_n. gain per layer: the factor "
-                 "by which the norm changes per layer toward the input (fit on a log scale).");
-  for (Chart chart : {gradient_norm_chart(runs), gradient_heatmap(runs), activity_chart(runs)}) {
+                 rows);
+  // A heatmap of one run says nothing the line chart does not.
+  const Chart heatmap = runs.size() > 1 ? gradient_heatmap(runs) : Chart{nullptr, ""};
+  for (Chart chart : {gradient_norm_chart(runs), heatmap, activity_chart(runs)}) {
     if (chart.spec.is_null()) continue;
     if (chart.spec.contains("params")) {
       // Drop-downs start where the caller asked.

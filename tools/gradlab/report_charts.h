@@ -82,8 +82,9 @@ struct FlowSectionOptions {
 };
 
 /// The standard flow section: a summary table (run, verdict coloured, input-gradient norm, ratio,
-/// gain, where saturation and dead units begin), gradient_norm_chart, gradient_heatmap and
-/// activity_chart. Adds no heading: the caller does. Throws gradlab::Error for no runs.
+/// gain, where saturation and dead units begin), gradient_norm_chart, gradient_heatmap (for two runs
+/// or more) and activity_chart (when it has data). Adds no heading: the caller does. Throws
+/// gradlab::Error for no runs.
 void add_flow_section(HtmlReport& page, const std::vector<FlowRun>& runs, const FlowSectionOptions& options = {});
 
 /// A table of every layer call of `run`: layer, type, activation, output shape, output mean and

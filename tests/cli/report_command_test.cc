@@ -1,0 +1,154 @@
+// `gradlab report` and `gradlab probe --report` end to end (small studies), and the study behind them.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "report_study.h"
+#include "run_cli.h"
+
+namespace gradlab {
+namespace {
+
+namespace fs = std::filesystem;
+using cli_test::run_cli;
+using nlohmann::json;
+
+// A small study: 2 configurations x 2 depths, one trial each, and a short lesson table.
+const std::vector<std::string> kSmall = {"--depths", "2,3", "--activations", "relu", "--initializers", "he_uniform",
+                                         "--skips", "none", "--norms", "none,layer", "--trials", "1",
+                                         "--lesson-trials", "2"};
+
+class ReportCommand : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) / ("gradlab_report_command_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  static std::string slurp(const std::string& p) {
+    std::ifstream in(p);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+  cli_test::CliResult report(std::vector<std::string> extra) {
+    std::vector<std::string> args{"report"};
+    args.insert(args.end(), kSmall.begin(), kSmall.end());
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_cli(args);
+  }
+  fs::path dir_;
+};
+
+TEST_F(ReportCommand, PrintsTheSummaryAndWritesOnePage) {
+  const auto r = report({"--out", path("r.html")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("At depth 3"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("relu/he"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Report with interactive charts: " + path("r.html")), std::string::npos) << r.out;
+  const std::string html = slurp(path("r.html"));
+  EXPECT_NE(html.find("At a glance: which remedies keep gradients alive at depth 3"), std::string::npos);
+  EXPECT_NE(html.find("The lesson&#39;s networks"), std::string::npos);
+  EXPECT_GE(std::count(html.begin(), html.end(), '\n'), 10);
+  // Depth heatmap, per-layer norms, per-layer heatmap, dead units (relu).
+  EXPECT_NE(html.find("data-target=\"chart-4\""), std::string::npos);
+  EXPECT_EQ(html.find("data-target=\"chart-5\""), std::string::npos);
+  // Nothing but the report in the folder: no temporary file left.
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
+}
+
+TEST_F(ReportCommand, JsonSummaryHasOneObjectPerCell) {
+  const auto r = report({"--out", path("r.html"), "--json", "--seed", "5"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["command"], "report");
+  EXPECT_EQ(j["seed"], 5);
+  EXPECT_EQ(j["depths"], json::array({2, 3}));
+  ASSERT_EQ(j["cells"].size(), 4u);
+  EXPECT_EQ(j["cells"][0]["normalization"], "none");
+  EXPECT_EQ(j["cells"][0]["depth"], 2);
+  EXPECT_TRUE(j["cells"][3]["verdict"].is_string());
+  // Same seed, same numbers.
+  const auto again = report({"--out", path("r2.html"), "--json", "--seed", "5"});
+  EXPECT_EQ(json::parse(again.out)["cells"], j["cells"]);
+}
+
+TEST_F(ReportCommand, UnwritableOutIsBadUsageAndLeavesNoFile) {
+  std::ofstream(path("file.txt")) << "x";
+  for (const std::string& out : {path("missing/r.html"), path("file.txt/r.html"), dir_.string()}) {
+    const auto r = report({"--out", out});
+    EXPECT_EQ(r.exit_code, 2) << out << "\n" << r.err;
+    EXPECT_NE(r.err.find("--out"), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
+}
+
+TEST_F(ReportCommand, BadOptionsAreBadUsage) {
+  const std::vector<std::vector<std::string>> bad = {
+      {"--trials", "0"},        {"--depths", "0"},          {"--depths", "5000"},     {"--activations", "nope"},
+      {"--norms", "instance"},  {"--skips", "dense"},       {"--seed", "-1"},         {"--initializers", "zeros2"},
+      {"--lesson-trials", "0"}, {"--frobnicate"},           {"--depths", "2,x"}};
+  for (const auto& args : bad) {
+    std::vector<std::string> full{"report"};
+    full.insert(full.end(), args.begin(), args.end());
+    full.insert(full.end(), {"--out", path("r.html")});
+    const auto r = run_cli(full);
+    EXPECT_EQ(r.exit_code, 2) << args[0] << "\n" << r.err;
+    EXPECT_TRUE(r.out.empty());
+  }
+  EXPECT_FALSE(fs::exists(path("r.html")));
+}
+
+TEST_F(ReportCommand, ProbeWritesAReportBesideItsTable) {
+  const auto r = run_cli({"probe", "--depth", "5", "--width", "8", "--activation", "tanh", "--report", path("p.html")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("verdict"), std::string::npos);
+  const std::string html = slurp(path("p.html"));
+  EXPECT_NE(html.find("gradlab probe: inline: 5 x Dense(8, tanh)"), std::string::npos);
+  EXPECT_NE(html.find("<td>layer5</td>"), std::string::npos);
+  EXPECT_NE(html.find("data-target=\"chart-2\""), std::string::npos);  // norms, saturation
+  const auto bad = run_cli({"probe", "--depth", "2", "--report", path("missing/p.html")});
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_FALSE(fs::exists(path("missing")));
+}
+
+TEST(ReportStudy, MeasuresEveryConfigurationAtEveryDepth) {
+  cli::ReportStudyOptions options{.trials = 2, .depths = {3, 2, 3}, .lesson_trials = 2};
+  options.initializers = {"he_uniform"};
+  options.activations = {"sigmoid", "relu"};
+  options.skips = {SkipConnection::none};
+  options.normalizations = {SkipNormalization::none};
+  int calls = 0;
+  const cli::ReportStudy study = cli::run_report_study(options, [&](int64_t done, int64_t total) {
+    ++calls;
+    EXPECT_EQ(total, 4);
+    EXPECT_EQ(done, calls);
+  });
+  EXPECT_EQ(calls, 4);
+  EXPECT_EQ(study.options.depths, (std::vector<int>{2, 3}));
+  ASSERT_EQ(study.cells.size(), 4u);
+  EXPECT_EQ(study.cells[1].config.activation, "sigmoid");
+  EXPECT_EQ(study.cells[1].depth, 3);
+  EXPECT_EQ(study.cells[1].first.summary.grad_norms.size(), 3u);
+  EXPECT_GE(study.cells[1].verdict_trials, 1);
+  EXPECT_LE(study.cells[1].verdict_trials, 2);
+  EXPECT_GT(study.cells[1].input_grad_median, 0);
+  ASSERT_EQ(study.deepest().size(), 2u);
+  EXPECT_EQ(study.deepest()[1]->config.activation, "relu");
+  EXPECT_EQ(study.lesson.skip_connections.size(), 3u);
+  EXPECT_EQ(study.lesson.kernel_variance.size(), 4u);
+  options.trials = 0;
+  EXPECT_THROW(cli::validate(options), Error);
+}
+
+}  // namespace
+}  // namespace gradlab

@@ -1,0 +1,146 @@
+// run_report_study: the lesson's tables, then every remedy configuration probed at every depth.
+#include "report_study.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "gradlab/instrument/statistics.h"
+#include "gradlab/nn/initializers.h"
+#include "gradlab/tensor/creation.h"
+
+namespace gradlab::cli {
+namespace {
+
+constexpr int kMaxTrials = 100'000;
+
+// FNV-1a: a stream number that depends only on what is measured, not on the grid around it.
+uint64_t stream_of(const RemedyConfig& c, int depth, int trial) {
+  const std::string key = fmt::format("{}|{}|{}|{}|{}|{}", c.initializer, c.activation, skip_connection_name(c.skip),
+                                      skip_normalization_name(c.normalization), depth, trial);
+  uint64_t h = 14695981039346656037ull;
+  for (const unsigned char ch : key) h = (h ^ ch) * 1099511628211ull;
+  return h;
+}
+
+double median(std::vector<double> values) {
+  // NaN ratios (a last layer with no gradient) would make the order undefined; count them as 0.
+  for (double& v : values) {
+    if (std::isnan(v)) v = 0;
+  }
+  return percentile(values, 50);
+}
+
+RemedyCell measure_cell(const RemedyConfig& config, int depth, const ReportStudyOptions& options) {
+  RemedyCell cell{.config = config, .depth = depth};
+  std::array<int, 3> votes{};  // exploding, vanishing, healthy: ties go to the first
+  std::vector<double> input_norms, ratios;
+  for (int t = 0; t < options.trials; ++t) {
+    Rng rng = Rng(options.seed).fork(stream_of(config, depth, t));
+    const SkipNetworkOptions net_options{.skip = config.skip,
+                                         .depth = depth,
+                                         .activation = config.activation,
+                                         .kernel_initializer = config.initializer,
+                                         .normalization = config.normalization};
+    // The input first, then the kernels on the first call, as the lesson draws them.
+    const Tensor x = uniform({net_options.batch, net_options.input_features}, rng);
+    const SkipNetwork net(net_options, rng);
+    ProbePassOptions probe{.training = true};
+    probe.probe.variables = false;  // the charts need layer gradients only: one matrix product less per layer
+    PassRecord pass = probe_pass(
+        [&net](const std::vector<Tensor>& xs, const CallOptions& o) { return std::vector<Tensor>{net(xs[0], o)}; }, {x},
+        probe);
+    FlowSummary summary = summarize_flow(pass);
+    ++votes[summary.verdict == FlowVerdict::exploding ? 0 : summary.verdict == FlowVerdict::vanishing ? 1 : 2];
+    input_norms.push_back(pass.input_grad ? pass.input_grad->l2_norm : summary.grad_norms.front());
+    ratios.push_back(summary.first_to_last_ratio);
+    if (t == 0) cell.first = FlowRun{remedy_label(config), remedy_pairs(config), std::move(pass), std::move(summary)};
+  }
+  const auto best = std::max_element(votes.begin(), votes.end()) - votes.begin();
+  cell.verdict = best == 0 ? FlowVerdict::exploding : best == 1 ? FlowVerdict::vanishing : FlowVerdict::healthy;
+  cell.verdict_trials = votes[static_cast<std::size_t>(best)];
+  cell.input_grad_median = median(input_norms);
+  cell.ratio_median = median(ratios);
+  cell.first.label = fmt::format("{}, depth {}", remedy_label(config), depth);
+  return cell;
+}
+
+}  // namespace
+
+std::string remedy_label(const RemedyConfig& c) {
+  return fmt::format("{}, {}, {}, {}", c.activation, c.initializer, skip_connection_label(c.skip),
+                     c.normalization == SkipNormalization::none
+                         ? std::string("no norm")
+                         : fmt::format("{} norm", skip_normalization_name(c.normalization)));
+}
+
+std::vector<std::pair<std::string, std::string>> remedy_pairs(const RemedyConfig& c) {
+  return {{"activation", c.activation},
+          {"initializer", c.initializer},
+          {"skip", std::string(skip_connection_label(c.skip))},
+          {"normalization", std::string(skip_normalization_name(c.normalization))}};
+}
+
+std::vector<const RemedyCell*> ReportStudy::deepest() const {
+  std::vector<const RemedyCell*> out;
+  const int depth = options.depths.empty() ? 0 : *std::max_element(options.depths.begin(), options.depths.end());
+  for (const RemedyCell& cell : cells) {
+    if (cell.depth == depth) out.push_back(&cell);
+  }
+  return out;
+}
+
+void validate(const ReportStudyOptions& options) {
+  if (options.trials < 1 || options.trials > kMaxTrials) {
+    throw Error(fmt::format("report: --trials must be in [1, {}], got {}", kMaxTrials, options.trials));
+  }
+  if (options.lesson_trials < 1 || options.lesson_trials > kMaxTrials) {
+    throw Error(fmt::format("report: --lesson-trials must be in [1, {}], got {}", kMaxTrials, options.lesson_trials));
+  }
+  if (options.depths.empty()) throw Error("report: --depths needs at least one depth");
+  for (const int depth : options.depths) {
+    if (depth < 1 || depth > kMaxStudyDepth) {
+      throw Error(fmt::format("report: every depth must be in [1, {}], got {}", kMaxStudyDepth, depth));
+    }
+  }
+  if (options.initializers.empty() || options.activations.empty() || options.skips.empty() ||
+      options.normalizations.empty()) {
+    throw Error("report: every remedy (initializer, activation, skip, normalization) needs at least one choice");
+  }
+}
+
+ReportStudy run_report_study(const ReportStudyOptions& options, const std::function<void(int64_t, int64_t)>& progress) {
+  validate(options);
+  ReportStudy study{.options = options};
+  study.lesson = run_lesson_study({.seed = options.seed,
+                                   .trials = options.lesson_trials,
+                                   .grid_trials = 1,
+                                   .depths = {4},
+                                   .activations = {"relu"},
+                                   .normalization_trials = 0});
+  std::vector<int> depths = options.depths;
+  std::sort(depths.begin(), depths.end());
+  depths.erase(std::unique(depths.begin(), depths.end()), depths.end());
+  study.options.depths = depths;
+  const int64_t total = static_cast<int64_t>(options.initializers.size() * options.activations.size() *
+                                             options.skips.size() * options.normalizations.size() * depths.size());
+  int64_t done = 0;
+  for (const std::string& initializer : options.initializers) {
+    for (const std::string& activation : options.activations) {
+      for (const SkipConnection skip : options.skips) {
+        for (const SkipNormalization normalization : options.normalizations) {
+          for (const int depth : depths) {
+            study.cells.push_back(measure_cell({initializer, activation, skip, normalization}, depth, options));
+            if (progress) progress(++done, total);
+          }
+        }
+      }
+    }
+  }
+  return study;
+}
+
+}  // namespace gradlab::cli

@@ -1,0 +1,106 @@
+#pragma once
+// The built-in study of `gradlab report`: the lesson's three networks and initializer table
+// (lesson_study.h), then a depth sweep of every remedy the lesson names — initializer, activation,
+// skip connections, normalization — each configuration probed layer by layer (probe_pass on a
+// SkipNetwork). Computing lives here; report_sections.cc turns the results into page sections and
+// report_text.cc into the terminal summary.
+//
+//   ReportStudy study = run_report_study({.seed = 0, .trials = 10});
+//   HtmlReport page("gradlab report");
+//   add_glance_section(page, study);
+//   add_lesson_section(page, study.lesson);
+//   add_depth_section(page, study);
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "gradlab/instrument/lesson_study.h"
+#include "html_report.h"
+#include "report_charts.h"
+
+namespace gradlab::cli {
+
+/// One network of the depth sweep: a choice for each of the lesson's remedies.
+struct RemedyConfig {
+  std::string initializer = "glorot_uniform";
+  std::string activation = "relu";
+  SkipConnection skip = SkipConnection::none;
+  SkipNormalization normalization = SkipNormalization::none;
+};
+
+/// "relu, he_uniform, residual, layer norm".
+std::string remedy_label(const RemedyConfig& config);
+/// (initializer, activation, skip, normalization) pairs for FlowRun::config.
+std::vector<std::pair<std::string, std::string>> remedy_pairs(const RemedyConfig& config);
+
+/// Options of run_report_study().
+struct ReportStudyOptions {
+  /// Seed of every draw; trial t of a configuration at a depth draws from Rng(seed).fork(stream) with
+  /// the stream fixed by the configuration, the depth and t (results do not depend on the grid).
+  uint64_t seed = 0;
+  /// Probed passes per configuration and depth (the verdict is the most common one; ties go to the
+  /// unhealthy verdict).
+  int trials = 10;
+  /// Depths of the sweep, each in [1, kMaxStudyDepth]; the deepest is the one "at a glance" shows.
+  std::vector<int> depths = {4, 8, 16, 32, 64};
+  /// Initializers, activations, skips and normalizations swept (every combination).
+  std::vector<std::string> initializers = {"glorot_uniform", "he_uniform"};
+  std::vector<std::string> activations = {"sigmoid", "tanh", "relu"};
+  std::vector<SkipConnection> skips = {SkipConnection::none, SkipConnection::residual, SkipConnection::concat};
+  std::vector<SkipNormalization> normalizations = {SkipNormalization::none, SkipNormalization::batch,
+                                                   SkipNormalization::layer, SkipNormalization::group};
+  /// Trials of the lesson's tables (initializer variances and the three 4-layer networks).
+  int lesson_trials = 1000;
+};
+
+/// One configuration at one depth over its trials.
+struct RemedyCell {
+  RemedyConfig config;
+  int depth = 0;
+  /// The most common verdict over the trials and how many trials gave it.
+  FlowVerdict verdict = FlowVerdict::healthy;
+  int verdict_trials = 0;
+  /// Medians over the trials of ||dL/dx|| (the lesson's input-gradient norm) and of g_1 / g_n.
+  double input_grad_median = 0;
+  double ratio_median = 0;
+  /// The first trial's pass, for the per-layer charts.
+  FlowRun first;
+};
+
+/// Everything run_report_study() measured.
+struct ReportStudy {
+  ReportStudyOptions options;
+  LessonStudy lesson;
+  /// Every configuration (initializer-major, then activation, skip, normalization) at every depth.
+  std::vector<RemedyCell> cells;
+  /// The cells at the deepest depth, in configuration order.
+  std::vector<const RemedyCell*> deepest() const;
+};
+
+/// Throws Error naming the first bad option (trials, depths, names).
+void validate(const ReportStudyOptions& options);
+
+/// Runs the lesson's tables and the depth sweep. `progress(done, total)` is called after each
+/// configuration-depth cell (for a progress bar and interrupt checks; it may throw to stop).
+ReportStudy run_report_study(const ReportStudyOptions& options,
+                             const std::function<void(int64_t, int64_t)>& progress = {});
+
+/// At a glance: the deepest depth's verdicts as a coloured matrix (rows: skip and normalization;
+/// columns: activation and initializer), with the reading in one paragraph.
+void add_glance_section(HtmlReport& page, const ReportStudy& study);
+/// The lesson's initializer variance table and its three 4-layer networks.
+void add_lesson_section(HtmlReport& page, const LessonStudy& lesson);
+/// The depth sweep: heatmap of the median ||dL/dx|| over depth x configuration, then the standard
+/// flow section (report_charts.h) for the deepest networks.
+void add_depth_section(HtmlReport& page, const ReportStudy& study);
+
+/// The terminal summary: the study's settings, the at-a-glance matrix and the verdicts in words.
+std::string report_text(const ReportStudy& study, const std::string& html_path);
+/// The summary as JSON: settings, and one object per cell (configuration, depth, verdict, medians).
+nlohmann::ordered_json report_json(const ReportStudy& study, const std::string& html_path);
+
+}  // namespace gradlab::cli

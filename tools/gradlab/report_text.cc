@@ -1,0 +1,148 @@
+// The terminal and JSON summaries of `gradlab report`.
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "report_study.h"
+#include "text_table.h"
+
+namespace gradlab::cli {
+namespace {
+
+const char* short_verdict(FlowVerdict v) {
+  switch (v) {
+    case FlowVerdict::vanishing: return "vanish";
+    case FlowVerdict::exploding: return "explode";
+    case FlowVerdict::healthy: break;
+  }
+  return "ok";
+}
+
+std::string compact(double v) {
+  if (!std::isfinite(v)) return std::isnan(v) ? "nan" : "inf";
+  return v == 0 ? "0" : fmt::format("{:.0e}", v);
+}
+
+std::string norm_name(SkipNormalization n) {
+  return n == SkipNormalization::none ? "-" : std::string(skip_normalization_name(n));
+}
+
+// "relu/he": activation and the initializer's family, narrow enough for a terminal column.
+std::string column_of(const RemedyConfig& c) { return c.activation + "/" + c.initializer.substr(0, c.initializer.find('_')); }
+
+nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+}  // namespace
+
+std::string report_text(const ReportStudy& study, const std::string& html_path) {
+  const std::vector<const RemedyCell*> cells = study.deepest();
+  const ReportStudyOptions& o = study.options;
+  const std::string depths = fmt::format("{}", fmt::join(o.depths, ","));
+  std::string out = fmt::format(
+      "gradlab report: which of the lesson's remedies keep gradients alive as networks grow deeper\n"
+      "seed {}, {} trial(s) per configuration and depth, depths {}; Dense(32) stacks, input U[0, 1) 32 x 128\n\n",
+      o.seed, o.trials, depths);
+  if (cells.empty()) return out;
+  const int depth = cells.front()->depth;
+
+  // Rows: skip and normalization; columns: activation and initializer (narrow enough for 100 columns).
+  std::vector<std::string> columns;
+  std::vector<Column> heads{{"skip"}, {"norm"}};
+  for (const RemedyCell* c : cells) {
+    const std::string col = column_of(c->config);
+    if (std::find(columns.begin(), columns.end(), col) == columns.end()) {
+      columns.push_back(col);
+      heads.push_back({col, Align::left});
+    }
+  }
+  std::vector<std::string> row_keys;
+  std::vector<std::vector<std::string>> rows;
+  int healthy = 0;
+  std::vector<std::string> alive;
+  for (const RemedyCell* c : cells) {
+    const std::string key = fmt::format("{}|{}", skip_connection_label(c->config.skip), norm_name(c->config.normalization));
+    auto it = std::find(row_keys.begin(), row_keys.end(), key);
+    if (it == row_keys.end()) {
+      it = row_keys.insert(row_keys.end(), key);
+      rows.push_back({std::string(skip_connection_label(c->config.skip)), norm_name(c->config.normalization)});
+      rows.back().resize(columns.size() + 2, "-");
+    }
+    const std::size_t at = std::find(columns.begin(), columns.end(), column_of(c->config)) - columns.begin();
+    rows[static_cast<std::size_t>(it - row_keys.begin())][at + 2] =
+        fmt::format("{} {}", short_verdict(c->verdict), compact(c->input_grad_median));
+    if (c->verdict == FlowVerdict::healthy) {
+      ++healthy;
+      alive.push_back(remedy_label(c->config));
+    }
+  }
+  TextTable table(heads);
+  for (auto& row : rows) table.add_row(std::move(row));
+
+  out += fmt::format(
+      "At depth {}: verdict and median ||dL/dx|| (ok = healthy; vanish: first layer gets < {:g} x the last layer's "
+      "gradient; explode: > {:g} x)\n\n",
+      depth, FlowThresholds{}.vanishing_ratio, FlowThresholds{}.exploding_ratio);
+  out += table.render("  ");
+  out += fmt::format("\n{} of {} configurations keep gradients alive at depth {}", healthy, cells.size(), depth);
+  if (healthy > 0 && healthy <= 12) {
+    out += ":\n";
+    for (const std::string& a : alive) out += "  " + a + "\n";
+  } else {
+    out += ".\n";
+  }
+  // The lesson's story in words: each remedy alone, from the lesson's own network at depth.
+  const auto find = [&](const RemedyConfig& want) -> const RemedyCell* {
+    for (const RemedyCell* c : cells) {
+      if (c->config.activation == want.activation && c->config.initializer == want.initializer &&
+          c->config.skip == want.skip && c->config.normalization == want.normalization) {
+        return c;
+      }
+    }
+    return nullptr;
+  };
+  const std::vector<std::pair<std::string, RemedyConfig>> story = {
+      {"plain sigmoid stack (the problem)", {"glorot_uniform", "sigmoid", SkipConnection::none, SkipNormalization::none}},
+      {"relu instead of sigmoid", {"glorot_uniform", "relu", SkipConnection::none, SkipNormalization::none}},
+      {"relu with He initialization", {"he_uniform", "relu", SkipConnection::none, SkipNormalization::none}},
+      {"sigmoid with residual connections", {"glorot_uniform", "sigmoid", SkipConnection::residual, SkipNormalization::none}},
+      {"sigmoid with batch normalization", {"glorot_uniform", "sigmoid", SkipConnection::none, SkipNormalization::batch}},
+      {"sigmoid with layer normalization", {"glorot_uniform", "sigmoid", SkipConnection::none, SkipNormalization::layer}},
+  };
+  std::string lines;
+  for (const auto& [words, config] : story) {
+    if (const RemedyCell* c = find(config)) {
+      lines += fmt::format("  {:<36} {:<9} ||dL/dx|| {}\n", words, flow_verdict_name(c->verdict),
+                           table_number(c->input_grad_median));
+    }
+  }
+  if (!lines.empty()) out += fmt::format("\nThe lesson's remedies one at a time, depth {}:\n{}", depth, lines);
+  if (!html_path.empty()) out += fmt::format("\nReport with interactive charts: {}\n", html_path);
+  return out;
+}
+
+nlohmann::ordered_json report_json(const ReportStudy& study, const std::string& html_path) {
+  nlohmann::ordered_json j;
+  j["command"] = "report";
+  j["version"] = GRADLAB_VERSION;
+  j["seed"] = study.options.seed;
+  j["trials"] = study.options.trials;
+  j["depths"] = study.options.depths;
+  j["html"] = html_path;
+  nlohmann::ordered_json cells = nlohmann::ordered_json::array();
+  for (const RemedyCell& c : study.cells) {
+    nlohmann::ordered_json cell;
+    for (const auto& [key, value] : remedy_pairs(c.config)) cell[key] = value;
+    cell["depth"] = c.depth;
+    cell["verdict"] = flow_verdict_name(c.verdict);
+    cell["verdict_trials"] = c.verdict_trials;
+    cell["input_grad_median"] = finite_or_null(c.input_grad_median);
+    cell["first_to_last_ratio_median"] = finite_or_null(c.ratio_median);
+    cells.push_back(cell);
+  }
+  j["cells"] = cells;
+  return j;
+}
+
+}  // namespace gradlab::cli

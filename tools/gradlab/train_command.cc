@@ -1,0 +1,226 @@
+// `gradlab train`: trains a model spec on Fashion-MNIST or a CSV file with Keras's fit semantics;
+// progress per epoch, validation, test accuracy, history, sampled gradient-flow instruments with the
+// anomaly check, checkpoints each epoch and on Ctrl-C / SIGTERM, and --resume.
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "gradlab/io/atomic_file.h"
+#include "gradlab/io/weights.h"
+#include "gradlab/optim/factory.h"
+#include "gradlab/train/checkpoint.h"
+#include "interrupt.h"
+#include "model_files.h"
+#include "train_output.h"
+
+namespace gradlab::cli {
+namespace {
+
+struct TrainSettings {
+  std::string model, data = "fashion-mnist", label_column, loss = "sparse_categorical_crossentropy";
+  std::string optimizer = "adam", schedule = "constant";
+  std::optional<double> learning_rate, momentum, weight_decay, clipnorm, clipvalue, global_clipnorm;
+  bool nesterov = false, normalize = false, resume = false, json = false, no_anomaly_check = false;
+  bool from_logits = true;
+  int64_t epochs = 10, batch_size = 32, sample_every = 0;
+  std::optional<int64_t> max_steps, limit;
+  double validation_split = 0;
+  uint64_t seed = 0;
+  std::string checkpoint, history, weights_out;
+};
+
+// An output path must be creatable before training starts, so a typo costs nothing and no partial
+// results are written.
+void check_writable(const std::string& path, const char* option) {
+  if (path.empty()) return;
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  const std::string dir = parent.empty() ? "." : parent.string();
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) fail("{} {}: directory '{}' does not exist", option, path, dir);
+  if (::access(dir.c_str(), W_OK) != 0) fail("{} {}: directory '{}' is not writable", option, path, dir);
+  if (std::filesystem::is_directory(path, ec)) fail("{} {}: is a directory", option, path);
+}
+
+void check_settings(const TrainSettings& s) {
+  if (s.resume && s.checkpoint.empty()) fail("--resume needs --checkpoint FILE to resume from");
+  if (!s.history.empty() && !s.history.ends_with(".json") && !s.history.ends_with(".csv")) {
+    fail("--history {}: the file name must end in .json or .csv", s.history);
+  }
+  check_writable(s.checkpoint, "--checkpoint");
+  check_writable(s.history, "--history");
+  check_writable(s.weights_out, "--weights-out");
+  if (s.resume && !std::filesystem::exists(s.checkpoint)) {
+    fail("--resume: checkpoint {} does not exist (start without --resume to create it)", s.checkpoint);
+  }
+}
+
+// The canonical loss names and Keras's short ones.
+std::vector<std::string> train_loss_names() {
+  std::vector<std::string> names = loss_names();
+  names.insert(names.end(), {"mse", "mae"});
+  return names;
+}
+
+void check_features(const Model& model, const Dataset& data) {
+  const Shape& expected = model.impl().inputs().front().shape();
+  const std::vector<int64_t> dims = data.features.shape().to_vector();
+  const Shape got(std::vector<int64_t>(dims.begin() + 1, dims.end()));
+  if (model.impl().inputs().size() != 1 || expected != got) {
+    fail("model '{}' takes inputs of shape {} but {} has examples of shape {}", model.name(), expected.to_string(),
+         data.name, got.to_string());
+  }
+}
+
+void write_outputs(const TrainSettings& s, const Model& model, const History& history) {
+  if (!s.history.empty()) {
+    write_file_atomically(s.history, s.history.ends_with(".csv") ? history.to_csv() : history.to_json());
+  }
+  if (!s.weights_out.empty()) write_safetensors(s.weights_out, model_weights(model));
+}
+
+void train(const TrainSettings& s) {
+  InterruptGuard guard;
+  as_bad_input([&] { check_settings(s); });
+  const ModelSpec spec = as_bad_input([&] { return read_model_spec(s.model); });
+  DataSplits data = as_bad_input([&] {
+    return load_dataset(s.data, {.label_column = s.label_column, .limit = s.limit});
+  });
+  auto [train_set, validation] = as_bad_input([&] { return split_validation(data.train, s.validation_split); });
+  if (s.normalize) {
+    // Statistics of the training examples only; validation and test data get the same transform.
+    const Normalization norm = adapt_normalization(train_set);
+    train_set = normalize_features(train_set, norm);
+    if (validation.size() > 0) validation = normalize_features(validation, norm);
+    if (data.test.size() > 0) data.test = normalize_features(data.test, norm);
+  }
+  set_seed(s.seed);
+  Rng rng(s.seed);
+  const Model model = as_bad_input([&] { return build_model(spec, {.rng = &rng}); });
+  as_bad_input([&] { check_features(model, train_set); });
+  const std::shared_ptr<Optimizer> optimizer = as_bad_input([&] {
+    return std::shared_ptr<Optimizer>(make_optimizer(
+        s.optimizer, {.learning_rate = parse_schedule(s.schedule, s.learning_rate.value_or(s.optimizer == "sgd" ? 0.01 : 0.001)),
+                      .momentum = s.momentum,
+                      .nesterov = s.nesterov ? std::optional<bool>(true) : std::nullopt,
+                      .weight_decay = s.weight_decay,
+                      .clipnorm = s.clipnorm,
+                      .clipvalue = s.clipvalue,
+                      .global_clipnorm = s.global_clipnorm}));
+  });
+
+  CheckpointCallback checkpoint(s.checkpoint);
+  ProgressCallback progress(s.checkpoint);
+  FitOptions options{.optimizer = optimizer,
+                     .loss = s.loss,
+                     .from_logits = s.from_logits,
+                     .epochs = s.epochs,
+                     .batch_size = s.batch_size,
+                     .seed = s.seed,
+                     .should_stop = interrupt_requested,
+                     .max_steps = s.max_steps,
+                     .sample_every = s.sample_every,
+                     .detect_anomalies = !s.no_anomaly_check};
+  if (validation.size() > 0) options.validation_data = validation;
+  if (!s.checkpoint.empty()) options.callbacks.push_back(&checkpoint);
+  options.callbacks.push_back(&progress);
+  if (s.resume) {
+    History saved = as_bad_input([&] { return load_checkpoint(s.checkpoint, model, *optimizer); });
+    const TrainingProgress& p = saved.progress;
+    if (p.seed != s.seed || p.batch_size != s.batch_size || p.train_size != train_set.size()) {
+      throw UsageError(fmt::format(
+          "--resume: {} was written by a run with --seed {} --batch-size {} and {} training examples; this run has "
+          "--seed {} --batch-size {} and {}; resume with the same data and options",
+          s.checkpoint, p.seed, p.batch_size, p.train_size, s.seed, s.batch_size, train_set.size()));
+    }
+    options.resume = std::move(saved);
+  }
+
+  // A status line before the first step: progress bars only draw at epoch ends when stderr is a file.
+  fmt::print(stderr, "gradlab train: {} on {}, {} training and {} validation examples, {} steps per epoch{}\n", model.name(),
+             s.data, train_set.size(), validation.size(), batch_count(train_set.size(), s.batch_size),
+             options.resume ? fmt::format(", resuming after step {}", options.resume->progress.global_step) : "");
+  const History history = fit(model, train_set, options);
+  if (history.stop_reason == StopReason::should_stop) {
+    const TrainingProgress& p = history.progress;
+    throw Interrupted(s.checkpoint.empty()
+                          ? fmt::format("training stopped after step {} (epoch {}); no --checkpoint, so it cannot be resumed",
+                                        p.global_step, p.epoch + 1)
+                          : fmt::format("training stopped after step {} (epoch {}, step {}); checkpoint saved to {}; "
+                                        "continue with the same command and --resume",
+                                        p.global_step, p.epoch + 1, p.step_in_epoch, s.checkpoint));
+  }
+
+  // Only a finished (or anomaly-stopped) run writes its results; an interrupted one leaves its checkpoint.
+  write_outputs(s, model, history);
+  TrainSummary summary{.model = model.name(),
+                       .parameters = model.count_params(),
+                       .data = s.data,
+                       .train_examples = train_set.size(),
+                       .validation_examples = validation.size(),
+                       .optimizer = optimizer->description(),
+                       .checkpoint = s.checkpoint};
+  if (data.test.size() > 0 && history.stop_reason != StopReason::anomaly) {
+    summary.test = evaluate(model, data.test, {.loss = s.loss, .from_logits = s.from_logits, .batch_size = 256});
+  }
+  write_stdout(s.json ? summary_json(summary, history).dump(2) + "\n" : summary_text(summary, history));
+  if (history.anomaly) {
+    fail("training stopped by the anomaly check before the update of step {}: {}", history.anomaly->step,
+         history.anomaly->describe());
+  }
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app, CommandRun& run) {
+  auto s = std::make_shared<TrainSettings>();
+  CLI::App* cmd = app.add_subcommand("train", "Train a model spec on Fashion-MNIST or a CSV file, with checkpoints and gradient-flow instruments");
+  cmd->footer(
+      "Examples:\n"
+      "  gradlab train --model mlp.json --data fashion-mnist --epochs 10 --batch-size 128 --optimizer adam --lr 1e-3 \\\n"
+      "                --validation-split 0.1 --checkpoint run.safetensors --history run.json --sample-every 100\n"
+      "  gradlab train --model mlp.json --checkpoint run.safetensors --resume ...      (the same options)\n"
+      "  gradlab train --model net.json --data houses.csv --label-column price --loss mse --normalize\n"
+      "Ctrl-C or SIGTERM finishes the step, saves the checkpoint and exits 130 / 143. See docs/training.md.");
+  cmd->add_option("--model", s->model, "Model spec (JSON); - reads standard input")->required();
+  cmd->add_option("--data", s->data, "fashion-mnist, or a CSV file (with --label-column)")->capture_default_str();
+  cmd->add_option("--label-column", s->label_column, "CSV: the column holding the labels (class ids or targets)");
+  cmd->add_option("--limit", s->limit, "Use only the first N training and test examples")->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  cmd->add_option("--epochs", s->epochs, "Epochs")->check(CLI::Range(int64_t{0}, int64_t{1} << 40))->capture_default_str();
+  cmd->add_option("--batch-size", s->batch_size, "Examples per step")->check(CLI::Range(int64_t{1}, int64_t{1} << 30))->capture_default_str();
+  cmd->add_option("--max-steps", s->max_steps, "Stop after N steps in total")->check(CLI::Range(int64_t{0}, int64_t{1} << 50));
+  cmd->add_option("--validation-split", s->validation_split, "Hold out the LAST fraction of the training data (Keras)")
+      ->check(CLI::Range(0.0, 0.99))
+      ->capture_default_str();
+  cmd->add_option("--loss", s->loss, "Loss by Keras name")->check(CLI::IsMember(train_loss_names()))->capture_default_str();
+  cmd->add_option("--from-logits", s->from_logits, "Cross-entropies: the model outputs logits (no softmax/sigmoid)")->capture_default_str();
+  cmd->add_flag("--normalize", s->normalize, "Standardize features with statistics of the training examples (Normalization.adapt)");
+  cmd->add_option("--optimizer", s->optimizer, "sgd, adam, adamw, rmsprop or adagrad")->capture_default_str();
+  cmd->add_option("--lr", s->learning_rate, "Learning rate (default: the optimizer's, 0.01 for sgd, 0.001 otherwise)");
+  cmd->add_option("--schedule", s->schedule,
+                  "Learning-rate schedule: constant, exponential:decay_steps=N,decay_rate=R, step:step_size=N,gamma=G, "
+                  "cosine:decay_steps=N[,alpha=A,warmup_steps=W,warmup_target=T]")
+      ->capture_default_str();
+  cmd->add_option("--momentum", s->momentum, "sgd, rmsprop: momentum");
+  cmd->add_flag("--nesterov", s->nesterov, "sgd: Nesterov momentum");
+  cmd->add_option("--weight-decay", s->weight_decay, "Decoupled weight decay");
+  cmd->add_option("--clipnorm", s->clipnorm, "Clip each gradient's norm");
+  cmd->add_option("--clipvalue", s->clipvalue, "Clip each gradient element to [-c, c]");
+  cmd->add_option("--global-clipnorm", s->global_clipnorm, "Clip the joint norm of all gradients (the lesson's remedy)");
+  cmd->add_option("--seed", s->seed, "Seed of initial weights, dropout and shuffling")->check(kUnsignedDigits)->capture_default_str();
+  cmd->add_option("--checkpoint", s->checkpoint, "Checkpoint file (safetensors), written each epoch and on interruption");
+  cmd->add_flag("--resume", s->resume, "Continue from --checkpoint (give the same options as the first run)");
+  cmd->add_option("--history", s->history, "Write the history: .json (Keras's history columns and the samples) or .csv");
+  cmd->add_option("--weights-out", s->weights_out, "Write the trained weights (safetensors, as gradlab init)");
+  cmd->add_option("--sample-every", s->sample_every, "Sample the gradient-flow instruments every N steps (0: never)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40))
+      ->capture_default_str();
+  cmd->add_flag("--no-anomaly-check", s->no_anomaly_check, "Do not check each step for NaN and infinity");
+  cmd->add_flag("--json", s->json, "Print the summary as JSON");
+  cmd->callback([s, &run] { run = [s] { train(*s); }; });
+}
+
+}  // namespace gradlab::cli
