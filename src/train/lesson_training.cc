@@ -74,14 +74,36 @@ StudyModel residual_stack(const LessonTrainingOptions& o, int64_t features, int6
   return m;
 }
 
+constexpr int kRuns = 7;
+
+// Reports each step of the run in progress to the study's progress callback.
+class ProgressCallback : public Callback {
+ public:
+  ProgressCallback(const LessonTrainingCallback& callback, LessonTrainingProgress progress)
+      : callback_(callback), progress_(std::move(progress)) {}
+  void on_train_begin() override { progress_.steps = run().epochs * run().steps_per_epoch; }
+  void on_batch_end(int64_t step, const BatchLogs&) override {
+    progress_.step = step + 1;
+    callback_(progress_);
+  }
+
+ private:
+  const LessonTrainingCallback& callback_;
+  LessonTrainingProgress progress_;
+};
+
 // Trains `m` with `optimizer` through fit(), the test set as validation data, instruments sampled
 // every `sample_every` steps and the anomaly check on.
 LessonRun train(std::string name, std::string description, const StudyModel& m, std::shared_ptr<Optimizer> optimizer,
-                const DataSplits& data, const LessonTrainingOptions& o, int64_t sample_every) {
+                const DataSplits& data, const LessonTrainingOptions& o, int64_t sample_every,
+                const LessonTrainingCallback& progress, int run_index) {
   LessonRun run;
   run.name = std::move(name);
   run.description = std::move(description);
   for (const Dense& d : m.dense) run.dense_layers.push_back(d.name());
+  ProgressCallback reporter(progress, {.run = run.name, .run_index = run_index, .runs = kRuns});
+  std::vector<Callback*> callbacks;
+  if (progress) callbacks.push_back(&reporter);
   const auto start = std::chrono::steady_clock::now();
   run.history = fit(m.model, data.train,
                     {.optimizer = std::move(optimizer),
@@ -89,6 +111,7 @@ LessonRun train(std::string name, std::string description, const StudyModel& m, 
                      .batch_size = o.batch_size,
                      .seed = o.seed,
                      .validation_data = data.test,
+                     .callbacks = callbacks,
                      .sample_every = sample_every,
                      .detect_anomalies = true});
   run.seconds = seconds_since(start);
@@ -146,50 +169,50 @@ DataSplits load_lesson_data(const LessonTrainingOptions& options) {
   return data;
 }
 
-LessonTrainingResult run_lesson_training(const DataSplits& data, const LessonTrainingOptions& o) {
+LessonTrainingResult run_lesson_training(const DataSplits& data, const LessonTrainingOptions& o,
+                                         const LessonTrainingCallback& progress) {
   check_options(o);
   check_data(data);
   const auto start = std::chrono::steady_clock::now();
   const int64_t features = data.train.features.dim(1), classes = data.train.classes;
-  // "Dense(64, relu) x 30, he_uniform; SGD(0.01, momentum 0.9)"
-  auto deep = [&](const char* activation, const std::string& rest) {
-    return fmt::format("Dense({}, {}) x {}, {}", o.width, activation, o.depth, rest);
-  };
   LessonTrainingResult r;
   r.options = o;
   r.data = fmt::format("{} ({} training, {} test examples)", data.train.name, data.train.size(), data.test.size());
   r.classes = classes;
+  // "Dense(64, relu) x 30, he_uniform; SGD(0.01, momentum 0.9)"
+  auto deep = [&](const char* activation, const std::string& rest) {
+    return fmt::format("Dense({}, {}) x {}, {}", o.width, activation, o.depth, rest);
+  };
   auto sgd = [&](std::optional<double> clipnorm = std::nullopt) {
     return std::make_shared<SGD>(SGDOptions{.learning_rate = o.sgd_learning_rate, .momentum = 0.9, .global_clipnorm = clipnorm});
   };
-  // Every model starts from the same seed, so the two exploding runs start from the same weights.
-  set_seed(o.seed);
-  r.mlp = train("mlp", fmt::format("MLP {}-256-128-100-{}, relu, he_uniform; Adam(0.001)", features, classes),
-                dense_stack({256, 128, 100}, "relu", he_uniform(), classes), std::make_shared<Adam>(AdamOptions{.learning_rate = 1e-3}), data, o,
-                o.sample_every);
-  set_seed(o.seed);
-  r.vanishing = train("deep_sigmoid", deep("sigmoid", "glorot_uniform; " + sgd_description(o.sgd_learning_rate)),
-                      plain_stack(o, classes, "sigmoid", glorot_uniform()), sgd(), data, o, o.sample_every);
-  set_seed(o.seed);
-  r.remedies.push_back(train("deep_relu_he", deep("relu", "he_uniform; " + sgd_description(o.sgd_learning_rate)),
-                             plain_stack(o, classes, "relu", he_uniform()), sgd(), data, o, o.sample_every));
-  for (const bool normalize : {false, true}) {
+  // Every model is built right after set_seed(seed), so the two exploding runs start from the same
+  // weights.
+  int next_run = 0;
+  auto run = [&](const char* name, const std::string& description, auto build, std::shared_ptr<Optimizer> optimizer,
+                 int64_t sample_every) {
     set_seed(o.seed);
-    const std::string what = std::string("he_uniform, residual (branches he_uniform / depth)") +
-                             (normalize ? ", layer normalization; " : "; ") + sgd_description(o.sgd_learning_rate);
-    r.remedies.push_back(train(normalize ? "deep_residual_norm" : "deep_residual",
-                               deep("relu", what),
-                               residual_stack(o, features, classes, normalize), sgd(), data, o, o.sample_every));
-  }
+    return train(name, description, build(), std::move(optimizer), data, o, sample_every, progress, next_run++);
+  };
+  const std::string sgd_text = sgd_description(o.sgd_learning_rate);
+  r.mlp = run("mlp", fmt::format("MLP {}-256-128-100-{}, relu, he_uniform; Adam(0.001)", features, classes),
+              [&] { return dense_stack({256, 128, 100}, "relu", he_uniform(), classes); },
+              std::make_shared<Adam>(AdamOptions{.learning_rate = 1e-3}), o.sample_every);
+  r.vanishing = run("deep_sigmoid", deep("sigmoid", "glorot_uniform; " + sgd_text),
+                    [&] { return plain_stack(o, classes, "sigmoid", glorot_uniform()); }, sgd(), o.sample_every);
+  r.remedies.push_back(run("deep_relu_he", deep("relu", "he_uniform; " + sgd_text),
+                           [&] { return plain_stack(o, classes, "relu", he_uniform()); }, sgd(), o.sample_every));
+  r.remedies.push_back(run("deep_residual", deep("relu", "he_uniform, residual (branches he_uniform / depth); " + sgd_text),
+                           [&] { return residual_stack(o, features, classes, false); }, sgd(), o.sample_every));
+  r.remedies.push_back(run("deep_residual_norm",
+                           deep("relu", "he_uniform, residual (branches he_uniform / depth), layer normalization; " + sgd_text),
+                           [&] { return residual_stack(o, features, classes, true); }, sgd(), o.sample_every));
   // The exploding pair samples every step: the unclipped run overflows within a few.
   const std::string exploding = fmt::format("random_normal(stddev {:g}); ", o.exploding_stddev);
-  set_seed(o.seed);
-  r.exploding = train("exploding", deep("relu", exploding + sgd_description(o.sgd_learning_rate)),
-                      plain_stack(o, classes, "relu", random_normal(0.0, o.exploding_stddev)), sgd(), data, o, 1);
-  set_seed(o.seed);
-  r.exploding_clipped = train("exploding_clipped", deep("relu", exploding + sgd_description(o.sgd_learning_rate, o.clipnorm)),
-                              plain_stack(o, classes, "relu", random_normal(0.0, o.exploding_stddev)), sgd(o.clipnorm),
-                              data, o, 1);
+  auto exploding_stack = [&] { return plain_stack(o, classes, "relu", random_normal(0.0, o.exploding_stddev)); };
+  r.exploding = run("exploding", deep("relu", exploding + sgd_text), exploding_stack, sgd(), 1);
+  r.exploding_clipped = run("exploding_clipped", deep("relu", exploding + sgd_description(o.sgd_learning_rate, o.clipnorm)),
+                            exploding_stack, sgd(o.clipnorm), 1);
   r.seconds = seconds_since(start);
   return r;
 }

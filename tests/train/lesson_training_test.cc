@@ -144,6 +144,35 @@ TEST_F(LessonTrainingStudy, SummaryNamesEveryRunAndTheAnomaly) {
   }
 }
 
+TEST(LessonTraining, ReportsEveryStepOfEveryRunAndLetsTheCallerAbandonIt) {
+  std::vector<LessonTrainingProgress> calls;
+  run_lesson_training(blobs(64, 12), tiny_options(), [&](const LessonTrainingProgress& p) { calls.push_back(p); });
+  // 64 examples in batches of 32: 2 steps per epoch, 4 per run; the unclipped exploding run stops early.
+  std::vector<std::string> runs;
+  for (const LessonTrainingProgress& p : calls) {
+    EXPECT_EQ(p.runs, 7);
+    EXPECT_EQ(p.steps, 4);
+    if (runs.empty() || runs.back() != p.run) {
+      runs.push_back(p.run);
+      EXPECT_EQ(p.run_index, static_cast<int>(runs.size()) - 1) << p.run;
+      EXPECT_EQ(p.step, 1) << p.run;
+    }
+  }
+  EXPECT_EQ(runs, (std::vector<std::string>{"mlp", "deep_sigmoid", "deep_relu_he", "deep_residual", "deep_residual_norm",
+                                            "exploding", "exploding_clipped"}));
+  EXPECT_EQ(calls.back().step, 4);
+
+  struct Stop {};
+  int seen = 0;
+  EXPECT_THROW(run_lesson_training(blobs(64, 12), tiny_options(),
+                                   [&](const LessonTrainingProgress& p) {
+                                     ++seen;
+                                     if (p.run_index == 1) throw Stop{};
+                                   }),
+               Stop);
+  EXPECT_EQ(seen, 5);  // the MLP's 4 steps, then the first step of the next run
+}
+
 TEST(EarlyToLateGradientRatio, IsTheMedianOfFirstThreeOverLastThreeDenseLayers) {
   LessonRun run;
   run.dense_layers = {"d1", "d2", "d3", "d4", "d5", "d6"};

@@ -34,6 +34,7 @@
 /// anomaly check finds, before that step's update.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -116,10 +117,27 @@ struct LessonTrainingResult {
   double seconds = 0;
 };
 
-/// Runs the whole study on `data` (see the file comment). Throws Error for options out of range
-/// (non-positive epochs, batch size, width, sample_every; depth < 6), an empty training or test set,
-/// labels that are not class ids, or test features unlike the training features.
-LessonTrainingResult run_lesson_training(const DataSplits& data, const LessonTrainingOptions& options);
+/// Where the study is, after each training step: for a progress bar, and a place to interrupt it.
+struct LessonTrainingProgress {
+  /// The run in progress ("deep_sigmoid"), its index (0-based) and the number of runs (7).
+  std::string run;
+  int run_index = 0;
+  int runs = 0;
+  /// Steps done in this run, and the run's steps if it completes (epochs x steps per epoch).
+  int64_t step = 0;
+  int64_t steps = 0;
+};
+
+/// Called after every training step of the study. It may throw to abandon the study (the CLI throws
+/// its Interrupted on Ctrl-C); the exception passes through run_lesson_training unchanged.
+using LessonTrainingCallback = std::function<void(const LessonTrainingProgress&)>;
+
+/// Runs the whole study on `data` (see the file comment), calling `progress` (if set) after every
+/// step. Throws Error for options out of range (non-positive epochs, batch size, width,
+/// sample_every; depth < 6), an empty training or test set, labels that are not class ids, or test
+/// features unlike the training features.
+LessonTrainingResult run_lesson_training(const DataSplits& data, const LessonTrainingOptions& options,
+                                         const LessonTrainingCallback& progress = {});
 
 /// A terminal summary: per run, the final test accuracy and training loss, the early/late gradient
 /// ratio and where the anomaly check stopped it; then what each claim looks like ("vanishing: the
