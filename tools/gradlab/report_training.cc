@@ -59,11 +59,11 @@ void add_chart(HtmlReport& page, const Chart& chart) { page.add_chart(chart.spec
 
 void add_vanishing(HtmlReport& page, const LessonTrainingResult& r) {
   const LessonRun& v = r.vanishing;
-  page.add_heading("Vanishing gradients: a deep sigmoid stack barely learns", 3);
+  page.add_heading("The lesson's claim: a deep sigmoid stack has vanishing gradients and barely learns", 3);
   page.add_paragraph(fmt::format(
       "{}: the first three layers' gradients are {} of the last three's (median over training), and it "
       "reaches {} test accuracy where chance is {}. Sigmoid's slope is at most 1/4, so every layer shrinks the "
-      "gradient on its way back to the input; the first layers hardly move.",
+      "gradient on its way back to the input.",
       v.description, table_number(v.early_to_late_gradient_ratio()), fixed(v.final_test_accuracy()),
       fixed(1.0 / static_cast<double>(std::max<int64_t>(r.classes, 1)))));
   std::vector<LinePoint> by_layer = median_dense_grad_norms(v);
@@ -76,8 +76,8 @@ void add_vanishing(HtmlReport& page, const LessonTrainingResult& r) {
                                         .series_title = "run",
                                         .log_y = true,
                                         .caption = "Gradient norm (kernel and bias) per Dense layer, median over the sampled training "
-                                                   "steps: the sigmoid stack's falls by orders of magnitude toward the "
-                                                   "input; the remedies' stay level."}));
+                                                   "steps. A line falling toward layer 1 is a vanishing gradient: the "
+                                                   "early layers get almost no signal to learn from."}));
   std::vector<LinePoint> ends;
   if (!v.dense_layers.empty()) {
     const std::size_t n = v.dense_layers.size();
@@ -143,8 +143,8 @@ void add_exploding(HtmlReport& page, const LessonTrainingResult& r) {
   const std::vector<const LessonRun*> runs = {&e, &c};
   add_chart(page, line_chart(over_steps(runs, [](const TrainingSample& s) { return s.loss; }),
                              {.x_title = "step", .y_title = "training loss (batch)", .series_title = "run", .log_y = true,
-                              .caption = "Training loss of the sampled steps with and without clipping; the "
-                                         "unclipped run stops where the anomaly check found the overflow."}));
+                              .caption = "Training loss of the sampled steps with and without clipping; a run the "
+                                         "anomaly check stopped ends at its last finite step."}));
   add_chart(page, line_chart(over_steps(runs, [](const TrainingSample& s) { return s.global_grad_norm; }),
                              {.x_title = "step", .y_title = "global gradient norm (before clipping)",
                               .series_title = "run", .log_y = true,
