@@ -99,7 +99,12 @@ void add_remedies(HtmlReport& page, const LessonTrainingResult& r) {
   page.add_heading("The remedies: ReLU with He initialization, residual connections, normalization", 3);
   std::string text = "The same depth, one remedy added at a time, all with the same optimizer and batches:";
   for (const LessonRun& run : r.remedies) {
-    text += fmt::format(" {} reaches {} test accuracy;", run.name, fixed(run.final_test_accuracy()));
+    text += fmt::format(" {} reaches {} test accuracy", run.name, fixed(run.final_test_accuracy()));
+    if (run.history.anomaly) {
+      text += fmt::format(" (then overflowed at step {} in layer '{}', and the anomaly check stopped it)",
+                          run.history.anomaly->step, run.history.anomaly->layer);
+    }
+    text += ";";
   }
   text += fmt::format(" the sigmoid stack {}.", fixed(r.vanishing.final_test_accuracy()));
   page.add_paragraph(text);
