@@ -35,9 +35,9 @@ void epoch_case(benchmark::State& state) {
   uint64_t epoch = 0;
   double accuracy = 0;
   for (auto _ : state) {
-    const History h = fit(model, train,
-                          {.optimizer = optimizer, .epochs = 1, .batch_size = 128, .seed = epoch++,
-                           .detect_anomalies = false});
+    const History h = fit(
+        model, train,
+        {.optimizer = optimizer, .epochs = 1, .batch_size = 128, .seed = epoch++, .detect_anomalies = false});
     accuracy = h.epochs.back().accuracy.value_or(0);
   }
   state.counters["train_accuracy"] = accuracy;  // the last epoch's, a sanity check

@@ -28,7 +28,8 @@ constexpr std::array<int64_t, 5> kWidths = {784, 1024, 1024, 1024, 10};
 
 double step_flops() {
   double macs = 0;
-  for (std::size_t i = 0; i + 1 < kWidths.size(); ++i) macs += double(kBatch) * double(kWidths[i] * kWidths[i + 1]);
+  for (std::size_t i = 0; i + 1 < kWidths.size(); ++i)
+    macs += double(kBatch) * double(kWidths[i] * kWidths[i + 1]);
   return 3 * 2 * macs;
 }
 
@@ -37,7 +38,8 @@ double step_flops() {
 Tensor batch_images() {
   std::vector<double> v(static_cast<std::size_t>(kBatch * kWidths[0]));
   for (int64_t i = 0; i < kBatch; ++i) {
-    for (int64_t j = 0; j < kWidths[0]; ++j) v[static_cast<std::size_t>(i * kWidths[0] + j)] = double((i * 7 + j * 13) % 256) / 255.0;
+    for (int64_t j = 0; j < kWidths[0]; ++j)
+      v[static_cast<std::size_t>(i * kWidths[0] + j)] = double((i * 7 + j * 13) % 256) / 255.0;
   }
   return from_values({kBatch, kWidths[0]}, v);
 }
@@ -49,7 +51,8 @@ Tensor batch_labels() {
 }
 
 void flops_counter(benchmark::State& state) {
-  state.counters["GFLOP/s"] = benchmark::Counter(step_flops() / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(step_flops() / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 void train_step_case(benchmark::State& state) {
@@ -67,7 +70,8 @@ void train_step_case(benchmark::State& state) {
   double loss_value = 0;
   for (auto _ : state) {
     GradientTape tape;
-    const Tensor loss = sparse_categorical_crossentropy(y, model(x, {.training = true}), {.from_logits = true});
+    const Tensor loss =
+        sparse_categorical_crossentropy(y, model(x, {.training = true}), {.from_logits = true});
     optimizer.apply(tape.gradient(loss, vars), vars);
     loss_value = loss.item();
   }
@@ -86,14 +90,15 @@ void sgemm_case(benchmark::State& state) {
   std::vector<Product> products;
   auto add = [&](CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k) {
     products.push_back({ta, tb, m, n, k, std::vector<float>(std::size_t(m) * k, 0.5f),
-                        std::vector<float>(std::size_t(k) * n, 0.25f), std::vector<float>(std::size_t(m) * n)});
+                        std::vector<float>(std::size_t(k) * n, 0.25f),
+                        std::vector<float>(std::size_t(m) * n)});
   };
   const int b = static_cast<int>(kBatch);
   for (std::size_t i = 0; i + 1 < kWidths.size(); ++i) {
     const int in = static_cast<int>(kWidths[i]), out = static_cast<int>(kWidths[i + 1]);
-    add(CblasNoTrans, CblasNoTrans, b, out, in);   // z = x W
-    add(CblasTrans, CblasNoTrans, in, out, b);     // dW = x^T dz
-    add(CblasNoTrans, CblasTrans, b, in, out);     // dx = dz W^T
+    add(CblasNoTrans, CblasNoTrans, b, out, in);  // z = x W
+    add(CblasTrans, CblasNoTrans, in, out, b);    // dW = x^T dz
+    add(CblasNoTrans, CblasTrans, b, in, out);    // dx = dz W^T
   }
   for (auto _ : state) {
     for (Product& p : products) {

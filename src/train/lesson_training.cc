@@ -1,13 +1,13 @@
 #include "gradlab/train/lesson_training.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
 #include <memory>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "gradlab/gradlab.h"
 #include "gradlab/nn/layer_normalization.h"
@@ -31,12 +31,13 @@ std::string dense_name(int64_t index) { return fmt::format("dense_{}", index); }
 
 // Dense(units[i], activation) for each i, then a linear output layer "logits": the MLP and the deep
 // plain stacks.
-StudyModel dense_stack(const std::vector<int64_t>& units, const std::string& activation, const Initializer& init,
-                       int64_t classes) {
+StudyModel dense_stack(const std::vector<int64_t>& units, const std::string& activation,
+                       const Initializer& init, int64_t classes) {
   StudyModel m;
   std::vector<Layer> layers;
   for (std::size_t i = 0; i < units.size(); ++i) {
-    m.dense.push_back(Dense(units[i], {.activation = activation, .kernel_initializer = init,
+    m.dense.push_back(Dense(units[i], {.activation = activation,
+                                       .kernel_initializer = init,
                                        .name = dense_name(static_cast<int64_t>(i) + 1)}));
     layers.push_back(m.dense.back());
   }
@@ -48,7 +49,8 @@ StudyModel dense_stack(const std::vector<int64_t>& units, const std::string& act
 
 StudyModel plain_stack(const LessonTrainingOptions& o, int64_t classes, const std::string& activation,
                        const Initializer& init) {
-  return dense_stack(std::vector<int64_t>(static_cast<std::size_t>(o.depth), o.width), activation, init, classes);
+  return dense_stack(std::vector<int64_t>(static_cast<std::size_t>(o.depth), o.width), activation, init,
+                     classes);
 }
 
 // dense_1 maps the input to `width`; each later layer adds a residual branch x + Dense(relu)(x), or
@@ -60,12 +62,15 @@ StudyModel plain_stack(const LessonTrainingOptions& o, int64_t classes, const st
 StudyModel residual_stack(const LessonTrainingOptions& o, int64_t features, int64_t classes, bool normalize) {
   StudyModel m;
   const SymbolicTensor inputs = Input({features});
-  m.dense.push_back(Dense(o.width, {.activation = "relu", .kernel_initializer = he_uniform(), .name = dense_name(1)}));
+  m.dense.push_back(
+      Dense(o.width, {.activation = "relu", .kernel_initializer = he_uniform(), .name = dense_name(1)}));
   SymbolicTensor x = m.dense.back()(inputs);
-  const Initializer branch_init = variance_scaling(
-      {.scale = 2.0 / static_cast<double>(o.depth), .mode = FanMode::fan_in, .distribution = Distribution::uniform});
+  const Initializer branch_init = variance_scaling({.scale = 2.0 / static_cast<double>(o.depth),
+                                                    .mode = FanMode::fan_in,
+                                                    .distribution = Distribution::uniform});
   for (int64_t i = 2; i <= o.depth; ++i) {
-    m.dense.push_back(Dense(o.width, {.activation = "relu", .kernel_initializer = branch_init, .name = dense_name(i)}));
+    m.dense.push_back(
+        Dense(o.width, {.activation = "relu", .kernel_initializer = branch_init, .name = dense_name(i)}));
     const SymbolicTensor h = normalize ? LayerNormalization({.name = fmt::format("layer_norm_{}", i)})(x) : x;
     x = x + m.dense.back()(h);
   }
@@ -94,9 +99,9 @@ class ProgressCallback : public Callback {
 
 // Trains `m` with `optimizer` through fit(), the test set as validation data, instruments sampled
 // every `sample_every` steps and the anomaly check on.
-LessonRun train(std::string name, std::string description, const StudyModel& m, std::shared_ptr<Optimizer> optimizer,
-                const DataSplits& data, const LessonTrainingOptions& o, int64_t sample_every,
-                const LessonTrainingCallback& progress, int run_index) {
+LessonRun train(std::string name, std::string description, const StudyModel& m,
+                std::shared_ptr<Optimizer> optimizer, const DataSplits& data, const LessonTrainingOptions& o,
+                int64_t sample_every, const LessonTrainingCallback& progress, int run_index) {
   LessonRun run;
   run.name = std::move(name);
   run.description = std::move(description);
@@ -139,14 +144,16 @@ void check_data(const DataSplits& d) {
   check_dataset(d.test);
   for (const Dataset* set : {&d.train, &d.test}) {
     if (set->size() == 0 || set->features.rank() != 2) {
-      fail("lesson training: {} must have at least one example of rank-1 features, got features {}", set->name,
-           set->features.defined() ? set->features.shape().to_string() : std::string("none"));
+      fail("lesson training: {} must have at least one example of rank-1 features, got features {}",
+           set->name, set->features.defined() ? set->features.shape().to_string() : std::string("none"));
     }
   }
-  if (d.train.classes < 2) fail("lesson training: {} has {} classes (expected class ids of 2 or more)", d.train.name, d.train.classes);
+  if (d.train.classes < 2)
+    fail("lesson training: {} has {} classes (expected class ids of 2 or more)", d.train.name,
+         d.train.classes);
   if (d.test.features.dim(1) != d.train.features.dim(1)) {
-    fail("lesson training: {} has {} features but {} has {}", d.train.name, d.train.features.dim(1), d.test.name,
-         d.test.features.dim(1));
+    fail("lesson training: {} has {} features but {} has {}", d.train.name, d.train.features.dim(1),
+         d.test.name, d.test.features.dim(1));
   }
 }
 
@@ -177,42 +184,55 @@ LessonTrainingResult run_lesson_training(const DataSplits& data, const LessonTra
   const int64_t features = data.train.features.dim(1), classes = data.train.classes;
   LessonTrainingResult r;
   r.options = o;
-  r.data = fmt::format("{} ({} training, {} test examples)", data.train.name, data.train.size(), data.test.size());
+  r.data =
+      fmt::format("{} ({} training, {} test examples)", data.train.name, data.train.size(), data.test.size());
   r.classes = classes;
   // "Dense(64, relu) x 30, he_uniform; SGD(0.01, momentum 0.9)"
   auto deep = [&](const char* activation, const std::string& rest) {
     return fmt::format("Dense({}, {}) x {}, {}", o.width, activation, o.depth, rest);
   };
   auto sgd = [&](std::optional<double> clipnorm = std::nullopt) {
-    return std::make_shared<SGD>(SGDOptions{.learning_rate = o.sgd_learning_rate, .momentum = 0.9, .global_clipnorm = clipnorm});
+    return std::make_shared<SGD>(
+        SGDOptions{.learning_rate = o.sgd_learning_rate, .momentum = 0.9, .global_clipnorm = clipnorm});
   };
   // Every model is built right after set_seed(seed), so the two exploding runs start from the same
   // weights.
   int next_run = 0;
-  auto run = [&](const char* name, const std::string& description, auto build, std::shared_ptr<Optimizer> optimizer,
-                 int64_t sample_every) {
+  auto run = [&](const char* name, const std::string& description, auto build,
+                 std::shared_ptr<Optimizer> optimizer, int64_t sample_every) {
     set_seed(o.seed);
-    return train(name, description, build(), std::move(optimizer), data, o, sample_every, progress, next_run++);
+    return train(name, description, build(), std::move(optimizer), data, o, sample_every, progress,
+                 next_run++);
   };
   const std::string sgd_text = sgd_description(o.sgd_learning_rate);
-  r.mlp = run("mlp", fmt::format("MLP {}-256-128-100-{}, relu, he_uniform; Adam(0.001)", features, classes),
-              [&] { return dense_stack({256, 128, 100}, "relu", he_uniform(), classes); },
-              std::make_shared<Adam>(AdamOptions{.learning_rate = 1e-3}), o.sample_every);
-  r.vanishing = run("deep_sigmoid", deep("sigmoid", "glorot_uniform; " + sgd_text),
-                    [&] { return plain_stack(o, classes, "sigmoid", glorot_uniform()); }, sgd(), o.sample_every);
-  r.remedies.push_back(run("deep_relu_he", deep("relu", "he_uniform; " + sgd_text),
-                           [&] { return plain_stack(o, classes, "relu", he_uniform()); }, sgd(), o.sample_every));
-  r.remedies.push_back(run("deep_residual", deep("relu", "he_uniform, residual (branches he_uniform / depth); " + sgd_text),
-                           [&] { return residual_stack(o, features, classes, false); }, sgd(), o.sample_every));
-  r.remedies.push_back(run("deep_residual_norm",
-                           deep("relu", "he_uniform, residual (branches he_uniform / depth), layer normalization; " + sgd_text),
-                           [&] { return residual_stack(o, features, classes, true); }, sgd(), o.sample_every));
+  r.mlp = run(
+      "mlp", fmt::format("MLP {}-256-128-100-{}, relu, he_uniform; Adam(0.001)", features, classes),
+      [&] {
+        return dense_stack({256, 128, 100}, "relu", he_uniform(), classes);
+      },
+      std::make_shared<Adam>(AdamOptions{.learning_rate = 1e-3}), o.sample_every);
+  r.vanishing = run(
+      "deep_sigmoid", deep("sigmoid", "glorot_uniform; " + sgd_text),
+      [&] { return plain_stack(o, classes, "sigmoid", glorot_uniform()); }, sgd(), o.sample_every);
+  r.remedies.push_back(run(
+      "deep_relu_he", deep("relu", "he_uniform; " + sgd_text),
+      [&] { return plain_stack(o, classes, "relu", he_uniform()); }, sgd(), o.sample_every));
+  r.remedies.push_back(run(
+      "deep_residual", deep("relu", "he_uniform, residual (branches he_uniform / depth); " + sgd_text),
+      [&] { return residual_stack(o, features, classes, false); }, sgd(), o.sample_every));
+  r.remedies.push_back(run(
+      "deep_residual_norm",
+      deep("relu", "he_uniform, residual (branches he_uniform / depth), layer normalization; " + sgd_text),
+      [&] { return residual_stack(o, features, classes, true); }, sgd(), o.sample_every));
   // The exploding pair samples every step: the unclipped run overflows within a few.
   const std::string exploding = fmt::format("random_normal(stddev {:g}); ", o.exploding_stddev);
-  auto exploding_stack = [&] { return plain_stack(o, classes, "relu", random_normal(0.0, o.exploding_stddev)); };
+  auto exploding_stack = [&] {
+    return plain_stack(o, classes, "relu", random_normal(0.0, o.exploding_stddev));
+  };
   r.exploding = run("exploding", deep("relu", exploding + sgd_text), exploding_stack, sgd(), 1);
-  r.exploding_clipped = run("exploding_clipped", deep("relu", exploding + sgd_description(o.sgd_learning_rate, o.clipnorm)),
-                            exploding_stack, sgd(o.clipnorm), 1);
+  r.exploding_clipped =
+      run("exploding_clipped", deep("relu", exploding + sgd_description(o.sgd_learning_rate, o.clipnorm)),
+          exploding_stack, sgd(o.clipnorm), 1);
   r.seconds = seconds_since(start);
   return r;
 }
@@ -243,7 +263,8 @@ double LessonRun::early_to_late_gradient_ratio() const {
     if (late > 0 && std::isfinite(early) && std::isfinite(late)) ratios.push_back(early / late);
   }
   if (ratios.empty()) return kNaN;
-  std::nth_element(ratios.begin(), ratios.begin() + static_cast<std::ptrdiff_t>(ratios.size() / 2), ratios.end());
+  std::nth_element(ratios.begin(), ratios.begin() + static_cast<std::ptrdiff_t>(ratios.size() / 2),
+                   ratios.end());
   return ratios[ratios.size() / 2];
 }
 

@@ -1,10 +1,10 @@
 #include "gradlab/train/lesson_training.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "gradlab/io/model_spec.h"
 #include "gradlab/nn/model.h"
@@ -48,7 +48,9 @@ LessonTrainingOptions tiny_options() {
 
 class LessonTrainingStudy : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { result_ = new LessonTrainingResult(run_lesson_training(blobs(192, 60), tiny_options())); }
+  static void SetUpTestSuite() {
+    result_ = new LessonTrainingResult(run_lesson_training(blobs(192, 60), tiny_options()));
+  }
   static void TearDownTestSuite() {
     delete result_;
     result_ = nullptr;
@@ -129,7 +131,8 @@ TEST_F(LessonTrainingStudy, ExplodingRunIsStoppedByTheAnomalyCheckNamingALayerAn
   // The exploding pair is sampled at every step, up to the overflow.
   EXPECT_EQ(r.exploding_clipped.history.samples.size(), 12u);
   EXPECT_EQ(static_cast<int64_t>(r.exploding.history.samples.size()), a.step);
-  for (const TrainingSample& s : r.exploding_clipped.history.samples) EXPECT_TRUE(std::isfinite(s.loss)) << s.step;
+  for (const TrainingSample& s : r.exploding_clipped.history.samples)
+    EXPECT_TRUE(std::isfinite(s.loss)) << s.step;
   // Same initialization: both runs start from the same loss.
   ASSERT_FALSE(r.exploding.history.samples.empty());
   EXPECT_EQ(r.exploding.history.samples[0].loss, r.exploding_clipped.history.samples[0].loss);
@@ -137,16 +140,17 @@ TEST_F(LessonTrainingStudy, ExplodingRunIsStoppedByTheAnomalyCheckNamingALayerAn
 
 TEST_F(LessonTrainingStudy, SummaryNamesEveryRunAndTheAnomaly) {
   const std::string text = format_lesson_training(result());
-  for (const char* name : {"mlp", "deep_sigmoid", "deep_relu_he", "deep_residual", "deep_residual_norm",
-                           "exploding", "exploding_clipped", "stopped by the anomaly check: step",
-                           "global_clipnorm 1", "chance is 0.333"}) {
+  for (const char* name :
+       {"mlp", "deep_sigmoid", "deep_relu_he", "deep_residual", "deep_residual_norm", "exploding",
+        "exploding_clipped", "stopped by the anomaly check: step", "global_clipnorm 1", "chance is 0.333"}) {
     EXPECT_NE(text.find(name), std::string::npos) << name << "\n" << text;
   }
 }
 
 TEST(LessonTraining, ReportsEveryStepOfEveryRunAndLetsTheCallerAbandonIt) {
   std::vector<LessonTrainingProgress> calls;
-  run_lesson_training(blobs(64, 12), tiny_options(), [&](const LessonTrainingProgress& p) { calls.push_back(p); });
+  run_lesson_training(blobs(64, 12), tiny_options(),
+                      [&](const LessonTrainingProgress& p) { calls.push_back(p); });
   // 64 examples in batches of 32: 2 steps per epoch, 4 per run; the unclipped exploding run stops early.
   std::vector<std::string> runs;
   for (const LessonTrainingProgress& p : calls) {
@@ -158,8 +162,8 @@ TEST(LessonTraining, ReportsEveryStepOfEveryRunAndLetsTheCallerAbandonIt) {
       EXPECT_EQ(p.step, 1) << p.run;
     }
   }
-  EXPECT_EQ(runs, (std::vector<std::string>{"mlp", "deep_sigmoid", "deep_relu_he", "deep_residual", "deep_residual_norm",
-                                            "exploding", "exploding_clipped"}));
+  EXPECT_EQ(runs, (std::vector<std::string>{"mlp", "deep_sigmoid", "deep_relu_he", "deep_residual",
+                                            "deep_residual_norm", "exploding", "exploding_clipped"}));
   EXPECT_EQ(calls.back().step, 4);
 
   struct Stop {};
@@ -208,11 +212,15 @@ TEST(LessonTraining, RejectsOptionsOutOfRangeNamingThem) {
 TEST(LessonTraining, RejectsMismatchedOrEmptyData) {
   DataSplits data = blobs(12, 6);
   data.test.features = zeros({6, 5});
-  EXPECT_NE(error_of([&] { run_lesson_training(data, tiny_options()); }).find("blobs has 16 features but blobs/test has 5"),
+  EXPECT_NE(error_of([&] {
+              run_lesson_training(data, tiny_options());
+            }).find("blobs has 16 features but blobs/test has 5"),
             std::string::npos);
   data = blobs(12, 6);
   data.test = data.test.slice(0, 0);
-  EXPECT_NE(error_of([&] { run_lesson_training(data, tiny_options()); }).find("blobs/test must have at least one example"),
+  EXPECT_NE(error_of([&] {
+              run_lesson_training(data, tiny_options());
+            }).find("blobs/test must have at least one example"),
             std::string::npos);
 }
 

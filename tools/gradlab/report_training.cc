@@ -1,16 +1,18 @@
 #include "report_training.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <string>
-
-#include <fmt/format.h>
 
 namespace gradlab::cli {
 namespace {
 
 // Accuracies read better in fixed notation than table_number's scientific one.
-std::string fixed(double value) { return std::isfinite(value) ? fmt::format("{:.3f}", value) : table_number(value); }
+std::string fixed(double value) {
+  return std::isfinite(value) ? fmt::format("{:.3f}", value) : table_number(value);
+}
 
 std::vector<const LessonRun*> all_runs(const LessonTrainingResult& r) {
   std::vector<const LessonRun*> runs = {&r.mlp, &r.vanishing};
@@ -24,7 +26,8 @@ std::vector<const LessonRun*> all_runs(const LessonTrainingResult& r) {
 TableCell ratio_cell(const LessonRun& run) {
   const double ratio = run.early_to_late_gradient_ratio();
   if (std::isnan(ratio)) return {"-", CellTone::muted};
-  return {table_number(ratio), ratio < 1e-2 ? CellTone::vanishing : (ratio > 1e2 ? CellTone::exploding : CellTone::healthy)};
+  return {table_number(ratio),
+          ratio < 1e-2 ? CellTone::vanishing : (ratio > 1e2 ? CellTone::exploding : CellTone::healthy)};
 }
 
 void add_runs_table(HtmlReport& page, const LessonTrainingResult& r) {
@@ -33,16 +36,19 @@ void add_runs_table(HtmlReport& page, const LessonTrainingResult& r) {
     const History& h = run->history;
     rows.push_back({run->name, run->description, fixed(run->final_test_accuracy()),
                     h.epochs.empty() ? std::string("-") : fixed(h.epochs.back().loss), ratio_cell(*run),
-                    h.anomaly ? TableCell(fmt::format("step {}, {}", h.anomaly->step, h.anomaly->layer), CellTone::exploding)
+                    h.anomaly ? TableCell(fmt::format("step {}, {}", h.anomaly->step, h.anomaly->layer),
+                                          CellTone::exploding)
                               : TableCell("none", CellTone::healthy),
                     fmt::format("{:.1f}", run->seconds)});
   }
-  page.add_table({"run", "model and optimizer", "test accuracy", "train loss", "early/late gradient",
-                  "first non-finite value", "seconds"},
-                 rows,
-                 "test accuracy and train loss: the last epoch's. early/late gradient: median over training of the mean "
-                 "gradient norm of the first three Dense layers over that of the last three. first non-finite value: where "
-                 "the anomaly check stopped the run.");
+  page.add_table(
+      {"run", "model and optimizer", "test accuracy", "train loss", "early/late gradient",
+       "first non-finite value", "seconds"},
+      rows,
+      "test accuracy and train loss: the last epoch's. early/late gradient: median over training of the mean "
+      "gradient norm of the first three Dense layers over that of the last three. first non-finite value: "
+      "where "
+      "the anomaly check stopped the run.");
 }
 
 // One point per sample of `value(sample)` against the step, for each run.
@@ -50,7 +56,8 @@ template <typename F>
 std::vector<LinePoint> over_steps(const std::vector<const LessonRun*>& runs, F value) {
   std::vector<LinePoint> points;
   for (const LessonRun* run : runs) {
-    for (const TrainingSample& s : run->history.samples) points.push_back({run->name, static_cast<double>(s.step), value(s)});
+    for (const TrainingSample& s : run->history.samples)
+      points.push_back({run->name, static_cast<double>(s.step), value(s)});
   }
   return points;
 }
@@ -62,7 +69,8 @@ void add_vanishing(HtmlReport& page, const LessonTrainingResult& r) {
   page.add_heading("The lesson's claim: a deep sigmoid stack has vanishing gradients and barely learns", 3);
   page.add_paragraph(fmt::format(
       "{}: the first three layers' gradients are {} of the last three's (median over training), and it "
-      "reaches {} test accuracy where chance is {}. Sigmoid's slope is at most 1/4, so every layer shrinks the "
+      "reaches {} test accuracy where chance is {}. Sigmoid's slope is at most 1/4, so every layer shrinks "
+      "the "
       "gradient on its way back to the input.",
       v.description, table_number(v.early_to_late_gradient_ratio()), fixed(v.final_test_accuracy()),
       fixed(1.0 / static_cast<double>(std::max<int64_t>(r.classes, 1)))));
@@ -71,13 +79,17 @@ void add_vanishing(HtmlReport& page, const LessonTrainingResult& r) {
     const std::vector<LinePoint> p = median_dense_grad_norms(run);
     by_layer.insert(by_layer.end(), p.begin(), p.end());
   }
-  add_chart(page, line_chart(by_layer, {.x_title = "Dense layer (1 = input side)",
-                                        .y_title = "median layer gradient norm",
-                                        .series_title = "run",
-                                        .log_y = true,
-                                        .caption = "Gradient norm (kernel and bias) per Dense layer, median over the sampled training "
-                                                   "steps. A line falling toward layer 1 is a vanishing gradient: the "
-                                                   "early layers get almost no signal to learn from."}));
+  add_chart(
+      page,
+      line_chart(
+          by_layer,
+          {.x_title = "Dense layer (1 = input side)",
+           .y_title = "median layer gradient norm",
+           .series_title = "run",
+           .log_y = true,
+           .caption = "Gradient norm (kernel and bias) per Dense layer, median over the sampled training "
+                      "steps. A line falling toward layer 1 is a vanishing gradient: the "
+                      "early layers get almost no signal to learn from."}));
   std::vector<LinePoint> ends;
   if (!v.dense_layers.empty()) {
     const std::size_t n = v.dense_layers.size();
@@ -87,12 +99,14 @@ void add_vanishing(HtmlReport& page, const LessonTrainingResult& r) {
       }
     }
   }
-  add_chart(page, line_chart(ends, {.x_title = "step",
-                                    .y_title = "layer gradient norm",
-                                    .series_title = "layer",
-                                    .log_y = true,
-                                    .caption = fmt::format("{}: the first, middle and last Dense layers' gradient "
-                                                           "norms (kernel and bias) over training.", v.name)}));
+  add_chart(page,
+            line_chart(ends, {.x_title = "step",
+                              .y_title = "layer gradient norm",
+                              .series_title = "layer",
+                              .log_y = true,
+                              .caption = fmt::format("{}: the first, middle and last Dense layers' gradient "
+                                                     "norms (kernel and bias) over training.",
+                                                     v.name)}));
 }
 
 void add_remedies(HtmlReport& page, const LessonTrainingResult& r) {
@@ -110,25 +124,29 @@ void add_remedies(HtmlReport& page, const LessonTrainingResult& r) {
   page.add_paragraph(text);
   std::vector<const LessonRun*> curves = {&r.vanishing};
   for (const LessonRun& run : r.remedies) curves.push_back(&run);
-  add_chart(page, line_chart(over_steps(curves, [](const TrainingSample& s) { return s.loss; }),
-                             {.x_title = "step",
-                              .y_title = "training loss (batch)",
-                              .series_title = "run",
-                              .log_y = true,
-                              .caption = "Learning curves: the training loss of the sampled steps, one line per "
-                                         "remedy."}));
+  add_chart(page,
+            line_chart(over_steps(curves, [](const TrainingSample& s) { return s.loss; }),
+                       {.x_title = "step",
+                        .y_title = "training loss (batch)",
+                        .series_title = "run",
+                        .log_y = true,
+                        .caption = "Learning curves: the training loss of the sampled steps, one line per "
+                                   "remedy."}));
   curves.push_back(&r.mlp);  // last, so the other runs keep their colours from the chart above
   std::vector<LinePoint> accuracy;
   for (const LessonRun* run : curves) {
     for (const EpochLogs& e : run->history.epochs) {
-      accuracy.push_back({run->name, static_cast<double>(e.epoch + 1), e.val_accuracy.value_or(std::nan(""))});
+      accuracy.push_back(
+          {run->name, static_cast<double>(e.epoch + 1), e.val_accuracy.value_or(std::nan(""))});
     }
   }
-  add_chart(page, line_chart(accuracy, {.x_title = "epoch",
-                                        .y_title = "test accuracy",
-                                        .series_title = "run",
-                                        .caption = "Test accuracy after each epoch; mlp is the lesson's 784-256-128-100-10 "
-                                                   "MLP with Adam."}));
+  add_chart(page,
+            line_chart(accuracy,
+                       {.x_title = "epoch",
+                        .y_title = "test accuracy",
+                        .series_title = "run",
+                        .caption = "Test accuracy after each epoch; mlp is the lesson's 784-256-128-100-10 "
+                                   "MLP with Adam."}));
 }
 
 void add_exploding(HtmlReport& page, const LessonTrainingResult& r) {
@@ -136,23 +154,31 @@ void add_exploding(HtmlReport& page, const LessonTrainingResult& r) {
   const LessonRun& c = r.exploding_clipped;
   page.add_heading("Exploding gradients, and gradient clipping", 3);
   std::string text = fmt::format("{}: ", e.description);
-  text += e.history.anomaly ? "the anomaly check stopped it at the first overflow: " + e.history.anomaly->describe() + "."
-                            : std::string("every value stayed finite.");
+  text += e.history.anomaly
+              ? "the anomaly check stopped it at the first overflow: " + e.history.anomaly->describe() + "."
+              : std::string("every value stayed finite.");
   text += c.history.anomaly
               ? fmt::format(" With global_clipnorm it still overflowed: {}.", c.history.anomaly->describe())
-              : fmt::format(" With global_clipnorm {}, no update is longer than the learning rate times {} and the "
-                            "run stays finite for all {} steps, reaching {} test accuracy.",
-                            r.options.clipnorm, r.options.clipnorm, c.history.progress.global_step,
-                            fixed(c.final_test_accuracy()));
+              : fmt::format(
+                    " With global_clipnorm {}, no update is longer than the learning rate times {} and the "
+                    "run stays finite for all {} steps, reaching {} test accuracy.",
+                    r.options.clipnorm, r.options.clipnorm, c.history.progress.global_step,
+                    fixed(c.final_test_accuracy()));
   page.add_paragraph(text);
   const std::vector<const LessonRun*> runs = {&e, &c};
-  add_chart(page, line_chart(over_steps(runs, [](const TrainingSample& s) { return s.loss; }),
-                             {.x_title = "step", .y_title = "training loss (batch)", .series_title = "run", .log_y = true,
-                              .caption = "Training loss of the sampled steps with and without clipping; a run the "
-                                         "anomaly check stopped ends at its last finite step."}));
+  add_chart(page,
+            line_chart(over_steps(runs, [](const TrainingSample& s) { return s.loss; }),
+                       {.x_title = "step",
+                        .y_title = "training loss (batch)",
+                        .series_title = "run",
+                        .log_y = true,
+                        .caption = "Training loss of the sampled steps with and without clipping; a run the "
+                                   "anomaly check stopped ends at its last finite step."}));
   add_chart(page, line_chart(over_steps(runs, [](const TrainingSample& s) { return s.global_grad_norm; }),
-                             {.x_title = "step", .y_title = "global gradient norm (before clipping)",
-                              .series_title = "run", .log_y = true,
+                             {.x_title = "step",
+                              .y_title = "global gradient norm (before clipping)",
+                              .series_title = "run",
+                              .log_y = true,
                               .caption = "The global gradient norm each step measured before clipping."}));
 }
 
@@ -171,7 +197,8 @@ std::vector<LinePoint> median_dense_grad_norms(const LessonRun& run) {
   for (std::size_t k = 0; k < per_layer.size(); ++k) {
     std::vector<double>& values = per_layer[k];
     if (values.empty()) continue;
-    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2), values.end());
+    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2),
+                     values.end());
     points.push_back({run.name, static_cast<double>(k + 1), values[values.size() / 2]});
   }
   return points;
@@ -179,12 +206,14 @@ std::vector<LinePoint> median_dense_grad_norms(const LessonRun& run) {
 
 void add_training_section(HtmlReport& page, const LessonTrainingResult& r) {
   page.add_heading("Training: the lesson's claims on real data");
-  page.add_paragraph(fmt::format(
-      "{}, {} epochs, batch {}, deep stacks of {} Dense layers of {} units; gradient norms sampled every {} steps "
-      "with the anomaly check on; {:.0f} s in all. The full 10-epoch MLP run and a command for each case are in "
-      "docs/training.md.",
-      r.data, r.options.epochs, r.options.batch_size, r.options.depth, r.options.width, r.options.sample_every,
-      r.seconds));
+  page.add_paragraph(
+      fmt::format("{}, {} epochs, batch {}, deep stacks of {} Dense layers of {} units; gradient norms "
+                  "sampled every {} steps "
+                  "with the anomaly check on; {:.0f} s in all. The full 10-epoch MLP run and a command for "
+                  "each case are in "
+                  "docs/training.md.",
+                  r.data, r.options.epochs, r.options.batch_size, r.options.depth, r.options.width,
+                  r.options.sample_every, r.seconds));
   add_runs_table(page, r);
   add_vanishing(page, r);
   add_remedies(page, r);
