@@ -103,12 +103,29 @@ void adagrad_update(T* __restrict__ w, const T* __restrict__ g, T* __restrict__ 
 
 template <typename T>
 double sum_of_squares(const T* __restrict__ x, int64_t n, bool& finite) {
-  // x * 0 is 0 for finite x and NaN for inf or NaN: a branch-free probe that vectorizes.
+  // Sixteen independent partial sums instead of one chain of dependent additions, which the
+  // compiler may not reorder: the loop vectorizes and runs about 5x faster on the gradients of a
+  // 3M-parameter MLP (bench/train_step.cc). The order is fixed, so the result is the same every run.
+  // x * 0 is 0 for finite x and NaN for inf or NaN: a branch-free probe that vectorizes as well.
+  constexpr int64_t kLanes = 16;
+  double totals[kLanes] = {}, probes[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int64_t j = 0; j < kLanes; ++j) {
+      const double v = static_cast<double>(x[i + j]);
+      totals[j] += v * v;
+      probes[j] += v * 0.0;
+    }
+  }
   double total = 0, probe = 0;
-  for (int64_t i = 0; i < n; ++i) {
+  for (; i < n; ++i) {
     const double v = static_cast<double>(x[i]);
     total += v * v;
     probe += v * 0.0;
+  }
+  for (int64_t j = 0; j < kLanes; ++j) {
+    total += totals[j];
+    probe += probes[j];
   }
   if (std::isnan(probe)) finite = false;
   return total;

@@ -1,0 +1,147 @@
+#pragma once
+/// The lesson's claims about vanishing and exploding gradients, shown by training on real data
+/// (Fashion-MNIST) rather than by probing untrained networks: the study behind the training section
+/// of `gradlab report` (issue 7, item 6).
+///
+///   LessonTrainingOptions options;                       // a few minutes on two cores
+///   DataSplits data = load_lesson_data(options);         // a subsample of Fashion-MNIST
+///   LessonTrainingResult result = run_lesson_training(data, options);
+///   std::cout << format_lesson_training(result);
+///
+/// Runs, all on the same data and batches (the models are also specs in examples/specs/):
+///   mlp                the lesson's MLP 784-256-128-100-10 (ReLU, He uniform, Adam 1e-3): it learns
+///                      (the full 10-epoch run reaches >= 0.88 test accuracy: docs/training.md);
+///   deep_sigmoid       `depth` Dense(width, sigmoid) layers, Glorot uniform, SGD: the vanishing case.
+///                      Sigmoid's slope is at most 1/4, so each layer shrinks the backward signal and
+///                      the first layers' gradients are orders of magnitude below the last's; the
+///                      network barely learns;
+///   deep_relu_he       the same depth with ReLU and He uniform (He et al. 2015): the first remedy;
+///   deep_residual      + residual connections x + Dense(relu)(x) (He et al. 2016), the branch
+///                      kernels He uniform scaled by 1/depth (Fixup, Zhang et al. 2019), since
+///                      unscaled branches double the variance per block and overflow;
+///   deep_residual_norm + layer normalization before each Dense (Ba et al. 2016), pre-norm style;
+///   exploding          deep_relu_he with too large an initializer scale (random normal, stddev
+///                      `exploding_stddev`): activations and gradients grow layer by layer, the
+///                      first SGD steps throw the weights far out and a forward pass overflows;
+///                      the anomaly check (instrument/anomaly.h) stops the run and names the first
+///                      op and layer that overflowed;
+///   exploding_clipped  the same run with global_clipnorm (Pascanu et al. 2013): it stays finite.
+///
+/// Every run is a fit() (train/fit.h) with the anomaly check on and instruments sampled every
+/// `sample_every` steps: each layer's gradient norm, the global gradient norm before clipping and
+/// the step's loss, the gradient-flow picture over training. Each epoch records the mean training
+/// loss and accuracy and the test loss and accuracy. A run stops at the first NaN or infinity the
+/// anomaly check finds, before that step's update.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gradlab/train/dataset.h"
+#include "gradlab/train/fit.h"
+
+namespace gradlab {
+
+/// Settings of the study. The defaults keep the whole study to a few minutes on two cores.
+struct LessonTrainingOptions {
+  /// Directory of Fashion-MNIST's IDX files (Debian's dataset-fashion-mnist).
+  std::string data_dir = "/usr/share/datasets/fashion-mnist";
+  /// The first `train_examples` training images (of 60,000) and `test_examples` test images (of
+  /// 10,000); 0 means all.
+  int64_t train_examples = 20000;
+  int64_t test_examples = 5000;
+  /// Epochs of every run (the unclipped exploding run stops when it overflows).
+  int64_t epochs = 5;
+  int64_t batch_size = 64;
+  /// Dense layers of the deep stacks, before the 10-unit output layer; and their width.
+  int64_t depth = 30;
+  int64_t width = 64;
+  /// SGD of the deep runs (momentum 0.9; the lesson's "SGD").
+  double sgd_learning_rate = 0.01;
+  /// Kernel initializer of the exploding run: random normal with this standard deviation.
+  double exploding_stddev = 0.2;
+  /// global_clipnorm of the clipped exploding run.
+  double clipnorm = 1.0;
+  /// Steps between instrument samples (step 0 is always sampled); the exploding pair samples every
+  /// step, since the unclipped run overflows within a few.
+  int64_t sample_every = 20;
+  /// Seeds the initializers and the per-epoch shuffles; every run uses the same batches.
+  uint64_t seed = 0;
+};
+
+/// Fashion-MNIST from options.data_dir, cut to the first options.train_examples training and
+/// options.test_examples test images. A missing or corrupt file is an Error naming it.
+DataSplits load_lesson_data(const LessonTrainingOptions& options);
+
+/// One training run of the study: fit()'s history (train/fit.h) with the test set as validation
+/// data, so each epoch's val_accuracy is the test accuracy.
+struct LessonRun {
+  /// "deep_sigmoid", ...: see the file comment.
+  std::string name;
+  /// What the model and optimizer are: "Dense(64, sigmoid) x 30, glorot_uniform; SGD(0.01, momentum 0.9)".
+  std::string description;
+  /// The Dense layers, input side first: the layers whose gradient norms the charts compare.
+  std::vector<std::string> dense_layers;
+  History history;
+  double seconds = 0;
+
+  /// True when the anomaly check found a NaN or infinity and stopped the run (history.anomaly says
+  /// where); the step is history.anomaly->step.
+  bool stopped_by_anomaly() const { return history.stop_reason == StopReason::anomaly; }
+  /// The last finished epoch's test accuracy; NaN when no epoch finished.
+  double final_test_accuracy() const;
+  /// The gradient norm (kernel and bias together) of each of dense_layers at `sample`, in order;
+  /// NaN for a layer the sample lacks.
+  std::vector<double> dense_grad_norms(const TrainingSample& sample) const;
+  /// Over the samples with a finite loss: the median of (mean gradient norm of the first three Dense
+  /// layers) / (mean of the last three). Far below 1 means vanishing gradients; NaN with fewer than
+  /// six Dense layers or no such sample.
+  double early_to_late_gradient_ratio() const;
+};
+
+/// Everything the study measured.
+struct LessonTrainingResult {
+  LessonTrainingOptions options;
+  /// "fashion-mnist/train (10000 training, 2000 test examples)" and the number of classes.
+  std::string data;
+  int64_t classes = 0;
+  LessonRun mlp;
+  /// deep_sigmoid.
+  LessonRun vanishing;
+  /// deep_relu_he, deep_residual, deep_residual_norm: each remedy added to the previous one.
+  std::vector<LessonRun> remedies;
+  LessonRun exploding;
+  LessonRun exploding_clipped;
+  double seconds = 0;
+};
+
+/// Where the study is, after each training step: for a progress bar, and a place to interrupt it.
+struct LessonTrainingProgress {
+  /// The run in progress ("deep_sigmoid"), its index (0-based) and the number of runs (7).
+  std::string run;
+  int run_index = 0;
+  int runs = 0;
+  /// Steps done in this run, and the run's steps if it completes (epochs x steps per epoch).
+  int64_t step = 0;
+  int64_t steps = 0;
+};
+
+/// Called after every training step of the study. It may throw to abandon the study (the CLI throws
+/// its Interrupted on Ctrl-C); the exception passes through run_lesson_training unchanged.
+using LessonTrainingCallback = std::function<void(const LessonTrainingProgress&)>;
+
+/// Runs the whole study on `data` (see the file comment), calling `progress` (if set) after every
+/// step. Throws Error for options out of range (non-positive epochs, batch size, width,
+/// sample_every; depth < 6), an empty training or test set, labels that are not class ids, or test
+/// features unlike the training features.
+LessonTrainingResult run_lesson_training(const DataSplits& data, const LessonTrainingOptions& options,
+                                         const LessonTrainingCallback& progress = {});
+
+/// A terminal summary: per run, the final test accuracy and training loss, the early/late gradient
+/// ratio and where the anomaly check stopped it; then what each claim looks like ("vanishing: the
+/// first layers' gradients are 4.0e-18 of the last layers'").
+std::string format_lesson_training(const LessonTrainingResult& result);
+
+}  // namespace gradlab
