@@ -22,7 +22,7 @@ using nlohmann::json;
 // A small study: 2 configurations x 2 depths, one trial each, and a short lesson table.
 const std::vector<std::string> kSmall = {"--depths", "2,3", "--activations", "relu", "--initializers", "he_uniform",
                                          "--skips", "none", "--norms", "none,layer", "--trials", "1",
-                                         "--lesson-trials", "2"};
+                                         "--lesson-trials", "2", "--no-training"};
 
 class ReportCommand : public ::testing::Test {
  protected:
@@ -81,6 +81,35 @@ TEST_F(ReportCommand, JsonSummaryHasOneObjectPerCell) {
   EXPECT_EQ(json::parse(again.out)["cells"], j["cells"]);
 }
 
+TEST_F(ReportCommand, TrainingSectionShowsTheLessonsClaimsOnFashionMnist) {
+  const std::vector<std::string> tiny = {"--train-examples", "256", "--test-examples", "128", "--train-epochs", "1"};
+  std::vector<std::string> args{"report", "--depths", "2", "--activations", "relu", "--initializers", "he_uniform",
+                                "--skips", "none", "--norms", "none", "--trials", "1", "--lesson-trials", "2",
+                                "--out", path("r.html"), "--json"};
+  args.insert(args.end(), tiny.begin(), tiny.end());
+  const auto r = run_cli(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  ASSERT_EQ(j["training"]["runs"].size(), 7u) << r.out;
+  EXPECT_EQ(j["training"]["runs"][1]["name"], "deep_sigmoid");
+  EXPECT_LT(j["training"]["runs"][1]["early_to_late_gradient_ratio"].get<double>(), 1e-2);
+  // The exploding run overflows and the anomaly check names a layer; the clipped one completes.
+  EXPECT_EQ(j["training"]["runs"][5]["stop_reason"], "anomaly");
+  EXPECT_TRUE(j["training"]["runs"][5]["anomaly"]["layer"].is_string());
+  EXPECT_EQ(j["training"]["runs"][6]["stop_reason"], "completed");
+  const std::string html = slurp(path("r.html"));
+  EXPECT_NE(html.find("claims on real data"), std::string::npos);
+
+  // A missing dataset is bad input, found before any probing, and nothing is written.
+  std::vector<std::string> missing = args;
+  missing[std::find(missing.begin(), missing.end(), path("r.html")) - missing.begin()] = path("m.html");
+  missing.insert(missing.end(), {"--data-dir", path("no-such-folder")});
+  const auto m = run_cli(missing);
+  EXPECT_EQ(m.exit_code, 2) << m.err;
+  EXPECT_NE(m.err.find("no-such-folder"), std::string::npos) << m.err;
+  EXPECT_FALSE(fs::exists(path("m.html")));
+}
+
 TEST_F(ReportCommand, UnwritableOutIsBadUsageAndLeavesNoFile) {
   std::ofstream(path("file.txt")) << "x";
   for (const std::string& out : {path("missing/r.html"), path("file.txt/r.html"), dir_.string()}) {
@@ -96,7 +125,8 @@ TEST_F(ReportCommand, BadOptionsAreBadUsage) {
   const std::vector<std::vector<std::string>> bad = {
       {"--trials", "0"},        {"--depths", "0"},          {"--depths", "5000"},     {"--activations", "nope"},
       {"--norms", "instance"},  {"--skips", "dense"},       {"--seed", "-1"},         {"--initializers", "zeros2"},
-      {"--lesson-trials", "0"}, {"--frobnicate"},           {"--depths", "2,x"}};
+      {"--lesson-trials", "0"}, {"--frobnicate"},           {"--depths", "2,x"},      {"--train-examples", "0"},
+      {"--train-epochs", "0"},  {"--test-examples", "20000"}};
   for (const auto& args : bad) {
     std::vector<std::string> full{"report"};
     full.insert(full.end(), args.begin(), args.end());

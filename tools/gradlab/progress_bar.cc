@@ -39,7 +39,7 @@ std::string ProgressBar::line(int64_t done, std::string_view detail, double elap
   if (!detail.empty()) text += fmt::format("  {}", detail);
   if (done == total_) {
     text += fmt::format("  {}", format_duration(elapsed_seconds));
-  } else if (done > 0) {
+  } else if (done > 0 && !finished_) {
     text += fmt::format("  {} left", format_duration(elapsed_seconds / static_cast<double>(done) * static_cast<double>(total_ - done)));
   }
   return text;
@@ -57,6 +57,7 @@ void ProgressBar::update(int64_t done, std::string_view detail) {
 void ProgressBar::finish(std::string_view detail) {
   if (silent_) return;
   const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+  finished_ = true;
   draw(line(done_ > 0 ? done_ : total_, detail, elapsed), true);
 }
 

@@ -35,7 +35,8 @@ class ProgressBar {
   /// estimated from the rate since construction. Cheap when it does not redraw.
   void update(int64_t done, std::string_view detail = "");
 
-  /// Draws the final line (all done unless update() said less) with `detail`, and a newline.
+  /// Draws the final line (all done unless update() said less: a run that stopped early) with
+  /// `detail`, and a newline; a final line never estimates time left.
   void finish(std::string_view detail = "");
 
   /// The line as it would be drawn now for `done` units after `elapsed_seconds` (for tests).
@@ -53,6 +54,7 @@ class ProgressBar {
   int64_t done_ = 0;
   bool live_;
   bool silent_;
+  bool finished_ = false;
   Clock::time_point start_;
   Clock::time_point last_draw_;
 };

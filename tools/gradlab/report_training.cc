@@ -184,6 +184,35 @@ void add_exploding(HtmlReport& page, const LessonTrainingResult& r) {
 
 }  // namespace
 
+nlohmann::ordered_json training_json(const LessonTrainingResult& r) {
+  const auto number = [](double v) { return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(); };
+  const LessonTrainingOptions& o = r.options;
+  nlohmann::ordered_json json;
+  json["data"] = r.data;
+  json["epochs"] = o.epochs;
+  json["batch_size"] = o.batch_size;
+  json["depth"] = o.depth;
+  json["width"] = o.width;
+  json["seed"] = o.seed;
+  json["seconds"] = r.seconds;
+  json["runs"] = nlohmann::ordered_json::array();
+  for (const LessonRun* run : all_runs(r)) {
+    nlohmann::ordered_json a;
+    if (run->history.anomaly) {
+      const Anomaly& an = *run->history.anomaly;
+      a = {{"step", an.step}, {"layer", an.layer}, {"op", an.op}, {"nonfinite_count", an.nonfinite_count}};
+    }
+    json["runs"].push_back({{"name", run->name},
+                            {"description", run->description},
+                            {"test_accuracy", number(run->final_test_accuracy())},
+                            {"early_to_late_gradient_ratio", number(run->early_to_late_gradient_ratio())},
+                            {"stop_reason", stop_reason_name(run->history.stop_reason)},
+                            {"anomaly", a},
+                            {"seconds", run->seconds}});
+  }
+  return json;
+}
+
 std::vector<LinePoint> median_dense_grad_norms(const LessonRun& run) {
   std::vector<std::vector<double>> per_layer(run.dense_layers.size());
   for (const TrainingSample& s : run.history.samples) {

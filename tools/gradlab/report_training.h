@@ -14,6 +14,8 @@
 // global_clipnorm) with the anomaly check's finding.
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "gradlab/train/lesson_training.h"
 #include "html_report.h"
 #include "report_charts.h"
@@ -22,6 +24,11 @@ namespace gradlab::cli {
 
 /// Adds the section (one level-2 heading, then level-3 headings per claim) to `page`.
 void add_training_section(HtmlReport& page, const LessonTrainingResult& result);
+
+/// The study as JSON for `gradlab report --json`: its settings, then one object per run (name,
+/// description, final test accuracy, early/late gradient ratio, stop reason, the anomaly if any).
+/// Non-finite numbers become null.
+nlohmann::ordered_json training_json(const LessonTrainingResult& result);
 
 /// Median over a run's samples (those with a finite loss) of each Dense layer's gradient norm
 /// (LessonRun::dense_grad_norms): one point per layer, x = layer position (1 = input side), series =
