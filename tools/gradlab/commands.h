@@ -28,6 +28,8 @@ void add_init_command(CLI::App& app, CommandRun& run);
 void add_gradients_command(CLI::App& app, CommandRun& run);
 /// Adds `gradlab probe` (per-layer statistics, gradient-flow summary and verdict of one pass).
 void add_probe_command(CLI::App& app, CommandRun& run);
+/// Adds `gradlab sweep` (probe every configuration of a grid in parallel; results to CSV or JSON Lines).
+void add_sweep_command(CLI::App& app, CommandRun& run);
 
 /// Accepts an unsigned 64-bit integer written in digits (a seed); CLI11 alone would wrap "-1"
 /// around, and saturate a too-large value, into an unsigned option.

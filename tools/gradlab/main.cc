@@ -50,6 +50,7 @@ int run_main(int argc, char** argv) {
   add_init_command(app, run);
   add_gradients_command(app, run);
   add_probe_command(app, run);
+  add_sweep_command(app, run);
 
   if (std::string message = unknown_command_or_option(app, argc, argv); !message.empty()) return report(message, kUsage);
   try {
