@@ -92,6 +92,19 @@ TEST_F(SweepCli, ResumeAfterATruncatedFileEqualsAnUninterruptedRun) {
   EXPECT_EQ(sorted_lines(read_text("new.csv")), sorted_lines(read_text("full.csv")));
 }
 
+TEST_F(SweepCli, ARowIsReproducedByProbeWithItsSeed) {
+  const auto r = run_cli({"sweep", "--depth", "5", "--activation", "tanh", "--norm", "batch", "--skip", "residual",
+                          "--width", "16", "--batch", "8", "--seed", "3", "--out", path("r.jsonl")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto row = nlohmann::json::parse(read_text("r.jsonl"));
+  const auto probe = run_cli({"probe", "--depth", "5", "--activation", "tanh", "--norm", "batch", "--skip", "residual",
+                              "--width", "16", "--batch", "8", "--seed", std::to_string(row["seed"].get<uint64_t>()), "--json"});
+  ASSERT_EQ(probe.exit_code, 0) << probe.err;
+  const auto p = nlohmann::json::parse(probe.out);
+  EXPECT_EQ(row["input_grad_norm"].get<double>(), p["input_grad"]["l2_norm"].get<double>());
+  EXPECT_EQ(row["loss"].get<double>(), p["loss"].get<double>());
+}
+
 TEST_F(SweepCli, FormatOptionAndExtensions) {
   ASSERT_EQ(run_cli(with({"sweep", "--out", path("r.txt"), "--format", "jsonl"}, tiny_grid_args())).exit_code, 0);
   EXPECT_TRUE(read_text("r.txt").starts_with("{\"id\":"));
