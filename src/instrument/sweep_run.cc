@@ -14,7 +14,7 @@
 
 namespace gradlab {
 
-SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& thresholds) {
+SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& thresholds, bool keep_pass) {
   // Exactly what `gradlab probe --seed <seed>` does with the same network: input first, then the
   // kernels, both from Rng(seed), so any row of a sweep can be looked at layer by layer with probe.
   Rng rng(config.seed);
@@ -23,7 +23,7 @@ SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& th
   const SkipNetwork network(o, rng);
   // Variable statistics are not reported, so the tape is not asked for the kernels' gradients.
   const ProbePassOptions options{.training = true, .detect_anomalies = true, .probe = {.variables = false}};
-  const PassRecord pass = probe_pass(
+  PassRecord pass = probe_pass(
       [&network](const std::vector<Tensor>& xs, const CallOptions& call) { return std::vector<Tensor>{network(xs[0], call)}; },
       {x}, options);
   const FlowSummary summary = summarize_flow(pass, thresholds);
@@ -39,6 +39,7 @@ SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& th
   r.dead_units_begin = summary.dead_units_begin;
   r.loss = pass.loss;
   if (pass.anomaly) r.anomaly = pass.anomaly->describe();
+  if (keep_pass) r.pass = std::make_shared<const PassRecord>(std::move(pass));
   return r;
 }
 
@@ -65,7 +66,7 @@ int64_t run_sweep(const std::vector<SweepConfig>& configs, const SweepOptions& o
       const std::size_t i = next.fetch_add(1);
       if (i >= configs.size()) break;
       try {
-        SweepResult r = run_sweep_config(configs[i], options.thresholds);
+        SweepResult r = run_sweep_config(configs[i], options.thresholds, options.keep_pass);
         std::lock_guard lock(mutex);
         finished.push_back(std::move(r));
       } catch (...) {

@@ -105,6 +105,28 @@ TEST_F(SweepCli, ARowIsReproducedByProbeWithItsSeed) {
   EXPECT_EQ(row["loss"].get<double>(), p["loss"].get<double>());
 }
 
+TEST_F(SweepCli, ReportChartsEveryConfigurationAlsoAfterAResume) {
+  const auto r = run_cli(with({"sweep", "--out", path("r.csv"), "--report", path("r.html")}, tiny_grid_args()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("report: " + path("r.html")), std::string::npos) << r.out;
+  const std::string page = read_text("r.html");
+  EXPECT_NE(page.find("<title>gradlab sweep</title>"), std::string::npos);
+  EXPECT_NE(page.find("8 configurations of the grid depth 2, 3; width 8; activation relu, tanh;"), std::string::npos);
+  EXPECT_NE(page.find("Trials together"), std::string::npos);
+  EXPECT_NE(page.find("depth 3, activation tanh, trial 1"), std::string::npos) << "labels name what varies";
+  // Resumed from a file holding half the lines: the report still charts all eight.
+  const std::string full = read_text("r.csv");
+  std::size_t cut = 0;
+  for (int i = 0; i < 5; ++i) cut = full.find('\n', cut) + 1;
+  write_text("r.csv", full.substr(0, cut));
+  std::filesystem::remove(path("r.html"));
+  ASSERT_EQ(run_cli(with({"sweep", "--out", path("r.csv"), "--resume", "--report", path("r.html")}, tiny_grid_args())).exit_code, 0);
+  EXPECT_EQ(sorted_lines(read_text("r.csv")), sorted_lines(full));
+  const std::string resumed = read_text("r.html");
+  EXPECT_NE(resumed.find("8 configurations of the grid"), std::string::npos);
+  EXPECT_NE(resumed.find("depth 2, activation relu, trial 0"), std::string::npos);
+}
+
 TEST_F(SweepCli, FormatOptionAndExtensions) {
   ASSERT_EQ(run_cli(with({"sweep", "--out", path("r.txt"), "--format", "jsonl"}, tiny_grid_args())).exit_code, 0);
   EXPECT_TRUE(read_text("r.txt").starts_with("{\"id\":"));
@@ -179,6 +201,11 @@ TEST_F(SweepBadInputs, SweepResumeFromAForeignFile) {
   expect_refused(with({"sweep", "--out", path("r.jsonl"), "--resume"}, tiny_grid_args()),
                  {"line 1 is not the start of a sweep result"});
   EXPECT_EQ(read_text("r.jsonl"), "precious notes without a newline");
+}
+
+TEST_F(SweepBadInputs, UnwritableSweepReport) {
+  expect_refused(with({"sweep", "--out", path("r.csv"), "--report", path("missing/r.html")}, tiny_grid_args()),
+                 {"--report " + path("missing/r.html") + ": folder '" + path("missing") + "' does not exist"});
 }
 
 TEST_F(SweepBadInputs, UnwritableSweepOut) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <set>
@@ -35,7 +36,7 @@ struct SweepSettings {
       dtypes{"float32"};
   int trials = 1;
   uint64_t seed = 0;
-  std::string grid_file, out, format;
+  std::string grid_file, out, format, report;
   int workers = 0;
   bool resume = false;
 };
@@ -59,6 +60,26 @@ SweepFormat format_of(const SweepSettings& s) {
   if (ends_with(".jsonl") || ends_with(".json")) return SweepFormat::jsonl;
   throw UsageError(fmt::format("--out {}: cannot tell the format from the extension; name it .csv or .jsonl, "
                                "or add --format csv|jsonl", s.out));
+}
+
+std::string grid_description(const SweepGrid& g) {
+  std::vector<std::string> norms, skips, dtypes;
+  for (const SkipNormalization n : g.normalizations) norms.emplace_back(skip_normalization_name(n));
+  for (const SkipConnection k : g.skips) skips.emplace_back(sweep_skip_name(k));
+  for (const DType d : g.dtypes) dtypes.emplace_back(dtype_name(d));
+  return fmt::format("depth {}; width {}; activation {}; init {}; norm {}; skip {}; batch {}; dtype {}; {} trial(s); seed {}",
+                     fmt::join(g.depths, ", "), fmt::join(g.widths, ", "), fmt::join(g.activations, ", "),
+                     fmt::join(g.initializers, ", "), fmt::join(norms, ", "), fmt::join(skips, ", "),
+                     fmt::join(g.batches, ", "), fmt::join(dtypes, ", "), g.trials, g.seed);
+}
+
+// A report is written at the end; a path it cannot be written to is refused before the sweep runs.
+void check_report_path(const std::string& path) {
+  const std::filesystem::path folder = std::filesystem::path(path).parent_path();
+  std::error_code error;
+  if (!folder.empty() && !std::filesystem::is_directory(folder, error)) {
+    throw UsageError(fmt::format("--report {}: folder '{}' does not exist", path, folder.string()));
+  }
 }
 
 // Appends each result line with one write(2), so a kill leaves at most a partial last line.
@@ -94,6 +115,8 @@ void run_sweep_command(const SweepSettings& s) {
   const std::vector<SweepConfig> configs = expand_grid(grid);
   const int64_t total = static_cast<int64_t>(configs.size());
 
+  const bool report = !s.report.empty();
+  if (report) check_report_path(s.report);
   std::unique_ptr<ResultFile> file;
   SweepFormat format = SweepFormat::csv;
   SweepResumeState resumed;
@@ -111,10 +134,8 @@ void run_sweep_command(const SweepSettings& s) {
   }
 
   const std::set<std::string> done_before(resumed.done_ids.begin(), resumed.done_ids.end());
-  std::vector<SweepConfig> todo;
-  for (std::size_t i = 0; i < configs.size(); ++i) {
-    if (!done_before.count(configs[i].id)) todo.push_back(configs[i]);
-  }
+  std::vector<SweepConfig> todo, redo;
+  for (const SweepConfig& c : configs) (done_before.count(c.id) ? redo : todo).push_back(c);
   int64_t done = total - static_cast<int64_t>(todo.size());
   std::map<std::string, int64_t> verdicts = resumed.verdicts;
   std::vector<SweepResult> results;
@@ -122,38 +143,45 @@ void run_sweep_command(const SweepSettings& s) {
   InterruptGuard guard;
   ProgressBar bar("sweep", total);
   bar.update(done, verdict_counts_text(verdicts));
-  run_sweep(todo, {.workers = s.workers},
+  run_sweep(todo, {.workers = s.workers, .keep_pass = report},
             [&](const SweepResult& r) {
-              if (file) {
-                file->append(sweep_line(r, format));
-              } else {
-                results.push_back(r);
-              }
+              if (file) file->append(sweep_line(r, format));
+              if (!file || report) results.push_back(r);
               ++done;
               ++verdicts[flow_verdict_name(r.verdict)];
               bar.update(done, verdict_counts_text(verdicts));
             },
             interrupt_requested);
   bar.finish(verdict_counts_text(verdicts));
-
-  if (!file) {
-    // Grid order, whatever order the workers finished in.
-    std::map<std::string, std::size_t> position;
-    for (std::size_t i = 0; i < configs.size(); ++i) position[configs[i].id] = i;
-    std::sort(results.begin(), results.end(),
-              [&](const SweepResult& a, const SweepResult& b) { return position[a.config.id] < position[b.config.id]; });
-    if (!results.empty()) write_stdout(sweep_table(results));
+  // The report charts every configuration; those a resumed file already held are probed again (each
+  // result depends only on its id and seed, so they are the ones in the file).
+  if (report && !redo.empty() && !interrupt_requested()) {
+    run_sweep(redo, {.workers = s.workers, .keep_pass = true}, [&](const SweepResult& r) { results.push_back(r); },
+              interrupt_requested);
   }
-  if (interrupt_requested()) {
-    throw Interrupted(file ? fmt::format("sweep interrupted: {} of {} configurations done and saved in {}; run the same "
-                                         "command with --resume to finish",
-                                         done, total, s.out)
-                           : fmt::format("sweep interrupted: {} of {} configurations done (not saved: no --out)",
-                                         done, total));
+
+  // Grid order, whatever order the workers finished in.
+  std::map<std::string, std::size_t> position;
+  for (std::size_t i = 0; i < configs.size(); ++i) position[configs[i].id] = i;
+  std::sort(results.begin(), results.end(),
+            [&](const SweepResult& a, const SweepResult& b) { return position[a.config.id] < position[b.config.id]; });
+  if (!file && !results.empty()) write_stdout(sweep_table(results));
+  // Read once: a signal arriving now must not leave the report written but the sweep called interrupted.
+  const bool interrupted = interrupt_requested();
+  if (report && !interrupted) {
+    as_bad_input([&] { write_file_atomically(s.report, sweep_report_html(results, grid_description(grid))); });
+  }
+  if (interrupted) {
+    std::string message = fmt::format("sweep interrupted: {} of {} configurations done", done, total);
+    message += file ? fmt::format(" and saved in {}; run the same command with --resume to finish", s.out)
+                    : std::string(" (not saved: no --out)");
+    if (report) message += "; no report written";
+    throw Interrupted(message);
   }
   if (file) {
     write_stdout(fmt::format("{} configurations ({}) in {}\n", total, verdict_counts_text(verdicts), s.out));
   }
+  if (report) write_stdout(fmt::format("report: {}\n", s.report));
 }
 
 }  // namespace
@@ -166,6 +194,7 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
       "  gradlab sweep --depth 8,16,32,64 --activation relu,tanh,sigmoid --skip none,residual,concat --trials 5\n"
       "  gradlab sweep --grid grid.json --out results.csv          (Ctrl-C keeps what is done)\n"
       "  gradlab sweep --grid grid.json --out results.csv --resume (runs only what is missing)\n"
+      "  gradlab sweep --depth 4,16,64 --skip none,residual --report sweep.html\n"
       "Lists are comma-separated; every combination runs, trials times, each with its own seed.\n"
       "See docs/instruments.md (\"gradlab sweep\") for the order, ids, seeds and columns.");
   CLI::Option* grid = cmd->add_option("--grid", s->grid_file, "Grid file (JSON) instead of the list options; - reads standard input");
@@ -196,6 +225,7 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
   cmd->add_option("--format", s->format, "Format of --out (default: from its extension)")
       ->check(CLI::IsMember({"csv", "jsonl"}))
       ->needs(out);
+  cmd->add_option("--report", s->report, "Also write a self-contained HTML page with the sweep's gradient-flow charts");
   cmd->add_flag("--resume", s->resume, "Keep the finished lines of --out and run only the missing configurations")->needs(out);
   cmd->callback([s, &run] { run = [s] { run_sweep_command(*s); }; });
 }

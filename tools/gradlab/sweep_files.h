@@ -55,4 +55,9 @@ std::string verdict_counts_text(const std::map<std::string, int64_t>& verdicts);
 /// the totals.
 std::string sweep_table(const std::vector<SweepResult>& results);
 
+/// The self-contained HTML page of `sweep --report`: the verdicts, the trials table when there are
+/// several trials, and the flow section of report_charts.h with one run per result. Every result must
+/// carry its pass (SweepOptions::keep_pass); `grid_description` names the grid in the first paragraph.
+std::string sweep_report_html(const std::vector<SweepResult>& results, const std::string& grid_description);
+
 }  // namespace gradlab::cli

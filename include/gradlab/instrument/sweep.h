@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -98,16 +99,22 @@ struct SweepResult {
   double loss = 0;
   /// Anomaly::describe() of the first NaN or infinity, when there was one.
   std::optional<std::string> anomaly;
+  /// The whole probed pass, kept only when asked (SweepOptions::keep_pass), for charts.
+  std::shared_ptr<const PassRecord> pass;
 };
 
-/// Probes one configuration on the calling thread (see the file comment).
-SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& thresholds = {});
+/// Probes one configuration on the calling thread (see the file comment); keeps the pass in the
+/// result when `keep_pass`.
+SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& thresholds = {}, bool keep_pass = false);
 
 /// Options of run_sweep().
 struct SweepOptions {
   /// Worker threads; 0 means std::thread::hardware_concurrency(). Never more than the configurations.
   int workers = 0;
   FlowThresholds thresholds;
+  /// Keep each configuration's PassRecord in its result (SweepResult::pass): about a kilobyte per
+  /// layer call, for reports.
+  bool keep_pass = false;
 };
 
 /// Called with each result, on the thread that called run_sweep, in the order they finish.
