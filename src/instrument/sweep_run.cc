@@ -58,13 +58,24 @@ int64_t run_sweep(const std::vector<SweepConfig>& configs, const SweepOptions& o
   std::deque<SweepResult> finished;
   std::exception_ptr failure;
   std::atomic<bool> stop{false};
-  std::atomic<std::size_t> next{0};
   int running = workers;
 
+  // Configurations are taken one at a time under `take`, asking should_stop first, so the predicate
+  // is never called concurrently and decides exactly how many start.
+  std::mutex take;
+  std::size_t next = 0;
   const auto work = [&] {
-    while (!stop.load()) {
-      const std::size_t i = next.fetch_add(1);
-      if (i >= configs.size()) break;
+    while (true) {
+      std::size_t i = 0;
+      {
+        std::lock_guard lock(take);
+        if (stop || next >= configs.size()) break;
+        if (should_stop && should_stop()) {
+          stop = true;
+          break;
+        }
+        i = next++;
+      }
       try {
         SweepResult r = run_sweep_config(configs[i], options.thresholds, options.keep_pass);
         std::lock_guard lock(mutex);
@@ -88,7 +99,10 @@ int64_t run_sweep(const std::vector<SweepConfig>& configs, const SweepOptions& o
   int64_t delivered = 0;
   std::unique_lock lock(mutex);
   while (true) {
-    ready.wait_for(lock, std::chrono::milliseconds(20), [&] { return !finished.empty() || running == 0; });
+    // After a failure nothing more is delivered: only the workers' end is awaited, with the lock
+    // released so they can finish.
+    ready.wait_for(lock, std::chrono::milliseconds(20), [&] { return (!failure && !finished.empty()) || running == 0; });
+    if (failure) finished.clear();
     while (!finished.empty() && !failure) {
       SweepResult r = std::move(finished.front());
       finished.pop_front();
@@ -108,12 +122,6 @@ int64_t run_sweep(const std::vector<SweepConfig>& configs, const SweepOptions& o
       }
     }
     if (running == 0) break;
-    if (!stop && should_stop) {
-      lock.unlock();
-      const bool requested = should_stop();
-      lock.lock();
-      if (requested) stop = true;
-    }
   }
   lock.unlock();
   for (std::thread& t : threads) t.join();

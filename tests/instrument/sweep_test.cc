@@ -1,5 +1,6 @@
 #include "gradlab/instrument/sweep.h"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <stdexcept>
@@ -113,6 +114,11 @@ TEST(SweepRun, OneConfigurationIsTheLessonsInputGradientNorm) {
   ASSERT_EQ(r.layer_grad_norms.size(), 2u);
   EXPECT_EQ(r.layer_grad_norms[0], r.input_grad_norm);
   EXPECT_FALSE(r.anomaly);
+  EXPECT_EQ(r.pass, nullptr);
+  const SweepResult kept = run_sweep_config(c, {}, true);
+  ASSERT_NE(kept.pass, nullptr);
+  EXPECT_EQ(kept.pass->loss, r.loss);
+  EXPECT_EQ(kept.pass->layers.size(), 2u);
 }
 
 TEST(SweepRun, ResultsAreBitIdenticalWithOneOrTwoWorkersAndAcrossAResume) {
@@ -134,13 +140,22 @@ TEST(SweepRun, ResultsAreBitIdenticalWithOneOrTwoWorkersAndAcrossAResume) {
 
 TEST(SweepRun, StopsTakingConfigurationsOnceAskedAndDeliversThoseInFlight) {
   const std::vector<SweepConfig> configs = expand_grid(tiny_grid());
-  int64_t seen = 0;
-  bool stop = false;
-  const int64_t delivered = run_sweep(configs, {.workers = 1}, [&](const SweepResult&) { ++seen, stop = true; },
-                                      [&] { return stop; });
-  EXPECT_EQ(delivered, seen);
-  EXPECT_GE(delivered, 1);
-  EXPECT_LT(delivered, static_cast<int64_t>(configs.size()));
+  for (const int workers : {1, 2}) {
+    SCOPED_TRACE(workers);
+    // Asked once before each configuration starts: false three times, then true.
+    int asked = 0;
+    std::vector<std::string> ids;
+    const int64_t delivered = run_sweep(configs, {.workers = workers}, [&](const SweepResult& r) { ids.push_back(r.config.id); },
+                                        [&] { return ++asked > 3; });
+    EXPECT_EQ(delivered, 3);
+    EXPECT_EQ(ids.size(), 3u);
+    EXPECT_EQ(asked, 4);
+    std::sort(ids.begin(), ids.end());
+    std::vector<std::string> first{configs[0].id, configs[1].id, configs[2].id};
+    std::sort(first.begin(), first.end());
+    EXPECT_EQ(ids, first) << "configurations start in grid order";
+  }
+  EXPECT_EQ(run_sweep(configs, {.workers = 2}, [](const SweepResult&) {}, [] { return true; }), 0);
 }
 
 TEST(SweepRun, RethrowsAFailingCallbackAfterTheWorkersFinish) {

@@ -119,13 +119,14 @@ struct SweepOptions {
 
 /// Called with each result, on the thread that called run_sweep, in the order they finish.
 using SweepResultCallback = std::function<void(const SweepResult&)>;
-/// Polled on the thread that called run_sweep, at least every 20 ms; true stops the sweep.
+/// Asked before each configuration starts, by the worker about to start it, one call at a time;
+/// true stops the sweep. Must be safe to call from any thread (interrupt_requested is).
 using SweepStopPredicate = std::function<bool()>;
 
 /// Runs `configs` on `options.workers` threads, one configuration per thread at a time, with
 /// BLAS single-threaded for the duration (BlasThreadsScope), and passes each result to `on_result`
 /// as it finishes. Once `should_stop` returns true no configuration is started; those running finish
-/// and are delivered. Returns the number delivered. An exception from a configuration or from
+/// and are delivered: a predicate that says true on its (k+1)-th call runs exactly k configurations. Returns the number delivered. An exception from a configuration or from
 /// `on_result` stops the sweep the same way and is rethrown once the workers have finished.
 int64_t run_sweep(const std::vector<SweepConfig>& configs, const SweepOptions& options,
                   const SweepResultCallback& on_result, const SweepStopPredicate& should_stop = {});
