@@ -16,9 +16,9 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 constexpr const char* kCsvColumns[] = {
-    "id",    "depth", "width",          "activation",       "init",      "norm",    "skip",
-    "batch", "dtype", "trial",          "seed",             "input_grad_norm", "first_last_ratio",
-    "mean_gain", "verdict", "saturation_begins", "dead_units_begin", "loss", "anomaly"};
+    "id", "depth", "width", "activation", "init", "norm", "skip", "batch", "dtype", "trial", "seed",
+    "input_grad_norm", "first_last_ratio", "mean_gain", "verdict", "saturation_begins", "dead_units_begin", "loss",
+    "anomaly"};
 constexpr std::size_t kCsvIdColumn = 0, kCsvSeedColumn = 10, kCsvVerdictColumn = 14;
 
 // fmt's shortest form reads back to the same double, so a resumed file equals an uninterrupted one.
