@@ -117,3 +117,11 @@ template void gemm<double>(bool, bool, int64_t, int64_t, int64_t, double, const 
                            const double*, int64_t, double, double*, int64_t);
 
 }  // namespace gradlab::kernels
+
+namespace gradlab::kernels {
+
+int blas_threads() { return openblas_get_num_threads(); }
+
+void set_blas_threads(int threads) { openblas_set_num_threads(std::max(threads, 1)); }
+
+}  // namespace gradlab::kernels

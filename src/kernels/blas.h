@@ -20,3 +20,12 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, c
 }
 
 }  // namespace gradlab::kernels
+
+namespace gradlab::kernels {
+
+/// Threads OpenBLAS uses for one product (process-wide; openblas_get_num_threads).
+int blas_threads();
+/// Sets them (openblas_set_num_threads); at least 1.
+void set_blas_threads(int threads);
+
+}  // namespace gradlab::kernels

@@ -28,6 +28,8 @@ void add_init_command(CLI::App& app, CommandRun& run);
 void add_gradients_command(CLI::App& app, CommandRun& run);
 /// Adds `gradlab probe` (per-layer statistics, gradient-flow summary and verdict of one pass).
 void add_probe_command(CLI::App& app, CommandRun& run);
+/// Adds `gradlab sweep` (probe every configuration of a grid in parallel; results to CSV or JSON Lines).
+void add_sweep_command(CLI::App& app, CommandRun& run);
 /// Adds `gradlab train` (fit a model spec on Fashion-MNIST or a CSV file; checkpoints, --resume).
 void add_train_command(CLI::App& app, CommandRun& run);
 /// Adds `gradlab report` (the built-in study of the lesson's remedies: terminal summary and HTML report).

@@ -50,6 +50,7 @@ int run_main(int argc, char** argv) {
   add_init_command(app, run);
   add_gradients_command(app, run);
   add_probe_command(app, run);
+  add_sweep_command(app, run);
   add_train_command(app, run);
   add_report_command(app, run);
 

@@ -1,0 +1,140 @@
+#pragma once
+/// Sweep: probe many SkipNetworks — every combination of a grid of depths, widths, activations,
+/// initializers, normalizations, skip connections, batch sizes, dtypes and trials — in parallel, one
+/// configuration per worker thread, with results that do not depend on the number of workers or on
+/// which configurations ran before.
+///
+///   SweepGrid grid{.depths = {8, 16, 32}, .activations = {"relu", "tanh"}, .trials = 3};
+///   std::vector<SweepConfig> configs = expand_grid(grid);          // 18, in the documented order
+///   run_sweep(configs, {.workers = 2},
+///             [](const SweepResult& r) { std::cout << r.config.id << " " << r.input_grad_norm << "\n"; });
+///
+/// Order: expand_grid() nests the lists as loops in this order, the last varying fastest:
+///   depth, width, activation, init, norm, skip, batch, dtype, trial.
+/// Id: "depth=8,width=32,activation=relu,init=glorot_uniform,norm=none,skip=none,batch=32,
+///   dtype=float32,trial=0" (one line, no spaces), unique within a grid.
+/// Seed: Rng(grid.seed).fork(fnv1a_64(id)).seed() — a function of the base seed and the id only, so
+///   the same configuration gets the same seed in any grid that contains it, wherever it is.
+/// Each configuration is `gradlab probe --seed <seed>` of the same network: the input
+///   [batch, 128] is drawn from U[0, 1) with Rng(seed), then the kernels from the same generator;
+///   one probe_pass in training mode (batch statistics) with anomaly detection; summarize_flow.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gradlab/instrument/flow_summary.h"
+#include "gradlab/instrument/skip_network.h"
+#include "gradlab/tensor/dtype.h"
+
+namespace gradlab {
+
+/// The lists a sweep combines; every list must be non-empty (validate_grid).
+struct SweepGrid {
+  std::vector<int> depths{4};
+  std::vector<int64_t> widths{32};
+  std::vector<std::string> activations{"relu"};
+  /// Kernel initializer names (initializer_names()).
+  std::vector<std::string> initializers{"glorot_uniform"};
+  std::vector<SkipNormalization> normalizations{SkipNormalization::none};
+  std::vector<SkipConnection> skips{SkipConnection::none};
+  std::vector<int64_t> batches{32};
+  std::vector<DType> dtypes{DType::float32};
+  /// Trials of each combination, each with its own seed; at least 1.
+  int trials = 1;
+  /// The base seed every configuration's seed is derived from.
+  uint64_t seed = 0;
+};
+
+/// Throws Error naming the list and value when a grid cannot be expanded: an empty list, a depth,
+/// width or batch below 1 (or above 10000 layers / 2^20 units or rows), an unknown activation or
+/// initializer, a value listed twice (its configurations would share an id), trials below 1.
+void validate_grid(const SweepGrid& grid);
+
+/// Number of configurations of `grid`: the product of the list sizes and trials.
+int64_t grid_size(const SweepGrid& grid);
+
+/// One configuration of a sweep.
+struct SweepConfig {
+  /// The network probed; input_features is 128, as in the lesson.
+  SkipNetworkOptions network;
+  int trial = 0;
+  /// Rng(seed) draws the input, then the kernels.
+  uint64_t seed = 0;
+  /// See the file comment.
+  std::string id;
+};
+
+/// "none", "residual" or "concat": a skip connection as a sweep (and `gradlab probe`) names it.
+std::string_view sweep_skip_name(SkipConnection skip);
+/// The SkipConnection named `name` ("none", "residual", "concat"); Error otherwise.
+SkipConnection parse_sweep_skip(std::string_view name);
+/// The SkipNormalization named `name` ("none", "batch", "layer", "group"); Error otherwise.
+SkipNormalization parse_sweep_norm(std::string_view name);
+
+/// The id of a network and trial (see the file comment).
+std::string sweep_config_id(const SkipNetworkOptions& network, int trial);
+/// The seed of configuration `id` in a sweep with base seed `base_seed` (see the file comment).
+uint64_t sweep_config_seed(uint64_t base_seed, std::string_view id);
+
+/// Every configuration of `grid` in the documented order (validate_grid first).
+std::vector<SweepConfig> expand_grid(const SweepGrid& grid);
+
+/// What one configuration measured.
+struct SweepResult {
+  SweepConfig config;
+  /// ||d mean(output) / d input||_2, the lesson's measure (0 when nothing reaches the input).
+  double input_grad_norm = 0;
+  /// g_k of the summary, one per Dense layer from the input side (see flow_summary.h).
+  std::vector<double> layer_grad_norms;
+  double first_to_last_ratio = 0;
+  double mean_gain = 0;
+  FlowVerdict verdict = FlowVerdict::healthy;
+  std::optional<std::string> saturation_begins;
+  std::optional<std::string> dead_units_begin;
+  /// mean of the output, the differentiated scalar.
+  double loss = 0;
+  /// Anomaly::describe() of the first NaN or infinity, when there was one.
+  std::optional<std::string> anomaly;
+  /// The whole probed pass, kept only when asked (SweepOptions::keep_pass), for charts.
+  std::shared_ptr<const PassRecord> pass;
+};
+
+/// Probes one configuration on the calling thread (see the file comment); keeps the pass in the
+/// result when `keep_pass`.
+SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& thresholds = {}, bool keep_pass = false);
+
+/// Options of run_sweep().
+struct SweepOptions {
+  /// Worker threads; 0 means std::thread::hardware_concurrency(). Never more than the configurations.
+  int workers = 0;
+  FlowThresholds thresholds;
+  /// Keep each configuration's PassRecord in its result (SweepResult::pass): about a kilobyte per
+  /// layer call, for reports.
+  bool keep_pass = false;
+};
+
+/// Called with each result, on the thread that called run_sweep, in the order they finish.
+using SweepResultCallback = std::function<void(const SweepResult&)>;
+/// Asked before each configuration starts, by the worker about to start it, one call at a time;
+/// true stops the sweep. Must be safe to call from any thread (interrupt_requested is).
+using SweepStopPredicate = std::function<bool()>;
+
+/// Runs `configs` on `options.workers` threads, one configuration per thread at a time, with
+/// BLAS single-threaded for the duration (BlasThreadsScope), and passes each result to `on_result`
+/// as it finishes. Once `should_stop` returns true no configuration is started; those running finish
+/// and are delivered: a predicate that says true on its (k+1)-th call runs exactly k configurations. Returns the number delivered. An exception from a configuration or from
+/// `on_result` stops the sweep the same way and is rethrown once the workers have finished.
+int64_t run_sweep(const std::vector<SweepConfig>& configs, const SweepOptions& options,
+                  const SweepResultCallback& on_result, const SweepStopPredicate& should_stop = {});
+
+/// The built-in study of the lesson's remedies over depth: depths 4, 8, 16, 32, 64; activations relu,
+/// tanh, sigmoid; initializers glorot_uniform (Keras's default), he_uniform, lecun_normal;
+/// normalizations none, batch, layer; skips none, residual, concat; width 32, batch 32, float32;
+/// `trials` trials; 405 configurations per trial.
+SweepGrid lesson_remedy_grid(int trials = 1, uint64_t seed = 0);
+
+}  // namespace gradlab

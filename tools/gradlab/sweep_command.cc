@@ -1,0 +1,233 @@
+// `gradlab sweep`: probe every configuration of a grid in parallel, streaming one result line per
+// configuration to --out as it finishes, so an interrupted sweep keeps its results and --resume runs
+// only what is missing; without --out, a table at the end.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "gradlab/autograd/activations.h"
+#include "gradlab/io/atomic_file.h"
+#include "gradlab/nn/initializers.h"
+#include "interrupt.h"
+#include "model_files.h"
+#include "progress_bar.h"
+#include "sweep_files.h"
+
+namespace gradlab::cli {
+namespace {
+
+constexpr std::uint64_t kMaxGridBytes = 1 << 20;
+constexpr std::uint64_t kMaxResultsBytes = std::uint64_t{1} << 32;
+
+struct SweepSettings {
+  std::vector<int> depths{4};
+  std::vector<int64_t> widths{32}, batches{32};
+  std::vector<std::string> activations{"relu"}, inits{"glorot_uniform"}, norms{"none"}, skips{"none"},
+      dtypes{"float32"};
+  int trials = 1;
+  uint64_t seed = 0;
+  std::string grid_file, out, format, report;
+  int workers = 0;
+  bool resume = false;
+};
+
+SweepGrid inline_grid(const SweepSettings& s) {
+  SweepGrid g{.depths = s.depths, .widths = s.widths, .activations = s.activations, .initializers = s.inits,
+              .normalizations = {}, .skips = {}, .batches = s.batches, .dtypes = {}, .trials = s.trials, .seed = s.seed};
+  for (const std::string& n : s.norms) g.normalizations.push_back(parse_sweep_norm(n));
+  for (const std::string& n : s.skips) g.skips.push_back(parse_sweep_skip(n));
+  for (const std::string& n : s.dtypes) g.dtypes.push_back(parse_dtype(n));
+  validate_grid(g);
+  return g;
+}
+
+SweepFormat format_of(const SweepSettings& s) {
+  if (!s.format.empty()) return s.format == "csv" ? SweepFormat::csv : SweepFormat::jsonl;
+  const auto ends_with = [&](std::string_view suffix) {
+    return s.out.size() >= suffix.size() && s.out.compare(s.out.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (ends_with(".csv")) return SweepFormat::csv;
+  if (ends_with(".jsonl") || ends_with(".json")) return SweepFormat::jsonl;
+  throw UsageError(fmt::format("--out {}: cannot tell the format from the extension; name it .csv or .jsonl, "
+                               "or add --format csv|jsonl", s.out));
+}
+
+std::string grid_description(const SweepGrid& g) {
+  std::vector<std::string> norms, skips, dtypes;
+  for (const SkipNormalization n : g.normalizations) norms.emplace_back(skip_normalization_name(n));
+  for (const SkipConnection k : g.skips) skips.emplace_back(sweep_skip_name(k));
+  for (const DType d : g.dtypes) dtypes.emplace_back(dtype_name(d));
+  return fmt::format("depth {}; width {}; activation {}; init {}; norm {}; skip {}; batch {}; dtype {}; {} trial(s); seed {}",
+                     fmt::join(g.depths, ", "), fmt::join(g.widths, ", "), fmt::join(g.activations, ", "),
+                     fmt::join(g.initializers, ", "), fmt::join(norms, ", "), fmt::join(skips, ", "),
+                     fmt::join(g.batches, ", "), fmt::join(dtypes, ", "), g.trials, g.seed);
+}
+
+// A report is written at the end; a path it cannot be written to is refused before the sweep runs.
+void check_report_path(const std::string& path) {
+  const std::filesystem::path folder = std::filesystem::path(path).parent_path();
+  std::error_code error;
+  if (!folder.empty() && !std::filesystem::is_directory(folder, error)) {
+    throw UsageError(fmt::format("--report {}: folder '{}' does not exist", path, folder.string()));
+  }
+}
+
+// Appends each result line with one write(2), so a kill leaves at most a partial last line.
+class ResultFile {
+ public:
+  explicit ResultFile(const std::string& path) : path_(path), fd_(::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC)) {
+    if (fd_ < 0) throw UsageError(fmt::format("--out {}: cannot open for appending: {}", path, std::strerror(errno)));
+  }
+  ~ResultFile() { ::close(fd_); }
+  ResultFile(const ResultFile&) = delete;
+  ResultFile& operator=(const ResultFile&) = delete;
+
+  void append(const std::string& line) {
+    ssize_t written;
+    do {
+      written = ::write(fd_, line.data(), line.size());
+    } while (written < 0 && errno == EINTR);
+    if (written != static_cast<ssize_t>(line.size())) {
+      fail("{}: writing a result failed: {}", path_, written < 0 ? std::strerror(errno) : "short write (disk full?)");
+    }
+  }
+
+ private:
+  std::string path_;
+  int fd_;
+};
+
+void run_sweep_command(const SweepSettings& s) {
+  if (s.resume && s.out.empty()) throw UsageError("--resume needs --out: the file to resume");
+  const SweepGrid grid = s.grid_file.empty()
+                             ? as_bad_input([&] { return inline_grid(s); })
+                             : as_bad_input([&] { return parse_sweep_grid(read_file(s.grid_file, kMaxGridBytes), s.grid_file); });
+  const std::vector<SweepConfig> configs = expand_grid(grid);
+  const int64_t total = static_cast<int64_t>(configs.size());
+
+  const bool report = !s.report.empty();
+  if (report) check_report_path(s.report);
+  std::unique_ptr<ResultFile> file;
+  SweepFormat format = SweepFormat::csv;
+  SweepResumeState resumed;
+  if (!s.out.empty()) {
+    format = format_of(s);
+    if (s.resume && ::access(s.out.c_str(), F_OK) == 0) {
+      resumed = as_bad_input([&] { return read_sweep_results(read_file(s.out, kMaxResultsBytes), s.out, format, configs); });
+    } else if (format == SweepFormat::csv) {
+      resumed.kept = sweep_csv_header();
+    }
+    // Rewritten whole and atomically: drops a partial last line, and proves the path writable before
+    // any work is done.
+    as_bad_input([&] { write_file_atomically(s.out, resumed.kept); });
+    file = std::make_unique<ResultFile>(s.out);
+  }
+
+  const std::set<std::string> done_before(resumed.done_ids.begin(), resumed.done_ids.end());
+  std::vector<SweepConfig> todo, redo;
+  for (const SweepConfig& c : configs) (done_before.count(c.id) ? redo : todo).push_back(c);
+  int64_t done = total - static_cast<int64_t>(todo.size());
+  std::map<std::string, int64_t> verdicts = resumed.verdicts;
+  std::vector<SweepResult> results;
+
+  InterruptGuard guard;
+  ProgressBar bar("sweep", total);
+  bar.update(done, verdict_counts_text(verdicts));
+  run_sweep(todo, {.workers = s.workers, .keep_pass = report},
+            [&](const SweepResult& r) {
+              if (file) file->append(sweep_line(r, format));
+              if (!file || report) results.push_back(r);
+              ++done;
+              ++verdicts[flow_verdict_name(r.verdict)];
+              bar.update(done, verdict_counts_text(verdicts));
+            },
+            interrupt_requested);
+  bar.finish(verdict_counts_text(verdicts));
+  // The report charts every configuration; those a resumed file already held are probed again (each
+  // result depends only on its id and seed, so they are the ones in the file).
+  if (report && !redo.empty() && !interrupt_requested()) {
+    run_sweep(redo, {.workers = s.workers, .keep_pass = true}, [&](const SweepResult& r) { results.push_back(r); },
+              interrupt_requested);
+  }
+
+  // Grid order, whatever order the workers finished in.
+  std::map<std::string, std::size_t> position;
+  for (std::size_t i = 0; i < configs.size(); ++i) position[configs[i].id] = i;
+  std::sort(results.begin(), results.end(),
+            [&](const SweepResult& a, const SweepResult& b) { return position[a.config.id] < position[b.config.id]; });
+  if (!file && !results.empty()) write_stdout(sweep_table(results));
+  // Read once: a signal arriving now must not leave the report written but the sweep called interrupted.
+  const bool interrupted = interrupt_requested();
+  if (report && !interrupted) {
+    as_bad_input([&] { write_file_atomically(s.report, sweep_report_html(results, grid_description(grid))); });
+  }
+  if (interrupted) {
+    std::string message = fmt::format("sweep interrupted: {} of {} configurations done", done, total);
+    message += file ? fmt::format(" and saved in {}; run the same command with --resume to finish", s.out)
+                    : std::string(" (not saved: no --out)");
+    if (report) message += "; no report written";
+    throw Interrupted(message);
+  }
+  if (file) {
+    write_stdout(fmt::format("{} configurations ({}) in {}\n", total, verdict_counts_text(verdicts), s.out));
+  }
+  if (report) write_stdout(fmt::format("report: {}\n", s.report));
+}
+
+}  // namespace
+
+void add_sweep_command(CLI::App& app, CommandRun& run) {
+  auto s = std::make_shared<SweepSettings>();
+  CLI::App* cmd = app.add_subcommand("sweep", "Probe every configuration of a grid in parallel; stream results to CSV or JSON Lines");
+  cmd->footer(
+      "Examples:\n"
+      "  gradlab sweep --depth 8,16,32,64 --activation relu,tanh,sigmoid --skip none,residual,concat --trials 5\n"
+      "  gradlab sweep --grid grid.json --out results.csv          (Ctrl-C keeps what is done)\n"
+      "  gradlab sweep --grid grid.json --out results.csv --resume (runs only what is missing)\n"
+      "  gradlab sweep --depth 4,16,64 --skip none,residual --report sweep.html\n"
+      "Lists are comma-separated; every combination runs, trials times, each with its own seed.\n"
+      "See docs/instruments.md (\"gradlab sweep\") for the order, ids, seeds and columns.");
+  CLI::Option* grid = cmd->add_option("--grid", s->grid_file, "Grid file (JSON) instead of the list options; - reads standard input");
+  const auto list = [&](CLI::Option* option) {
+    option->delimiter(',')->excludes(grid)->capture_default_str();
+    return option;
+  };
+  list(cmd->add_option("--depth", s->depths, "Depths (Dense layers)")->check(CLI::Range(1, 10000)));
+  list(cmd->add_option("--width", s->widths, "Units of every Dense layer")->check(CLI::Range(int64_t{1}, int64_t{1} << 20)));
+  list(cmd->add_option("--activation", s->activations, "Activations")->check(CLI::IsMember(activation_names())));
+  list(cmd->add_option("--init", s->inits, "Kernel initializers")->check(CLI::IsMember(initializer_names())));
+  list(cmd->add_option("--norm", s->norms, "Normalizations after each Dense layer")->check(CLI::IsMember({"none", "batch", "layer", "group"})));
+  list(cmd->add_option("--skip", s->skips, "Skip connections")->check(CLI::IsMember({"none", "residual", "concat"})));
+  list(cmd->add_option("--batch", s->batches, "Rows of the drawn U[0, 1) input")->check(CLI::Range(int64_t{1}, int64_t{1} << 20)));
+  list(cmd->add_option("--dtype", s->dtypes, "Element types")->check(CLI::IsMember({"float32", "float64"})));
+  cmd->add_option("--trials", s->trials, "Trials of each combination, each with its own seed")
+      ->check(CLI::Range(1, 1000000))
+      ->excludes(grid)
+      ->capture_default_str();
+  cmd->add_option("--seed", s->seed, "Base seed; each configuration's seed derives from it and the configuration")
+      ->check(kUnsignedDigits)
+      ->excludes(grid)
+      ->capture_default_str();
+  cmd->add_option("--workers", s->workers, "Worker threads, one configuration each (0: one per hardware thread)")
+      ->check(CLI::Range(0, 4096))
+      ->capture_default_str();
+  CLI::Option* out = cmd->add_option("--out", s->out, "Stream results here, one line per configuration (.csv or .jsonl)");
+  cmd->add_option("--format", s->format, "Format of --out (default: from its extension)")
+      ->check(CLI::IsMember({"csv", "jsonl"}))
+      ->needs(out);
+  cmd->add_option("--report", s->report, "Also write a self-contained HTML page with the sweep's gradient-flow charts");
+  cmd->add_flag("--resume", s->resume, "Keep the finished lines of --out and run only the missing configurations")->needs(out);
+  cmd->callback([s, &run] { run = [s] { run_sweep_command(*s); }; });
+}
+
+}  // namespace gradlab::cli

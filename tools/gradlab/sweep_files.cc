@@ -1,0 +1,227 @@
+// The result lines of `gradlab sweep`, and reading them back for --resume.
+#include <cmath>
+#include <set>
+#include <string_view>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "gradlab/error.h"
+#include "sweep_files.h"
+
+namespace gradlab::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr const char* kCsvColumns[] = {
+    "id", "depth", "width", "activation", "init", "norm", "skip", "batch", "dtype", "trial", "seed",
+    "input_grad_norm", "first_last_ratio", "mean_gain", "verdict", "saturation_begins", "dead_units_begin", "loss",
+    "anomaly"};
+constexpr std::size_t kCsvIdColumn = 0, kCsvSeedColumn = 10, kCsvVerdictColumn = 14;
+
+// fmt's shortest form reads back to the same double, so a resumed file equals an uninterrupted one.
+std::string number(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return fmt::format("{}", v);
+}
+
+// RFC 4180: a field with a comma, quote or newline is quoted, quotes doubled.
+std::string field(std::string_view text) {
+  if (text.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(text);
+  std::string quoted = "\"";
+  for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+// The fields of one CSV line (without its newline); nullopt when its quotes do not close.
+std::optional<std::vector<std::string>> split_csv(std::string_view line) {
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c != '"') {
+        fields.back() += c;
+      } else if (i + 1 < line.size() && line[i + 1] == '"') {
+        fields.back() += '"';
+        ++i;
+      } else {
+        quoted = false;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      fields.emplace_back();
+    } else {
+      fields.back() += c;
+    }
+  }
+  if (quoted) return std::nullopt;
+  return fields;
+}
+
+Json optional_text(const std::optional<std::string>& s) { return s ? Json(*s) : Json(nullptr); }
+
+std::string shortened(std::string_view line) {
+  return line.size() > 60 ? std::string(line.substr(0, 57)) + "..." : std::string(line);
+}
+
+struct LineFields {
+  std::string id;
+  uint64_t seed = 0;
+  std::string verdict;
+};
+
+bool parse_seed(const std::string& text, uint64_t& seed) {
+  if (text.empty() || text.size() > 20 || text.find_first_not_of("0123456789") != std::string::npos) return false;
+  try {
+    seed = std::stoull(text);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return true;
+}
+
+LineFields csv_fields(std::string_view line, const std::string& where) {
+  const auto fields = split_csv(line);
+  const std::size_t columns = std::size(kCsvColumns);
+  if (!fields || fields->size() != columns) {
+    fail("{}: expected a result with {} columns, got '{}'", where, columns, shortened(line));
+  }
+  LineFields f{(*fields)[kCsvIdColumn], 0, (*fields)[kCsvVerdictColumn]};
+  if (!parse_seed((*fields)[kCsvSeedColumn], f.seed)) {
+    fail("{}: column 'seed' must be an unsigned integer, got '{}'", where, shortened((*fields)[kCsvSeedColumn]));
+  }
+  return f;
+}
+
+LineFields jsonl_fields(std::string_view line, const std::string& where) {
+  Json j;
+  try {
+    j = Json::parse(line);
+  } catch (const Json::exception&) {
+    fail("{}: not a JSON object: '{}'", where, shortened(line));
+  }
+  if (!j.is_object()) fail("{}: not a JSON object: '{}'", where, shortened(line));
+  const auto text_key = [&](const char* key) {
+    if (!j.contains(key) || !j[key].is_string()) fail("{}: key '{}' must be a string", where, key);
+    return j[key].get<std::string>();
+  };
+  LineFields f{text_key("id"), 0, text_key("verdict")};
+  if (!j.contains("seed") || !j["seed"].is_number_unsigned()) fail("{}: key 'seed' must be an unsigned integer", where);
+  f.seed = j["seed"].get<uint64_t>();
+  return f;
+}
+
+}  // namespace
+
+std::string sweep_csv_header() { return fmt::format("{}\n", fmt::join(kCsvColumns, ",")); }
+
+std::string sweep_line(const SweepResult& r, SweepFormat format) {
+  const SweepConfig& c = r.config;
+  const SkipNetworkOptions& n = c.network;
+  const std::string init = n.kernel_initializer.name();
+  if (format == SweepFormat::csv) {
+    return fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", field(c.id), n.depth, n.units,
+                       field(n.activation), field(init), skip_normalization_name(n.normalization),
+                       sweep_skip_name(n.skip), n.batch, dtype_name(n.dtype), c.trial, c.seed, number(r.input_grad_norm),
+                       number(r.first_to_last_ratio), number(r.mean_gain), flow_verdict_name(r.verdict),
+                       field(r.saturation_begins.value_or("")), field(r.dead_units_begin.value_or("")), number(r.loss),
+                       field(r.anomaly.value_or("")));
+  }
+  Json j;
+  j["id"] = c.id;
+  j["depth"] = n.depth;
+  j["width"] = n.units;
+  j["activation"] = n.activation;
+  j["init"] = init;
+  j["norm"] = skip_normalization_name(n.normalization);
+  j["skip"] = sweep_skip_name(n.skip);
+  j["batch"] = n.batch;
+  j["dtype"] = dtype_name(n.dtype);
+  j["trial"] = c.trial;
+  j["seed"] = c.seed;
+  j["input_grad_norm"] = r.input_grad_norm;
+  j["first_last_ratio"] = r.first_to_last_ratio;
+  j["mean_gain"] = r.mean_gain;
+  j["verdict"] = flow_verdict_name(r.verdict);
+  j["saturation_begins"] = optional_text(r.saturation_begins);
+  j["dead_units_begin"] = optional_text(r.dead_units_begin);
+  j["loss"] = r.loss;
+  j["anomaly"] = optional_text(r.anomaly);
+  j["layer_grad_norms"] = r.layer_grad_norms;
+  return j.dump() + "\n";
+}
+
+SweepResumeState read_sweep_results(const std::string& text, const std::string& source, SweepFormat format,
+                                    const std::vector<SweepConfig>& configs) {
+  std::unordered_map<std::string_view, uint64_t> seeds;
+  for (const SweepConfig& c : configs) seeds.emplace(c.id, c.seed);
+  const std::string header = sweep_csv_header();
+  SweepResumeState state;
+  std::set<std::string> seen;
+  std::size_t start = 0;
+  for (int64_t line_number = 1; start < text.size(); ++line_number) {
+    const std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) {
+      // Cut short by an interruption: that configuration runs again. Anything else is not ours to drop.
+      const std::string_view rest(text.data() + start, text.size() - start);
+      const std::string_view expected = format == SweepFormat::jsonl ? "{\"id\":"
+                                        : line_number == 1           ? std::string_view(header)
+                                                                     : "\"depth=";
+      const std::size_t n = std::min(rest.size(), expected.size());
+      if (rest.substr(0, n) != expected.substr(0, n)) {
+        fail("{}: line {} is not the start of a sweep result: '{}'; resume only from a file this command wrote",
+             source, line_number, shortened(rest));
+      }
+      state.dropped_partial_line = true;
+      break;
+    }
+    const std::string_view line(text.data() + start, end - start);
+    const std::string_view with_newline(text.data() + start, end + 1 - start);
+    start = end + 1;
+    const std::string where = fmt::format("{}: line {}", source, line_number);
+    if (format == SweepFormat::csv && line_number == 1) {
+      if (with_newline != header) {
+        fail("{}: not a gradlab sweep CSV file (its header is '{}'); resume only from a file this command wrote",
+             where, shortened(line));
+      }
+      state.kept += with_newline;
+      continue;
+    }
+    const LineFields f = format == SweepFormat::csv ? csv_fields(line, where) : jsonl_fields(line, where);
+    const auto it = seeds.find(f.id);
+    if (it == seeds.end()) {
+      fail("{}: configuration '{}' is not in this sweep's grid: the file is from a different sweep "
+           "(run with the grid that wrote it, or choose another --out)", where, shortened(f.id));
+    }
+    if (it->second != f.seed) {
+      fail("{}: configuration '{}' has seed {}, but this sweep gives it seed {}: the file is from a sweep "
+           "with another --seed", where, f.id, f.seed, it->second);
+    }
+    if (!seen.insert(f.id).second) fail("{}: configuration '{}' appears a second time", where, f.id);
+    if (f.verdict != "vanishing" && f.verdict != "exploding" && f.verdict != "healthy") {
+      fail("{}: verdict '{}' is not vanishing, exploding or healthy", where, shortened(f.verdict));
+    }
+    state.kept += with_newline;
+    state.done_ids.push_back(f.id);
+    ++state.verdicts[f.verdict];
+  }
+  if (format == SweepFormat::csv && state.kept.empty()) state.kept = header;
+  return state;
+}
+
+std::string verdict_counts_text(const std::map<std::string, int64_t>& verdicts) {
+  std::string out;
+  for (const FlowVerdict v : {FlowVerdict::vanishing, FlowVerdict::exploding, FlowVerdict::healthy}) {
+    const auto it = verdicts.find(flow_verdict_name(v));
+    if (it == verdicts.end() || it->second == 0) continue;
+    out += fmt::format("{}{} {}", out.empty() ? "" : ", ", it->first, it->second);
+  }
+  return out;
+}
+
+}  // namespace gradlab::cli

@@ -1,0 +1,63 @@
+#pragma once
+// What `gradlab sweep` reads and writes: the grid file, one result line per configuration (CSV or
+// JSON Lines), the result file read back for --resume, and the terminal table. The command itself is
+// sweep_command.cc; docs/instruments.md describes every format.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gradlab/instrument/sweep.h"
+
+namespace gradlab::cli {
+
+/// The two result formats: CSV with a header line, or one JSON object per line.
+enum class SweepFormat { csv, jsonl };
+
+/// The grid in a --grid file (JSON object; keys depth, width, activation, init, norm, skip, batch,
+/// dtype as lists — a single value is taken as a list of one — and trials, seed as integers; every key
+/// optional). Throws Error naming `source`, the key and the value for anything else, unknown keys
+/// included, and for a grid validate_grid() refuses.
+SweepGrid parse_sweep_grid(const std::string& json_text, const std::string& source);
+
+/// The CSV header line (with its newline).
+std::string sweep_csv_header();
+
+/// One result as one line (with its newline), in `format`. Numbers are written in their shortest form
+/// that reads back exactly; in JSON, non-finite numbers are null.
+std::string sweep_line(const SweepResult& result, SweepFormat format);
+
+/// A result file read back for --resume.
+struct SweepResumeState {
+  /// What to keep: the header (CSV) and every complete line, each with its newline.
+  std::string kept;
+  /// Ids of the kept lines.
+  std::vector<std::string> done_ids;
+  /// Verdict counts of the kept lines ("vanishing" -> 3).
+  std::map<std::string, int64_t> verdicts;
+  /// True when a last line without a newline (a write cut short) was dropped.
+  bool dropped_partial_line = false;
+};
+
+/// Reads `text`, the content of result file `source`, against the sweep of `configs`: every complete
+/// line must be a result of one of `configs` with its seed, each at most once; a last line without a
+/// newline is dropped. Throws Error naming the file and line otherwise (a file from another grid or
+/// seed, another format, or not a result file).
+SweepResumeState read_sweep_results(const std::string& text, const std::string& source, SweepFormat format,
+                                    const std::vector<SweepConfig>& configs);
+
+/// "healthy 12, vanishing 30": the counts in verdict order (vanishing, exploding, healthy), zeros left out.
+std::string verdict_counts_text(const std::map<std::string, int64_t>& verdicts);
+
+/// The terminal table: one row per combination (trials aggregated: median and range of the input
+/// gradient norm, median first/last ratio and gain, verdict counts) in the order of `results`, then
+/// the totals.
+std::string sweep_table(const std::vector<SweepResult>& results);
+
+/// The self-contained HTML page of `sweep --report`: the verdicts, the trials table when there are
+/// several trials, and the flow section of report_charts.h with one run per result. Every result must
+/// carry its pass (SweepOptions::keep_pass); `grid_description` names the grid in the first paragraph.
+std::string sweep_report_html(const std::vector<SweepResult>& results, const std::string& grid_description);
+
+}  // namespace gradlab::cli

@@ -1,0 +1,100 @@
+// The --grid file of `gradlab sweep`: a JSON object of lists, read as hostile input.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "gradlab/error.h"
+#include "sweep_files.h"
+
+namespace gradlab::cli {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr const char* kKeys = "depth, width, activation, init, norm, skip, batch, dtype, trials, seed";
+
+std::string shown(const Json& value) {
+  std::string text = value.dump();
+  return text.size() > 40 ? text.substr(0, 37) + "..." : text;
+}
+
+// A list, or a single value taken as a list of one.
+std::vector<Json> values_of(const Json& value) {
+  if (value.is_array()) return std::vector<Json>(value.begin(), value.end());
+  return {value};
+}
+
+template <typename T>
+std::vector<T> integers(const Json& value, const std::string& source, const char* key, int64_t low, int64_t high) {
+  std::vector<T> out;
+  for (const Json& v : values_of(value)) {
+    if (!v.is_number_integer() || v.get<int64_t>() < low || v.get<int64_t>() > high) {
+      fail("{}: key '{}' must hold integers from {} to {}, got {}", source, key, low, high, shown(v));
+    }
+    out.push_back(static_cast<T>(v.get<int64_t>()));
+  }
+  return out;
+}
+
+template <typename T, typename Parse>
+std::vector<T> names(const Json& value, const std::string& source, const char* key, Parse parse) {
+  std::vector<T> out;
+  for (const Json& v : values_of(value)) {
+    if (!v.is_string()) fail("{}: key '{}' must hold names, got {}", source, key, shown(v));
+    try {
+      out.push_back(parse(v.get<std::string>()));
+    } catch (const Error& e) {
+      fail("{}: key '{}': {}", source, key, e.what());
+    }
+  }
+  return out;
+}
+
+std::string as_name(const std::string& s) { return s; }
+
+}  // namespace
+
+SweepGrid parse_sweep_grid(const std::string& json_text, const std::string& source) {
+  Json root;
+  try {
+    root = Json::parse(json_text);
+  } catch (const Json::exception& e) {
+    fail("{}: not valid JSON: {}", source, e.what());
+  }
+  if (!root.is_object()) fail("{}: a sweep grid must be a JSON object with keys {}", source, kKeys);
+  SweepGrid g;
+  for (const auto& [key, value] : root.items()) {
+    if (key == "depth") {
+      g.depths = integers<int>(value, source, "depth", 1, 10000);
+    } else if (key == "width") {
+      g.widths = integers<int64_t>(value, source, "width", 1, int64_t{1} << 20);
+    } else if (key == "batch") {
+      g.batches = integers<int64_t>(value, source, "batch", 1, int64_t{1} << 20);
+    } else if (key == "activation") {
+      g.activations = names<std::string>(value, source, "activation", as_name);
+    } else if (key == "init") {
+      g.initializers = names<std::string>(value, source, "init", as_name);
+    } else if (key == "norm") {
+      g.normalizations = names<SkipNormalization>(value, source, "norm", [](const std::string& s) { return parse_sweep_norm(s); });
+    } else if (key == "skip") {
+      g.skips = names<SkipConnection>(value, source, "skip", [](const std::string& s) { return parse_sweep_skip(s); });
+    } else if (key == "dtype") {
+      g.dtypes = names<DType>(value, source, "dtype", [](const std::string& s) { return parse_dtype(s); });
+    } else if (key == "trials") {
+      if (value.is_array()) fail("{}: key 'trials' must be one integer, got {}", source, shown(value));
+      g.trials = integers<int>(value, source, "trials", 1, 1000000).front();
+    } else if (key == "seed") {
+      if (!value.is_number_unsigned()) fail("{}: key 'seed' must be an unsigned integer, got {}", source, shown(value));
+      g.seed = value.get<uint64_t>();
+    } else {
+      fail("{}: unknown key '{}' (valid keys: {})", source, key, kKeys);
+    }
+  }
+  try {
+    validate_grid(g);
+  } catch (const Error& e) {
+    fail("{}: {}", source, e.what());
+  }
+  return g;
+}
+
+}  // namespace gradlab::cli

@@ -1,0 +1,64 @@
+// `gradlab sweep --report FILE.html`: the sweep's gradient flow as an interactive page (report_charts.h).
+#include <fmt/format.h>
+
+#include "html_report.h"
+#include "report_charts.h"
+#include "sweep_files.h"
+
+namespace gradlab::cli {
+
+namespace {
+
+std::vector<std::pair<std::string, std::string>> config_pairs(const SweepResult& r) {
+  const SkipNetworkOptions& n = r.config.network;
+  return {{"depth", std::to_string(n.depth)},
+          {"width", std::to_string(n.units)},
+          {"activation", n.activation},
+          {"init", n.kernel_initializer.name()},
+          {"norm", std::string(skip_normalization_name(n.normalization))},
+          {"skip", std::string(sweep_skip_name(n.skip))},
+          {"batch", std::to_string(n.batch)},
+          {"dtype", std::string(dtype_name(n.dtype))},
+          {"trial", std::to_string(r.config.trial)}};
+}
+
+}  // namespace
+
+std::string sweep_report_html(const std::vector<SweepResult>& results, const std::string& grid_description) {
+  // Labels name only what varies over the sweep, so the legend stays readable.
+  std::vector<bool> varies(config_pairs(SweepResult{}).size(), results.size() < 2);
+  for (const SweepResult& r : results) {
+    const auto pairs = config_pairs(r), first = config_pairs(results.front());
+    for (std::size_t k = 0; k < pairs.size(); ++k) varies[k] = varies[k] || pairs[k].second != first[k].second;
+  }
+  std::vector<FlowRun> runs;
+  std::map<std::string, int64_t> verdicts;
+  bool several_trials = false;
+  for (const SweepResult& r : results) {
+    if (!r.pass) fail("sweep report: configuration '{}' has no recorded pass", r.config.id);
+    several_trials = several_trials || r.config.trial > 0;
+    FlowRun run;
+    run.config = config_pairs(r);
+    for (std::size_t k = 0; k < run.config.size(); ++k) {
+      if (varies[k]) run.label += fmt::format("{}{} {}", run.label.empty() ? "" : ", ", run.config[k].first, run.config[k].second);
+    }
+    run.pass = *r.pass;
+    run.summary = summarize_flow(run.pass);
+    runs.push_back(std::move(run));
+    ++verdicts[flow_verdict_name(r.verdict)];
+  }
+  HtmlReport page("gradlab sweep");
+  page.add_paragraph(fmt::format("{} configurations of the grid {}. Verdicts: {}. Any configuration can be looked at "
+                                 "layer by layer with 'gradlab probe --seed SEED' and its options, SEED being its seed "
+                                 "in the results file.",
+                                 results.size(), grid_description, verdict_counts_text(verdicts)));
+  if (several_trials) {
+    page.add_heading("Trials together");
+    page.add_preformatted(sweep_table(results));
+  }
+  page.add_heading("Gradient flow");
+  add_flow_section(page, runs);
+  return page.render();
+}
+
+}  // namespace gradlab::cli
