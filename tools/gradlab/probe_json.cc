@@ -1,6 +1,5 @@
 // The JSON form of `gradlab probe --json`.
-#include <cmath>
-
+#include "json_number.h"
 #include "probe_report.h"
 
 namespace gradlab::cli {
@@ -8,28 +7,24 @@ namespace {
 
 using nlohmann::ordered_json;
 
-// JSON has no infinity or NaN: a non-finite figure (an overflowed gradient) becomes null.
-ordered_json number(double v) { return std::isfinite(v) ? ordered_json(v) : ordered_json(nullptr); }
-ordered_json optional_number(const std::optional<double>& v) { return v ? number(*v) : ordered_json(nullptr); }
-
 ordered_json forward_json(const ForwardStats& f) {
   return {{"count", f.count},
-          {"mean", number(f.mean)},
-          {"std", number(f.std)},
-          {"min", number(f.min)},
-          {"max", number(f.max)},
-          {"zero_fraction", number(f.zero_fraction)},
-          {"dead_fraction", optional_number(f.dead_fraction)},
-          {"saturated_fraction", optional_number(f.saturated_fraction)},
+          {"mean", json_number(f.mean)},
+          {"std", json_number(f.std)},
+          {"min", json_number(f.min)},
+          {"max", json_number(f.max)},
+          {"zero_fraction", json_number(f.zero_fraction)},
+          {"dead_fraction", json_number(f.dead_fraction)},
+          {"saturated_fraction", json_number(f.saturated_fraction)},
           {"nonfinite_count", f.nonfinite_count}};
 }
 
 ordered_json gradient_json(const std::optional<GradientStats>& g) {
   if (!g) return nullptr;
   return {{"count", g->count},
-          {"l2_norm", number(g->l2_norm)},
-          {"rms", number(g->rms)},
-          {"max_abs", number(g->max_abs)},
+          {"l2_norm", json_number(g->l2_norm)},
+          {"rms", json_number(g->rms)},
+          {"max_abs", json_number(g->max_abs)},
           {"zero_count", g->zero_count},
           {"below_float32_normal_count", g->below_float32_normal_count},
           {"nonfinite_count", g->nonfinite_count}};
@@ -39,10 +34,10 @@ ordered_json layer_json(const LayerCallRecord& call) {
   ordered_json variables = ordered_json::array();
   for (const VariableGradientStats& v : call.variables) {
     variables.push_back({{"name", v.name},
-                         {"grad_norm", number(v.grad_norm)},
-                         {"max_abs_grad", number(v.max_abs_grad)},
-                         {"weight_norm", number(v.weight_norm)},
-                         {"grad_to_weight_ratio", number(v.grad_to_weight_ratio)}});
+                         {"grad_norm", json_number(v.grad_norm)},
+                         {"max_abs_grad", json_number(v.max_abs_grad)},
+                         {"weight_norm", json_number(v.weight_norm)},
+                         {"grad_to_weight_ratio", json_number(v.grad_to_weight_ratio)}});
   }
   return {{"layer", call.layer},
           {"type", call.type},
@@ -57,13 +52,13 @@ ordered_json layer_json(const LayerCallRecord& call) {
 ordered_json summary_json(const PassRecord& pass, const FlowSummary& s) {
   ordered_json layers = ordered_json::array(), norms = ordered_json::array();
   for (std::size_t i : s.depth_layers) layers.push_back(pass.layers[i].layer);
-  for (double g : s.grad_norms) norms.push_back(number(g));
+  for (double g : s.grad_norms) norms.push_back(json_number(g));
   const auto name = [](const std::optional<std::string>& v) { return v ? ordered_json(*v) : ordered_json(nullptr); };
   return {{"measure", s.measure == FlowMeasure::input_grad ? "input_grad" : "output_grad"},
           {"depth_layers", layers},
           {"grad_norms", norms},
-          {"mean_gain", number(s.mean_gain)},
-          {"first_to_last_ratio", number(s.first_to_last_ratio)},
+          {"mean_gain", json_number(s.mean_gain)},
+          {"first_to_last_ratio", json_number(s.first_to_last_ratio)},
           {"verdict", flow_verdict_name(s.verdict)},
           {"reason", s.reason},
           {"saturation_begins", name(s.saturation_begins)},
@@ -102,7 +97,7 @@ ordered_json probe_json(const ProbeReport& r) {
           {"dtype", dtype_name(r.pass.dtype)},
           {"mode", r.mode},
           {"seed", r.seed},
-          {"loss", number(r.pass.loss)},
+          {"loss", json_number(r.pass.loss)},
           {"input_grad", gradient_json(r.pass.input_grad)},
           {"layers", layers},
           {"summary", summary_json(r.pass, r.summary)},
@@ -112,7 +107,7 @@ ordered_json probe_json(const ProbeReport& r) {
             {"compared_with_float64", r.compared_with_float64},
             {"layers", u.layers},
             {"elements", u.elements},
-            {"float64_min_norm", number(u.float64_min_norm)},
+            {"float64_min_norm", json_number(u.float64_min_norm)},
             {"message", u.message}}},
           {"anomaly", anomaly_json(r.pass.anomaly)}};
 }

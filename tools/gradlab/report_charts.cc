@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "gradlab/error.h"
+#include "json_number.h"
 
 namespace gradlab::cli {
 namespace {
@@ -22,11 +23,6 @@ constexpr const char* kSchema = "https://vega.github.io/schema/vega-lite/v6.json
 json log_value(double v, int& left_out) {
   if (std::isfinite(v) && v > 0) return v;
   ++left_out;
-  return nullptr;
-}
-
-json finite_or_null(std::optional<double> v) {
-  if (v && std::isfinite(*v)) return *v;
   return nullptr;
 }
 
@@ -215,7 +211,7 @@ Chart activity_chart(const std::vector<FlowRun>& runs, const FlowSectionOptions&
       for (const auto& [measure, value] : measures) {
         if (!value) continue;
         json row = {{"run", run.label}, {"k", std::max(depth[i], 1)}, {"layer", call.layer},
-                    {"measure", measure}, {"fraction", finite_or_null(value)}};
+                    {"measure", measure}, {"fraction", json_number(value)}};
         add_config_fields(row, run, keys);
         rows.push_back(row);
       }

@@ -7,6 +7,7 @@
 
 #include "report_study.h"
 #include "text_table.h"
+#include "json_number.h"
 
 namespace gradlab::cli {
 namespace {
@@ -31,8 +32,6 @@ std::string norm_name(SkipNormalization n) {
 
 // "relu/he": activation and the initializer's family, narrow enough for a terminal column.
 std::string column_of(const RemedyConfig& c) { return c.activation + "/" + c.initializer.substr(0, c.initializer.find('_')); }
-
-nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
 }  // namespace
 
@@ -137,8 +136,8 @@ nlohmann::ordered_json report_json(const ReportStudy& study, const std::string& 
     cell["depth"] = c.depth;
     cell["verdict"] = flow_verdict_name(c.verdict);
     cell["verdict_trials"] = c.verdict_trials;
-    cell["input_grad_median"] = finite_or_null(c.input_grad_median);
-    cell["first_to_last_ratio_median"] = finite_or_null(c.ratio_median);
+    cell["input_grad_median"] = json_number(c.input_grad_median);
+    cell["first_to_last_ratio_median"] = json_number(c.ratio_median);
     cells.push_back(cell);
   }
   j["cells"] = cells;

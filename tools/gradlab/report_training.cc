@@ -1,4 +1,5 @@
 #include "report_training.h"
+#include "json_number.h"
 
 #include <fmt/format.h>
 
@@ -185,7 +186,6 @@ void add_exploding(HtmlReport& page, const LessonTrainingResult& r) {
 }  // namespace
 
 nlohmann::ordered_json training_json(const LessonTrainingResult& r) {
-  const auto number = [](double v) { return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(); };
   const LessonTrainingOptions& o = r.options;
   nlohmann::ordered_json json;
   json["data"] = r.data;
@@ -204,8 +204,8 @@ nlohmann::ordered_json training_json(const LessonTrainingResult& r) {
     }
     json["runs"].push_back({{"name", run->name},
                             {"description", run->description},
-                            {"test_accuracy", number(run->final_test_accuracy())},
-                            {"early_to_late_gradient_ratio", number(run->early_to_late_gradient_ratio())},
+                            {"test_accuracy", json_number(run->final_test_accuracy())},
+                            {"early_to_late_gradient_ratio", json_number(run->early_to_late_gradient_ratio())},
                             {"stop_reason", stop_reason_name(run->history.stop_reason)},
                             {"anomaly", a},
                             {"seconds", run->seconds}});
