@@ -1,8 +1,9 @@
 #pragma once
 // Branch-free tanh and sigmoid for float32 that compilers vectorize inside the element-wise loops
 // (glibc's tanhf / expf are scalar calls, a third of a deep tanh network's pass). The float result
-// is computed in double from an inlined exp, so it is within 1 ulp of the exact value (max error
-// and the exhaustive check: tests/autograd/fast_math_test.cc); double keeps std::tanh / std::exp.
+// is computed in double from an inlined exp and rounded once, so it is within 1 ulp of the exact
+// value (0.5003 ulp for tanh, 0.5001 for sigmoid over all 2^32 inputs: the DISABLED_ tests in
+// tests/autograd/fast_math_test.cc). double keeps std::tanh / std::exp.
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -53,7 +54,7 @@ inline float min_non_negative(float a, float hi) {
 
 /// tanh(x) for float32, within 1 ulp: tanh(+-0) = +-0, odd, exactly +-1 for |x| >= 9.1, NaN stays
 /// NaN. tanh|x| = (e - 1) / (e + 1) with e = e^(2|x|) in double (|x| clamped to 10, where tanh
-/// already rounds to 1); below 2^-12 tanh x rounds to x itself, which also passes NaN through.
+/// already rounds to 1); below 2^-12 x itself is tanh x to float precision, and passes NaN through.
 inline float tanh_float(float x) {
   const float a = std::fabs(x);
   const double e = exp_for_float(2.0 * double(min_non_negative(a, 10.0f)));

@@ -76,7 +76,7 @@ TEST(FastMath, SigmoidIsWithinOneUlpOverASweepOfAllFloats) {
   EXPECT_LE(max_ulp_error(sigmoid, exact_sigmoid, kSweepStep), 1.0);
 }
 
-// The exhaustive checks, one-off commands (about a minute each in Release):
+// The exhaustive checks, one-off commands (about two minutes each in Release):
 //   build/tests/autograd_tests --gtest_also_run_disabled_tests --gtest_filter='FastMath.DISABLED_*'
 TEST(FastMath, DISABLED_TanhIsWithinOneUlpOverAllFloats) {
   const double worst = max_ulp_error(tanh, exact_tanh, 1);
