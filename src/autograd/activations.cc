@@ -64,7 +64,7 @@ Tensor hard_sigmoid(const Tensor& x) {
 
 Tensor tanh(const Tensor& x) {
   return unary_op<Saved::output>(
-      "tanh", x, [](auto v) { return std::tanh(v); }, [](auto g, auto y) { return kernels::tanh_grad(g, y); });
+      "tanh", x, [](auto v) { return kernels::tanh(v); }, [](auto g, auto y) { return kernels::tanh_grad(g, y); });
 }
 
 Tensor softplus(const Tensor& x) {

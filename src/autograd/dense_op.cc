@@ -40,7 +40,7 @@ struct Sigmoid {
 };
 struct Tanh {
   static constexpr SlopeFrom kSlopeFrom = SlopeFrom::output;
-  template <typename T> static T f(T z) { return std::tanh(z); }
+  template <typename T> static T f(T z) { return kernels::tanh(z); }
   template <typename T> static T d(T g, T y) { return kernels::tanh_grad(g, y); }
 };
 struct LeakyRelu {  // Keras's default slope, as get_activation("leaky_relu") uses it
