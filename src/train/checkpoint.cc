@@ -68,7 +68,11 @@ void save_checkpoint(const std::string& path, const Layer& model, const Optimize
 }
 
 History load_checkpoint(const std::string& path, const Layer& model, Optimizer& optimizer) {
-  const TensorFile file = read_safetensors(path);
+  return load_checkpoint(read_safetensors(path), model, optimizer);
+}
+
+History load_checkpoint(const TensorFile& file, const Layer& model, Optimizer& optimizer) {
+  const std::string& path = file.source();
   const auto format = file.metadata.find("format");
   if (format == file.metadata.end() || format->second != kCheckpointFormat) {
     fail("{}: not a gradlab training checkpoint (metadata format is '{}', expected '{}')", path,

@@ -176,6 +176,50 @@ TEST_F(BadInputsCli, UnwritableOutputPath) {
   expect_refused({"init", "--model", path("m.json"), "--out", path("no/such/dir/w.safetensors")}, {"no/such/dir"});
 }
 
+// A small report study, so the refused cases would finish quickly if they were not refused.
+const std::vector<std::string> kSmallReport = {"report",       "--depths", "2",     "--activations", "relu",
+                                               "--initializers", "he_uniform", "--skips", "none", "--norms",
+                                               "none",         "--trials", "1",     "--lesson-trials", "1"};
+
+std::vector<std::string> with(std::vector<std::string> args, std::initializer_list<std::string> more) {
+  args.insert(args.end(), more);
+  return args;
+}
+
+TEST_F(BadInputsCli, ReportUnwritableOut) {
+  write_text("plain_file", "x");
+  expect_refused(with(kSmallReport, {"--out", path("no/such/dir/r.html")}),
+                 {"--out " + path("no/such/dir/r.html"), "does not exist"});
+  expect_refused(with(kSmallReport, {"--out", path("plain_file/r.html")}), {"--out " + path("plain_file/r.html")});
+  expect_refused(with(kSmallReport, {"--out", dir_.string()}), {"--out " + dir_.string() + ": is a folder"});
+}
+
+TEST_F(BadInputsCli, ReportBadOptions) {
+  // Each bad option, and the option and value its message must name.
+  const std::vector<std::vector<std::string>> cases = {
+      {"--depths", "0", "0"},        {"--depths", "2,x", "x"},          {"--trials", "0", "0"},
+      {"--norms", "instance", "instance"}, {"--activations", "nope", "nope"}, {"--seed", "-1", "-1"}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c[0] + " " + c[1]);
+    expect_refused(with(kSmallReport, {c[0], c[1], "--out", path("r.html")}), {c[0], c[2]});
+  }
+}
+
+TEST_F(BadInputsCli, ProbeReportUnwritable) {
+  // Refused before the probe runs: nothing printed, no file left.
+  write_text("plain_file", "x");
+  const auto before = files();
+  for (const std::string option : {"--report", "--out"}) {
+    for (const std::string& report : std::vector<std::string>{path("no/such/dir/p.html"), path("plain_file/p.html"), dir_.string()}) {
+      const auto r = run_cli({"probe", "--depth", "2", "--width", "4", option, report});
+      EXPECT_EQ(r.exit_code, 2) << r.err;
+      EXPECT_TRUE(r.err.starts_with("gradlab: " + option + " " + report + ": ")) << r.err;
+      EXPECT_TRUE(r.out.empty()) << r.out;
+    }
+  }
+  EXPECT_EQ(files(), before) << "no report, and no temporary file, is left behind";
+}
+
 TEST_F(BadInputsCli, ExistingOutputSurvivesARefusedRun) {
   // A bad run must not replace or truncate a good file already at the output path.
   const std::string good = path("w.safetensors");

@@ -117,7 +117,7 @@ TEST_F(TrainCommand, BadInputsExitTwoAndWriteNothing) {
   expect_bad(with(csv_args(), {"--schedule", "linear"}), "unknown schedule 'linear'");
   const CliResult unwritable = run_cli(with(csv_args(), {"--history", path("no/such/dir/h.json")}));
   EXPECT_EQ(unwritable.exit_code, 2);
-  EXPECT_NE(unwritable.err.find("--history " + path("no/such/dir/h.json") + ": directory"), std::string::npos) << unwritable.err;
+  EXPECT_NE(unwritable.err.find("--history " + path("no/such/dir/h.json") + ": folder"), std::string::npos) << unwritable.err;
 }
 
 TEST_F(TrainCommand, CheckpointOfAnotherModelIsRefusedAndKept) {

@@ -5,7 +5,9 @@
 // input; anything else escaping (another exception, a crash, a sanitizer report) is a bug.
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -16,16 +18,23 @@
 #include "gradlab/autograd/gradient_tape.h"
 #include "gradlab/autograd/reduce_ops.h"
 #include "gradlab/error.h"
+#include "gradlab/io/csv.h"
 #include "gradlab/io/idx.h"
 #include "gradlab/io/model_spec.h"
 #include "gradlab/io/safetensors.h"
+#include "gradlab/nn/dense.h"
+#include "gradlab/nn/dropout.h"
+#include "gradlab/nn/model.h"
+#include "gradlab/optim/adam.h"
 #include "gradlab/tensor/creation.h"
+#include "gradlab/tensor/rng.h"
+#include "gradlab/train/checkpoint.h"
 
 namespace gradlab::fuzz {
 
 /// The fuzz targets by name, as scripts/fuzz and the corpus folders name them.
 inline const std::vector<std::string>& target_names() {
-  static const std::vector<std::string> names = {"model_spec", "safetensors", "idx"};
+  static const std::vector<std::string> names = {"model_spec", "safetensors", "idx", "csv", "checkpoint"};
   return names;
 }
 
@@ -149,11 +158,74 @@ inline void idx(std::string_view bytes) {
   }
 }
 
+/// Parses CSV text with each usual delimiter and small limits; what parses must be a consistent table.
+inline void csv(std::string_view bytes) {
+  for (char delimiter : {',', ';', '\t'}) {
+    CsvTable table;
+    try {
+      table = parse_csv(bytes, "fuzz.csv", {.delimiter = delimiter, .limits = {.max_columns = 1000, .max_cells = 1 << 16}});
+    } catch (const Error&) {
+      continue;
+    }
+    if (table.columns.empty() || table.values.size() != static_cast<std::size_t>(table.rows()) * table.columns.size()) {
+      throw std::logic_error("csv: the cells do not fill rows x columns");
+    }
+    for (std::size_t c = 0; c < table.columns.size(); ++c) {
+      if (table.column_index(table.columns[c]) != static_cast<int64_t>(c)) throw std::logic_error("csv: column_index");
+    }
+    for (double v : table.values) {
+      if (!std::isfinite(v)) throw std::logic_error("csv: a parsed cell is not finite");
+    }
+  }
+}
+
+namespace detail {
+
+// The fixed model every fuzzed checkpoint is checked against: the seeds in corpus/checkpoint/ were
+// saved from it (or from a near relative, to show the refusals).
+inline Sequential checkpoint_model() {
+  clear_session();
+  set_seed(7);
+  Sequential model({Dense(4, {.activation = "relu"}), Dropout(0.1), Dense(2)});
+  model(zeros({1, 2}));
+  return model;
+}
+
+}  // namespace detail
+
+/// Parses safetensors bytes as a training checkpoint and loads it into a small fixed model and an Adam
+/// optimizer; what loads must leave the model's variables equal to the checkpoint's tensors.
+inline void checkpoint(std::string_view bytes) {
+  TensorFile file;
+  try {
+    file = parse_safetensors(bytes, "fuzz.safetensors");
+  } catch (const Error&) {
+    return;
+  }
+  Sequential model = detail::checkpoint_model();
+  Adam optimizer;
+  try {
+    load_checkpoint(file, model, optimizer);
+  } catch (const Error&) {
+    return;
+  }
+  for (const Variable& v : model.variables()) {
+    // Bytes, not values: a fuzzed checkpoint may hold NaN, which never compares equal.
+    const Tensor& saved = file.get("model/" + v.name());
+    const auto bytes = static_cast<std::size_t>(saved.numel()) * dtype_size(saved.dtype());
+    if (v.value().numel() != saved.numel() || std::memcmp(v.value().raw_data(), saved.raw_data(), bytes) != 0) {
+      throw std::logic_error("checkpoint: variable '" + v.name() + "' differs from the loaded checkpoint");
+    }
+  }
+}
+
 /// Runs the target called `name` on `bytes`; throws std::invalid_argument for an unknown name.
 inline void run_target(const std::string& name, std::string_view bytes) {
   if (name == "model_spec") return model_spec(bytes);
   if (name == "safetensors") return safetensors(bytes);
   if (name == "idx") return idx(bytes);
+  if (name == "csv") return csv(bytes);
+  if (name == "checkpoint") return checkpoint(bytes);
   throw std::invalid_argument("unknown fuzz target '" + name + "'");
 }
 

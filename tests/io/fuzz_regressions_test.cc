@@ -88,6 +88,33 @@ TEST(FuzzTargets, SeedsExerciseTheParsersSuccessfulPaths) {
     }
   }
   EXPECT_EQ(parsed, total - 1) << "all but the F16 seed, which shows the refusal path";
+  parsed = total = 0;
+  for (const fs::path& seed : inputs("corpus", "csv")) {
+    ++total;
+    try {
+      parse_csv(slurp(seed), seed.string(), {.delimiter = seed.filename().string().starts_with("tab") ? '\t'
+                                                  : seed.filename().string().starts_with("semicolon") ? ';'
+                                                                                                  : ','});
+      ++parsed;
+    } catch (const Error&) {
+    }
+  }
+  EXPECT_EQ(parsed, total - 1) << "all but the NaN seed, which shows the refusal path";
+  std::vector<std::string> loaded;
+  std::string refusals;
+  for (const fs::path& seed : inputs("corpus", "checkpoint")) {
+    Sequential model = fuzz::detail::checkpoint_model();
+    Adam optimizer;
+    try {
+      load_checkpoint(parse_safetensors(slurp(seed), seed.string()), model, optimizer);
+      loaded.push_back(seed.filename().string());
+    } catch (const Error& e) {
+      refusals += std::string("\n") + e.what();
+    }
+  }
+  EXPECT_EQ(loaded, std::vector<std::string>{"trained_adam.safetensors"})
+      << "the other seeds show the refusals (an optimizer without state, another optimizer, another model):"
+      << refusals;
 }
 
 }  // namespace

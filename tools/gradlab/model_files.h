@@ -24,6 +24,11 @@ auto as_bad_input(Load&& load) -> decltype(load()) {
 /// Rejects a command line where more than one of `paths` is "-": standard input can be read once.
 void check_one_stdin(const std::vector<std::pair<std::string, std::string>>& option_paths);
 
+/// Refuses, before any work, an output path that cannot be written: its folder missing or not
+/// writable, or the path itself a folder. `option` names it in the message ("--out r.html: folder
+/// 'x' does not exist"). An empty path (option not given) and "-" (standard output) pass.
+void check_output_path(const std::string& option, const std::string& path);
+
 /// The DType named by --dtype, or, if it is empty, the dtype of the first tensor of `weights`.
 DType dtype_for(const std::string& dtype_option, const TensorFile& weights);
 

@@ -86,6 +86,8 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
         throw UsageError(fmt::format("--vanishing-ratio ({:g}) must be below --exploding-ratio ({:g})",
                                      s.thresholds.vanishing_ratio, s.thresholds.exploding_ratio));
       }
+      check_output_path("--out", o->out);
+      check_output_path("--report", o->report);
       const ProbeReport report = run_probe(s);
       std::string text;
       if (o->json) {

@@ -34,17 +34,6 @@ SkipNormalization norm_from_name(const std::string& name) {
   return SkipNormalization::none;
 }
 
-// A report that cannot be written should fail before the study runs, not a minute later.
-void check_output_folder(const std::string& path) {
-  namespace fs = std::filesystem;
-  const fs::path parent = fs::path(path).parent_path();
-  std::error_code ec;
-  if (!parent.empty() && !fs::is_directory(parent, ec)) {
-    throw UsageError(fmt::format("--out {}: folder '{}' does not exist", path, parent.string()));
-  }
-  if (fs::is_directory(path, ec)) throw UsageError(fmt::format("--out {}: is a folder, expected a file name", path));
-}
-
 }  // namespace
 
 void add_report_command(CLI::App& app, CommandRun& run) {
@@ -119,7 +108,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
       throw CLI::ValidationError(e.what());
     }
     run = [s] {
-      check_output_folder(s->out);
+      check_output_path("--out", s->out);
       s->training_options.seed = s->study.seed;
       // A missing dataset should fail before minutes of probing, not after.
       std::optional<DataSplits> data;

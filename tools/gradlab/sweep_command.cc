@@ -73,14 +73,6 @@ std::string grid_description(const SweepGrid& g) {
                      fmt::join(g.batches, ", "), fmt::join(dtypes, ", "), g.trials, g.seed);
 }
 
-// A report is written at the end; a path it cannot be written to is refused before the sweep runs.
-void check_report_path(const std::string& path) {
-  const std::filesystem::path folder = std::filesystem::path(path).parent_path();
-  std::error_code error;
-  if (!folder.empty() && !std::filesystem::is_directory(folder, error)) {
-    throw UsageError(fmt::format("--report {}: folder '{}' does not exist", path, folder.string()));
-  }
-}
 
 // Appends each result line with one write(2), so a kill leaves at most a partial last line.
 class ResultFile {
@@ -116,7 +108,7 @@ void run_sweep_command(const SweepSettings& s) {
   const int64_t total = static_cast<int64_t>(configs.size());
 
   const bool report = !s.report.empty();
-  if (report) check_report_path(s.report);
+  if (report) check_output_path("--report", s.report);
   std::unique_ptr<ResultFile> file;
   SweepFormat format = SweepFormat::csv;
   SweepResumeState resumed;

@@ -34,27 +34,15 @@ struct TrainSettings {
   std::string checkpoint, history, weights_out, report;
 };
 
-// An output path must be creatable before training starts, so a typo costs nothing and no partial
-// results are written.
-void check_writable(const std::string& path, const char* option) {
-  if (path.empty()) return;
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  const std::string dir = parent.empty() ? "." : parent.string();
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) fail("{} {}: directory '{}' does not exist", option, path, dir);
-  if (::access(dir.c_str(), W_OK) != 0) fail("{} {}: directory '{}' is not writable", option, path, dir);
-  if (std::filesystem::is_directory(path, ec)) fail("{} {}: is a directory", option, path);
-}
-
 void check_settings(const TrainSettings& s) {
   if (s.resume && s.checkpoint.empty()) fail("--resume needs --checkpoint FILE to resume from");
   if (!s.history.empty() && !s.history.ends_with(".json") && !s.history.ends_with(".csv")) {
     fail("--history {}: the file name must end in .json or .csv", s.history);
   }
-  check_writable(s.checkpoint, "--checkpoint");
-  check_writable(s.history, "--history");
-  check_writable(s.weights_out, "--weights-out");
-  check_writable(s.report, "--report");
+  check_output_path("--checkpoint", s.checkpoint);
+  check_output_path("--history", s.history);
+  check_output_path("--weights-out", s.weights_out);
+  check_output_path("--report", s.report);
   if (!s.report.empty() && !s.report.ends_with(".html")) fail("--report {}: the file name must end in .html", s.report);
   if (s.resume && !std::filesystem::exists(s.checkpoint)) {
     fail("--resume: checkpoint {} does not exist (start without --resume to create it)", s.checkpoint);

@@ -20,6 +20,7 @@
 
 #include <string>
 
+#include "gradlab/io/safetensors.h"
 #include "gradlab/nn/layer.h"
 #include "gradlab/optim/optimizer.h"
 #include "gradlab/train/fit.h"
@@ -39,6 +40,10 @@ void save_checkpoint(const std::string& path, const Layer& model, const Optimize
 /// missing, extra, or of another shape or dtype) or optimizer, is an Error naming the file and the
 /// first difference.
 History load_checkpoint(const std::string& path, const Layer& model, Optimizer& optimizer);
+
+/// The same checks and restore, from a checkpoint already parsed, e.g.
+/// `load_checkpoint(parse_safetensors(bytes, "upload"), model, optimizer)`; errors name file.source().
+History load_checkpoint(const TensorFile& file, const Layer& model, Optimizer& optimizer);
 
 /// Saves a checkpoint at the end of every epoch, and at the end of training when the run stopped
 /// within an epoch (should_stop, max_steps, a callback), so that it can be resumed there.
