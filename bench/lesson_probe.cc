@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "percentiles.h"
 #include "gradlab/gradlab.h"
 
 namespace {
@@ -86,20 +87,9 @@ void forward_case(benchmark::State& state) {
   }
 }
 
-double quantile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  const double pos = q * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(pos);
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
-}
-
 void configure(benchmark::internal::Benchmark* b) {
   // Process CPU time (all threads) beside wall time: on a loaded machine it is the steadier measure.
-  b->Unit(benchmark::kMicrosecond)
-      ->MeasureProcessCPUTime()
-      ->ComputeStatistics("p10", [](const std::vector<double>& v) { return quantile(v, 0.1); })
-      ->ComputeStatistics("p90", [](const std::vector<double>& v) { return quantile(v, 0.9); });
+  gradlab::bench::with_percentiles(b->Unit(benchmark::kMicrosecond)->MeasureProcessCPUTime());
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "percentiles.h"
 #include "gradlab/gradlab.h"
 #include "gradlab/nn/normalization.h"
 
@@ -46,22 +47,12 @@ void layer_case(benchmark::State& state, const std::string& name) {
   }
 }
 
-double quantile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  const double pos = q * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(pos);
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   for (const char* name : {"batch_norm", "layer_norm", "group_norm", "instance_norm", "input_norm"}) {
-    benchmark::RegisterBenchmark(name, layer_case, std::string(name))
-        ->Unit(benchmark::kMicrosecond)
-        ->ComputeStatistics("p10", [](const std::vector<double>& v) { return quantile(v, 0.1); })
-        ->ComputeStatistics("p90", [](const std::vector<double>& v) { return quantile(v, 0.9); });
+    gradlab::bench::with_percentiles(
+        benchmark::RegisterBenchmark(name, layer_case, std::string(name))->Unit(benchmark::kMicrosecond));
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "percentiles.h"
 #include "gradlab/instrument/sweep.h"
 
 namespace {
@@ -49,23 +50,13 @@ void sweep_case(benchmark::State& state) {
   state.counters["healthy"] = static_cast<double>(counts[static_cast<int>(FlowVerdict::healthy)]);
 }
 
-double quantile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  const double pos = q * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(pos);
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  benchmark::RegisterBenchmark("sweep", sweep_case)
-      ->Unit(benchmark::kMillisecond)
-      ->UseRealTime()
-      ->MeasureProcessCPUTime()
-      ->ComputeStatistics("p10", [](const std::vector<double>& v) { return quantile(v, 0.1); })
-      ->ComputeStatistics("p90", [](const std::vector<double>& v) { return quantile(v, 0.9); });
+  gradlab::bench::with_percentiles(benchmark::RegisterBenchmark("sweep", sweep_case)
+                                       ->Unit(benchmark::kMillisecond)
+                                       ->UseRealTime()
+                                       ->MeasureProcessCPUTime());
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
