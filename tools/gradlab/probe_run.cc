@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "gradlab/instrument/skip_network.h"
+#include "gradlab/instrument/sweep.h"
 #include "gradlab/io/model_spec.h"
 #include "gradlab/io/safetensors.h"
 #include "gradlab/io/weights.h"
@@ -26,12 +27,6 @@ struct Subject {
   std::vector<Tensor> inputs;
   std::function<Subject()> float64_twin;
 };
-
-SkipConnection parse_skip(const std::string& name) {
-  if (name == "residual") return SkipConnection::residual;
-  if (name == "concat") return SkipConnection::concat;
-  return SkipConnection::none;
-}
 
 void check_finite(const Tensor& t, const std::string& source, const std::string& name) {
   for (const double v : t.to_vector()) {
@@ -67,7 +62,7 @@ Subject inline_subject(const ProbeSettings& s, DType dtype) {
     x = drawn_input({s.batch, s.features}, s.input_dist, *rng, dtype);
     input_description = fmt::format("{} x {} drawn from {}, seed {}", s.batch, s.features, dist_label(s.input_dist), s.seed);
   }
-  const SkipNetworkOptions options{.skip = parse_skip(s.skip),
+  const SkipNetworkOptions options{.skip = parse_sweep_skip(s.skip),
                                    .depth = s.depth,
                                    .units = s.width,
                                    .activation = s.activation,

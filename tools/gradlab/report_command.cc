@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "gradlab/autograd/activations.h"
+#include "gradlab/instrument/sweep.h"
 #include "gradlab/io/atomic_file.h"
 #include "gradlab/nn/initializers.h"
 #include "interrupt.h"
@@ -18,24 +19,6 @@
 #include "report_training.h"
 
 namespace gradlab::cli {
-namespace {
-
-// The names --skips and --norms accept, as `gradlab probe --skip/--norm` spells them.
-SkipConnection skip_from_name(const std::string& name) {
-  if (name == "residual") return SkipConnection::residual;
-  if (name == "concat") return SkipConnection::concat;
-  return SkipConnection::none;
-}
-
-SkipNormalization norm_from_name(const std::string& name) {
-  if (name == "batch") return SkipNormalization::batch;
-  if (name == "layer") return SkipNormalization::layer;
-  if (name == "group") return SkipNormalization::group;
-  return SkipNormalization::none;
-}
-
-}  // namespace
-
 void add_report_command(CLI::App& app, CommandRun& run) {
   struct Settings {
     ReportStudyOptions study;
@@ -99,9 +82,9 @@ void add_report_command(CLI::App& app, CommandRun& run) {
 
   cmd->callback([s, &run] {
     s->study.skips.clear();
-    for (const std::string& name : s->skips) s->study.skips.push_back(skip_from_name(name));
+    for (const std::string& name : s->skips) s->study.skips.push_back(parse_sweep_skip(name));
     s->study.normalizations.clear();
-    for (const std::string& name : s->norms) s->study.normalizations.push_back(norm_from_name(name));
+    for (const std::string& name : s->norms) s->study.normalizations.push_back(parse_skip_normalization(name));
     try {
       validate(s->study);
     } catch (const Error& e) {
