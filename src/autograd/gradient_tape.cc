@@ -176,6 +176,12 @@ void GradientTape::reset() {
 
 std::vector<Tensor> GradientTape::gradient(const Tensor& target, const std::vector<Tensor>& sources,
                                            UnconnectedGradients unconnected) {
+  return gradient(target, sources, {}, {}, unconnected);
+}
+
+std::vector<Tensor> GradientTape::gradient(const Tensor& target, const std::vector<Tensor>& sources,
+                                           const std::vector<Tensor>& observed, const GradientVisitor& visit,
+                                           UnconnectedGradients unconnected) {
   if (!target.defined()) fail("GradientTape.gradient: the target is an undefined tensor");
   if (used_ && !options_.persistent) {
     fail("GradientTape.gradient: a non-persistent tape can compute gradients only once; "
@@ -189,6 +195,12 @@ std::vector<Tensor> GradientTape::gradient(const Tensor& target, const std::vect
            i, sources[i].description());
     }
   }
+  for (std::size_t i = 0; i < observed.size(); ++i) {
+    if (!observed[i].defined() || !tracks(observed[i])) {
+      fail("GradientTape.gradient: observed tensor {} ({}) is not tracked by this tape", i,
+           observed[i].description());
+    }
+  }
   NoRecording pause;
 
   // Everything below is indexed by slot. relevant: the tensor depends on a source, so it needs a
@@ -199,6 +211,26 @@ std::vector<Tensor> GradientTape::gradient(const Tensor& target, const std::vect
     const int32_t slot = slots_.find(s.id());
     if (slot >= 0) relevant[slot] = is_source[slot] = 1;
   }
+  // Observed tensors need gradients as sources do, but their buffers are released as usual once
+  // consumed: visit() reads each when it is complete. Per slot, the observed indices form a chain
+  // (first_observer, then next_observer), since a tensor may be observed twice.
+  std::vector<int32_t> first_observer(observed.empty() ? 0 : slot_count, -1), next_observer(observed.size(), -1);
+  std::vector<std::size_t> never_used;  // variables no op has read: no gradient, visited at the end
+  for (std::size_t i = observed.size(); i-- > 0;) {
+    const int32_t slot = slots_.find(observed[i].id());
+    if (slot < 0) {
+      never_used.push_back(i);
+      continue;
+    }
+    relevant[slot] = 1;
+    next_observer[i] = first_observer[slot];
+    first_observer[slot] = static_cast<int32_t>(i);
+  }
+  std::vector<Tensor> grads(slot_count);
+  const auto visit_slot = [&](int32_t slot) {
+    for (int32_t i = first_observer[slot]; i >= 0; i = next_observer[i]) visit(static_cast<std::size_t>(i), grads[slot]);
+    first_observer[slot] = -1;
+  };
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     const int32_t* in = input_slots_.data() + node_slots_[i].first_input;
     for (std::size_t j = 0, n = nodes_[i].inputs.size(); j < n; ++j) {
@@ -209,7 +241,6 @@ std::vector<Tensor> GradientTape::gradient(const Tensor& target, const std::vect
     }
   }
 
-  std::vector<Tensor> grads(slot_count);
   const int32_t target_slot = slots_.find(target.id());
   if (target_slot >= 0 && relevant[target_slot]) {
     grads[target_slot] = ones_like(target);
@@ -218,6 +249,8 @@ std::vector<Tensor> GradientTape::gradient(const Tensor& target, const std::vect
     for (std::size_t i = nodes_.size(); i-- > 0;) {
       const TapeNode& node = nodes_[i];
       const int32_t out = node_slots_[i].output;
+      // Every use of this node's output came later in the list, so its gradient is complete.
+      if (!first_observer.empty() && first_observer[out] >= 0) visit_slot(out);
       if (!relevant[out] || !grads[out].defined()) continue;
       // Intermediate gradients are released as soon as they are consumed; sources keep theirs.
       const Tensor output_grad = is_source[out] ? grads[out] : std::move(grads[out]);
@@ -238,6 +271,12 @@ std::vector<Tensor> GradientTape::gradient(const Tensor& target, const std::vect
       }
     }
   }
+
+  // Watched inputs and variables (no op produced them) are complete once the walk is over.
+  for (std::size_t slot = 0; slot < first_observer.size(); ++slot) {
+    if (first_observer[slot] >= 0) visit_slot(static_cast<int32_t>(slot));
+  }
+  for (std::size_t i : never_used) visit(i, Tensor());
 
   std::vector<Tensor> result;
   result.reserve(sources.size());

@@ -1,6 +1,7 @@
 #include "gradlab/instrument/layer_stats.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -12,6 +13,7 @@
 
 #include "gradlab/nn/activation_layer.h"
 #include "gradlab/nn/dense.h"
+#include "instrument/float32_scans.h"
 
 namespace gradlab {
 namespace {
@@ -103,17 +105,12 @@ int64_t forward_lanes_fast(const T* y, int64_t n, double, double symmetric, doub
   return forward_lanes_plain(y, n, symmetric, low, high, lanes);
 }
 
-template <typename T>
-int64_t gradient_lanes_fast(const T* g, int64_t n, GradientLanes& lanes) {
-  return gradient_lanes_plain(g, n, lanes);
-}
-
 #if GRADLAB_STATS_AVX2
-// The probe reads every output and gradient of a pass, so these scans are most of what it costs on
-// small networks. For float32 they run sixteen elements per step in AVX2: the sums in double, four
-// vectors of four lanes (squares added with a fused multiply-add, as the plain loop does); the
-// comparisons, minimum and maximum in float, where they are exact, two vectors of eight lanes. The
-// forward scan reads its tensor twice, sums then the rest, because all its accumulators at once do
+// The exact forward scan of float32 values, taken when the float32 block sums of float32_scans.h
+// cannot vouch for theirs (an exploding or vanishing signal). Sixteen elements per step in AVX2: the
+// sums in double, four vectors of four lanes (squares added with a fused multiply-add, as the plain
+// loop does); the comparisons, minimum and maximum in float, where they are exact, two vectors of
+// eight lanes. It reads its tensor twice, sums then the rest, because all its accumulators at once do
 // not fit AVX2's sixteen registers, and spilling them cost more than a second read from L1. Counts
 // are exact in any lane, so they are kept in one 32-bit vector, flushed to lane 0 every kFlushSteps
 // steps.
@@ -144,20 +141,6 @@ void store_lanes(__m256d a, __m256d b, __m256d c, __m256d d, double* lanes) {
 // Four floats as doubles, converted straight from memory (cheaper than splitting a loaded vector).
 __m256d quarter(const float* p) { return _mm256_cvtps_pd(_mm_loadu_ps(p)); }
 
-// A float comparison that decides exactly as comparing the float's double value with t: v > t holds
-// for a float v exactly when v > the largest float not above t, and v < t when v < the smallest float
-// not below t.
-float float_at_or_below(double t) {
-  float f = static_cast<float>(t);
-  if (static_cast<double>(f) > t) f = std::nextafter(f, -std::numeric_limits<float>::infinity());
-  return f;
-}
-float float_at_or_above(double t) {
-  float f = static_cast<float>(t);
-  if (static_cast<double>(f) < t) f = std::nextafter(f, std::numeric_limits<float>::infinity());
-  return f;
-}
-
 template <>
 int64_t forward_lanes_fast<float>(const float* y, int64_t n, double shift, double symmetric, double low,
                                   double high, ForwardLanes& lanes) {
@@ -183,9 +166,9 @@ int64_t forward_lanes_fast<float>(const float* y, int64_t n, double shift, doubl
     store_lanes(sq0, sq1, sq2, sq3, lanes.sum_sq);
   }
   const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-  const __m256 symmetric_f = _mm256_set1_ps(float_at_or_below(symmetric));
-  const __m256 low_f = _mm256_set1_ps(float_at_or_above(low));
-  const __m256 high_f = _mm256_set1_ps(float_at_or_below(high));
+  const __m256 symmetric_f = _mm256_set1_ps(detail::float_at_or_below(symmetric));
+  const __m256 low_f = _mm256_set1_ps(detail::float_at_or_above(low));
+  const __m256 high_f = _mm256_set1_ps(detail::float_at_or_below(high));
   const __m256 zero = _mm256_setzero_ps();
   __m256 lo0 = _mm256_set1_ps(static_cast<float>(shift)), lo1 = lo0, hi0 = lo0, hi1 = lo0;
   // Which tests can hold is known before the loop: an infinite threshold is never crossed.
@@ -239,46 +222,6 @@ int64_t forward_lanes_fast<float>(const float* y, int64_t n, double shift, doubl
   return whole;
 }
 
-template <>
-int64_t gradient_lanes_fast<float>(const float* g, int64_t n, GradientLanes& lanes) {
-  static_assert(kLanes == 16);
-  const int64_t whole = n / kLanes * kLanes;
-  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-  // |g| as bits: 0 is exactly zero, 1 to 0x007fffff are the subnormals (below float32's smallest normal).
-  const __m256i min_normal_bits = _mm256_set1_epi32(0x00800000);
-  const __m256i zero_bits = _mm256_setzero_si256();
-  __m256d sq0 = _mm256_setzero_pd(), sq1 = sq0, sq2 = sq0, sq3 = sq0;
-  __m256 max0 = _mm256_setzero_ps(), max1 = max0;
-  const auto tiny = [&](__m256i bits, __m256i is_zero) {
-    return _mm256_andnot_si256(is_zero, _mm256_cmpgt_epi32(min_normal_bits, bits));
-  };
-  for (int64_t i = 0; i < whole;) {
-    __m256i zeros = zero_bits, subnormal = zero_bits;
-    for (const int64_t end = std::min(whole, i + kFlushSteps * kLanes); i < end; i += kLanes) {
-      // g^2 = |g|^2: the squares are taken of the values as loaded.
-      const __m256d a0 = quarter(g + i), a1 = quarter(g + i + 4), b0 = quarter(g + i + 8),
-                    b1 = quarter(g + i + 12);
-      const __m256 a = _mm256_and_ps(_mm256_loadu_ps(g + i), abs_mask);
-      const __m256 b = _mm256_and_ps(_mm256_loadu_ps(g + i + 8), abs_mask);
-      sq0 = _mm256_fmadd_pd(a0, a0, sq0);
-      sq1 = _mm256_fmadd_pd(a1, a1, sq1);
-      sq2 = _mm256_fmadd_pd(b0, b0, sq2);
-      sq3 = _mm256_fmadd_pd(b1, b1, sq3);
-      max0 = _mm256_max_ps(a, max0);
-      max1 = _mm256_max_ps(b, max1);
-      const __m256i a_bits = _mm256_castps_si256(a), b_bits = _mm256_castps_si256(b);
-      const __m256i a_zero = _mm256_cmpeq_epi32(a_bits, zero_bits),
-                    b_zero = _mm256_cmpeq_epi32(b_bits, zero_bits);
-      zeros = _mm256_sub_epi32(_mm256_sub_epi32(zeros, a_zero), b_zero);
-      subnormal = _mm256_sub_epi32(_mm256_sub_epi32(subnormal, tiny(a_bits, a_zero)), tiny(b_bits, b_zero));
-    }
-    lanes.zeros[0] += total_of(zeros);
-    lanes.tiny[0] += total_of(subnormal);
-  }
-  store_lanes(max0, max1, lanes.max_abs);
-  store_lanes(sq0, sq1, sq2, sq3, lanes.sum_sq);
-  return whole;
-}
 #endif
 
 // The careful forward statistics, which skip non-finite values; used only when the fast pass saw one.
@@ -314,8 +257,8 @@ ForwardStats forward_stats_careful(const T* y, int64_t n, const SaturationThresh
     const double m = sum / static_cast<double>(finite);
     s.mean = shift + m;
     s.std = std::sqrt(std::max(0.0, sum_sq / static_cast<double>(finite) - m * m));
-    s.min = lo;
-    s.max = hi;
+    s.min = lo + 0.0;
+    s.max = hi + 0.0;
   }
   s.zero_fraction = static_cast<double>(zeros) / static_cast<double>(n);
   if (saturation != Saturation::none)
@@ -346,6 +289,59 @@ int64_t dead_units(const T* y, int64_t rows, int64_t units) {
   return dead;
 }
 
+#if GRADLAB_STATS_AVX2
+// The same for float in AVX2, four vectors of eight units at a time: "non-zero" is the unordered
+// not-equal comparison, true for NaN as in the plain loop.
+template <>
+int64_t dead_units<float>(const float* y, int64_t rows, int64_t units) {
+  const __m256 zero = _mm256_setzero_ps();
+  const auto alive = [&](const float* p) { return _mm256_cmp_ps(_mm256_loadu_ps(p), zero, _CMP_NEQ_UQ); };
+  const auto dead_of = [](__m256 mask) { return 8 - std::popcount(static_cast<unsigned>(_mm256_movemask_ps(mask))); };
+  int64_t dead = 0, c = 0;
+  for (; c + 32 <= units; c += 32) {
+    __m256 a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+    for (const float* p = y + c; p < y + rows * units; p += units) {
+      a0 = _mm256_or_ps(a0, alive(p));
+      a1 = _mm256_or_ps(a1, alive(p + 8));
+      a2 = _mm256_or_ps(a2, alive(p + 16));
+      a3 = _mm256_or_ps(a3, alive(p + 24));
+    }
+    dead += dead_of(a0) + dead_of(a1) + dead_of(a2) + dead_of(a3);
+  }
+  for (; c + 8 <= units; c += 8) {
+    __m256 a = zero;
+    for (const float* p = y + c; p < y + rows * units; p += units) a = _mm256_or_ps(a, alive(p));
+    dead += dead_of(a);
+  }
+  for (; c < units; ++c) {
+    bool any = false;
+    for (int64_t r = 0; r < rows; ++r) any |= y[r * units + c] != 0;
+    dead += !any;
+  }
+  return dead;
+}
+#endif
+
+// Forward totals with every element accumulated in double: lane by lane, around the first value.
+template <typename T>
+detail::ForwardTotals exact_forward_totals(const T* y, int64_t n, double symmetric, double low, double high) {
+  // Sums are taken around the first value so that a large mean does not cancel the variance.
+  const double shift = static_cast<double>(y[0]);
+  ForwardLanes lanes(shift);
+  const int64_t i = forward_lanes_fast(y, n, shift, symmetric, low, high, lanes);
+  for (int64_t j = i; j < n; ++j) lanes.visit(0, static_cast<double>(y[j]), symmetric, low, high);
+  detail::ForwardTotals t{.shift = shift, .min = lanes.lo[0], .max = lanes.hi[0]};
+  for (int l = 0; l < kLanes; ++l) {
+    t.sum += lanes.sum[l];
+    t.sum_sq += lanes.sum_sq[l];
+    t.min = std::min(t.min, lanes.lo[l]);
+    t.max = std::max(t.max, lanes.hi[l]);
+    t.zeros += lanes.zeros[l];
+    t.saturated += lanes.saturated[l];
+  }
+  return t;
+}
+
 template <typename T>
 ForwardStats forward_stats_of(const T* y, int64_t n, int64_t units, std::string_view activation,
                               const SaturationThresholds& thresholds) {
@@ -356,32 +352,22 @@ ForwardStats forward_stats_of(const T* y, int64_t n, int64_t units, std::string_
   const double symmetric = saturation == Saturation::symmetric ? thresholds.symmetric : inf;
   const double low = saturation == Saturation::unit_interval ? thresholds.low : -inf;
   const double high = saturation == Saturation::unit_interval ? thresholds.high : inf;
-  // Sums are taken around the first value so that a large mean does not cancel the variance.
-  const double shift = static_cast<double>(y[0]);
-  ForwardLanes lanes(shift);
-  const int64_t i = forward_lanes_fast(y, n, shift, symmetric, low, high, lanes);
-  for (int64_t j = i; j < n; ++j) lanes.visit(0, static_cast<double>(y[j]), symmetric, low, high);
-  double total = 0, total_sq = 0, min = lanes.lo[0], max = lanes.hi[0];
-  int64_t zero_count = 0, saturated_count = 0;
-  for (int l = 0; l < kLanes; ++l) {
-    total += lanes.sum[l];
-    total_sq += lanes.sum_sq[l];
-    min = std::min(min, lanes.lo[l]);
-    max = std::max(max, lanes.hi[l]);
-    zero_count += lanes.zeros[l];
-    saturated_count += lanes.saturated[l];
-  }
+  detail::ForwardTotals t;
+  bool fast = false;
+  if constexpr (std::is_same_v<T, float>) fast = detail::forward_totals_float32(y, n, symmetric, low, high, t);
+  if (!fast) t = exact_forward_totals(y, n, symmetric, low, high);
   ForwardStats s;
-  if (std::isfinite(total) && std::isfinite(total_sq) && std::isfinite(min) && std::isfinite(max)) {
+  if (std::isfinite(t.sum) && std::isfinite(t.sum_sq) && std::isfinite(t.min) && std::isfinite(t.max)) {
     s.count = n;
-    const double m = total / static_cast<double>(n);
-    s.mean = shift + m;
-    s.std = std::sqrt(std::max(0.0, total_sq / static_cast<double>(n) - m * m));
-    s.min = min;
-    s.max = max;
-    s.zero_fraction = static_cast<double>(zero_count) / static_cast<double>(n);
+    const double m = t.sum / static_cast<double>(n);
+    s.mean = t.shift + m;
+    s.std = std::sqrt(std::max(0.0, t.sum_sq / static_cast<double>(n) - m * m));
+    // + 0.0 turns a -0.0 extreme into 0: which zero a scan keeps depends on its order.
+    s.min = t.min + 0.0;
+    s.max = t.max + 0.0;
+    s.zero_fraction = static_cast<double>(t.zeros) / static_cast<double>(n);
     if (saturation != Saturation::none)
-      s.saturated_fraction = static_cast<double>(saturated_count) / static_cast<double>(n);
+      s.saturated_fraction = static_cast<double>(t.saturated) / static_cast<double>(n);
   } else {
     s = forward_stats_careful(y, n, thresholds, saturation);
   }
@@ -416,8 +402,17 @@ GradientStats gradient_stats_careful(const T* g, int64_t n) {
 
 template <typename T>
 GradientStats gradient_stats_of(const T* g, int64_t n) {
+  if constexpr (std::is_same_v<T, float>) {
+    detail::GradientTotals t;
+    if (detail::gradient_totals_float32(g, n, t)) {
+      GradientStats s{.count = n, .l2_norm = std::sqrt(t.sum_sq), .max_abs = t.max_abs, .zero_count = t.zeros,
+                      .below_float32_normal_count = t.tiny};
+      s.rms = s.l2_norm / std::sqrt(static_cast<double>(n));
+      return s;
+    }
+  }
   GradientLanes lanes;
-  const int64_t i = gradient_lanes_fast(g, n, lanes);
+  const int64_t i = gradient_lanes_plain(g, n, lanes);
   for (int64_t j = i; j < n; ++j) lanes.visit(0, std::abs(static_cast<double>(g[j])));
   GradientStats s;
   s.count = n;
@@ -440,8 +435,12 @@ double l2_norm_of(const Tensor& t) { return t.defined() ? gradient_stats(t).l2_n
 }  // namespace
 
 std::string layer_activation(const LayerImpl& layer) {
-  if (const auto* dense = dynamic_cast<const DenseImpl*>(&layer)) return dense->options().activation;
-  if (const auto* activation = dynamic_cast<const ActivationImpl*>(&layer)) return activation->activation();
+  // The type says which cast can succeed: one dynamic_cast per call at most.
+  if (layer.type() == "dense") {
+    if (const auto* dense = dynamic_cast<const DenseImpl*>(&layer)) return dense->options().activation;
+  } else if (layer.type() == "activation") {
+    if (const auto* activation = dynamic_cast<const ActivationImpl*>(&layer)) return activation->activation();
+  }
   return "linear";
 }
 

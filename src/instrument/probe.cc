@@ -6,29 +6,8 @@
 namespace gradlab {
 namespace {
 
-bool is_container(const LayerImpl& layer) {
-  return dynamic_cast<const ModelImpl*>(&layer) != nullptr || dynamic_cast<const SequentialImpl*>(&layer) != nullptr;
-}
-
-// The sources of one backward pass, each tensor once, so the tape hands out no duplicate buffers.
-// Indexed by the tape's own open-addressing map: a pass adds a few entries per layer call, and a
-// node-based hash map would allocate for every one of them.
-class SourceList {
- public:
-  explicit SourceList(std::size_t expected) { tensors_.reserve(expected); }
-  std::size_t add(const Tensor& t) {
-    const int32_t found = index_.find(t.id());
-    if (found >= 0) return static_cast<std::size_t>(found);
-    index_.assign(t.id(), static_cast<int32_t>(tensors_.size()));
-    tensors_.push_back(t);
-    return tensors_.size() - 1;
-  }
-  const std::vector<Tensor>& tensors() const { return tensors_; }
-
- private:
-  std::vector<Tensor> tensors_;
-  detail::SlotMap index_;
-};
+// Model and Sequential set these types; comparing them costs less than two dynamic_casts per call.
+bool is_container(const LayerImpl& layer) { return layer.type() == "functional" || layer.type() == "sequential"; }
 
 GradientStats stats_of(const Tensor& grad, const Tensor& like) {
   GradientStats s = gradient_stats(grad);
@@ -51,6 +30,7 @@ void GradientProbe::on_layer_call(const LayerImpl& layer, const std::vector<Tens
     // One allocation each for a pass of a few layer calls, not one per doubling.
     constexpr std::size_t kFirstCapacity = 16;
     calls_.reserve(kFirstCapacity);
+    call_inputs_.reserve(kFirstCapacity);
     pass_.layers.reserve(kFirstCapacity);
   }
   bool first = true;
@@ -63,89 +43,94 @@ void GradientProbe::on_layer_call(const LayerImpl& layer, const std::vector<Tens
   record.output_shape = output.shape().to_string();
   record.output = forward_stats(output, record.activation, options_.saturation);
   if (calls_.empty()) pass_.dtype = output.dtype();
-  calls_.push_back({&layer, inputs, output, first});
+  calls_.push_back({&layer, call_inputs_.size(), call_inputs_.size() + inputs.size(), output, first});
+  call_inputs_.insert(call_inputs_.end(), inputs.begin(), inputs.end());
 }
 
 std::vector<Tensor> GradientProbe::gradient(GradientTape& tape, const Tensor& loss, const std::vector<Tensor>& sources) {
-  SourceList list(sources.size() + 3 * calls_.size());
-  std::vector<std::size_t> user(sources.size());
-  for (std::size_t i = 0; i < sources.size(); ++i) user[i] = list.add(sources[i]);
-
-  // Per call: where its output sits in the list (npos when the tape cannot say), and its inputs and
-  // variables, as ranges of two flat lists (one allocation each, not two per call).
+  // Per call: where its output sits in the observed list (npos when the tape cannot say), and its
+  // inputs and variables, as ranges of two flat lists (one allocation each, not two per call).
   constexpr std::size_t npos = static_cast<std::size_t>(-1);
   struct Where {
     std::size_t output = npos;
     std::size_t inputs_begin = 0, inputs_end = 0;
     std::size_t variables_begin = 0, variables_end = 0;
   };
+  // The tensors whose gradients the pass reads. A layer's input is usually an earlier call's output
+  // (the previous one, or a few back for a skip connection): it is then read once, under the output's
+  // index. Inputs found nowhere nearby get their own entry; a tensor listed twice costs one more read.
+  constexpr std::size_t kLookBack = 8;
+  std::vector<Tensor> observed;
+  observed.reserve(2 * calls_.size());
   std::vector<Where> where(calls_.size());
   std::vector<std::size_t> input_index;
-  input_index.reserve(2 * calls_.size());
-  std::vector<std::pair<Variable, std::size_t>> variable_index;
-  if (options_.variables) variable_index.reserve(2 * calls_.size());
+  input_index.reserve(calls_.size());
+  std::vector<Variable> variables;
+  const auto index_of_input = [&](std::size_t c, const Tensor& x) {
+    for (std::size_t back = 1; back <= std::min(c, kLookBack); ++back) {
+      const Where& earlier = where[c - back];
+      if (earlier.output != npos && calls_[c - back].output.id() == x.id()) return earlier.output;
+    }
+    observed.push_back(x);
+    return observed.size() - 1;
+  };
   for (std::size_t c = 0; c < calls_.size(); ++c) {
     const Call& call = calls_[c];
     Where& w = where[c];
-    if (tape.tracks(call.output)) w.output = list.add(call.output);
+    if (tape.tracks(call.output)) {
+      observed.push_back(call.output);
+      w.output = observed.size() - 1;
+    }
+    const std::span<const Tensor> inputs = call_inputs(call);
     bool all_inputs = true;
-    for (const Tensor& x : call.inputs) all_inputs &= tape.tracks(x);
+    for (const Tensor& x : inputs) all_inputs &= tape.tracks(x);
     w.inputs_begin = input_index.size();
     if (all_inputs) {
-      for (const Tensor& x : call.inputs) input_index.push_back(list.add(x));
+      for (const Tensor& x : inputs) input_index.push_back(index_of_input(c, x));
     }
     w.inputs_end = input_index.size();
-    w.variables_begin = variable_index.size();
+    w.variables_begin = variables.size();
     if (call.first_of_layer && options_.variables) {
       for (const Variable& v : call.layer->trainable_variables()) {
-        if (tape.tracks(v.value())) variable_index.emplace_back(v, list.add(v.value()));
+        if (tape.tracks(v.value())) variables.push_back(v);
       }
     }
-    w.variables_end = variable_index.size();
+    w.variables_end = variables.size();
   }
+  // The variables follow the layer tensors in the observed list, one entry each.
+  const std::size_t tensor_count = observed.size();
+  for (const Variable& v : variables) observed.push_back(v.value());
+  const std::vector<Tensor>& list = observed;
 
-  const std::vector<Tensor> grads = tape.gradient(loss, list.tensors());
+  // Each gradient is read while the tape still has it, fresh in cache, and then freed as usual.
+  std::vector<GradientStats> tensor_stats(tensor_count);
+  std::vector<VariableGradientStats> variable_stats(variables.size());
+  const std::vector<Tensor> grads =
+      tape.gradient(loss, sources, list, [&](std::size_t i, const Tensor& grad) {
+        if (i < tensor_count) {
+          tensor_stats[i] = stats_of(grad, list[i]);
+        } else {
+          variable_stats[i - tensor_count] = variable_gradient_stats(variables[i - tensor_count], grad);
+        }
+      });
   pass_.loss = loss.numel() == 1 ? loss.item() : 0.0;
 
-  // A layer's input is usually the previous layer's output: each gradient is read once.
-  std::vector<std::optional<GradientStats>> cache(grads.size());
-  const auto stats = [&](std::size_t index, const Tensor& like) -> const GradientStats& {
-    if (!cache[index]) cache[index] = stats_of(grads[index], like);
-    return *cache[index];
-  };
   std::vector<GradientStats> parts;
   for (std::size_t c = 0; c < calls_.size(); ++c) {
     LayerCallRecord& record = pass_.layers[c];
-    const Call& call = calls_[c];
     const Where& w = where[c];
-    if (w.output != npos) record.output_grad = stats(w.output, call.output);
+    if (w.output != npos) record.output_grad = tensor_stats[w.output];
     if (w.inputs_end == w.inputs_begin + 1) {
-      record.input_grad = stats(input_index[w.inputs_begin], call.inputs[0]);
+      record.input_grad = tensor_stats[input_index[w.inputs_begin]];
     } else if (w.inputs_end > w.inputs_begin) {
       parts.clear();
-      for (std::size_t i = w.inputs_begin; i < w.inputs_end; ++i) {
-        parts.push_back(stats(input_index[i], call.inputs[i - w.inputs_begin]));
-      }
+      for (std::size_t i = w.inputs_begin; i < w.inputs_end; ++i) parts.push_back(tensor_stats[input_index[i]]);
       record.input_grad = combine(parts);
     }
-    record.variables.clear();
-    record.variables.reserve(w.variables_end - w.variables_begin);
-    for (std::size_t i = w.variables_begin; i < w.variables_end; ++i) {
-      const auto& [variable, index] = variable_index[i];
-      record.variables.push_back(variable_gradient_stats(variable, grads[index]));
-    }
+    record.variables.assign(variable_stats.begin() + static_cast<std::ptrdiff_t>(w.variables_begin),
+                            variable_stats.begin() + static_cast<std::ptrdiff_t>(w.variables_end));
   }
-
-  std::vector<Tensor> result(sources.size());
-  std::vector<char> handed_out(grads.size(), 0);
-  for (std::size_t i = 0; i < sources.size(); ++i) {
-    const Tensor& g = grads[user[i]];
-    // A source listed twice gets its own copy, as tape.gradient gives it.
-    const bool first = !handed_out[user[i]];
-    handed_out[user[i]] = 1;
-    result[i] = first || !g.defined() ? g : g.clone();
-  }
-  return result;
+  return grads;
 }
 
 std::vector<Tensor> GradientProbe::gradient(GradientTape& tape, const Tensor& loss, const std::vector<Variable>& sources) {
@@ -160,6 +145,7 @@ PassRecord GradientProbe::take() {
   pass_ = PassRecord{};
   pass_.step = done.step + 1;
   calls_.clear();
+  call_inputs_.clear();
   return done;
 }
 

@@ -1,5 +1,7 @@
 #include "gradlab/tensor/shape.h"
 
+#include <charconv>
+
 #include "gradlab/error.h"
 
 namespace gradlab {
@@ -29,12 +31,15 @@ int64_t Shape::normalize_axis(int64_t axis) const {
 }
 
 std::string Shape::to_string() const {
+  // std::to_chars rather than std::to_string: the probe names the shape of every layer call.
   std::string s = "[";
+  char digits[24];
   for (int64_t i = 0; i < rank_; ++i) {
     if (i) s += ", ";
-    s += std::to_string(dims_[static_cast<std::size_t>(i)]);
+    s.append(digits, std::to_chars(digits, digits + sizeof digits, dims_[static_cast<std::size_t>(i)]).ptr);
   }
-  return s + "]";
+  s += ']';
+  return s;
 }
 
 }  // namespace gradlab

@@ -87,6 +87,53 @@ TEST(GradientTape, ResidualFanOutAccumulates) {
   EXPECT_TRUE(all_close(tape.gradient(y, x), {1, 2}, {1 + d0 * 1 + d1 * 2, 1 + d0 * -1 + d1 * 0.5}));
 }
 
+// The visitor sees each observed tensor's complete gradient (the fan-out h1 gets both branches),
+// once, while the returned gradients stay exactly those of gradient(target, sources).
+TEST(GradientTape, ObservedGradientsAreVisitedCompleteAndOnce) {
+  const Tensor x = from_values({1, 2}, {0.5, -1}, DType::float64);
+  const Tensor w = from_values({2, 2}, {1, 2, -1, 0.5}, DType::float64);
+  Variable unused("unused", vec({1, 2}));
+  GradientTape reference(TapeOptions{.persistent = true});
+  GradientTape tape;
+  reference.watch(x);
+  tape.watch(x);
+  const Tensor h1 = tanh(matmul(x, w));
+  const Tensor h2 = h1 + sigmoid(matmul(h1, w));
+  const Tensor y = sum(h2 * h2);
+  const std::vector<Tensor> expected = reference.gradient(y, {x, h1, h2, y});
+  std::vector<Tensor> seen(6);
+  std::vector<int> visits(6, 0);
+  const std::vector<Tensor> observed{h2, h1, x, y, h1, unused.value()};
+  const std::vector<Tensor> grads = tape.gradient(y, {x}, observed, [&](std::size_t i, const Tensor& g) {
+    ++visits[i];
+    seen[i] = g.defined() ? g.clone() : Tensor();
+  });
+  EXPECT_THAT(visits, ::testing::Each(1));
+  ASSERT_EQ(grads.size(), 1u);
+  EXPECT_TRUE(all_close(grads[0], expected[0].shape(), expected[0].to_vector(), 0));
+  for (auto [i, e] : {std::pair{0, 2}, {1, 1}, {2, 0}, {3, 3}, {4, 1}}) {
+    SCOPED_TRACE(i);
+    ASSERT_TRUE(seen[static_cast<std::size_t>(i)].defined());
+    EXPECT_TRUE(all_close(seen[static_cast<std::size_t>(i)], expected[static_cast<std::size_t>(e)].shape(),
+                          expected[static_cast<std::size_t>(e)].to_vector(), 0));
+  }
+  EXPECT_FALSE(seen[5].defined());  // a variable no op read has no gradient
+}
+
+TEST(GradientTape, ObservedTensorsMustBeTracked) {
+  const Tensor x = vec({1, 2});
+  const Tensor stray = vec({3});
+  GradientTape tape;
+  tape.watch(x);
+  const Tensor y = sum(x * 2.0);
+  try {
+    tape.gradient(y, {x}, {stray}, [](std::size_t, const Tensor&) {});
+    FAIL() << "expected an Error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("observed tensor 0"));
+  }
+}
+
 TEST(GradientTape, LessonResidualConnectionsAreGradientChecked) {
   // layer3(layer2_out + layer1_out), layer4(layer3_out + layer2_out) from the lesson.
   EXPECT_TRUE(test::check_gradients(

@@ -110,7 +110,8 @@ TEST(SweepRun, OneConfigurationIsTheLessonsInputGradientNorm) {
   SweepConfig c = expand_grid(tiny_grid())[0];
   const SweepResult r = run_sweep_config(c);
   Rng rng(c.seed);
-  EXPECT_NEAR(r.input_grad_norm, input_gradient_norm(c.network, rng), 1e-12 * r.input_grad_norm);
+  // The lesson's norm is summed in double; the probe's float32 scan agrees to float32's precision.
+  EXPECT_NEAR(r.input_grad_norm, input_gradient_norm(c.network, rng), 1e-6 * r.input_grad_norm);
   ASSERT_EQ(r.layer_grad_norms.size(), 2u);
   EXPECT_EQ(r.layer_grad_norms[0], r.input_grad_norm);
   EXPECT_FALSE(r.anomaly);

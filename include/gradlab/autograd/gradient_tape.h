@@ -101,6 +101,19 @@ class GradientTape {
   std::vector<Tensor> gradient(const Tensor& target, const std::vector<Variable>& sources,
                                UnconnectedGradients unconnected = UnconnectedGradients::none);
 
+  /// Called by gradient() with the final gradient of observed tensor `index` (undefined when no
+  /// gradient reaches it), once, as soon as nothing more can add to it, and before the tape reuses or
+  /// frees its buffer. The tensor is valid only during the call: read it, do not keep it.
+  using GradientVisitor = std::function<void(std::size_t index, const Tensor& grad)>;
+  /// gradient(target, sources) that also shows `visit` the gradient of every `observed` tensor as it
+  /// is completed, in the same backward pass, without keeping it: a layer output's gradient is shown
+  /// when the backward walk reaches the op that produced it, a watched input's or variable's at the
+  /// end. Every observed tensor must be tracked, as a source must. The returned gradients are
+  /// exactly gradient(target, sources)'s. This is how GradientProbe reads every layer's gradient.
+  std::vector<Tensor> gradient(const Tensor& target, const std::vector<Tensor>& sources,
+                               const std::vector<Tensor>& observed, const GradientVisitor& visit,
+                               UnconnectedGradients unconnected = UnconnectedGradients::none);
+
   /// Pauses recording on this tape while the returned guard lives (tape.stop_recording()).
   class Pause {
    public:

@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -105,13 +106,17 @@ class GradientProbe : public LayerCallObserver {
  private:
   struct Call {
     const LayerImpl* layer;
-    std::vector<Tensor> inputs;
+    std::size_t inputs_begin, inputs_end;  // in call_inputs_
     Tensor output;
     bool first_of_layer;
   };
+  std::span<const Tensor> call_inputs(const Call& call) const {
+    return std::span<const Tensor>(call_inputs_).subspan(call.inputs_begin, call.inputs_end - call.inputs_begin);
+  }
   GradientProbeOptions options_;
   PassRecord pass_;
   std::vector<Call> calls_;
+  std::vector<Tensor> call_inputs_;  // every call's inputs, one after another
 };
 
 /// Options of probe_pass().
