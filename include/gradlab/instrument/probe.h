@@ -25,8 +25,9 @@
 /// input is watched); of its output when the output was recorded on the tape. A layer called twice
 /// has two records; its variables' gradients (the total over both calls) appear in the first.
 /// Not installed, a probe costs nothing; installed, it reads every output once in the forward pass
-/// and every gradient once after the backward pass, and keeps the layer outputs' gradients alive
-/// until then (bench/instrument_overhead.cc).
+/// and every gradient once as the tape completes it in the backward pass (GradientTape::gradient
+/// with observed tensors), so no gradient is kept longer than without the probe
+/// (bench/instrument_overhead.cc).
 
 #include <cstdint>
 #include <functional>
