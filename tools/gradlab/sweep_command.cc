@@ -255,7 +255,7 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
       "  gradlab sweep --depth 4,16,64 --skip none,residual --report sweep.html\n"
       "  gradlab sweep --model net.json --init he_uniform,glorot_uniform --activation relu,tanh --dtype float32,float64 --trials 5\n"
       "Lists are comma-separated; every combination runs, trials times, each with its own seed.\n"
-      "See docs/instruments.md (\"gradlab sweep\") for the order, ids, seeds and columns.");
+      "See docs/instruments.md (\"gradlab sweep\", \"Sweeping your own model\") for the order, ids, seeds and columns.");
   CLI::Option* grid = cmd->add_option("--grid", s->grid_file, "Grid file (JSON) instead of the list options; - reads standard input");
   CLI::Option* model = cmd->add_option("--model", s->model, "Sweep variants of this model spec (JSON) instead of the built-in network; - reads standard input")
                            ->excludes(grid);
