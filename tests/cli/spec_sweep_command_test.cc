@@ -131,6 +131,11 @@ TEST_F(SpecSweepCli, ARowIsReproducedByProbeWithTheSameVariantAndSeed) {
   const auto p = nlohmann::json::parse(probe.out);
   EXPECT_EQ(row["input_grad_norm"].get<double>(), p["input_grad"]["l2_norm"].get<double>());
   EXPECT_EQ(row["loss"].get<double>(), p["loss"].get<double>());
+  // The same summary: its depth axis is the Dense layers, not the activation layer between them.
+  EXPECT_EQ(row["layer_grad_norms"].size(), 3u);
+  EXPECT_EQ(row["mean_gain"].get<double>(), p["summary"]["mean_gain"].get<double>());
+  EXPECT_EQ(row["first_last_ratio"].get<double>(), p["summary"]["first_to_last_ratio"].get<double>());
+  EXPECT_EQ(row["verdict"], p["summary"]["verdict"]);
   EXPECT_NE(p["network"].get<std::string>().find("kernels he_uniform, hidden activation tanh"), std::string::npos);
   // Without the variant, probe sees the spec as written: another network.
   const auto plain = run_cli({"probe", "--model", path("small.json"), "--batch", "3", "--input-dist", "normal", "--dtype",

@@ -166,7 +166,7 @@ TEST(SpecSweepRun, ARowIsTheProbeOfItsVariantAndBitIdenticalWithOneOrTwoWorkers)
     const SweepResult& o = two.at(id);
     EXPECT_TRUE(same_bits(r.input_grad_norm, o.input_grad_norm));
     EXPECT_TRUE(same_bits(r.loss, o.loss));
-    EXPECT_EQ(r.layer_grad_norms.size(), 4u) << "one per layer call on the summary's depth axis";
+    EXPECT_EQ(r.layer_grad_norms.size(), 3u) << "one per Dense layer, as probe's summary";
     for (std::size_t k = 0; k < r.layer_grad_norms.size(); ++k) EXPECT_TRUE(same_bits(r.layer_grad_norms[k], o.layer_grad_norms[k]));
   }
   // What `gradlab probe --model` does with the same variant and seed.
@@ -178,6 +178,9 @@ TEST(SpecSweepRun, ARowIsTheProbeOfItsVariantAndBitIdenticalWithOneOrTwoWorkers)
   const PassRecord pass = probe_pass(model, draw_spec_inputs(spec, 4, InputDistribution::uniform, c.seed), {.training = true});
   EXPECT_TRUE(same_bits(one.at(c.id).input_grad_norm, pass.input_grad->l2_norm));
   EXPECT_TRUE(same_bits(one.at(c.id).loss, pass.loss));
+  const FlowSummary summary = summarize_flow(pass);
+  EXPECT_TRUE(same_bits(one.at(c.id).mean_gain, summary.mean_gain));
+  EXPECT_TRUE(same_bits(one.at(c.id).first_to_last_ratio, summary.first_to_last_ratio));
   EXPECT_EQ(pass.layers[0].activation, "relu");
   // The variant is what runs: the hidden layers of a tanh row are tanh, the output softmax.
   const SweepResult tanh_row = run_sweep_config(configs[8], {}, true);

@@ -88,8 +88,8 @@ std::vector<SweepConfig> expand_grid(const SweepGrid& grid);
 
 /// The lists of a sweep over variants of one model spec. An empty list is an axis the sweep does not
 /// vary: the spec's own setting (initializers, activations) or the default (batch 32, uniform input,
-/// float32); only the axes given appear in the ids, so a sweep of one list reads "model=net,
-/// init=he_uniform,trial=0".
+/// float32); only the axes given appear in the ids: a sweep of one list has ids such as
+/// "model=net,init=he_uniform,trial=0".
 ///
 ///   SpecSweepGrid grid{.spec = std::make_shared<const ModelSpec>(read_model_spec("net.json")),
 ///                      .initializers = {"glorot_uniform", "he_uniform"}, .activations = {"relu", "tanh"},
@@ -102,7 +102,8 @@ std::vector<SweepConfig> expand_grid(const SweepGrid& grid);
 /// Each configuration is `gradlab probe --model net.json --seed <seed>` with the same options
 ///   (--init, --activation, --batch, --input-dist, --dtype, --input): the variant's spec
 ///   (apply_spec_overrides) built with Rng(seed), its input from spec_variant_inputs(); one
-///   probe_pass in training mode with anomaly detection; summarize_flow.
+///   probe_pass in training mode with anomaly detection and, as probe, the variables' gradients
+///   (the summary's depth axis is then the weight layers, as probe's); summarize_flow.
 struct SpecSweepGrid {
   /// The user's spec; required.
   std::shared_ptr<const ModelSpec> spec;
