@@ -1,6 +1,8 @@
 // `gradlab sweep --model`: variants of a user's spec, inline and from a grid file; CSV and JSON Lines;
 // --resume; a row reproduced by `gradlab probe --model`; and the bad inputs of docs/bad-inputs.md
 // (tests SpecSweepBadInputs.<Row>).
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include "gradlab/io/safetensors.h"
@@ -237,6 +239,11 @@ TEST_F(SpecSweepBadInputs, SweepModelInputDoesNotFit) {
   write_safetensors(path("y.safetensors"), other);
   expect_refused({"sweep", "--model", path("small.json"), "--input", path("y.safetensors")},
                  {path("y.safetensors") + ": no tensor named 'x'"});
+  TensorFile nan;
+  nan.add("x", full({2, 6}, std::nan("")));
+  write_safetensors(path("nan.safetensors"), nan);
+  expect_refused({"sweep", "--model", path("small.json"), "--input", path("nan.safetensors")},
+                 {path("nan.safetensors") + ": input 'x' has a non-finite value"});
   expect_refused({"sweep", "--model", path("small.json"), "--input", path("x.safetensors"), "--batch", "3"},
                  {"--input excludes --batch"});
 }
