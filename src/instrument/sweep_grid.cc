@@ -1,5 +1,6 @@
 // Expanding a sweep grid: validation, ids, seeds and the documented order (sweep.h).
 #include <algorithm>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -116,11 +117,44 @@ int64_t grid_size(const SweepGrid& g) {
   return n;
 }
 
-std::string sweep_config_id(const SkipNetworkOptions& n, int trial) {
-  return fmt::format("depth={},width={},activation={},init={},norm={},skip={},batch={},dtype={},trial={}", n.depth,
-                     n.units, n.activation, n.kernel_initializer.name(), skip_normalization_name(n.normalization),
-                     sweep_skip_name(n.skip), n.batch, dtype_name(n.dtype), trial);
+namespace {
+
+using Parameters = std::vector<std::pair<std::string, std::string>>;
+
+Parameters network_parameters(const SkipNetworkOptions& n) {
+  return {{"depth", std::to_string(n.depth)},
+          {"width", std::to_string(n.units)},
+          {"activation", n.activation},
+          {"init", n.kernel_initializer.name()},
+          {"norm", std::string(skip_normalization_name(n.normalization))},
+          {"skip", std::string(sweep_skip_name(n.skip))},
+          {"batch", std::to_string(n.batch)},
+          {"dtype", std::string(dtype_name(n.dtype))}};
 }
+
+Parameters variant_parameters(const SpecVariant& v) {
+  Parameters p{{"model", v.spec ? v.spec->name : std::string()}};
+  if (v.overrides.kernel_initializer) p.emplace_back("init", *v.overrides.kernel_initializer);
+  if (v.overrides.hidden_activation) p.emplace_back("activation", *v.overrides.hidden_activation);
+  if (v.batch) p.emplace_back("batch", std::to_string(*v.batch));
+  if (v.input_distribution) p.emplace_back("input", std::string(input_distribution_name(*v.input_distribution)));
+  if (v.dtype) p.emplace_back("dtype", std::string(dtype_name(*v.dtype)));
+  return p;
+}
+
+std::string id_of(const Parameters& parameters, int trial) {
+  std::string id;
+  for (const auto& [name, value] : parameters) id += name + "=" + value + ",";
+  return id + "trial=" + std::to_string(trial);
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> sweep_config_parameters(const SweepConfig& config) {
+  return config.spec ? variant_parameters(*config.spec) : network_parameters(config.network);
+}
+
+std::string sweep_config_id(const SkipNetworkOptions& n, int trial) { return id_of(network_parameters(n), trial); }
 
 uint64_t sweep_config_seed(uint64_t base_seed, std::string_view id) { return Rng(base_seed).fork(fnv1a_64(id)).seed(); }
 
@@ -153,6 +187,114 @@ std::vector<SweepConfig> expand_grid(const SweepGrid& g) {
                     configs.push_back(std::move(c));
                   }
   return configs;
+}
+
+void validate_spec_grid(const SpecSweepGrid& g) {
+  if (!g.spec) fail("sweep grid: no model spec to sweep");
+  if (!g.initializers.empty()) {
+    check_names(g.initializers, "init", initializer_names());
+    std::vector<std::string> canonical;
+    for (const std::string& name : g.initializers) canonical.push_back(Initializer(name).name());
+    check_list(canonical, "init", quoted);
+  }
+  if (!g.activations.empty()) {
+    check_list(g.activations, "activation", quoted);
+    check_names(g.activations, "activation", activation_names());
+  }
+  if (!g.batches.empty()) {
+    check_list(g.batches, "batch", as_is<int64_t>);
+    check_range(g.batches, "batch", int64_t{1}, kMaxUnits);
+  }
+  if (!g.input_distributions.empty()) {
+    check_list(g.input_distributions, "input_dist",
+               [](InputDistribution d) { return quoted(std::string(input_distribution_name(d))); });
+  }
+  if (!g.dtypes.empty()) check_list(g.dtypes, "dtype", [](DType d) { return quoted(std::string(dtype_name(d))); });
+  if (g.trials < 1 || g.trials > 1000000) fail("sweep grid: 'trials' is {}; expected 1 to 1000000", g.trials);
+  if (spec_grid_size(g) > 10000000) fail("sweep grid: {} configurations; at most 10000000 are allowed", spec_grid_size(g));
+  // The spec must take each override: one layer of each kind is enough to know.
+  apply_spec_overrides(*g.spec, {.kernel_initializer = g.initializers.empty() ? std::nullopt : std::optional(g.initializers[0]),
+                                 .hidden_activation = g.activations.empty() ? std::nullopt : std::optional(g.activations[0])});
+  if (g.inputs) {
+    if (!g.batches.empty() || !g.input_distributions.empty()) {
+      fail("sweep grid: given inputs ({}) fix the batch and the input; 'batch' and 'input_dist' do not apply",
+           g.inputs_source.empty() ? "<memory>" : g.inputs_source);
+    }
+    const auto& inputs = g.spec->inputs;
+    if (g.inputs->size() != inputs.size()) {
+      fail("sweep grid: {} input tensor(s) given for the {} input(s) of model '{}' ({})", g.inputs->size(),
+           inputs.size(), g.spec->name, g.spec->source);
+    }
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      const Tensor& x = (*g.inputs)[i];
+      const Shape& shape = inputs[i].second;
+      bool fits = x.rank() == shape.rank() + 1 && x.dim(0) >= 1;
+      for (int64_t d = 0; fits && d < shape.rank(); ++d) fits = x.dim(d + 1) == shape[d];
+      if (!fits) {
+        fail("sweep grid: the given tensor for input '{}' of model '{}' is {}, expected a batch of {}", inputs[i].first,
+             g.spec->name, x.description(), shape.to_string());
+      }
+    }
+  }
+}
+
+int64_t spec_grid_size(const SpecSweepGrid& g) {
+  int64_t n = 1;
+  for (const std::size_t size : {g.initializers.size(), g.activations.size(), g.batches.size(),
+                                 g.input_distributions.size(), g.dtypes.size(),
+                                 static_cast<std::size_t>(std::max(g.trials, 0))}) {
+    // An empty list is one value: the spec's own, or the default.
+    n = std::min<int64_t>(n * static_cast<int64_t>(std::clamp<std::size_t>(size, 1, 1u << 30)), int64_t{1} << 40);
+  }
+  return std::max(g.trials, 0) == 0 ? 0 : n;
+}
+
+std::vector<SweepConfig> expand_spec_grid(const SpecSweepGrid& g) {
+  validate_spec_grid(g);
+  // An absent axis is one pass of its loop with no value.
+  const auto axis = [](const auto& list) {
+    using T = typename std::decay_t<decltype(list)>::value_type;
+    std::vector<std::optional<T>> values(list.begin(), list.end());
+    if (values.empty()) values.emplace_back();
+    return values;
+  };
+  std::vector<SweepConfig> configs;
+  configs.reserve(static_cast<std::size_t>(spec_grid_size(g)));
+  for (const auto& init : axis(g.initializers))
+    for (const auto& activation : axis(g.activations))
+      for (const auto& batch : axis(g.batches))
+        for (const auto& distribution : axis(g.input_distributions))
+          for (const auto& dtype : axis(g.dtypes))
+            for (int trial = 0; trial < g.trials; ++trial) {
+              SweepConfig c;
+              c.spec = SpecVariant{.spec = g.spec,
+                                   .overrides = {.kernel_initializer = init ? std::optional(Initializer(*init).name()) : std::nullopt,
+                                                 .hidden_activation = activation},
+                                   .batch = batch,
+                                   .input_distribution = distribution,
+                                   .dtype = dtype,
+                                   .inputs = g.inputs,
+                                   .inputs_source = g.inputs_source};
+              c.trial = trial;
+              c.id = id_of(variant_parameters(*c.spec), trial);
+              c.seed = sweep_config_seed(g.seed, c.id);
+              configs.push_back(std::move(c));
+            }
+  return configs;
+}
+
+std::string spec_digest(const ModelSpec& spec) {
+  // Layers sorted by name: the order they are listed in does not change the network.
+  std::vector<const LayerSpec*> layers;
+  for (const LayerSpec& layer : spec.layers) layers.push_back(&layer);
+  std::sort(layers.begin(), layers.end(), [](const LayerSpec* a, const LayerSpec* b) { return a->name < b->name; });
+  nlohmann::ordered_json canonical = {{"name", spec.name}, {"inputs", nlohmann::ordered_json::array()},
+                                      {"layers", nlohmann::ordered_json::array()}, {"outputs", spec.outputs}};
+  for (const auto& [name, shape] : spec.inputs) {
+    canonical["inputs"].push_back({name, std::vector<int64_t>(shape.dims().begin(), shape.dims().end())});
+  }
+  for (const LayerSpec* layer : layers) canonical["layers"].push_back({layer->name, layer->type, layer->inputs, layer->options});
+  return fmt::format("{:016x}", fnv1a_64(canonical.dump()));
 }
 
 SweepGrid lesson_remedy_grid(int trials, uint64_t seed) {

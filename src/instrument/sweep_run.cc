@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "gradlab/error.h"
 #include "gradlab/instrument/sweep.h"
 #include "gradlab/tensor/creation.h"
 #include "gradlab/tensor/threads.h"
@@ -15,17 +16,30 @@
 namespace gradlab {
 
 SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& thresholds, bool keep_pass) {
-  // Exactly what `gradlab probe --seed <seed>` does with the same network: input first, then the
-  // kernels, both from Rng(seed), so any row of a sweep can be looked at layer by layer with probe.
+  // Exactly what `gradlab probe --seed <seed>` does with the same network (for a SkipNetwork: input
+  // first, then the kernels, both from Rng(seed)), so any row can be looked at layer by layer with probe.
   Rng rng(config.seed);
-  const SkipNetworkOptions& o = config.network;
-  const Tensor x = uniform({o.batch, o.input_features}, rng, 0.0, 1.0, o.dtype);
-  const SkipNetwork network(o, rng);
-  // Variable statistics are not reported, so the tape is not asked for the kernels' gradients.
-  const ProbePassOptions options{.training = true, .detect_anomalies = true, .probe = {.variables = false}};
-  PassRecord pass = probe_pass(
-      [&network](const std::vector<Tensor>& xs, const CallOptions& call) { return std::vector<Tensor>{network(xs[0], call)}; },
-      {x}, options);
+  PassRecord pass;
+  if (config.spec) {
+    // `gradlab probe --model`: the kernels from Rng(seed) as the model is built, the input from its
+    // own stream (spec_variant_inputs). A spec mixes weight layers with activation, add and
+    // normalization layers, and the summary finds the weight layers (its depth axis, as probe's) by
+    // their kernels' gradients, so the tape is asked for those too.
+    const SpecVariant& v = *config.spec;
+    if (!v.spec) fail("sweep configuration '{}' has no model spec", config.id);
+    const ModelSpec spec = apply_spec_overrides(*v.spec, v.overrides);
+    const Model model = build_model(spec, {.dtype = v.dtype_or_default(), .rng = &rng});
+    pass = probe_pass(model, spec_variant_inputs(v, config.seed), {.training = true, .detect_anomalies = true});
+  } else {
+    // Variable statistics are not reported, so the tape is not asked for the kernels' gradients.
+    const ProbePassOptions options{.training = true, .detect_anomalies = true, .probe = {.variables = false}};
+    const SkipNetworkOptions& o = config.network;
+    const Tensor x = uniform({o.batch, o.input_features}, rng, 0.0, 1.0, o.dtype);
+    const SkipNetwork network(o, rng);
+    pass = probe_pass(
+        [&network](const std::vector<Tensor>& xs, const CallOptions& call) { return std::vector<Tensor>{network(xs[0], call)}; },
+        {x}, options);
+  }
   const FlowSummary summary = summarize_flow(pass, thresholds);
 
   SweepResult r;

@@ -140,14 +140,6 @@ TEST_F(SweepCli, FormatOptionAndExtensions) {
 // docs/bad-inputs.md rows: exit 2, the message on stderr, nothing on stdout, no file left behind.
 class SweepBadInputs : public SweepCliTest {
  protected:
-  void expect_refused(const std::vector<std::string>& args, const std::vector<std::string>& fragments) const {
-    const auto before = files();
-    const auto r = run_cli(args);
-    EXPECT_EQ(r.exit_code, 2) << r.err;
-    EXPECT_EQ(r.out, "");
-    for (const std::string& f : fragments) EXPECT_NE(r.err.find(f), std::string::npos) << "'" << f << "' is not in: " << r.err;
-    EXPECT_EQ(files(), before);
-  }
   void expect_grid_refused(const std::string& json, const std::vector<std::string>& fragments) {
     write_text("grid.json", json);
     expect_refused({"sweep", "--grid", path("grid.json"), "--out", path("r.csv")}, fragments);

@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include "run_cli.h"
+
 namespace gradlab::cli_test {
 
 class SweepCliTest : public ::testing::Test {
@@ -41,6 +43,17 @@ class SweepCliTest : public ::testing::Test {
     for (const auto& e : std::filesystem::directory_iterator(dir_)) names.push_back(e.path().filename().string());
     std::sort(names.begin(), names.end());
     return names;
+  }
+
+  /// A docs/bad-inputs.md refusal: exit 2, each of `fragments` on stderr, nothing on stdout, and the
+  /// folder as it was.
+  void expect_refused(const std::vector<std::string>& args, const std::vector<std::string>& fragments) const {
+    const auto before = files();
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_EQ(r.out, "");
+    for (const std::string& f : fragments) EXPECT_NE(r.err.find(f), std::string::npos) << "'" << f << "' is not in: " << r.err;
+    EXPECT_EQ(files(), before);
   }
 
   std::filesystem::path dir_;

@@ -29,6 +29,14 @@ void check_one_stdin(const std::vector<std::pair<std::string, std::string>>& opt
 /// 'x' does not exist"). An empty path (option not given) and "-" (standard output) pass.
 void check_output_path(const std::string& option, const std::string& path);
 
+/// Refuses (UsageError naming `source` and the tensor) an input tensor with a NaN or an infinity.
+void check_finite_input(const Tensor& tensor, const std::string& source, const std::string& name);
+
+/// The inputs of `spec` in safetensors file `path` (`--input`), in the spec's input order and the
+/// file's dtype: one tensor named after each model input, shaped [batch >= 1, its shape...], finite,
+/// and no other tensor. Anything else is a UsageError naming the file and the tensor.
+std::vector<Tensor> read_spec_inputs(const ModelSpec& spec, const std::string& path);
+
 /// The DType named by --dtype, or, if it is empty, the dtype of the first tensor of `weights`.
 DType dtype_for(const std::string& dtype_option, const TensorFile& weights);
 

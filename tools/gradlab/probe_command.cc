@@ -32,6 +32,7 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
       "  gradlab probe --depth 50 --width 256 --activation tanh --norm layer --skip residual --batch 64\n"
       "  gradlab probe --depth 60 --activation sigmoid --dtype float64\n"
       "  gradlab probe --model net.json --weights w.safetensors --input x.safetensors --json\n"
+      "  gradlab probe --model net.json --init he_uniform --activation tanh --seed 42   (a row of gradlab sweep --model)\n"
       "See docs/instruments.md for every statistic and threshold.");
   CLI::Option* model = cmd->add_option("--model", s.model, "Model spec (JSON) instead of the inline network; - reads standard input");
   CLI::Option* weights = cmd->add_option("--weights", s.weights, "Weights of --model (safetensors); fresh initialization from --seed if absent");
@@ -43,8 +44,15 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
   };
   network_option(cmd->add_option("--depth", s.depth, "Inline network: number of Dense layers")->check(CLI::Range(1, 10000)));
   network_option(cmd->add_option("--width", s.width, "Inline network: units of every Dense layer")->check(CLI::Range(int64_t{1}, int64_t{1} << 20)));
-  network_option(cmd->add_option("--activation", s.activation, "Inline network: activation")->check(CLI::IsMember(activation_names())));
-  network_option(cmd->add_option("--init", s.init, "Inline network: kernel initializer")->check(CLI::IsMember(initializer_names())));
+  // With --model these two make the variant `gradlab sweep --model` probes (apply_spec_overrides).
+  CLI::Option* activation = cmd->add_option("--activation", s.activation,
+                                            "Inline network: activation; with --model: of every hidden layer with a non-linear one")
+                                ->check(CLI::IsMember(activation_names()))
+                                ->capture_default_str();
+  CLI::Option* init = cmd->add_option("--init", s.init, "Inline network: kernel initializer; with --model: of every Dense layer")
+                          ->check(CLI::IsMember(initializer_names()))
+                          ->excludes(weights)  // loaded weights replace the kernels it would draw
+                          ->capture_default_str();
   network_option(cmd->add_option("--norm", s.norm, "Inline network: normalization after each Dense layer")
                      ->check(CLI::IsMember({"none", "batch", "layer", "group", "instance"})));
   network_option(cmd->add_option("--skip", s.skip, "Inline network: skip connections")->check(CLI::IsMember({"none", "residual", "concat"})));
@@ -79,7 +87,9 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
   cmd->add_option("--out", o->out, "Write to this file (atomically) instead of standard output");
   cmd->add_option("--report", o->report, "Also write an interactive HTML report (charts and the per-layer table) to this file");
 
-  cmd->callback([o, &run] {
+  cmd->callback([o, &run, init, activation] {
+    if (!o->probe.model.empty() && init->count() > 0) o->probe.overrides.kernel_initializer = o->probe.init;
+    if (!o->probe.model.empty() && activation->count() > 0) o->probe.overrides.hidden_activation = o->probe.activation;
     run = [o] {
       const ProbeSettings& s = o->probe;
       if (!(s.thresholds.vanishing_ratio < s.thresholds.exploding_ratio)) {

@@ -9,6 +9,7 @@
 
 #include "gradlab/instrument/flow_summary.h"
 #include "gradlab/instrument/probe.h"
+#include "gradlab/instrument/spec_variant.h"
 #include "gradlab/instrument/underflow.h"
 
 namespace gradlab::cli {
@@ -24,6 +25,9 @@ struct ProbeSettings {
   std::string input_dist = "uniform", dtype, mode = "training";
   uint64_t seed = 0;
   FlowThresholds thresholds;
+  /// With `model`: the --init and --activation given, applied to the spec as a sweep does
+  /// (apply_spec_overrides).
+  SpecOverrides overrides;
 };
 
 /// One probe: what ran, the pass, its summary over depth and the float32 underflow check.

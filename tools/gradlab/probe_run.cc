@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "gradlab/instrument/skip_network.h"
+#include "gradlab/instrument/spec_variant.h"
 #include "gradlab/instrument/sweep.h"
 #include "gradlab/io/model_spec.h"
 #include "gradlab/io/safetensors.h"
@@ -27,12 +28,6 @@ struct Subject {
   std::vector<Tensor> inputs;
   std::function<Subject()> float64_twin;
 };
-
-void check_finite(const Tensor& t, const std::string& source, const std::string& name) {
-  for (const double v : t.to_vector()) {
-    if (!std::isfinite(v)) throw UsageError(fmt::format("{}: input '{}' has a non-finite value ({})", source, name, v));
-  }
-}
 
 Tensor drawn_input(const Shape& shape, const std::string& dist, Rng& rng, DType dtype) {
   return dist == "normal" ? normal(shape, rng, 0.0, 1.0, dtype) : uniform(shape, rng, 0.0, 1.0, dtype);
@@ -55,7 +50,7 @@ Subject inline_subject(const ProbeSettings& s, DType dtype) {
     if (tensor.rank() != 2 || tensor.dim(0) < 1 || tensor.dim(1) < 1) {
       throw UsageError(fmt::format("{}: tensor '{}' is {}, expected [batch, features]", s.input, name, tensor.description()));
     }
-    check_finite(tensor, s.input, name);
+    check_finite_input(tensor, s.input, name);
     x = tensor.to(dtype);
     input_description = fmt::format("{} ('{}', {} x {})", s.input, name, x.dim(0), x.dim(1));
   } else {
@@ -99,28 +94,6 @@ Subject inline_subject(const ProbeSettings& s, DType dtype) {
   return subject;
 }
 
-std::vector<Tensor> spec_inputs_from_file(const ModelSpec& spec, const std::string& path, DType dtype) {
-  const TensorFile file = as_bad_input([&] { return read_safetensors(path); });
-  std::vector<Tensor> xs;
-  for (const auto& [name, shape] : spec.inputs) {
-    const Tensor* t = file.find(name);
-    if (!t) throw UsageError(fmt::format("{}: no tensor named '{}' for model input '{}'", path, name, name));
-    bool fits = t->rank() == shape.rank() + 1 && t->dim(0) >= 1;
-    for (int64_t i = 0; fits && i < shape.rank(); ++i) fits = t->dim(i + 1) == shape[i];
-    if (!fits) {
-      throw UsageError(fmt::format("{}: tensor '{}' is {}, expected a batch of input '{}', each {}", path, name,
-                                   t->description(), name, shape.to_string()));
-    }
-    check_finite(*t, path, name);
-    xs.push_back(t->to(dtype));
-  }
-  if (file.size() != spec.inputs.size()) {
-    throw UsageError(fmt::format("{}: has {} tensors but model '{}' has {} inputs", path, file.size(), spec.name,
-                                 spec.inputs.size()));
-  }
-  return xs;
-}
-
 // Weights in another dtype than asked for are converted, so one checkpoint serves both.
 TensorFile converted(const TensorFile& file, DType dtype) {
   TensorFile out;
@@ -140,7 +113,8 @@ void copy_variables(const Model& from, const Model& to) {
 
 Subject spec_subject(const ProbeSettings& s, const std::string& dtype_option) {
   check_one_stdin({{"--model", s.model}, {"--weights", s.weights}, {"--input", s.input}});
-  const ModelSpec spec = as_bad_input([&] { return read_model_spec(s.model); });
+  // The variant `gradlab sweep --model` probes with the same --init and --activation.
+  const ModelSpec spec = as_bad_input([&] { return apply_spec_overrides(read_model_spec(s.model), s.overrides); });
   TensorFile weights;
   if (!s.weights.empty()) weights = as_bad_input([&] { return read_safetensors(s.weights); });
   const DType dtype = dtype_for(dtype_option, weights);
@@ -149,19 +123,16 @@ Subject spec_subject(const ProbeSettings& s, const std::string& dtype_option) {
   if (!s.weights.empty()) as_bad_input([&] { load_weights(*model, converted(weights, dtype)); });
 
   Subject subject;
-  subject.description = fmt::format("model {} ({}), {}", model->name(), s.model,
+  std::string variant;
+  if (s.overrides.kernel_initializer) variant += ", kernels " + *s.overrides.kernel_initializer;
+  if (s.overrides.hidden_activation) variant += ", hidden activation " + *s.overrides.hidden_activation;
+  subject.description = fmt::format("model {} ({}){}, {}", model->name(), s.model, variant,
                                     s.weights.empty() ? fmt::format("fresh weights, seed {}", s.seed) : "weights " + s.weights);
   if (!s.input.empty()) {
-    subject.inputs = spec_inputs_from_file(spec, s.input, dtype);
+    for (const Tensor& x : read_spec_inputs(spec, s.input)) subject.inputs.push_back(x.to(dtype));
     subject.input_description = s.input;
   } else {
-    // Inputs come from their own stream, so they do not depend on how many weights the model draws.
-    Rng input_rng = Rng(s.seed).fork(1);
-    for (const auto& [name, shape] : spec.inputs) {
-      std::vector<int64_t> dims{s.batch};
-      dims.insert(dims.end(), shape.dims().begin(), shape.dims().end());
-      subject.inputs.push_back(drawn_input(Shape(dims), s.input_dist, input_rng, dtype));
-    }
+    subject.inputs = draw_spec_inputs(spec, s.batch, parse_input_distribution(s.input_dist), s.seed, dtype);
     subject.input_description = fmt::format("batch {} drawn from {}, seed {}", s.batch, dist_label(s.input_dist), s.seed);
   }
   subject.forward = [model](const std::vector<Tensor>& xs, const CallOptions& o) { return model->call_all(xs, o); };

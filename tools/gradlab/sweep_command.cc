@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <variant>
 
 #include <fmt/format.h>
 
@@ -33,12 +34,22 @@ struct SweepSettings {
   std::vector<int> depths{4};
   std::vector<int64_t> widths{32}, batches{32};
   std::vector<std::string> activations{"relu"}, inits{"glorot_uniform"}, norms{"none"}, skips{"none"},
-      dtypes{"float32"};
+      dtypes{"float32"}, input_dists;
   int trials = 1;
   uint64_t seed = 0;
   std::string grid_file, out, format, report;
+  // A sweep of a model spec: the spec, an optional input file, and which lists the command line gave
+  // (one not given is the spec's own setting, or the default, and stays out of the ids).
+  std::string model, input;
+  bool init_given = false, activation_given = false, batch_given = false, dtype_given = false;
   int workers = 0;
   bool resume = false;
+};
+
+// The configurations to run and how the report names them.
+struct SweepPlan {
+  std::vector<SweepConfig> configs;
+  std::string description;
 };
 
 SweepGrid inline_grid(const SweepSettings& s) {
@@ -73,6 +84,63 @@ std::string grid_description(const SweepGrid& g) {
                      fmt::join(g.batches, ", "), fmt::join(dtypes, ", "), g.trials, g.seed);
 }
 
+SpecSweepRequest inline_spec_request(const SweepSettings& s) {
+  SpecSweepRequest r{.model = s.model, .input = s.input, .grid = {.trials = s.trials, .seed = s.seed}};
+  if (s.init_given) r.grid.initializers = s.inits;
+  if (s.activation_given) r.grid.activations = s.activations;
+  if (s.batch_given) r.grid.batches = s.batches;
+  for (const std::string& d : s.input_dists) r.grid.input_distributions.push_back(parse_input_distribution(d));
+  if (s.dtype_given) {
+    for (const std::string& d : s.dtypes) r.grid.dtypes.push_back(parse_dtype(d));
+  }
+  return r;
+}
+
+// Reads the request's spec and input file, then expands it; `grid_file` names a grid file the lists
+// came from, so its errors name it.
+SweepPlan spec_plan(SpecSweepRequest r, const std::string& grid_file) {
+  check_one_stdin({{"--grid", grid_file}, {"--model", r.model}, {"--input", r.input}});
+  SpecSweepGrid& g = r.grid;
+  g.spec = std::make_shared<const ModelSpec>(as_bad_input([&] { return read_model_spec(r.model); }));
+  if (!r.input.empty()) {
+    g.inputs = std::make_shared<const std::vector<Tensor>>(read_spec_inputs(*g.spec, r.input));
+    g.inputs_source = r.input;
+  }
+  SweepPlan plan;
+  plan.configs = as_bad_input([&] {
+    try {
+      return expand_spec_grid(g);
+    } catch (const Error& e) {
+      if (grid_file.empty()) throw;
+      fail("{}: {}", grid_file, e.what());
+    }
+  });
+  const auto listed = [](const char* name, const auto& values, const auto& show) {
+    std::vector<std::string> shown;
+    for (const auto& v : values) shown.emplace_back(show(v));
+    return values.empty() ? std::string() : fmt::format("; {} {}", name, fmt::join(shown, ", "));
+  };
+  const auto as_text = [](const auto& v) { return fmt::format("{}", v); };
+  plan.description = fmt::format(
+      "model {} ({}){}{}{}{}{}{}; {} trial(s); seed {}", g.spec->name, r.model, listed("init", g.initializers, as_text),
+      listed("activation", g.activations, as_text), listed("batch", g.batches, as_text),
+      listed("input", g.input_distributions, [](InputDistribution d) { return input_distribution_name(d); }),
+      r.input.empty() ? "" : "; input " + r.input, listed("dtype", g.dtypes, [](DType d) { return dtype_name(d); }),
+      g.trials, g.seed);
+  return plan;
+}
+
+SweepPlan plan_sweep(const SweepSettings& s) {
+  if (!s.grid_file.empty()) {
+    SweepGridFile file = as_bad_input([&] { return parse_sweep_grid(read_file(s.grid_file, kMaxGridBytes), s.grid_file); });
+    if (auto* request = std::get_if<SpecSweepRequest>(&file)) return spec_plan(std::move(*request), s.grid_file);
+    const SweepGrid& grid = std::get<SweepGrid>(file);
+    return {expand_grid(grid), grid_description(grid)};
+  }
+  if (!s.model.empty()) return spec_plan(as_bad_input([&] { return inline_spec_request(s); }), "");
+  const SweepGrid grid = as_bad_input([&] { return inline_grid(s); });
+  return {expand_grid(grid), grid_description(grid)};
+}
 
 // Appends each result line with one write(2), so a kill leaves at most a partial last line.
 class ResultFile {
@@ -101,10 +169,8 @@ class ResultFile {
 
 void run_sweep_command(const SweepSettings& s) {
   if (s.resume && s.out.empty()) throw UsageError("--resume needs --out: the file to resume");
-  const SweepGrid grid = s.grid_file.empty()
-                             ? as_bad_input([&] { return inline_grid(s); })
-                             : as_bad_input([&] { return parse_sweep_grid(read_file(s.grid_file, kMaxGridBytes), s.grid_file); });
-  const std::vector<SweepConfig> configs = expand_grid(grid);
+  const SweepPlan plan = plan_sweep(s);
+  const std::vector<SweepConfig>& configs = plan.configs;
   const int64_t total = static_cast<int64_t>(configs.size());
 
   const bool report = !s.report.empty();
@@ -117,7 +183,7 @@ void run_sweep_command(const SweepSettings& s) {
     if (s.resume && ::access(s.out.c_str(), F_OK) == 0) {
       resumed = as_bad_input([&] { return read_sweep_results(read_file(s.out, kMaxResultsBytes), s.out, format, configs); });
     } else if (format == SweepFormat::csv) {
-      resumed.kept = sweep_csv_header();
+      resumed.kept = sweep_csv_header(sweep_kind(configs));
     }
     // Rewritten whole and atomically: drops a partial last line, and proves the path writable before
     // any work is done.
@@ -161,7 +227,7 @@ void run_sweep_command(const SweepSettings& s) {
   // Read once: a signal arriving now must not leave the report written but the sweep called interrupted.
   const bool interrupted = interrupt_requested();
   if (report && !interrupted) {
-    as_bad_input([&] { write_file_atomically(s.report, sweep_report_html(results, grid_description(grid))); });
+    as_bad_input([&] { write_file_atomically(s.report, sweep_report_html(results, plan.description)); });
   }
   if (interrupted) {
     std::string message = fmt::format("sweep interrupted: {} of {} configurations done", done, total);
@@ -187,21 +253,36 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
       "  gradlab sweep --grid grid.json --out results.csv          (Ctrl-C keeps what is done)\n"
       "  gradlab sweep --grid grid.json --out results.csv --resume (runs only what is missing)\n"
       "  gradlab sweep --depth 4,16,64 --skip none,residual --report sweep.html\n"
+      "  gradlab sweep --model net.json --init he_uniform,glorot_uniform --activation relu,tanh --dtype float32,float64 --trials 5\n"
       "Lists are comma-separated; every combination runs, trials times, each with its own seed.\n"
-      "See docs/instruments.md (\"gradlab sweep\") for the order, ids, seeds and columns.");
+      "See docs/instruments.md (\"gradlab sweep\", \"Sweeping your own model\") for the order, ids, seeds and columns.");
   CLI::Option* grid = cmd->add_option("--grid", s->grid_file, "Grid file (JSON) instead of the list options; - reads standard input");
+  CLI::Option* model = cmd->add_option("--model", s->model, "Sweep variants of this model spec (JSON) instead of the built-in network; - reads standard input")
+                           ->excludes(grid);
+  CLI::Option* input = cmd->add_option("--input", s->input, "With --model: input data (safetensors) every configuration uses instead of a drawn input")
+                           ->needs(model);
   const auto list = [&](CLI::Option* option) {
     option->delimiter(',')->excludes(grid)->capture_default_str();
     return option;
   };
-  list(cmd->add_option("--depth", s->depths, "Depths (Dense layers)")->check(CLI::Range(1, 10000)));
-  list(cmd->add_option("--width", s->widths, "Units of every Dense layer")->check(CLI::Range(int64_t{1}, int64_t{1} << 20)));
-  list(cmd->add_option("--activation", s->activations, "Activations")->check(CLI::IsMember(activation_names())));
-  list(cmd->add_option("--init", s->inits, "Kernel initializers")->check(CLI::IsMember(initializer_names())));
-  list(cmd->add_option("--norm", s->norms, "Normalizations after each Dense layer")->check(CLI::IsMember({"none", "batch", "layer", "group"})));
-  list(cmd->add_option("--skip", s->skips, "Skip connections")->check(CLI::IsMember({"none", "residual", "concat"})));
-  list(cmd->add_option("--batch", s->batches, "Rows of the drawn U[0, 1) input")->check(CLI::Range(int64_t{1}, int64_t{1} << 20)));
-  list(cmd->add_option("--dtype", s->dtypes, "Element types")->check(CLI::IsMember({"float32", "float64"})));
+  const auto network_list = [&](CLI::Option* option) { return list(option)->excludes(model); };
+  network_list(cmd->add_option("--depth", s->depths, "Depths (Dense layers)")->check(CLI::Range(1, 10000)));
+  network_list(cmd->add_option("--width", s->widths, "Units of every Dense layer")->check(CLI::Range(int64_t{1}, int64_t{1} << 20)));
+  CLI::Option* activation = list(cmd->add_option("--activation", s->activations, "Activations (with --model: of the hidden layers)")
+                                     ->check(CLI::IsMember(activation_names())));
+  CLI::Option* init = list(cmd->add_option("--init", s->inits, "Kernel initializers (with --model: of every Dense layer)")
+                               ->check(CLI::IsMember(initializer_names())));
+  network_list(cmd->add_option("--norm", s->norms, "Normalizations after each Dense layer")->check(CLI::IsMember({"none", "batch", "layer", "group"})));
+  network_list(cmd->add_option("--skip", s->skips, "Skip connections")->check(CLI::IsMember({"none", "residual", "concat"})));
+  CLI::Option* batch = list(cmd->add_option("--batch", s->batches, "Rows of the drawn input")
+                                ->check(CLI::Range(int64_t{1}, int64_t{1} << 20))
+                                ->excludes(input));
+  cmd->add_option("--input-dist", s->input_dists, "With --model: distributions of the drawn input, uniform U[0, 1) or normal N(0, 1) (default uniform)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"uniform", "normal"}))
+      ->needs(model)
+      ->excludes(input);
+  CLI::Option* dtype = list(cmd->add_option("--dtype", s->dtypes, "Element types")->check(CLI::IsMember({"float32", "float64"})));
   cmd->add_option("--trials", s->trials, "Trials of each combination, each with its own seed")
       ->check(CLI::Range(1, 1000000))
       ->excludes(grid)
@@ -219,7 +300,13 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
       ->needs(out);
   cmd->add_option("--report", s->report, "Also write a self-contained HTML page with the sweep's gradient-flow charts");
   cmd->add_flag("--resume", s->resume, "Keep the finished lines of --out and run only the missing configurations")->needs(out);
-  cmd->callback([s, &run] { run = [s] { run_sweep_command(*s); }; });
+  cmd->callback([s, &run, init, activation, batch, dtype] {
+    s->init_given = init->count() > 0;
+    s->activation_given = activation->count() > 0;
+    s->batch_given = batch->count() > 0;
+    s->dtype_given = dtype->count() > 0;
+    run = [s] { run_sweep_command(*s); };
+  });
 }
 
 }  // namespace gradlab::cli

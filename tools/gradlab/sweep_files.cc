@@ -15,11 +15,26 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-constexpr const char* kCsvColumns[] = {
-    "id", "depth", "width", "activation", "init", "norm", "skip", "batch", "dtype", "trial", "seed",
-    "input_grad_norm", "first_last_ratio", "mean_gain", "verdict", "saturation_begins", "dead_units_begin", "loss",
-    "anomaly"};
-constexpr std::size_t kCsvIdColumn = 0, kCsvSeedColumn = 10, kCsvVerdictColumn = 14;
+// The columns of each kind of sweep, and where resume finds what it checks.
+struct CsvLayout {
+  std::vector<std::string_view> columns;
+  std::size_t id = 0, seed = 0, verdict = 0;
+  std::optional<std::size_t> digest;
+  // How a result line begins: its quoted id (every id holds commas).
+  std::string_view line_start;
+};
+
+const CsvLayout& csv_layout(SweepKind kind) {
+  static const CsvLayout network{
+      {"id", "depth", "width", "activation", "init", "norm", "skip", "batch", "dtype", "trial", "seed", "input_grad_norm",
+       "first_last_ratio", "mean_gain", "verdict", "saturation_begins", "dead_units_begin", "loss", "anomaly"},
+      0, 10, 14, std::nullopt, "\"depth="};
+  static const CsvLayout model_spec{
+      {"id", "model", "spec_digest", "init", "activation", "batch", "input", "dtype", "trial", "seed", "input_grad_norm",
+       "first_last_ratio", "mean_gain", "verdict", "saturation_begins", "dead_units_begin", "loss", "anomaly"},
+      0, 9, 13, 2, "\"model="};
+  return kind == SweepKind::model_spec ? model_spec : network;
+}
 
 // fmt's shortest form reads back to the same double, so a resumed file equals an uninterrupted one.
 std::string number(double v) {
@@ -73,6 +88,7 @@ struct LineFields {
   std::string id;
   uint64_t seed = 0;
   std::string verdict;
+  std::string digest;
 };
 
 bool parse_seed(const std::string& text, uint64_t& seed) {
@@ -85,20 +101,20 @@ bool parse_seed(const std::string& text, uint64_t& seed) {
   return true;
 }
 
-LineFields csv_fields(std::string_view line, const std::string& where) {
+LineFields csv_fields(std::string_view line, const std::string& where, const CsvLayout& layout) {
   const auto fields = split_csv(line);
-  const std::size_t columns = std::size(kCsvColumns);
+  const std::size_t columns = layout.columns.size();
   if (!fields || fields->size() != columns) {
     fail("{}: expected a result with {} columns, got '{}'", where, columns, shortened(line));
   }
-  LineFields f{(*fields)[kCsvIdColumn], 0, (*fields)[kCsvVerdictColumn]};
-  if (!parse_seed((*fields)[kCsvSeedColumn], f.seed)) {
-    fail("{}: column 'seed' must be an unsigned integer, got '{}'", where, shortened((*fields)[kCsvSeedColumn]));
+  LineFields f{(*fields)[layout.id], 0, (*fields)[layout.verdict], layout.digest ? (*fields)[*layout.digest] : ""};
+  if (!parse_seed((*fields)[layout.seed], f.seed)) {
+    fail("{}: column 'seed' must be an unsigned integer, got '{}'", where, shortened((*fields)[layout.seed]));
   }
   return f;
 }
 
-LineFields jsonl_fields(std::string_view line, const std::string& where) {
+LineFields jsonl_fields(std::string_view line, const std::string& where, SweepKind kind) {
   Json j;
   try {
     j = Json::parse(line);
@@ -110,18 +126,70 @@ LineFields jsonl_fields(std::string_view line, const std::string& where) {
     if (!j.contains(key) || !j[key].is_string()) fail("{}: key '{}' must be a string", where, key);
     return j[key].get<std::string>();
   };
-  LineFields f{text_key("id"), 0, text_key("verdict")};
+  LineFields f{text_key("id"), 0, text_key("verdict"), ""};
   if (!j.contains("seed") || !j["seed"].is_number_unsigned()) fail("{}: key 'seed' must be an unsigned integer", where);
   f.seed = j["seed"].get<uint64_t>();
+  if (kind == SweepKind::model_spec) f.digest = j.contains("spec_digest") && j["spec_digest"].is_string() ? j["spec_digest"].get<std::string>() : "";
   return f;
+}
+
+// The measured keys, after the configuration's.
+void add_result_keys(Json& j, const SweepResult& r) {
+  j["input_grad_norm"] = r.input_grad_norm;
+  j["first_last_ratio"] = r.first_to_last_ratio;
+  j["mean_gain"] = r.mean_gain;
+  j["verdict"] = flow_verdict_name(r.verdict);
+  j["saturation_begins"] = optional_text(r.saturation_begins);
+  j["dead_units_begin"] = optional_text(r.dead_units_begin);
+  j["loss"] = r.loss;
+  j["anomaly"] = optional_text(r.anomaly);
+  j["layer_grad_norms"] = r.layer_grad_norms;
+}
+
+int64_t batch_rows(const SpecVariant& v) {
+  return v.inputs && !v.inputs->empty() ? v.inputs->front().dim(0) : v.batch_or_default();
+}
+
+std::string input_text(const SpecVariant& v) {
+  return v.inputs ? v.inputs_source : std::string(input_distribution_name(v.input_distribution_or_default()));
 }
 
 }  // namespace
 
-std::string sweep_csv_header() { return fmt::format("{}\n", fmt::join(kCsvColumns, ",")); }
+SweepKind sweep_kind(const std::vector<SweepConfig>& configs) {
+  return !configs.empty() && configs.front().spec ? SweepKind::model_spec : SweepKind::network;
+}
+
+std::string sweep_csv_header(SweepKind kind) { return fmt::format("{}\n", fmt::join(csv_layout(kind).columns, ",")); }
 
 std::string sweep_line(const SweepResult& r, SweepFormat format) {
   const SweepConfig& c = r.config;
+  if (c.spec) {
+    const SpecVariant& v = *c.spec;
+    const std::string model = v.spec ? v.spec->name : "", digest = v.spec ? spec_digest(*v.spec) : "";
+    const std::string dtype(dtype_name(v.dtype_or_default()));
+    if (format == SweepFormat::csv) {
+      return fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", field(c.id), field(model), digest,
+                         field(v.overrides.kernel_initializer.value_or("")), field(v.overrides.hidden_activation.value_or("")),
+                         batch_rows(v), field(input_text(v)), dtype, c.trial, c.seed, number(r.input_grad_norm),
+                         number(r.first_to_last_ratio), number(r.mean_gain), flow_verdict_name(r.verdict),
+                         field(r.saturation_begins.value_or("")), field(r.dead_units_begin.value_or("")), number(r.loss),
+                         field(r.anomaly.value_or("")));
+    }
+    Json j;
+    j["id"] = c.id;
+    j["model"] = model;
+    j["spec_digest"] = digest;
+    j["init"] = optional_text(v.overrides.kernel_initializer);
+    j["activation"] = optional_text(v.overrides.hidden_activation);
+    j["batch"] = batch_rows(v);
+    j["input"] = input_text(v);
+    j["dtype"] = dtype;
+    j["trial"] = c.trial;
+    j["seed"] = c.seed;
+    add_result_keys(j, r);
+    return j.dump() + "\n";
+  }
   const SkipNetworkOptions& n = c.network;
   const std::string init = n.kernel_initializer.name();
   if (format == SweepFormat::csv) {
@@ -144,15 +212,7 @@ std::string sweep_line(const SweepResult& r, SweepFormat format) {
   j["dtype"] = dtype_name(n.dtype);
   j["trial"] = c.trial;
   j["seed"] = c.seed;
-  j["input_grad_norm"] = r.input_grad_norm;
-  j["first_last_ratio"] = r.first_to_last_ratio;
-  j["mean_gain"] = r.mean_gain;
-  j["verdict"] = flow_verdict_name(r.verdict);
-  j["saturation_begins"] = optional_text(r.saturation_begins);
-  j["dead_units_begin"] = optional_text(r.dead_units_begin);
-  j["loss"] = r.loss;
-  j["anomaly"] = optional_text(r.anomaly);
-  j["layer_grad_norms"] = r.layer_grad_norms;
+  add_result_keys(j, r);
   return j.dump() + "\n";
 }
 
@@ -160,7 +220,12 @@ SweepResumeState read_sweep_results(const std::string& text, const std::string& 
                                     const std::vector<SweepConfig>& configs) {
   std::unordered_map<std::string_view, uint64_t> seeds;
   for (const SweepConfig& c : configs) seeds.emplace(c.id, c.seed);
-  const std::string header = sweep_csv_header();
+  const SweepKind kind = sweep_kind(configs);
+  const CsvLayout& layout = csv_layout(kind);
+  const std::string header = sweep_csv_header(kind);
+  const SweepKind other_kind = kind == SweepKind::network ? SweepKind::model_spec : SweepKind::network;
+  const ModelSpec* spec = kind == SweepKind::model_spec ? configs.front().spec->spec.get() : nullptr;
+  const std::string digest = spec ? spec_digest(*spec) : "";
   SweepResumeState state;
   std::set<std::string> seen;
   std::size_t start = 0;
@@ -171,7 +236,7 @@ SweepResumeState read_sweep_results(const std::string& text, const std::string& 
       const std::string_view rest(text.data() + start, text.size() - start);
       const std::string_view expected = format == SweepFormat::jsonl ? "{\"id\":"
                                         : line_number == 1           ? std::string_view(header)
-                                                                     : "\"depth=";
+                                                                     : layout.line_start;
       const std::size_t n = std::min(rest.size(), expected.size());
       if (rest.substr(0, n) != expected.substr(0, n)) {
         fail("{}: line {} is not the start of a sweep result: '{}'; resume only from a file this command wrote",
@@ -185,6 +250,11 @@ SweepResumeState read_sweep_results(const std::string& text, const std::string& 
     start = end + 1;
     const std::string where = fmt::format("{}: line {}", source, line_number);
     if (format == SweepFormat::csv && line_number == 1) {
+      if (with_newline == sweep_csv_header(other_kind)) {
+        fail("{}: the file holds a sweep of {}, and this is a sweep of {}; choose another --out", where,
+             other_kind == SweepKind::network ? "the built-in network" : "a model spec (--model)",
+             spec ? fmt::format("model '{}' ({})", spec->name, spec->source) : std::string("the built-in network"));
+      }
       if (with_newline != header) {
         fail("{}: not a gradlab sweep CSV file (its header is '{}'); resume only from a file this command wrote",
              where, shortened(line));
@@ -192,7 +262,7 @@ SweepResumeState read_sweep_results(const std::string& text, const std::string& 
       state.kept += with_newline;
       continue;
     }
-    const LineFields f = format == SweepFormat::csv ? csv_fields(line, where) : jsonl_fields(line, where);
+    const LineFields f = format == SweepFormat::csv ? csv_fields(line, where, layout) : jsonl_fields(line, where, kind);
     const auto it = seeds.find(f.id);
     if (it == seeds.end()) {
       fail("{}: configuration '{}' is not in this sweep's grid: the file is from a different sweep "
@@ -201,6 +271,11 @@ SweepResumeState read_sweep_results(const std::string& text, const std::string& 
     if (it->second != f.seed) {
       fail("{}: configuration '{}' has seed {}, but this sweep gives it seed {}: the file is from a sweep "
            "with another --seed", where, f.id, f.seed, it->second);
+    }
+    if (spec && f.digest != digest) {
+      fail("{}: configuration '{}' was written for a spec with digest '{}', but model '{}' ({}) has digest {}: the "
+           "file is from a sweep of another spec, or the spec changed since (choose another --out)", where, f.id,
+           shortened(f.digest), spec->name, spec->source, digest);
     }
     if (!seen.insert(f.id).second) fail("{}: configuration '{}' appears a second time", where, f.id);
     if (f.verdict != "vanishing" && f.verdict != "exploding" && f.verdict != "healthy") {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "gradlab/instrument/sweep.h"
@@ -15,14 +16,37 @@ namespace gradlab::cli {
 /// The two result formats: CSV with a header line, or one JSON object per line.
 enum class SweepFormat { csv, jsonl };
 
+/// A sweep of a model spec as the command line or a --grid file asks for it, before its files are read.
+struct SpecSweepRequest {
+  /// The spec's path ("-": standard input, on the command line only).
+  std::string model;
+  /// The --input file (safetensors); empty to draw inputs.
+  std::string input;
+  /// The lists, trials and seed; its spec and inputs are set once the files are read.
+  SpecSweepGrid grid;
+};
+
+/// What a --grid file asks for: the built-in network's grid, or a sweep of a model spec.
+using SweepGridFile = std::variant<SweepGrid, SpecSweepRequest>;
+
 /// The grid in a --grid file (JSON object; keys depth, width, activation, init, norm, skip, batch,
 /// dtype as lists — a single value is taken as a list of one — and trials, seed as integers; every key
-/// optional). Throws Error naming `source`, the key and the value for anything else, unknown keys
-/// included, and for a grid validate_grid() refuses.
-SweepGrid parse_sweep_grid(const std::string& json_text, const std::string& source);
+/// optional). With a "model" key (a spec file) it is a sweep of that spec, with keys model, input (a
+/// safetensors file), init, activation, batch, input_dist, dtype, trials, seed; model and input are
+/// relative to the grid file's folder. Throws Error naming `source`, the key and the value for anything
+/// else, unknown keys, empty lists and keys of the other form included, and for a network grid
+/// validate_grid() refuses (a spec grid is validated once its spec is read).
+SweepGridFile parse_sweep_grid(const std::string& json_text, const std::string& source);
 
-/// The CSV header line (with its newline).
-std::string sweep_csv_header();
+/// What a sweep probes: the built-in SkipNetwork (SweepGrid) or variants of a model spec
+/// (SpecSweepGrid). Each has its own result columns.
+enum class SweepKind { network, model_spec };
+
+/// The kind of sweep `configs` make up (network when empty).
+SweepKind sweep_kind(const std::vector<SweepConfig>& configs);
+
+/// The CSV header line (with its newline) of a sweep of `kind`.
+std::string sweep_csv_header(SweepKind kind = SweepKind::network);
 
 /// One result as one line (with its newline), in `format`. Numbers are written in their shortest form
 /// that reads back exactly; in JSON, non-finite numbers are null.
@@ -40,10 +64,11 @@ struct SweepResumeState {
   bool dropped_partial_line = false;
 };
 
-/// Reads `text`, the content of result file `source`, against the sweep of `configs`: every complete
-/// line must be a result of one of `configs` with its seed, each at most once; a last line without a
-/// newline is dropped. Throws Error naming the file and line otherwise (a file from another grid or
-/// seed, another format, or not a result file).
+/// Reads `text`, the content of result file `source`, against the sweep of `configs` (non-empty):
+/// every complete line must be a result of one of `configs` with its seed (and, in a sweep of a model
+/// spec, that spec's spec_digest), each at most once; a last line without a newline is dropped.
+/// Throws Error naming the file and line otherwise (a file from another grid, seed, spec or kind of
+/// sweep, another format, or not a result file).
 SweepResumeState read_sweep_results(const std::string& text, const std::string& source, SweepFormat format,
                                     const std::vector<SweepConfig>& configs);
 

@@ -1,4 +1,6 @@
 // The --grid file of `gradlab sweep`: a JSON object of lists, read as hostile input.
+#include <filesystem>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -10,7 +12,8 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr const char* kKeys = "depth, width, activation, init, norm, skip, batch, dtype, trials, seed";
+constexpr const char* kKeys = "depth, width, activation, init, norm, skip, batch, dtype, trials, seed; or model with its keys";
+constexpr const char* kSpecKeys = "model, input, init, activation, batch, input_dist, dtype, trials, seed";
 
 std::string shown(const Json& value) {
   std::string text = value.dump();
@@ -51,9 +54,69 @@ std::vector<T> names(const Json& value, const std::string& source, const char* k
 
 std::string as_name(const std::string& s) { return s; }
 
+int trials_of(const Json& value, const std::string& source) {
+  if (value.is_array()) fail("{}: key 'trials' must be one integer, got {}", source, shown(value));
+  return integers<int>(value, source, "trials", 1, 1000000).front();
+}
+
+uint64_t seed_of(const Json& value, const std::string& source) {
+  if (!value.is_number_unsigned()) fail("{}: key 'seed' must be an unsigned integer, got {}", source, shown(value));
+  return value.get<uint64_t>();
+}
+
+// A file named in the grid: relative to the grid file's folder, so a grid and its spec travel together.
+std::string file_of(const Json& value, const std::string& source, const char* key) {
+  if (!value.is_string() || value.get<std::string>().empty() || value.get<std::string>() == "-") {
+    fail("{}: key '{}' must be a file name, got {}", source, key, shown(value));
+  }
+  const std::filesystem::path path(value.get<std::string>());
+  if (path.is_absolute() || source == "-") return path.string();
+  return (std::filesystem::path(source).parent_path() / path).string();
+}
+
+// A list that is given must hold something: an axis left as the spec says is a key left out.
+template <typename T>
+std::vector<T> given(std::vector<T> values, const std::string& source, const char* key) {
+  if (values.empty()) fail("{}: sweep grid: '{}' is empty; give at least one value, or leave the key out", source, key);
+  return values;
+}
+
+SpecSweepRequest parse_spec_grid(const Json& root, const std::string& source) {
+  SpecSweepRequest r;
+  SpecSweepGrid& g = r.grid;
+  for (const auto& [key, value] : root.items()) {
+    if (key == "model") {
+      r.model = file_of(value, source, "model");
+    } else if (key == "input") {
+      r.input = file_of(value, source, "input");
+    } else if (key == "init") {
+      g.initializers = given(names<std::string>(value, source, "init", as_name), source, "init");
+    } else if (key == "activation") {
+      g.activations = given(names<std::string>(value, source, "activation", as_name), source, "activation");
+    } else if (key == "batch") {
+      g.batches = given(integers<int64_t>(value, source, "batch", 1, int64_t{1} << 20), source, "batch");
+    } else if (key == "input_dist") {
+      g.input_distributions = given(names<InputDistribution>(value, source, "input_dist",
+                                                             [](const std::string& s) { return parse_input_distribution(s); }),
+                                    source, "input_dist");
+    } else if (key == "dtype") {
+      g.dtypes = given(names<DType>(value, source, "dtype", [](const std::string& s) { return parse_dtype(s); }), source, "dtype");
+    } else if (key == "trials") {
+      g.trials = trials_of(value, source);
+    } else if (key == "seed") {
+      g.seed = seed_of(value, source);
+    } else if (key == "depth" || key == "width" || key == "norm" || key == "skip") {
+      fail("{}: key '{}' does not apply to a sweep of a model spec ('model'; valid keys: {})", source, key, kSpecKeys);
+    } else {
+      fail("{}: unknown key '{}' (valid keys: {})", source, key, kSpecKeys);
+    }
+  }
+  return r;
+}
+
 }  // namespace
 
-SweepGrid parse_sweep_grid(const std::string& json_text, const std::string& source) {
+SweepGridFile parse_sweep_grid(const std::string& json_text, const std::string& source) {
   Json root;
   try {
     root = Json::parse(json_text);
@@ -61,6 +124,7 @@ SweepGrid parse_sweep_grid(const std::string& json_text, const std::string& sour
     fail("{}: not valid JSON: {}", source, e.what());
   }
   if (!root.is_object()) fail("{}: a sweep grid must be a JSON object with keys {}", source, kKeys);
+  if (root.contains("model")) return parse_spec_grid(root, source);
   SweepGrid g;
   for (const auto& [key, value] : root.items()) {
     if (key == "depth") {
@@ -80,11 +144,11 @@ SweepGrid parse_sweep_grid(const std::string& json_text, const std::string& sour
     } else if (key == "dtype") {
       g.dtypes = names<DType>(value, source, "dtype", [](const std::string& s) { return parse_dtype(s); });
     } else if (key == "trials") {
-      if (value.is_array()) fail("{}: key 'trials' must be one integer, got {}", source, shown(value));
-      g.trials = integers<int>(value, source, "trials", 1, 1000000).front();
+      g.trials = trials_of(value, source);
     } else if (key == "seed") {
-      if (!value.is_number_unsigned()) fail("{}: key 'seed' must be an unsigned integer, got {}", source, shown(value));
-      g.seed = value.get<uint64_t>();
+      g.seed = seed_of(value, source);
+    } else if (key == "input" || key == "input_dist") {
+      fail("{}: key '{}' needs 'model': it applies to a sweep of a model spec", source, key);
     } else {
       fail("{}: unknown key '{}' (valid keys: {})", source, key, kKeys);
     }

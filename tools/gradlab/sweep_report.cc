@@ -10,23 +10,16 @@ namespace gradlab::cli {
 namespace {
 
 std::vector<std::pair<std::string, std::string>> config_pairs(const SweepResult& r) {
-  const SkipNetworkOptions& n = r.config.network;
-  return {{"depth", std::to_string(n.depth)},
-          {"width", std::to_string(n.units)},
-          {"activation", n.activation},
-          {"init", n.kernel_initializer.name()},
-          {"norm", std::string(skip_normalization_name(n.normalization))},
-          {"skip", std::string(sweep_skip_name(n.skip))},
-          {"batch", std::to_string(n.batch)},
-          {"dtype", std::string(dtype_name(n.dtype))},
-          {"trial", std::to_string(r.config.trial)}};
+  auto pairs = sweep_config_parameters(r.config);
+  pairs.emplace_back("trial", std::to_string(r.config.trial));
+  return pairs;
 }
 
 }  // namespace
 
 std::string sweep_report_html(const std::vector<SweepResult>& results, const std::string& grid_description) {
   // Labels name only what varies over the sweep, so the legend stays readable.
-  std::vector<bool> varies(config_pairs(SweepResult{}).size(), results.size() < 2);
+  std::vector<bool> varies(results.empty() ? 0 : config_pairs(results.front()).size(), results.size() < 2);
   for (const SweepResult& r : results) {
     const auto pairs = config_pairs(r), first = config_pairs(results.front());
     for (std::size_t k = 0; k < pairs.size(); ++k) varies[k] = varies[k] || pairs[k].second != first[k].second;

@@ -11,6 +11,8 @@
 namespace gradlab::cli {
 namespace {
 
+using Parameters = std::vector<std::pair<std::string, std::string>>;
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end(), [](double a, double b) { return std::isnan(b) ? !std::isnan(a) : a < b; });
   const std::size_t n = v.size();
@@ -35,20 +37,19 @@ std::string sweep_table(const std::vector<SweepResult>& results) {
     if (added) order.push_back(key);
     it->second.push_back(&r);
   }
-  TextTable t({{"depth", Align::right},
-               {"width", Align::right},
-               {"activation"},
-               {"init"},
-               {"norm"},
-               {"skip"},
-               {"batch", Align::right},
-               {"dtype"},
-               {"trials", Align::right},
-               {"input grad norm", Align::right},
-               {"range", Align::right},
-               {"first/last", Align::right},
-               {"gain/layer", Align::right},
-               {"verdict"}});
+  // The configuration's parameters, then the figures over its trials.
+  std::vector<Column> columns;
+  for (const auto& [name, value] : results.empty() ? Parameters{} : sweep_config_parameters(results.front().config)) {
+    const bool number_column = name == "depth" || name == "width" || name == "batch";
+    columns.push_back({name, number_column ? Align::right : Align::left});
+  }
+  columns.insert(columns.end(), {{"trials", Align::right},
+                                 {"input grad norm", Align::right},
+                                 {"range", Align::right},
+                                 {"first/last", Align::right},
+                                 {"gain/layer", Align::right},
+                                 {"verdict"}});
+  TextTable t(columns);
   std::map<std::string, int64_t> totals;
   for (const std::string& key : order) {
     const std::vector<const SweepResult*>& trials = rows[key];
@@ -62,13 +63,13 @@ std::string sweep_table(const std::vector<SweepResult>& results) {
       ++totals[flow_verdict_name(r->verdict)];
     }
     const auto [low, high] = std::minmax_element(norms.begin(), norms.end());
-    const SkipNetworkOptions& n = trials.front()->config.network;
-    t.add_row({std::to_string(n.depth), std::to_string(n.units), n.activation, n.kernel_initializer.name(),
-               std::string(skip_normalization_name(n.normalization)), std::string(sweep_skip_name(n.skip)),
-               std::to_string(n.batch), std::string(dtype_name(n.dtype)), std::to_string(trials.size()),
-               number(median(norms)), trials.size() > 1 ? number(*low) + " - " + number(*high) : "",
-               number(median(ratios)), number(median(gains)),
-               verdicts.size() == 1 ? verdicts.begin()->first : verdict_counts_text(verdicts)});
+    std::vector<std::string> row;
+    for (const auto& [name, value] : sweep_config_parameters(trials.front()->config)) row.push_back(value);
+    row.insert(row.end(), {std::to_string(trials.size()), number(median(norms)),
+                           trials.size() > 1 ? number(*low) + " - " + number(*high) : std::string(),
+                           number(median(ratios)), number(median(gains)),
+                           verdicts.size() == 1 ? verdicts.begin()->first : verdict_counts_text(verdicts)});
+    t.add_row(row);
   }
   return t.render() + fmt::format("\n{} configurations: {}\n", results.size(), verdict_counts_text(totals));
 }

@@ -1,8 +1,8 @@
 #pragma once
 /// Sweep: probe many SkipNetworks — every combination of a grid of depths, widths, activations,
-/// initializers, normalizations, skip connections, batch sizes, dtypes and trials — in parallel, one
-/// configuration per worker thread, with results that do not depend on the number of workers or on
-/// which configurations ran before.
+/// initializers, normalizations, skip connections, batch sizes, dtypes and trials — or many variants
+/// of a user's model spec (SpecSweepGrid, below), in parallel, one configuration per worker thread,
+/// with results that do not depend on the number of workers or on which configurations ran before.
 ///
 ///   SweepGrid grid{.depths = {8, 16, 32}, .activations = {"relu", "tanh"}, .trials = 3};
 ///   std::vector<SweepConfig> configs = expand_grid(grid);          // 18, in the documented order
@@ -28,6 +28,7 @@
 
 #include "gradlab/instrument/flow_summary.h"
 #include "gradlab/instrument/skip_network.h"
+#include "gradlab/instrument/spec_variant.h"
 #include "gradlab/tensor/dtype.h"
 
 namespace gradlab {
@@ -57,10 +58,12 @@ void validate_grid(const SweepGrid& grid);
 /// Number of configurations of `grid`: the product of the list sizes and trials.
 int64_t grid_size(const SweepGrid& grid);
 
-/// One configuration of a sweep.
+/// One configuration of a sweep: a SkipNetwork, or (when `spec` is set) a variant of a model spec.
 struct SweepConfig {
-  /// The network probed; input_features is 128, as in the lesson.
+  /// The network probed; input_features is 128, as in the lesson. Unused when `spec` is set.
   SkipNetworkOptions network;
+  /// The spec variant probed, in a sweep of a model spec (SpecSweepGrid).
+  std::optional<SpecVariant> spec;
   int trial = 0;
   /// Rng(seed) draws the input, then the kernels.
   uint64_t seed = 0;
@@ -82,6 +85,65 @@ uint64_t sweep_config_seed(uint64_t base_seed, std::string_view id);
 
 /// Every configuration of `grid` in the documented order (validate_grid first).
 std::vector<SweepConfig> expand_grid(const SweepGrid& grid);
+
+/// The lists of a sweep over variants of one model spec. An empty list is an axis the sweep does not
+/// vary: the spec's own setting (initializers, activations) or the default (batch 32, uniform input,
+/// float32); only the axes given appear in the ids: a sweep of one list has ids such as
+/// "model=net,init=he_uniform,trial=0".
+///
+///   SpecSweepGrid grid{.spec = std::make_shared<const ModelSpec>(read_model_spec("net.json")),
+///                      .initializers = {"glorot_uniform", "he_uniform"}, .activations = {"relu", "tanh"},
+///                      .trials = 5};
+///   run_sweep(expand_spec_grid(grid), {}, on_result);                    // 20 configurations
+///
+/// Order: init, activation, batch, input distribution, dtype, trial, the last varying fastest.
+/// Id: "model=net,init=he_uniform,activation=tanh,batch=32,input=uniform,dtype=float32,trial=0" with
+///   the axes given. Seed: sweep_config_seed(seed, id), as for a SkipNetwork grid.
+/// Each configuration is `gradlab probe --model net.json --seed <seed>` with the same options
+///   (--init, --activation, --batch, --input-dist, --dtype, --input): the variant's spec
+///   (apply_spec_overrides) built with Rng(seed), its input from spec_variant_inputs(); one
+///   probe_pass in training mode with anomaly detection and, as probe, the variables' gradients
+///   (the summary's depth axis is then the weight layers, as probe's); summarize_flow.
+struct SpecSweepGrid {
+  /// The user's spec; required.
+  std::shared_ptr<const ModelSpec> spec;
+  /// Kernel initializer names for every Dense layer (SpecOverrides::kernel_initializer).
+  std::vector<std::string> initializers;
+  /// Activation names for the hidden layers (SpecOverrides::hidden_activation).
+  std::vector<std::string> activations;
+  std::vector<int64_t> batches;
+  std::vector<InputDistribution> input_distributions;
+  std::vector<DType> dtypes;
+  /// Inputs every configuration uses instead of drawn ones (one per spec input, [rows, its shape...]);
+  /// batches and input_distributions must then be empty.
+  std::shared_ptr<const std::vector<Tensor>> inputs;
+  /// Where `inputs` came from, for the results.
+  std::string inputs_source;
+  int trials = 1;
+  uint64_t seed = 0;
+};
+
+/// Throws Error naming the list and value as validate_grid does (unknown names, values listed twice,
+/// ranges, trials), and naming the spec when it is missing, when `initializers` are given for a spec
+/// without a Dense layer or `activations` for one without a hidden activation (apply_spec_overrides),
+/// or when `inputs` do not fit the spec's inputs or come with batches or input distributions.
+void validate_spec_grid(const SpecSweepGrid& grid);
+
+/// Number of configurations of `grid`: the product of the sizes of the lists given and trials.
+int64_t spec_grid_size(const SpecSweepGrid& grid);
+
+/// Every configuration of `grid` in the documented order (validate_spec_grid first).
+std::vector<SweepConfig> expand_spec_grid(const SpecSweepGrid& grid);
+
+/// The (name, value) pairs that make up a configuration's id, in id order, without the trial:
+/// ("depth", "8"), ("width", "32"), ... for a SkipNetwork; ("model", "net") and the axes given for a
+/// spec variant. Tables and reports label configurations with them.
+std::vector<std::pair<std::string, std::string>> sweep_config_parameters(const SweepConfig& config);
+
+/// A fingerprint of a spec as parsed (16 hex digits of a 64-bit FNV-1a hash of its layers, inputs,
+/// outputs and name): the same for the same network whatever the file's spacing or key order, so a
+/// results file can name the spec it was written for.
+std::string spec_digest(const ModelSpec& spec);
 
 /// What one configuration measured.
 struct SweepResult {
