@@ -12,27 +12,12 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-bool has_kernel(const LayerCallRecord& call) {
-  for (const VariableGradientStats& v : call.variables) {
-    const std::size_t slash = v.name.rfind('/');
-    if (v.name.compare(slash == std::string::npos ? 0 : slash + 1, std::string::npos, "kernel") == 0) return true;
-  }
-  return false;
-}
-
-// Variables are recorded on a layer's first call only, so a shared layer's later calls are found by
-// name among the calls already chosen.
 std::vector<std::size_t> depth_axis(const PassRecord& pass) {
-  for (const auto& keep : {has_kernel, +[](const LayerCallRecord& c) { return !c.variables.empty(); }}) {
+  for (const auto keep : {+[](const LayerCallRecord& c) { return c.has_kernel; },
+                          +[](const LayerCallRecord& c) { return c.has_variables; }}) {
     std::vector<std::size_t> chosen;
-    std::vector<std::string> names;
     for (std::size_t i = 0; i < pass.layers.size(); ++i) {
-      bool repeat = false;
-      for (const std::string& n : names) repeat |= n == pass.layers[i].layer;
-      if (keep(pass.layers[i]) || repeat) {
-        chosen.push_back(i);
-        names.push_back(pass.layers[i].layer);
-      }
+      if (keep(pass.layers[i])) chosen.push_back(i);
     }
     if (!chosen.empty()) return chosen;
   }

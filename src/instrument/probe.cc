@@ -41,6 +41,10 @@ void GradientProbe::on_layer_call(const LayerImpl& layer, const std::vector<Tens
   record.type = layer.type();
   record.activation = layer_activation(layer);
   record.output_shape = output.shape().to_string();
+  for (const Variable& v : layer.own_variables()) {
+    record.has_variables = true;
+    record.has_kernel |= v.name().ends_with("/kernel") || v.name() == "kernel";
+  }
   record.output = forward_stats(output, record.activation, options_.saturation);
   if (calls_.empty()) pass_.dtype = output.dtype();
   calls_.push_back({&layer, call_inputs_.size(), call_inputs_.size() + inputs.size(), output, first});

@@ -20,19 +20,18 @@ SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& th
   // first, then the kernels, both from Rng(seed)), so any row can be looked at layer by layer with probe.
   Rng rng(config.seed);
   PassRecord pass;
+  // Variable statistics are not reported (and the summary's depth axis, the weight layers, does not
+  // need them), so the tape is not asked for the kernels' gradients.
+  const ProbePassOptions options{.training = true, .detect_anomalies = true, .probe = {.variables = false}};
   if (config.spec) {
     // `gradlab probe --model`: the kernels from Rng(seed) as the model is built, the input from its
-    // own stream (spec_variant_inputs). A spec mixes weight layers with activation, add and
-    // normalization layers, and the summary finds the weight layers (its depth axis, as probe's) by
-    // their kernels' gradients, so the tape is asked for those too.
+    // own stream (spec_variant_inputs).
     const SpecVariant& v = *config.spec;
     if (!v.spec) fail("sweep configuration '{}' has no model spec", config.id);
     const ModelSpec spec = apply_spec_overrides(*v.spec, v.overrides);
     const Model model = build_model(spec, {.dtype = v.dtype_or_default(), .rng = &rng});
-    pass = probe_pass(model, spec_variant_inputs(v, config.seed), {.training = true, .detect_anomalies = true});
+    pass = probe_pass(model, spec_variant_inputs(v, config.seed), options);
   } else {
-    // Variable statistics are not reported, so the tape is not asked for the kernels' gradients.
-    const ProbePassOptions options{.training = true, .detect_anomalies = true, .probe = {.variables = false}};
     const SkipNetworkOptions& o = config.network;
     const Tensor x = uniform({o.batch, o.input_features}, rng, 0.0, 1.0, o.dtype);
     const SkipNetwork network(o, rng);

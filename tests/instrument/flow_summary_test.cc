@@ -20,6 +20,7 @@ PassRecord pass_with_norms(const std::vector<double>& norms) {
     call.type = "dense";
     call.input_grad = GradientStats{.count = 4, .l2_norm = norms[k]};
     call.output_grad = GradientStats{.count = 4, .l2_norm = 2 * norms[k]};
+    call.has_kernel = call.has_variables = true;
     call.variables.push_back({.name = call.layer + "/kernel"});
     pass.layers.push_back(call);
     // A merge layer between weight layers is not on the depth axis.
@@ -93,6 +94,26 @@ PassRecord probe_stack(const SkipNetworkOptions& options, uint64_t seed) {
   const Tensor x = uniform({options.batch, options.input_features}, rng, 0, 1, options.dtype);
   return probe_pass([&](const std::vector<Tensor>& xs, const CallOptions& o) { return std::vector<Tensor>{net(xs[0], o)}; },
                     {x});
+}
+
+// The depth axis is the Dense layers whether or not the probe recorded variable statistics (a sweep
+// does not), so normalization layers between them never count as depth.
+TEST(SummarizeFlow, DepthAxisDoesNotDependOnVariableStatistics) {
+  const SkipNetworkOptions options{.depth = 3, .normalization = SkipNormalization::batch};
+  FlowSummary with[2];
+  for (bool variables : {false, true}) {
+    Rng rng(5);
+    SkipNetwork net(options, rng);
+    const Tensor x = uniform({options.batch, options.input_features}, rng);
+    const ProbeForward forward = [&net](const std::vector<Tensor>& xs, const CallOptions& o) {
+      return std::vector<Tensor>{net(xs[0], o)};
+    };
+    with[variables] = summarize_flow(probe_pass(forward, {x}, {.training = true, .probe = {.variables = variables}}));
+  }
+  EXPECT_EQ(with[0].depth_layers.size(), 3u);
+  EXPECT_EQ(with[0].depth_layers, with[1].depth_layers);
+  EXPECT_EQ(with[0].grad_norms, with[1].grad_norms);
+  EXPECT_EQ(with[0].mean_gain, with[1].mean_gain);
 }
 
 TEST(SummarizeFlow, DeepSigmoidGlorotStackVanishes) {

@@ -7,8 +7,9 @@
 ///   if (s.verdict == FlowVerdict::vanishing) std::cout << s.reason << "\n";
 ///
 /// The depth axis is the sequence of weight layers (calls of layers with a "kernel" variable, such
-/// as Dense), in call order; when a pass has none, every layer call with trainable variables, and
-/// failing that every call. Layer k's gradient norm g_k is ||dL/d input of layer k||_2 when the
+/// as Dense: LayerCallRecord::has_kernel), in call order, whether or not the pass recorded variable
+/// statistics; when a pass has none, every call of a layer with variables of its own, and failing
+/// that every call. Layer k's gradient norm g_k is ||dL/d input of layer k||_2 when the
 /// pass recorded every such input gradient (so g_1 is the lesson's input-gradient norm), otherwise
 /// ||dL/d output of layer k||_2.
 ///

@@ -49,6 +49,11 @@ struct LayerCallRecord {
   std::string type;        ///< "dense"
   std::string activation;  ///< layer_activation(): "tanh", or "linear" for layers without one
   std::string output_shape;  ///< "[64, 256]"
+  /// The layer has a variable named "kernel" (a weight layer, such as Dense): summarize_flow's
+  /// depth axis. Set whether or not variables are recorded.
+  bool has_kernel = false;
+  /// The layer has variables of its own (the depth axis of a pass without weight layers).
+  bool has_variables = false;
   ForwardStats output;
   /// Statistics of dL/d(output); unset when the output was not recorded on the tape.
   std::optional<GradientStats> output_grad;

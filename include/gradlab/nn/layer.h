@@ -64,6 +64,9 @@ class LayerImpl {
 
   /// Every variable, trainable first, in creation order (sublayers' for models, each once).
   virtual std::vector<Variable> variables() const;
+  /// The variables this layer created itself in build() (a model's are its layers'), in creation
+  /// order, trainable or not; no copy, for callers that look at every layer call.
+  const std::vector<Variable>& own_variables() const { return weights_; }
   /// The variables that are currently trainable / not trainable.
   std::vector<Variable> trainable_variables() const;
   std::vector<Variable> non_trainable_variables() const;
