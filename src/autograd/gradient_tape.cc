@@ -214,7 +214,10 @@ std::vector<Tensor> GradientTape::gradient(const Tensor& target, const std::vect
   // Observed tensors need gradients as sources do, but their buffers are released as usual once
   // consumed: visit() reads each when it is complete. Per slot, the observed indices form a chain
   // (first_observer, then next_observer), since a tensor may be observed twice.
-  std::vector<int32_t> first_observer(observed.empty() ? 0 : slot_count, -1), next_observer(observed.size(), -1);
+  // One allocation for both: first_observer[slot], then next_observer[observed index].
+  std::vector<int32_t> observer_chains(observed.empty() ? 0 : slot_count + observed.size(), -1);
+  const std::span<int32_t> first_observer(observer_chains.data(), observed.empty() ? 0 : slot_count);
+  const std::span<int32_t> next_observer(observer_chains.data() + first_observer.size(), observed.size());
   std::vector<std::size_t> never_used;  // variables no op has read: no gradient, visited at the end
   for (std::size_t i = observed.size(); i-- > 0;) {
     const int32_t slot = slots_.find(observed[i].id());

@@ -208,16 +208,28 @@ bool forward_totals_float32(const float* y, int64_t n, double symmetric, double 
 bool gradient_totals_float32(const float* g, int64_t n, GradientTotals& t) {
   const int64_t whole = n / kStep * kStep;
   if (whole == 0) return false;
+  // One read gives the extremes of |g| and the squares as they are; a second, with the squares scaled
+  // by 2^-e, is needed only when the largest |g| is outside [2^-40, 2^50), where float32 squares could
+  // overflow or lose the norm (below 2^-40 a square under 2^-126 is not negligible any more).
   // |g| as bits orders as |g| does, NaN above infinity above every number.
   const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-  // Loaded as floats: an integer load may alias anything, and GCC then keeps the running extremes
-  // in memory rather than registers.
-  const auto bits = [abs_mask](const float* p) { return _mm256_castps_si256(_mm256_and_ps(_mm256_loadu_ps(p), abs_mask)); };
   __m256i most = _mm256_setzero_si256(), least = _mm256_castps_si256(abs_mask);
-  for (int64_t i = 0; i < whole; i += kStep) {
-    const __m256i a = bits(g + i), b = bits(g + i + 8), c = bits(g + i + 16), e = bits(g + i + 24);
-    most = _mm256_max_epi32(_mm256_max_epi32(_mm256_max_epi32(a, b), _mm256_max_epi32(c, e)), most);
-    least = _mm256_min_epi32(_mm256_min_epi32(_mm256_min_epi32(a, b), _mm256_min_epi32(c, e)), least);
+  __m256d sq_low = _mm256_setzero_pd(), sq_high = sq_low;
+  for (int64_t i = 0; i < whole;) {
+    __m256 sq = _mm256_setzero_ps();
+    for (const int64_t end = std::min(whole, i + kBlockSteps * kStep); i < end; i += kStep) {
+      // Loaded as floats: an integer load may alias anything, and GCC then keeps the running
+      // extremes in memory rather than registers.
+      const __m256 a = _mm256_loadu_ps(g + i), b = _mm256_loadu_ps(g + i + 8);
+      const __m256 c = _mm256_loadu_ps(g + i + 16), d = _mm256_loadu_ps(g + i + 24);
+      const __m256i ab = _mm256_castps_si256(_mm256_and_ps(a, abs_mask)), bb = _mm256_castps_si256(_mm256_and_ps(b, abs_mask));
+      const __m256i cb = _mm256_castps_si256(_mm256_and_ps(c, abs_mask)), db = _mm256_castps_si256(_mm256_and_ps(d, abs_mask));
+      most = _mm256_max_epi32(_mm256_max_epi32(_mm256_max_epi32(ab, bb), _mm256_max_epi32(cb, db)), most);
+      least = _mm256_min_epi32(_mm256_min_epi32(_mm256_min_epi32(ab, bb), _mm256_min_epi32(cb, db)), least);
+      sq = _mm256_add_ps(sq, _mm256_add_ps(_mm256_fmadd_ps(a, a, _mm256_mul_ps(b, b)),
+                                           _mm256_fmadd_ps(c, c, _mm256_mul_ps(d, d))));
+    }
+    flush(sq, sq_low, sq_high);
   }
   int32_t top = most_of(most);
   int32_t bottom = least_of(least);
@@ -235,22 +247,26 @@ bool gradient_totals_float32(const float* g, int64_t n, GradientTotals& t) {
   }
   const int e = (top >> 23) - 127;  // 2^e <= max |g| < 2^(e + 1)
   if (top < kMinNormalBits || e >= 127) return false;
-  // 2^-e and, below, 2^(2e) built from their exponent bits (std::ldexp is a library call).
-  const __m256 scale = _mm256_set1_ps(std::bit_cast<float>(static_cast<uint32_t>(127 - e) << 23));
-  __m256d sq_low = _mm256_setzero_pd(), sq_high = sq_low;
-  for (int64_t i = 0; i < whole;) {
-    __m256 sq = _mm256_setzero_ps();
-    for (const int64_t end = std::min(whole, i + kBlockSteps * kStep); i < end; i += kStep) {
-      const __m256 a = _mm256_mul_ps(_mm256_loadu_ps(g + i), scale);
-      const __m256 b = _mm256_mul_ps(_mm256_loadu_ps(g + i + 8), scale);
-      const __m256 c = _mm256_mul_ps(_mm256_loadu_ps(g + i + 16), scale);
-      const __m256 d = _mm256_mul_ps(_mm256_loadu_ps(g + i + 24), scale);
-      sq = _mm256_add_ps(sq, _mm256_add_ps(_mm256_fmadd_ps(a, a, _mm256_mul_ps(b, b)),
-                                           _mm256_fmadd_ps(c, c, _mm256_mul_ps(d, d))));
+  if (e >= -40 && e < 50) {
+    t.sum_sq = total_of(_mm256_add_pd(sq_low, sq_high));
+  } else {
+    // 2^-e and 2^(2e) built from their exponent bits (std::ldexp is a library call).
+    const __m256 scale = _mm256_set1_ps(std::bit_cast<float>(static_cast<uint32_t>(127 - e) << 23));
+    sq_low = sq_high = _mm256_setzero_pd();
+    for (int64_t i = 0; i < whole;) {
+      __m256 sq = _mm256_setzero_ps();
+      for (const int64_t end = std::min(whole, i + kBlockSteps * kStep); i < end; i += kStep) {
+        const __m256 a = _mm256_mul_ps(_mm256_loadu_ps(g + i), scale);
+        const __m256 b = _mm256_mul_ps(_mm256_loadu_ps(g + i + 8), scale);
+        const __m256 c = _mm256_mul_ps(_mm256_loadu_ps(g + i + 16), scale);
+        const __m256 d = _mm256_mul_ps(_mm256_loadu_ps(g + i + 24), scale);
+        sq = _mm256_add_ps(sq, _mm256_add_ps(_mm256_fmadd_ps(a, a, _mm256_mul_ps(b, b)),
+                                             _mm256_fmadd_ps(c, c, _mm256_mul_ps(d, d))));
+      }
+      flush(sq, sq_low, sq_high);
     }
-    flush(sq, sq_low, sq_high);
+    t.sum_sq = total_of(_mm256_add_pd(sq_low, sq_high)) * std::bit_cast<double>(static_cast<uint64_t>(1023 + 2 * e) << 52);
   }
-  t.sum_sq = total_of(_mm256_add_pd(sq_low, sq_high)) * std::bit_cast<double>(static_cast<uint64_t>(1023 + 2 * e) << 52);
   for (int64_t i = whole; i < n; ++i) {
     const double v = static_cast<double>(g[i]);
     t.sum_sq += v * v;

@@ -34,8 +34,9 @@ struct GradientTotals {
   int64_t tiny = 0;    ///< non-zero elements below float32's smallest normal number
 };
 
-/// Gradient totals of the n float32 values g, or false. The squares are summed as (|g| 2^-e)^2 with
-/// 2^e the largest |g|'s power of two, so tiny gradients neither underflow nor lose precision; each
+/// Gradient totals of the n float32 values g, or false. The squares are summed as they are when the
+/// largest |g| lies in [2^-40, 2^50), and otherwise as (|g| 2^-e)^2 with 2^e the largest |g|'s power
+/// of two, so tiny gradients neither underflow nor lose precision and huge ones do not overflow; each
 /// float32 lane adds at most 16 terms before its sum goes to double (within a relative 1e-6 of
 /// exact). False for fewer than 32 values, a NaN or infinity, or a largest |g| that is subnormal or
 /// at least 2^127. Max and counts are exact.

@@ -290,27 +290,30 @@ int64_t dead_units(const T* y, int64_t rows, int64_t units) {
 }
 
 #if GRADLAB_STATS_AVX2
-// The same for float in AVX2, four vectors of eight units at a time: "non-zero" is the unordered
-// not-equal comparison, true for NaN as in the plain loop.
+// The same for float in AVX2, four vectors of eight units at a time, on the bits: a unit is alive
+// when the OR of its values' bits, sign left out, is not 0 (any non-zero value, NaN included, has a
+// non-zero exponent or mantissa).
 template <>
 int64_t dead_units<float>(const float* y, int64_t rows, int64_t units) {
-  const __m256 zero = _mm256_setzero_ps();
-  const auto alive = [&](const float* p) { return _mm256_cmp_ps(_mm256_loadu_ps(p), zero, _CMP_NEQ_UQ); };
-  const auto dead_of = [](__m256 mask) { return 8 - std::popcount(static_cast<unsigned>(_mm256_movemask_ps(mask))); };
+  const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  const auto dead_of = [&](__m256 bits) {
+    const __m256 alive = _mm256_cmp_ps(_mm256_and_ps(bits, magnitude), _mm256_setzero_ps(), _CMP_NEQ_UQ);
+    return 8 - std::popcount(static_cast<unsigned>(_mm256_movemask_ps(alive)));
+  };
   int64_t dead = 0, c = 0;
   for (; c + 32 <= units; c += 32) {
-    __m256 a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     for (const float* p = y + c; p < y + rows * units; p += units) {
-      a0 = _mm256_or_ps(a0, alive(p));
-      a1 = _mm256_or_ps(a1, alive(p + 8));
-      a2 = _mm256_or_ps(a2, alive(p + 16));
-      a3 = _mm256_or_ps(a3, alive(p + 24));
+      a0 = _mm256_or_ps(a0, _mm256_loadu_ps(p));
+      a1 = _mm256_or_ps(a1, _mm256_loadu_ps(p + 8));
+      a2 = _mm256_or_ps(a2, _mm256_loadu_ps(p + 16));
+      a3 = _mm256_or_ps(a3, _mm256_loadu_ps(p + 24));
     }
     dead += dead_of(a0) + dead_of(a1) + dead_of(a2) + dead_of(a3);
   }
   for (; c + 8 <= units; c += 8) {
-    __m256 a = zero;
-    for (const float* p = y + c; p < y + rows * units; p += units) a = _mm256_or_ps(a, alive(p));
+    __m256 a = _mm256_setzero_ps();
+    for (const float* p = y + c; p < y + rows * units; p += units) a = _mm256_or_ps(a, _mm256_loadu_ps(p));
     dead += dead_of(a);
   }
   for (; c < units; ++c) {

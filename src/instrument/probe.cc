@@ -1,5 +1,7 @@
 #include "gradlab/instrument/probe.h"
 
+#include <utility>
+
 #include "gradlab/autograd/ops.h"
 #include "gradlab/nn/model.h"
 
@@ -8,6 +10,27 @@ namespace {
 
 // Model and Sequential set these types; comparing them costs less than two dynamic_casts per call.
 bool is_container(const LayerImpl& layer) { return layer.type() == "functional" || layer.type() == "sequential"; }
+
+constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+// Per call: where its output sits in the observed list (npos when the tape cannot say), and its
+// inputs and variables, as ranges of two flat lists (one allocation each, not two per call).
+struct Where {
+  std::size_t output = npos;
+  std::size_t inputs_begin = 0, inputs_end = 0;
+  std::size_t variables_begin = 0, variables_end = 0;
+};
+
+// The working lists of gradient(), kept per thread between passes: a probe of the lesson's small
+// networks would otherwise spend a noticeable share of its time allocating them. Taken out while in
+// use, so a nested gradient() (one probe inside another's pass) just starts with empty lists.
+struct GradientLists {
+  std::vector<Tensor> observed;
+  std::vector<Where> where;
+  std::vector<std::size_t> input_index;
+  std::vector<GradientStats> tensor_stats;
+};
+thread_local GradientLists spare_lists;
 
 GradientStats stats_of(const Tensor& grad, const Tensor& like) {
   GradientStats s = gradient_stats(grad);
@@ -52,23 +75,15 @@ void GradientProbe::on_layer_call(const LayerImpl& layer, const std::vector<Tens
 }
 
 std::vector<Tensor> GradientProbe::gradient(GradientTape& tape, const Tensor& loss, const std::vector<Tensor>& sources) {
-  // Per call: where its output sits in the observed list (npos when the tape cannot say), and its
-  // inputs and variables, as ranges of two flat lists (one allocation each, not two per call).
-  constexpr std::size_t npos = static_cast<std::size_t>(-1);
-  struct Where {
-    std::size_t output = npos;
-    std::size_t inputs_begin = 0, inputs_end = 0;
-    std::size_t variables_begin = 0, variables_end = 0;
-  };
   // The tensors whose gradients the pass reads. A layer's input is usually an earlier call's output
   // (the previous one, or a few back for a skip connection): it is then read once, under the output's
   // index. Inputs found nowhere nearby get their own entry; a tensor listed twice costs one more read.
   constexpr std::size_t kLookBack = 8;
-  std::vector<Tensor> observed;
-  observed.reserve(2 * calls_.size());
-  std::vector<Where> where(calls_.size());
-  std::vector<std::size_t> input_index;
-  input_index.reserve(calls_.size());
+  GradientLists lists = std::exchange(spare_lists, {});
+  std::vector<Tensor>& observed = lists.observed;
+  std::vector<Where>& where = lists.where;
+  std::vector<std::size_t>& input_index = lists.input_index;
+  where.assign(calls_.size(), Where{});
   std::vector<Variable> variables;
   const auto index_of_input = [&](std::size_t c, const Tensor& x) {
     for (std::size_t back = 1; back <= std::min(c, kLookBack); ++back) {
@@ -107,16 +122,25 @@ std::vector<Tensor> GradientProbe::gradient(GradientTape& tape, const Tensor& lo
   const std::vector<Tensor>& list = observed;
 
   // Each gradient is read while the tape still has it, fresh in cache, and then freed as usual.
-  std::vector<GradientStats> tensor_stats(tensor_count);
+  std::vector<GradientStats>& tensor_stats = lists.tensor_stats;
+  tensor_stats.assign(tensor_count, GradientStats{});
   std::vector<VariableGradientStats> variable_stats(variables.size());
+  struct Reader {
+    const std::vector<Tensor>& list;
+    const std::vector<Variable>& variables;
+    std::vector<GradientStats>& tensor_stats;
+    std::vector<VariableGradientStats>& variable_stats;
+    void operator()(std::size_t i, const Tensor& grad) const {
+      if (i < tensor_stats.size()) {
+        tensor_stats[i] = stats_of(grad, list[i]);
+      } else {
+        variable_stats[i - tensor_stats.size()] = variable_gradient_stats(variables[i - tensor_stats.size()], grad);
+      }
+    }
+  } reader{list, variables, tensor_stats, variable_stats};
+  // By pointer: a std::function keeps a callable this small without allocating.
   const std::vector<Tensor> grads =
-      tape.gradient(loss, sources, list, [&](std::size_t i, const Tensor& grad) {
-        if (i < tensor_count) {
-          tensor_stats[i] = stats_of(grad, list[i]);
-        } else {
-          variable_stats[i - tensor_count] = variable_gradient_stats(variables[i - tensor_count], grad);
-        }
-      });
+      tape.gradient(loss, sources, list, [r = &reader](std::size_t i, const Tensor& grad) { (*r)(i, grad); });
   pass_.loss = loss.numel() == 1 ? loss.item() : 0.0;
 
   std::vector<GradientStats> parts;
@@ -134,6 +158,8 @@ std::vector<Tensor> GradientProbe::gradient(GradientTape& tape, const Tensor& lo
     record.variables.assign(variable_stats.begin() + static_cast<std::ptrdiff_t>(w.variables_begin),
                             variable_stats.begin() + static_cast<std::ptrdiff_t>(w.variables_end));
   }
+  observed.clear();  // no tensor outlives the pass in the spare lists
+  spare_lists = std::move(lists);
   return grads;
 }
 

@@ -10,8 +10,9 @@
 /// tensors the fast scan cannot vouch for, are accumulated in double element by element; other
 /// float32 tensors of 32 or more elements are summed in float32 over blocks of at most 16 terms per
 /// lane, then in double (norms within a relative 1e-6, means within 1e-6 of |mean| + std, standard
-/// deviations within 1e-5), with gradient squares scaled by 2^-e for the largest |g| in
-/// [2^e, 2^(e+1)), so that the norm of a gradient of 1e-30 is still measured. Minima, maxima, counts
+/// deviations within 1e-5), with gradient squares scaled by 2^-e (for the largest |g| in
+/// [2^e, 2^(e+1))) when the largest |g| is below 2^-40 or above 2^50, so that the norm of a gradient
+/// of 1e-30 is still measured. Minima, maxima, counts
 /// and fractions are exact in every case.
 
 #include <cstdint>
