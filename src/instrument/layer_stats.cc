@@ -433,7 +433,12 @@ GradientStats gradient_stats_of(const T* g, int64_t n) {
   return s;
 }
 
-double l2_norm_of(const Tensor& t) { return t.defined() ? gradient_stats(t).l2_norm : 0.0; }
+double l2_norm_of(const Tensor& t) {
+  if (!t.defined()) return 0.0;
+  double sum = 0;
+  if (t.dtype() == DType::float32 && detail::sum_of_squares_float32(t.data<float>(), t.numel(), sum)) return std::sqrt(sum);
+  return gradient_stats(t).l2_norm;
+}
 
 }  // namespace
 

@@ -110,8 +110,9 @@ std::vector<Tensor> GradientProbe::gradient(GradientTape& tape, const Tensor& lo
     w.inputs_end = input_index.size();
     w.variables_begin = variables.size();
     if (call.first_of_layer && options_.variables) {
-      for (const Variable& v : call.layer->trainable_variables()) {
-        if (tape.tracks(v.value())) variables.push_back(v);
+      // own_variables(), not trainable_variables(): no list built per layer call.
+      for (const Variable& v : call.layer->own_variables()) {
+        if (v.trainable() && tape.tracks(v.value())) variables.push_back(v);
       }
     }
     w.variables_end = variables.size();

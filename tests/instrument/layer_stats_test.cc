@@ -159,6 +159,11 @@ TEST(LayerStats, Float32AgreesWithFloat64AtEveryScale) {
       EXPECT_EQ(ga.max_abs, gb.max_abs);
       EXPECT_EQ(ga.zero_count, gb.zero_count);
       EXPECT_EQ(ga.below_float32_normal_count, gb.below_float32_normal_count);
+      // A weight's norm takes a cheaper scan of its own (sum_of_squares_float32).
+      const double weight32 = variable_gradient_stats(Variable("w", y32), Tensor()).weight_norm;
+      const double weight64 = variable_gradient_stats(Variable("w", y64), Tensor()).weight_norm;
+      EXPECT_PRED3(close_to, weight32, weight64, 1e-6);
+      EXPECT_PRED3(close_to, weight32, gb.l2_norm, 1e-6);
     }
   }
 }
