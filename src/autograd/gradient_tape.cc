@@ -213,8 +213,8 @@ std::vector<Tensor> GradientTape::gradient(const Tensor& target, const std::vect
   }
   // Observed tensors need gradients as sources do, but their buffers are released as usual once
   // consumed: visit() reads each when it is complete. Per slot, the observed indices form a chain
-  // (first_observer, then next_observer), since a tensor may be observed twice.
-  // One allocation for both: first_observer[slot], then next_observer[observed index].
+  // (first_observer[slot], then next_observer[index]; one allocation for both), since a tensor may
+  // be observed twice.
   std::vector<int32_t> observer_chains(observed.empty() ? 0 : slot_count + observed.size(), -1);
   const std::span<int32_t> first_observer(observer_chains.data(), observed.empty() ? 0 : slot_count);
   const std::span<int32_t> next_observer(observer_chains.data() + first_observer.size(), observed.size());

@@ -83,6 +83,8 @@ std::vector<Tensor> GradientProbe::gradient(GradientTape& tape, const Tensor& lo
   std::vector<Tensor>& observed = lists.observed;
   std::vector<Where>& where = lists.where;
   std::vector<std::size_t>& input_index = lists.input_index;
+  observed.clear();
+  input_index.clear();
   where.assign(calls_.size(), Where{});
   std::vector<Variable> variables;
   const auto index_of_input = [&](std::size_t c, const Tensor& x) {
