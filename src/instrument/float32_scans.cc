@@ -83,6 +83,31 @@ void flush(__m256 v, __m256d& low, __m256d& high) {
   high = _mm256_add_pd(high, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
 }
 
+// The squares of one step's four vectors, added pairwise.
+__m256 step_squares(__m256 a, __m256 b, __m256 c, __m256 d) {
+  return _mm256_add_ps(_mm256_fmadd_ps(a, a, _mm256_mul_ps(b, b)), _mm256_fmadd_ps(c, c, _mm256_mul_ps(d, d)));
+}
+
+// The sum of (x scale)^2 over the first `whole` values (a multiple of kStep): blocks in float32, then
+// double.
+template <bool kScaled>
+double block_sum_of_squares(const float* x, int64_t whole, float scale) {
+  const __m256 s = _mm256_set1_ps(scale);
+  const auto load = [s](const float* p) {
+    if constexpr (kScaled) return _mm256_mul_ps(_mm256_loadu_ps(p), s);
+    return _mm256_loadu_ps(p);
+  };
+  __m256d sq_low = _mm256_setzero_pd(), sq_high = sq_low;
+  for (int64_t i = 0; i < whole;) {
+    __m256 sq = _mm256_setzero_ps();
+    for (const int64_t end = std::min(whole, i + kBlockSteps * kStep); i < end; i += kStep) {
+      sq = _mm256_add_ps(sq, step_squares(load(x + i), load(x + i + 8), load(x + i + 16), load(x + i + 24)));
+    }
+    flush(sq, sq_low, sq_high);
+  }
+  return total_of(_mm256_add_pd(sq_low, sq_high));
+}
+
 __m256i as_count(__m256 mask) { return _mm256_castps_si256(mask); }
 
 // Sums of d = y - shift and of d^2 over the first `whole` values (a multiple of kStep).
@@ -95,8 +120,7 @@ void forward_sums(const float* y, int64_t whole, float shift, ForwardTotals& t) 
       const __m256 a = _mm256_sub_ps(_mm256_loadu_ps(y + i), s), b = _mm256_sub_ps(_mm256_loadu_ps(y + i + 8), s);
       const __m256 c = _mm256_sub_ps(_mm256_loadu_ps(y + i + 16), s), d = _mm256_sub_ps(_mm256_loadu_ps(y + i + 24), s);
       sum = _mm256_add_ps(sum, _mm256_add_ps(_mm256_add_ps(a, b), _mm256_add_ps(c, d)));
-      sq = _mm256_add_ps(sq, _mm256_add_ps(_mm256_fmadd_ps(a, a, _mm256_mul_ps(b, b)),
-                                           _mm256_fmadd_ps(c, c, _mm256_mul_ps(d, d))));
+      sq = _mm256_add_ps(sq, step_squares(a, b, c, d));
     }
     flush(sum, sum_low, sum_high);
     flush(sq, sq_low, sq_high);
@@ -226,8 +250,7 @@ bool gradient_totals_float32(const float* g, int64_t n, GradientTotals& t) {
       const __m256i cb = _mm256_castps_si256(_mm256_and_ps(c, abs_mask)), db = _mm256_castps_si256(_mm256_and_ps(d, abs_mask));
       most = _mm256_max_epi32(_mm256_max_epi32(_mm256_max_epi32(ab, bb), _mm256_max_epi32(cb, db)), most);
       least = _mm256_min_epi32(_mm256_min_epi32(_mm256_min_epi32(ab, bb), _mm256_min_epi32(cb, db)), least);
-      sq = _mm256_add_ps(sq, _mm256_add_ps(_mm256_fmadd_ps(a, a, _mm256_mul_ps(b, b)),
-                                           _mm256_fmadd_ps(c, c, _mm256_mul_ps(d, d))));
+      sq = _mm256_add_ps(sq, step_squares(a, b, c, d));
     }
     flush(sq, sq_low, sq_high);
   }
@@ -251,21 +274,8 @@ bool gradient_totals_float32(const float* g, int64_t n, GradientTotals& t) {
     t.sum_sq = total_of(_mm256_add_pd(sq_low, sq_high));
   } else {
     // 2^-e and 2^(2e) built from their exponent bits (std::ldexp is a library call).
-    const __m256 scale = _mm256_set1_ps(std::bit_cast<float>(static_cast<uint32_t>(127 - e) << 23));
-    sq_low = sq_high = _mm256_setzero_pd();
-    for (int64_t i = 0; i < whole;) {
-      __m256 sq = _mm256_setzero_ps();
-      for (const int64_t end = std::min(whole, i + kBlockSteps * kStep); i < end; i += kStep) {
-        const __m256 a = _mm256_mul_ps(_mm256_loadu_ps(g + i), scale);
-        const __m256 b = _mm256_mul_ps(_mm256_loadu_ps(g + i + 8), scale);
-        const __m256 c = _mm256_mul_ps(_mm256_loadu_ps(g + i + 16), scale);
-        const __m256 d = _mm256_mul_ps(_mm256_loadu_ps(g + i + 24), scale);
-        sq = _mm256_add_ps(sq, _mm256_add_ps(_mm256_fmadd_ps(a, a, _mm256_mul_ps(b, b)),
-                                             _mm256_fmadd_ps(c, c, _mm256_mul_ps(d, d))));
-      }
-      flush(sq, sq_low, sq_high);
-    }
-    t.sum_sq = total_of(_mm256_add_pd(sq_low, sq_high)) * std::bit_cast<double>(static_cast<uint64_t>(1023 + 2 * e) << 52);
+    const float scale = std::bit_cast<float>(static_cast<uint32_t>(127 - e) << 23);
+    t.sum_sq = block_sum_of_squares<true>(g, whole, scale) * std::bit_cast<double>(static_cast<uint64_t>(1023 + 2 * e) << 52);
   }
   for (int64_t i = whole; i < n; ++i) {
     const double v = static_cast<double>(g[i]);
@@ -289,18 +299,7 @@ bool sum_of_squares_float32(const float* x, int64_t n, double& sum) {
   // No scaling and no extremes: every square is at most the sum, so a finite sum means none
   // overflowed, and with the sum at least 2^-60 the squares that fell below float32's normal range
   // (each off by at most 2^-149) weigh less than n 2^-89 of it.
-  __m256d sq_low = _mm256_setzero_pd(), sq_high = sq_low;
-  for (int64_t i = 0; i < whole;) {
-    __m256 sq = _mm256_setzero_ps();
-    for (const int64_t end = std::min(whole, i + kBlockSteps * kStep); i < end; i += kStep) {
-      const __m256 a = _mm256_loadu_ps(x + i), b = _mm256_loadu_ps(x + i + 8);
-      const __m256 c = _mm256_loadu_ps(x + i + 16), d = _mm256_loadu_ps(x + i + 24);
-      sq = _mm256_add_ps(sq, _mm256_add_ps(_mm256_fmadd_ps(a, a, _mm256_mul_ps(b, b)),
-                                           _mm256_fmadd_ps(c, c, _mm256_mul_ps(d, d))));
-    }
-    flush(sq, sq_low, sq_high);
-  }
-  sum = total_of(_mm256_add_pd(sq_low, sq_high));
+  sum = block_sum_of_squares<false>(x, whole, 1.0f);
   for (int64_t i = whole; i < n; ++i) sum += static_cast<double>(x[i]) * static_cast<double>(x[i]);
   return std::isfinite(sum) && sum >= 0x1p-60;
 }
