@@ -150,11 +150,11 @@ History fit(const Layer& model, const Dataset& train_in, FitOptions options) {
   if (o.batch_size < 1) fail("fit: batch_size must be at least 1, got {}", o.batch_size);
   if (o.epochs < 0) fail("fit: epochs must be >= 0, got {}", o.epochs);
   if (o.sample_every < 0) fail("fit: sample_every must be >= 0, got {}", o.sample_every);
-  if (o.validation_data && o.validation_split > 0) fail("fit: give validation_data or validation_split, not both");
   const Objective objective = make_objective(o.loss, o.from_logits, o.loss_fn, o.metrics);
   Dataset train = train_in;
   std::optional<Dataset> validation = o.validation_data;
-  if (o.validation_split > 0) std::tie(train, validation) = split_validation(train_in, o.validation_split);
+  // As in Keras, validation_data overrides validation_split: every example then trains.
+  if (o.validation_split > 0 && !o.validation_data) std::tie(train, validation) = split_validation(train_in, o.validation_split);
   check_dataset(train);
   if (train.size() == 0) fail("{}: no training examples", train.name);
   if (validation && validation->size() == 0) validation.reset();

@@ -30,6 +30,24 @@ TEST(Fit, LearnsXor) {
   EXPECT_EQ(h.progress.global_step, 25 * 12);  // 384 training examples, batches of 32
 }
 
+// Keras: validation_data overrides validation_split, so all 512 examples train (16 steps of 32 per
+// epoch, not 12) and the validation metrics are those of the given data.
+TEST(Fit, ValidationDataOverridesValidationSplit) {
+  const Dataset data = test::xor_dataset(512);
+  const Dataset held_out = test::xor_dataset(64, 5);
+  Sequential model = test::small_classifier(7, false);
+  const History h = fit(model, data,
+                        {.optimizer = make_optimizer("adam", {.learning_rate = 0.02}),
+                         .epochs = 2,
+                         .batch_size = 32,
+                         .seed = 1,
+                         .validation_data = held_out,
+                         .validation_split = 0.25});
+  EXPECT_EQ(h.progress.global_step, 2 * 16);
+  ASSERT_TRUE(h.epochs.back().val_loss.has_value());
+  EXPECT_DOUBLE_EQ(*h.epochs.back().val_loss, evaluate(model, held_out).loss);
+}
+
 // Records the order in which fit() calls a callback.
 class Recorder : public Callback {
  public:

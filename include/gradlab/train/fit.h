@@ -234,7 +234,9 @@ struct FitOptions {
   /// Shuffle the training examples each epoch (from seed and epoch; see dataset.h).
   bool shuffle = true;
   uint64_t seed = 0;
-  /// Validation data, or the last `validation_split` of the training data (before shuffling).
+  /// Validation data, or the last `validation_split` of the training data (before shuffling). As in
+  /// Keras, validation_data wins when both are given: the split is then ignored and every example
+  /// trains.
   std::optional<Dataset> validation_data;
   double validation_split = 0;
   /// Called in order; not owned.
