@@ -43,7 +43,7 @@ inline double add_square(double sum, double d) {
 }
 
 // Partial forward statistics, one set per lane: element i of the main loop goes to lane i % kLanes,
-// the tail to lane 0, and the lanes are combined in order. The float32 fast path below keeps exactly
+// the tail to lane 0, and the lanes are combined in order. The exact float32 scan below keeps exactly
 // this assignment and order, so its results are bit for bit those of the plain loop (and of the same
 // values in float64).
 struct ForwardLanes {
