@@ -46,26 +46,31 @@ inline std::string temp_path(const char* tag) {
   return path;
 }
 
-}  // namespace detail
-
-/// Runs `gradlab args...` and waits for it to end.
-inline CliResult run_cli(const std::vector<std::string>& args) {
-  const std::string out_path = detail::temp_path("out"), err_path = detail::temp_path("err");
+/// Starts `gradlab args...` with standard output and error written to these files (created or
+/// truncated) and returns its process id, or -1 when it cannot be started.
+inline pid_t spawn_cli(const std::vector<std::string>& args, const std::string& out_path, const std::string& err_path) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_TRUNC, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_TRUNC, 0);
-
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   std::vector<std::string> argv_strings{GRADLAB_CLI_PATH};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (std::string& a : argv_strings) argv.push_back(a.data());
   argv.push_back(nullptr);
-
   pid_t pid = 0;
-  int rc = posix_spawn(&pid, GRADLAB_CLI_PATH, &actions, nullptr, argv.data(), environ);
+  const int rc = posix_spawn(&pid, GRADLAB_CLI_PATH, &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error(std::string("cannot start ") + GRADLAB_CLI_PATH);
+  return rc == 0 ? pid : -1;
+}
+
+}  // namespace detail
+
+/// Runs `gradlab args...` and waits for it to end.
+inline CliResult run_cli(const std::vector<std::string>& args) {
+  const std::string out_path = detail::temp_path("out"), err_path = detail::temp_path("err");
+  const pid_t pid = detail::spawn_cli(args, out_path, err_path);
+  if (pid < 0) throw std::runtime_error(std::string("cannot start ") + GRADLAB_CLI_PATH);
   int status = 0;
   waitpid(pid, &status, 0);
 

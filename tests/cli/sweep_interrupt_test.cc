@@ -2,7 +2,6 @@
 // result file has a line; it must finish the configurations in flight, keep every line whole, exit
 // 130 / 143 saying how to go on, and `--resume` must then give the file an uninterrupted run gives.
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 
 #include <chrono>
@@ -27,19 +26,8 @@ int count_lines(const std::string& text) { return static_cast<int>(std::count(te
 // Starts gradlab with `args`, sends `signal` once `out` has a result line, and returns the exit status.
 int interrupted_run(const std::vector<std::string>& args, const std::string& out, int signal, std::string& err) {
   const std::string err_path = detail::temp_path("err");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_TRUNC, 0);
-  std::vector<std::string> argv_strings{GRADLAB_CLI_PATH};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& a : argv_strings) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, GRADLAB_CLI_PATH, &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error("cannot start gradlab");
+  const pid_t pid = detail::spawn_cli(args, "/dev/null", err_path);
+  if (pid < 0) throw std::runtime_error("cannot start gradlab");
 
   // The header is line 1; wait for the first result (or for the child to end, which fails below).
   int status = 0;

@@ -1,9 +1,7 @@
 #pragma once
 // Files and child processes for the `gradlab train` tests: a tiny XOR CSV and model spec, and a
 // child started without waiting, so a test can signal it while it trains.
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "gradlab/tensor/rng.h"
+#include "run_cli.h"
 
 extern char** environ;
 
@@ -62,20 +61,9 @@ inline const char* kXorSpec = R"({"name": "xor_net", "inputs": {"x": [2]},
 class Child {
  public:
   Child(const std::vector<std::string>& args, const std::filesystem::path& dir)
-      : out_((dir / "child.out").string()), err_((dir / "child.err").string()) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::vector<std::string> strings{GRADLAB_CLI_PATH};
-    strings.insert(strings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : strings) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const int rc = posix_spawn(&pid_, GRADLAB_CLI_PATH, &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) pid_ = -1;
-  }
+      : out_((dir / "child.out").string()),
+        err_((dir / "child.err").string()),
+        pid_(detail::spawn_cli(args, out_, err_)) {}
   ~Child() {
     if (pid_ > 0 && !waited_) {
       ::kill(pid_, SIGKILL);
