@@ -18,8 +18,6 @@
 #include "gradlab/tensor/rng.h"
 #include "run_cli.h"
 
-extern char** environ;
-
 namespace gradlab::cli_test {
 
 inline std::string read_text(const std::string& path) {
