@@ -1,5 +1,7 @@
 #include "kernels/parallel.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <mutex>
@@ -29,20 +31,17 @@ constexpr int64_t kMaxThreads = 1024;
 
 class Pool {
  public:
+  // Never destroyed: its workers sleep until the process ends, so no exit-time destructor can wait
+  // on them or race a late product.
   static Pool& instance() {
-    static Pool pool;
-    return pool;
+    static Pool* pool = new Pool;
+    return *pool;
   }
 
-  ~Pool() {
-    stop_.store(true, std::memory_order_relaxed);
-    job_.fetch_add(uint64_t{1} << kHelperBits, std::memory_order_release);
-    job_.notify_all();
-    for (std::thread& t : workers_) t.join();
-  }
-
-  // False when another caller holds the workers.
+  // False when another caller holds the workers, or in a child process forked after the workers
+  // started (they do not exist there).
   bool run(int64_t count, int threads, ParallelTask task) {
+    if (::getpid() != owner_) return false;
     std::unique_lock lock(busy_, std::try_to_lock);
     if (!lock.owns_lock()) return false;
     const int helpers = static_cast<int>(std::min<int64_t>({threads, count, kMaxThreads})) - 1;
@@ -92,7 +91,6 @@ class Pool {
         job = job_.load(std::memory_order_acquire);
       }
       seen = job;
-      if (stop_.load(std::memory_order_relaxed)) return;
       // A helper of this job; the caller waits for it before it writes the next job's task.
       if (static_cast<uint64_t>(index) >= (job & kHelperMask)) continue;
       drain();
@@ -106,7 +104,7 @@ class Pool {
   std::atomic<uint64_t> job_{0};
   std::atomic<int64_t> next_{0};
   std::atomic<int> running_{0};
-  std::atomic<bool> stop_{false};
+  const pid_t owner_ = ::getpid();
   // Written by the caller before it publishes a job, read by that job's helpers.
   ParallelTask task_{};
   int64_t count_ = 0;

@@ -8,6 +8,9 @@
 #include <thread>
 #include <vector>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "kernels/blas.h"
@@ -154,6 +157,24 @@ TEST(ParallelTasks, ConcurrentCallersEachFinishTheirOwnTasks) {
   for (auto& h : hits) {
     for (auto& x : h) EXPECT_EQ(x.load(), 20);
   }
+}
+
+// A process forked after the pool's workers started (Python's multiprocessing does this) has none of
+// them; its parallel calls must still finish, on its own thread.
+TEST(ParallelTasks, AForkedChildFinishesItsTasksWithoutThePoolsWorkers) {
+  std::atomic<int> warm{0};
+  parallel_for(8, 2, [&](int64_t) { warm.fetch_add(1); });
+  ASSERT_EQ(warm.load(), 8);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::atomic<int> hits{0};
+    parallel_for(64, 2, [&](int64_t) { hits.fetch_add(1); });
+    _exit(hits.load() == 64 ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
 }
 
 }  // namespace
