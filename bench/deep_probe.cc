@@ -21,7 +21,7 @@
 #include "gradlab/gradlab.h"
 #include "kernels/blas.h"
 #include "gradlab/instrument/probe.h"
-#include "gradlab/instrument/skip_network.h"
+#include "gradlab/lab/skip_network.h"
 
 namespace {
 
