@@ -30,7 +30,7 @@ void epoch_case(benchmark::State& state) {
   const Dataset train = load_dataset("fashion-mnist").train;
   set_seed(0);
   Sequential model = lesson_mlp();
-  model(zeros({1, train.features.dim(1)}));  // builds the variables outside the timed loop
+  model(zeros({1, train.feature_shape()[1]}));  // builds the variables outside the timed loop
   const auto optimizer = std::make_shared<Adam>(AdamOptions{.learning_rate = 1e-3});
   uint64_t epoch = 0;
   double accuracy = 0;

@@ -278,6 +278,17 @@ Tensor IdxArray::to_tensor(const IdxTensorOptions& options) const {
   return t;
 }
 
+ByteRows IdxArray::take_byte_rows(double scale) {
+  if (type_ != IdxType::u8) fail("{}: byte rows need a u8 array, but the file holds {}", source_, idx_type_name(type_));
+  if (dims_.empty()) fail("{}: byte rows need at least one dimension", source_);
+  const std::vector<int64_t> row(dims_.begin() + 1, dims_.end());
+  ByteRows out{.bytes = std::make_shared<const std::vector<std::uint8_t>>(std::move(data_)),
+               .first = 0, .rows = dims_[0], .row_shape = Shape(row), .scale = scale};
+  data_.clear();
+  dims_.assign(1, 0);
+  return out;
+}
+
 std::vector<int64_t> IdxArray::to_labels() const {
   if (type_ == IdxType::f32 || type_ == IdxType::f64) {
     fail("{}: labels must be integers (u8, i8, i16 or i32), but the file holds {}", source_, idx_type_name(type_));
@@ -392,11 +403,11 @@ IdxArray read_idx(const std::string& path, const IdxLimits& limits) {
 }
 
 FashionMnist load_fashion_mnist(const std::string& dir) {
-  const auto load_split = [&](const char* images_name, const char* labels_name, Tensor& images,
+  const auto load_split = [&](const char* images_name, const char* labels_name, ByteRows& images,
                               std::vector<int64_t>& labels) {
     const std::string images_path = find_fashion_file(dir, images_name);
     const std::string labels_path = find_fashion_file(dir, labels_name);
-    const IdxArray image_array = read_idx(images_path);
+    IdxArray image_array = read_idx(images_path);
     const std::vector<int64_t>& dims = image_array.dims();
     if (image_array.type() != IdxType::u8 || dims.size() != 3 || dims[1] != 28 || dims[2] != 28) {
       fail("{}: expected Fashion-MNIST images, u8 of dims [N, 28, 28], got {} of dims {}", images_path,
@@ -416,7 +427,8 @@ FashionMnist load_fashion_mnist(const std::string& dir) {
              kFashionMnistClasses.size(), kFashionMnistClasses.size());
       }
     }
-    images = image_array.to_tensor({.scale = 1.0 / 255, .flatten = true});
+    images = image_array.take_byte_rows(1.0 / 255);
+    images.row_shape = Shape{images.row_size()};  // [28, 28] flattened to [784], as Dense layers take it
   };
   FashionMnist data;
   load_split("train-images-idx3-ubyte", "train-labels-idx1-ubyte", data.train_images, data.train_labels);

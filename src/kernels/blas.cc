@@ -24,11 +24,14 @@ namespace gradlab::kernels {
 namespace {
 
 // Products below this many multiply-adds run as one call on the calling thread: at about 100
-// GFLOP/s per core they take under 40 us, where handing tiles to a second thread gains little.
-constexpr int64_t kSplitMultiplyAdds = int64_t{1} << 21;
-// Larger products are cut into tiles of at least this many rows and columns (a power of two of
-// them along each side), so that each tile's packing of its operands stays small beside its work.
-constexpr int64_t kTileEdge = 256;
+// GFLOP/s per core they take under 80 us, where waking a second thread (tens of microseconds on a
+// busy machine) gains little. A recurrent step's 32 x 128 x 512 product (2^21) stays whole.
+constexpr int64_t kSplitMultiplyAdds = int64_t{1} << 22;
+// Larger products are cut into a power of two of strips, at least two, each at least this wide
+// where the output allows, so that a strip's packing of its operands stays small beside its work
+// and no strip falls into oneDNN's slow narrow shapes.
+constexpr int64_t kMinStrip = 512;
+constexpr int64_t kMaxStrips = 64;
 // Tile sides are multiples of this many elements: whole 64-byte lines of float32 output.
 constexpr int64_t kTileAlign = 16;
 
@@ -105,14 +108,14 @@ std::atomic<int>& thread_setting() {
 
 ProductTiling product_tiling(int64_t m, int64_t n, int64_t k) {
   if (m * n * k < kSplitMultiplyAdds) return {m, n, 1, 1};
-  int64_t row_tiles = floor_power_of_two(std::max<int64_t>(1, m / kTileEdge));
-  int64_t col_tiles = floor_power_of_two(std::max<int64_t>(1, n / kTileEdge));
-  if (row_tiles * col_tiles == 1) (n >= m ? col_tiles : row_tiles) = 2;
-  const auto side = [](int64_t extent, int64_t tiles) {
-    return std::min(extent, ceil_div(ceil_div(extent, tiles), kTileAlign) * kTileAlign);
-  };
-  const int64_t tile_rows = side(m, row_tiles), tile_cols = side(n, col_tiles);
-  return {tile_rows, tile_cols, ceil_div(m, tile_rows), ceil_div(n, tile_cols)};
+  // Strips along the longer side of the output only: oneDNN's sgemm is as fast on a half as on the
+  // whole, but measured on AVX2 a transposed-A product cut to 256 rows or columns ran 2.6x slower.
+  const bool by_columns = n >= m;
+  const int64_t extent = by_columns ? n : m;
+  const int64_t strips = std::min(kMaxStrips, std::max<int64_t>(2, floor_power_of_two(extent / kMinStrip)));
+  const int64_t side = std::min(extent, ceil_div(ceil_div(extent, strips), kTileAlign) * kTileAlign);
+  if (by_columns) return {m, side, 1, ceil_div(n, side)};
+  return {side, n, ceil_div(m, side), 1};
 }
 
 template <typename T>

@@ -16,7 +16,9 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, T
           int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc);
 
 /// How gemm cuts the output of an m x n x k product into tiles: row_tiles x col_tiles tiles of
-/// tile_rows x tile_cols (the last row and column of tiles may be smaller). It depends on the shape
+/// tile_rows x tile_cols (the last row and column of tiles may be smaller). Products of at least 2^22
+/// multiply-adds are cut along the longer output side into a power of two of strips (at least two,
+/// 512 wide where the output allows, sides a multiple of 16). It depends on the shape
 /// alone, never on the thread count, so every output element is computed by the same
 /// single-threaded library call over the same operands whether one thread runs all tiles or
 /// several share them. Small products are one tile.

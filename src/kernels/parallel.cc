@@ -21,13 +21,18 @@ void cpu_relax() {
 #endif
 }
 
-// Workers spin this many rounds before they sleep. A training step calls products a few tens of
-// microseconds apart, and a sleeping worker takes longer than that to wake; a worker that finds no
-// work for longer than this gives the core back.
-constexpr int kSpinRounds = 1 << 14;
-constexpr int kHelperBits = 16;
-constexpr uint64_t kHelperMask = (uint64_t{1} << kHelperBits) - 1;
-constexpr int64_t kMaxThreads = 1024;
+// Rounds a waiting thread spins before it sleeps. A training step calls products tens of
+// microseconds apart, and a sleeping worker takes about as long to wake; a thread that waits longer
+// than this gives its core back (on a shared machine another process may need it).
+constexpr int kSpinRounds = 2048;
+
+// A job's tasks are claimed from one word: generation (32 bits) | next index (16) | count (16). A
+// worker claims only with the generation it was woken for, so a worker that wakes late, after its
+// job ended, claims nothing and touches nothing of a later job; the caller waits for the tasks it
+// handed out to finish, never for workers to check in.
+constexpr int kIndexShift = 16;
+constexpr uint64_t kFieldMask = 0xffff;
+constexpr int64_t kMaxTasks = 0xffff;
 
 class Pool {
  public:
@@ -38,76 +43,85 @@ class Pool {
     return *pool;
   }
 
-  // False when another caller holds the workers, or in a child process forked after the workers
-  // started (they do not exist there).
+  // False when the call is too large for one job, another caller holds the workers, or this is a
+  // child process forked after the workers started (they do not exist there).
   bool run(int64_t count, int threads, ParallelTask task) {
-    if (::getpid() != owner_) return false;
+    if (count > kMaxTasks || ::getpid() != owner_) return false;
     std::unique_lock lock(busy_, std::try_to_lock);
     if (!lock.owns_lock()) return false;
-    const int helpers = static_cast<int>(std::min<int64_t>({threads, count, kMaxThreads})) - 1;
-    while (static_cast<int>(workers_.size()) < helpers) {
-      const int index = static_cast<int>(workers_.size());
-      workers_.emplace_back([this, index] { work(index); });
-    }
+    const auto helpers = static_cast<std::size_t>(std::min<int64_t>(threads, count) - 1);
+    while (workers_.size() < helpers) workers_.emplace_back([this] { work(); });
     task_ = task;
-    count_ = count;
-    next_.store(0, std::memory_order_relaxed);
-    running_.store(helpers, std::memory_order_relaxed);
-    // The generation and its helper count change in one store, so a worker never mistakes one
-    // call's helper count for another's.
-    const uint64_t next_generation = (job_.load(std::memory_order_relaxed) >> kHelperBits) + 1;
-    job_.store(next_generation << kHelperBits | static_cast<uint64_t>(helpers), std::memory_order_release);
-    job_.notify_all();
-    drain();
-    for (int round = 0; running_.load(std::memory_order_acquire) != 0; ++round) {
+    done_.store(0, std::memory_order_relaxed);
+    seats_.store(static_cast<int>(helpers), std::memory_order_relaxed);
+    const uint64_t generation = (claims_.load(std::memory_order_relaxed) >> 32) + 1;
+    claims_.store(generation << 32 | static_cast<uint64_t>(count), std::memory_order_release);
+    // Wakes at most `helpers` workers; an extra one that wakes finds every task claimed.
+    wake_.fetch_add(1, std::memory_order_release);
+    if (helpers == 1) {
+      wake_.notify_one();
+    } else {
+      wake_.notify_all();
+    }
+    run_tasks(generation);
+    int64_t finished = done_.load(std::memory_order_acquire);
+    for (int round = 0; finished != count; ++round) {
       if (round < kSpinRounds) {
         cpu_relax();
       } else {
-        const int left = running_.load(std::memory_order_acquire);
-        if (left != 0) running_.wait(left, std::memory_order_acquire);
+        done_.wait(finished, std::memory_order_acquire);
       }
+      finished = done_.load(std::memory_order_acquire);
     }
     return true;
   }
 
  private:
-  void drain() {
-    for (int64_t i = next_.fetch_add(1, std::memory_order_relaxed); i < count_;
-         i = next_.fetch_add(1, std::memory_order_relaxed)) {
-      task_.run(task_.context, i);
+  // Claims and runs tasks of `generation` until none is left.
+  void run_tasks(uint64_t generation) {
+    uint64_t word = claims_.load(std::memory_order_acquire);
+    for (;;) {
+      const uint64_t index = (word >> kIndexShift) & kFieldMask, count = word & kFieldMask;
+      if ((word >> 32) != generation || index >= count) return;
+      if (!claims_.compare_exchange_weak(word, word + (uint64_t{1} << kIndexShift), std::memory_order_acq_rel,
+                                         std::memory_order_acquire)) {
+        continue;
+      }
+      task_.run(task_.context, static_cast<int64_t>(index));
+      if (done_.fetch_add(1, std::memory_order_acq_rel) + 1 == static_cast<int64_t>(count)) done_.notify_one();
+      word = claims_.load(std::memory_order_acquire);
     }
   }
 
-  void work(int index) {
-    uint64_t seen = 0;
+  void work() {
+    uint32_t seen = wake_.load(std::memory_order_acquire);
     for (;;) {
-      uint64_t job = job_.load(std::memory_order_acquire);
-      for (int round = 0; job == seen; ++round) {
+      uint32_t now = wake_.load(std::memory_order_acquire);
+      for (int round = 0; now == seen; ++round) {
         if (round < kSpinRounds) {
           cpu_relax();
         } else {
-          job_.wait(seen, std::memory_order_acquire);
+          wake_.wait(seen, std::memory_order_acquire);
         }
-        job = job_.load(std::memory_order_acquire);
+        now = wake_.load(std::memory_order_acquire);
       }
-      seen = job;
-      // A helper of this job; the caller waits for it before it writes the next job's task.
-      if (static_cast<uint64_t>(index) >= (job & kHelperMask)) continue;
-      drain();
-      if (running_.fetch_sub(1, std::memory_order_acq_rel) == 1) running_.notify_one();
+      seen = now;
+      // Workers left from an earlier call with more threads stay out of this one.
+      if (seats_.fetch_sub(1, std::memory_order_acq_rel) <= 0) continue;
+      run_tasks(claims_.load(std::memory_order_acquire) >> 32);
     }
   }
 
   std::mutex busy_;
   std::vector<std::thread> workers_;
-  // (generation << kHelperBits) | helpers: the current job.
-  std::atomic<uint64_t> job_{0};
-  std::atomic<int64_t> next_{0};
-  std::atomic<int> running_{0};
-  const pid_t owner_ = ::getpid();
-  // Written by the caller before it publishes a job, read by that job's helpers.
+  std::atomic<uint64_t> claims_{0};
+  std::atomic<uint32_t> wake_{0};
+  std::atomic<int64_t> done_{0};
+  std::atomic<int> seats_{0};
+  // Written by the caller before it publishes a job; read only by a thread that claimed one of its
+  // tasks, which the caller waits for.
   ParallelTask task_{};
-  int64_t count_ = 0;
+  const pid_t owner_ = ::getpid();
 };
 
 }  // namespace

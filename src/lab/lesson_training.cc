@@ -143,17 +143,17 @@ void check_data(const DataSplits& d) {
   check_dataset(d.train);
   check_dataset(d.test);
   for (const Dataset* set : {&d.train, &d.test}) {
-    if (set->size() == 0 || set->features.rank() != 2) {
+    if (set->size() == 0 || set->feature_shape().rank() != 2) {
       fail("lesson training: {} must have at least one example of rank-1 features, got features {}",
-           set->name, set->features.defined() ? set->features.shape().to_string() : std::string("none"));
+           set->name, set->size() == 0 ? std::string("none") : set->feature_shape().to_string());
     }
   }
   if (d.train.classes < 2)
     fail("lesson training: {} has {} classes (expected class ids of 2 or more)", d.train.name,
          d.train.classes);
-  if (d.test.features.dim(1) != d.train.features.dim(1)) {
-    fail("lesson training: {} has {} features but {} has {}", d.train.name, d.train.features.dim(1),
-         d.test.name, d.test.features.dim(1));
+  if (d.test.feature_shape()[1] != d.train.feature_shape()[1]) {
+    fail("lesson training: {} has {} features but {} has {}", d.train.name, d.train.feature_shape()[1],
+         d.test.name, d.test.feature_shape()[1]);
   }
 }
 
@@ -181,7 +181,7 @@ LessonTrainingResult run_lesson_training(const DataSplits& data, const LessonTra
   check_options(o);
   check_data(data);
   const auto start = std::chrono::steady_clock::now();
-  const int64_t features = data.train.features.dim(1), classes = data.train.classes;
+  const int64_t features = data.train.feature_shape()[1], classes = data.train.classes;
   LessonTrainingResult r;
   r.options = o;
   r.data =

@@ -19,8 +19,8 @@ int64_t row_size(const Tensor& t) {
   return n;
 }
 
-Shape with_rows(const Tensor& t, int64_t rows) {
-  std::vector<int64_t> dims = t.shape().to_vector();
+Shape with_rows(const Shape& shape, int64_t rows) {
+  std::vector<int64_t> dims = shape.to_vector();
   dims[0] = rows;
   return Shape(dims);
 }
@@ -38,7 +38,7 @@ void copy_rows(const Tensor& from, std::span<const int64_t> rows, Tensor& to) {
 }
 
 Tensor gather_rows(const Tensor& from, std::span<const int64_t> rows) {
-  Tensor out = Tensor::empty(with_rows(from, static_cast<int64_t>(rows.size())), from.dtype());
+  Tensor out = Tensor::empty(with_rows(from.shape(), static_cast<int64_t>(rows.size())), from.dtype());
   copy_rows(from, rows, out);
   return out;
 }
@@ -55,38 +55,63 @@ Dataset first(const Dataset& d, std::optional<int64_t> limit) {
   return d.slice(0, *limit);
 }
 
-Dataset from_images(Tensor images, const std::vector<int64_t>& labels, std::string name) {
+Dataset from_images(ByteRows images, const std::vector<int64_t>& labels, std::string name) {
   Tensor y = Tensor::empty({static_cast<int64_t>(labels.size())}, DType::float32);
   float* p = y.data<float>();
   for (std::size_t i = 0; i < labels.size(); ++i) p[i] = static_cast<float>(labels[i]);
-  return {.features = std::move(images), .labels = std::move(y), .classes = 10, .name = std::move(name)};
+  return {.feature_bytes = std::move(images), .labels = std::move(y), .classes = 10, .name = std::move(name)};
 }
 
 }  // namespace
 
-int64_t Dataset::size() const { return features.defined() ? features.dim(0) : 0; }
+int64_t Dataset::size() const {
+  if (features.defined()) return features.dim(0);
+  return feature_bytes.defined() ? feature_bytes.rows : 0;
+}
+
+Shape Dataset::feature_shape() const {
+  if (features.defined()) return features.shape();
+  if (feature_bytes.defined()) return feature_bytes.shape();
+  fail("{}: dataset has no features", name);
+}
+
+Tensor Dataset::feature_rows(std::span<const int64_t> rows) const {
+  if (features.defined()) return gather_rows(features, rows);
+  Tensor out = Tensor::empty(with_rows(feature_shape(), static_cast<int64_t>(rows.size())), DType::float32);
+  feature_bytes.read_rows(rows, out.data<float>());
+  return out;
+}
 
 Dataset Dataset::slice(int64_t begin, int64_t count) const {
   if (begin < 0 || count < 0 || begin + count > size()) {
     fail("{}: examples [{}, {}) are outside the dataset's {}", name, begin, begin + count, size());
   }
   const std::vector<int64_t> rows = iota_rows(begin, count);
-  return gather(rows);
+  if (!feature_bytes.defined()) return gather(rows);
+  return {.feature_bytes = feature_bytes.slice(begin, count), .labels = gather_rows(labels, rows), .classes = classes,
+          .name = name};
 }
 
 Dataset Dataset::gather(std::span<const int64_t> rows) const {
+  if (feature_bytes.defined()) {
+    return {.feature_bytes = feature_bytes.gather(rows), .labels = gather_rows(labels, rows), .classes = classes,
+            .name = name};
+  }
   return {.features = gather_rows(features, rows), .labels = gather_rows(labels, rows), .classes = classes, .name = name};
 }
 
 void check_dataset(const Dataset& d) {
-  if (!d.features.defined() || !d.labels.defined()) fail("{}: dataset has no features or labels", d.name);
-  if (d.features.dtype() != DType::float32 || d.labels.dtype() != DType::float32) {
-    fail("{}: features and labels must be float32, got {} and {}", d.name, dtype_name(d.features.dtype()),
-         dtype_name(d.labels.dtype()));
+  if (d.features.defined() == d.feature_bytes.defined() || !d.labels.defined()) {
+    fail("{}: dataset needs labels and features, either as float32 or as bytes (not both)", d.name);
   }
-  if (d.features.rank() < 1 || d.labels.rank() < 1 || d.features.dim(0) != d.labels.dim(0)) {
+  if ((d.features.defined() && d.features.dtype() != DType::float32) || d.labels.dtype() != DType::float32) {
+    fail("{}: features and labels must be float32, got {} and {}", d.name,
+         d.features.defined() ? dtype_name(d.features.dtype()) : "bytes", dtype_name(d.labels.dtype()));
+  }
+  const Shape features = d.feature_shape();
+  if (features.rank() < 1 || d.labels.rank() < 1 || features[0] != d.labels.dim(0)) {
     fail("{}: features {} and labels {} must have the same number of examples (first dimension)", d.name,
-         d.features.shape().to_string(), d.labels.shape().to_string());
+         features.to_string(), d.labels.shape().to_string());
   }
   if (d.classes > 0) {
     const float* y = d.labels.data<float>();
@@ -132,14 +157,18 @@ std::span<const int64_t> batch_rows(std::span<const int64_t> order, int64_t inde
 
 void gather_batch(const Dataset& d, std::span<const int64_t> rows, Batch& batch) {
   const auto count = static_cast<int64_t>(rows.size());
-  for (auto [from, to] : {std::pair<const Tensor*, Tensor*>{&d.features, &batch.features},
-                          std::pair<const Tensor*, Tensor*>{&d.labels, &batch.labels}}) {
-    const Shape want = with_rows(*from, count);
-    if (!to->defined() || to->shape() != want || !to->owns_storage_exclusively()) {
-      *to = Tensor::empty(want, from->dtype());
-    }
-    copy_rows(*from, rows, *to);
+  const auto reuse = [count](Tensor& to, const Shape& shape) {
+    const Shape want = with_rows(shape, count);
+    if (!to.defined() || to.shape() != want || !to.owns_storage_exclusively()) to = Tensor::empty(want, DType::float32);
+  };
+  reuse(batch.features, d.feature_shape());
+  if (d.feature_bytes.defined()) {
+    d.feature_bytes.read_rows(rows, batch.features.data<float>());
+  } else {
+    copy_rows(d.features, rows, batch.features);
   }
+  reuse(batch.labels, d.labels.shape());
+  copy_rows(d.labels, rows, batch.labels);
 }
 
 Dataset load_csv_dataset(const std::string& path, const DataOptions& options) {
@@ -203,7 +232,7 @@ Normalization adapt_normalization(const Dataset& d, int64_t batch_size) {
   for (int64_t b = 0; b < batches; ++b) {
     const int64_t begin = b * batch_size;
     const std::vector<int64_t> rows = iota_rows(begin, std::min(batch_size, d.size() - begin));
-    norm.update_state(gather_rows(d.features, rows));
+    norm.update_state(d.feature_rows(rows));
   }
   norm.finalize_state();
   return norm;
@@ -211,12 +240,13 @@ Normalization adapt_normalization(const Dataset& d, int64_t batch_size) {
 
 Dataset normalize_features(const Dataset& d, const Normalization& normalization, int64_t batch_size) {
   Dataset out = d;
-  out.features = Tensor::empty(d.features.shape(), DType::float32);
-  const int64_t width = row_size(d.features);
+  out.feature_bytes = {};
+  out.features = Tensor::empty(d.feature_shape(), DType::float32);
+  const int64_t width = row_size(out.features);
   for (int64_t b = 0; b < batch_count(d.size(), batch_size); ++b) {
     const int64_t begin = b * batch_size;
     const std::vector<int64_t> rows = iota_rows(begin, std::min(batch_size, d.size() - begin));
-    const Tensor y = normalization(gather_rows(d.features, rows));
+    const Tensor y = normalization(d.feature_rows(rows));
     std::memcpy(out.features.data<float>() + begin * width, y.data<float>(),
                 static_cast<std::size_t>(y.numel()) * sizeof(float));
   }

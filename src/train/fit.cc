@@ -178,7 +178,7 @@ History fit(const Layer& model, const Dataset& train_in, FitOptions options) {
   Optimizer& optimizer = *o.optimizer;
   // Keras builds a model on its first batch; building it here, on one example, lets the optimizer see
   // the variables before the first step.
-  if (!model.built()) model(train.slice(0, 1).features);
+  if (!model.built()) model(train.feature_rows(std::vector<int64_t>{0}));
   const std::vector<Variable> vars = model.trainable_variables();
   std::optional<AnomalyDetector> detector;
   if (o.detect_anomalies) detector.emplace();

@@ -250,8 +250,11 @@ TEST_F(IdxFiles, FashionMnistLoaderReadsAFolderOfEitherForm) {
   EXPECT_EQ(data.train_images.shape(), (Shape{3, 784}));
   EXPECT_EQ(data.test_images.shape(), (Shape{3, 784}));
   EXPECT_EQ(data.train_labels, (std::vector<int64_t>{9, 0, 5}));
-  EXPECT_EQ(data.train_images.at({0, 255}), 1.0);
-  EXPECT_EQ(data.train_images.at({1, 0}), static_cast<float>(784 % 256) / 255.0f);
+  const Tensor train = data.train_images.to_tensor();
+  EXPECT_EQ(train.at({0, 255}), 1.0);
+  EXPECT_EQ(train.at({1, 0}), static_cast<float>(784 % 256) / 255.0f);
+  // Kept as bytes: the same values as the float32 conversion of the file's array.
+  EXPECT_EQ(data.train_images.bytes->size(), 3u * 784);
 
   fs::remove_all(dir_);
   fs::create_directories(dir_);
@@ -303,10 +306,11 @@ TEST(FashionMnist, DebianPackageHasTheExpectedSplitsAndBalancedClasses) {
   EXPECT_EQ(train_count, std::vector<int>(10, 6000));
   EXPECT_EQ(test_count, std::vector<int>(10, 1000));
   EXPECT_EQ(data.train_labels[0], 9) << "the first training image is an ankle boot";
-  const float* x = data.train_images.data<float>();
+  const Tensor train = data.train_images.to_tensor();
+  const float* x = train.data<float>();
   float lo = 1, hi = 0;
   double sum = 0;
-  for (int64_t i = 0; i < data.train_images.numel(); ++i) {
+  for (int64_t i = 0; i < train.numel(); ++i) {
     lo = std::min(lo, x[i]);
     hi = std::max(hi, x[i]);
     sum += x[i];
@@ -314,7 +318,7 @@ TEST(FashionMnist, DebianPackageHasTheExpectedSplitsAndBalancedClasses) {
   EXPECT_EQ(lo, 0.0f);
   EXPECT_EQ(hi, 1.0f);
   // Fashion-MNIST's training pixel mean is 0.2860 (the value torchvision users normalize with).
-  EXPECT_NEAR(sum / static_cast<double>(data.train_images.numel()), 0.2860, 5e-4);
+  EXPECT_NEAR(sum / static_cast<double>(train.numel()), 0.2860, 5e-4);
 }
 
 }  // namespace

@@ -112,8 +112,12 @@ TEST(ProductTiling, CoversTheOutputOnceWithAlignedTiles) {
     EXPECT_LT((t.row_tiles - 1) * t.tile_rows, m);
     EXPECT_GE(t.col_tiles * t.tile_cols, n);
     EXPECT_LT((t.col_tiles - 1) * t.tile_cols, n);
-    if (t.row_tiles > 1) EXPECT_EQ(t.tile_rows % 16, 0);
-    if (t.col_tiles > 1) EXPECT_EQ(t.tile_cols % 16, 0);
+    if (t.row_tiles > 1) {
+      EXPECT_EQ(t.tile_rows % 16, 0);
+    }
+    if (t.col_tiles > 1) {
+      EXPECT_EQ(t.tile_cols % 16, 0);
+    }
   }
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 
 #include "gradlab/io/atomic_file.h"
@@ -108,7 +109,7 @@ TEST(Dataset, FashionMnistWithALimit) {
   const DataSplits s = load_dataset("fashion-mnist", {.limit = 64});
   EXPECT_EQ(s.train.size(), 64);
   EXPECT_EQ(s.test.size(), 64);
-  EXPECT_EQ(s.train.features.shape(), (Shape{64, 784}));
+  EXPECT_EQ(s.train.feature_shape(), (Shape{64, 784}));
   EXPECT_EQ(s.train.classes, 10);
   check_dataset(s.train);
 }
@@ -129,4 +130,32 @@ TEST(Dataset, StreamedNormalizationEqualsWholeSetAdapt) {
 }
 
 }  // namespace
+// Fashion-MNIST keeps its pixels as bytes; every way of reading them gives exactly the float32
+// values the file's array converts to, and slices share the bytes instead of copying them.
+TEST(Dataset, FashionMnistBytesReadAsTheSameFloatsAsAFloatCopy) {
+  const DataSplits s = load_dataset("fashion-mnist", {.limit = 300});
+  ASSERT_TRUE(s.train.feature_bytes.defined());
+  ASSERT_FALSE(s.train.features.defined());
+  const Tensor all = s.train.feature_bytes.to_tensor();
+  const Dataset floats{.features = all, .labels = s.train.labels, .classes = 10, .name = "floats"};
+  const std::vector<int64_t> rows{299, 0, 17, 17, 150};
+  Batch from_bytes, from_floats;
+  gather_batch(s.train, rows, from_bytes);
+  gather_batch(floats, rows, from_floats);
+  ASSERT_EQ(from_bytes.features.shape(), (Shape{5, 784}));
+  EXPECT_EQ(0, std::memcmp(from_bytes.features.data<float>(), from_floats.features.data<float>(), 5 * 784 * sizeof(float)));
+  EXPECT_EQ(0, std::memcmp(from_bytes.labels.data<float>(), from_floats.labels.data<float>(), 5 * sizeof(float)));
+  EXPECT_EQ(0, std::memcmp(s.train.feature_rows(rows).data<float>(), from_floats.features.data<float>(), 5 * 784 * sizeof(float)));
+
+  const auto [train, validation] = split_validation(s.train, 0.1);
+  EXPECT_EQ(train.feature_bytes.bytes, s.train.feature_bytes.bytes) << "a slice shares the bytes";
+  EXPECT_EQ(validation.size(), 30);
+  EXPECT_EQ(validation.feature_rows(std::vector<int64_t>{0}).at({0, 400}), all.at({270, 400}));
+  const Dataset picked = s.train.gather(rows);
+  EXPECT_TRUE(picked.feature_bytes.defined());
+  EXPECT_EQ(picked.feature_rows(std::vector<int64_t>{1}).at({0, 300}), all.at({0, 300}));
+  check_dataset(train);
+  EXPECT_THROW(s.train.feature_rows(std::vector<int64_t>{300}), Error);
+}
+
 }  // namespace gradlab

@@ -58,7 +58,7 @@ std::vector<std::string> train_loss_names() {
 
 void check_features(const Model& model, const Dataset& data) {
   const Shape& expected = model.impl().inputs().front().shape();
-  const std::vector<int64_t> dims = data.features.shape().to_vector();
+  const std::vector<int64_t> dims = data.feature_shape().to_vector();
   const Shape got(std::vector<int64_t>(dims.begin() + 1, dims.end()));
   if (model.impl().inputs().size() != 1 || expected != got) {
     fail("model '{}' takes inputs of shape {} but {} has examples of shape {}", model.name(), expected.to_string(),

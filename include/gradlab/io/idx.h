@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gradlab/io/byte_rows.h"
 #include "gradlab/tensor/tensor.h"
 
 namespace gradlab {
@@ -73,6 +74,9 @@ class IdxArray {
   /// The file the array came from, or the source given to parse_idx(), for error messages.
   const std::string& source() const { return source_; }
 
+  /// The elements of a u8 array as rows of bytes: dims()[0] rows of the remaining dims, each byte
+  /// read as byte * scale. Moves the bytes out, leaving this array empty.
+  ByteRows take_byte_rows(double scale);
   /// The elements as a tensor of dims() (or [N, rest] with `flatten`), each multiplied by `scale`.
   /// A value that does not fit the dtype after scaling (an f64 of 1e300 read as float32) is an Error
   /// naming the file and the element.
@@ -103,12 +107,13 @@ inline constexpr std::array<const char*, 10> kFashionMnistClasses = {
 /// Fashion-MNIST (Xiao, Rasul and Vollgraf 2017): 28x28 grey images of clothing in ten classes,
 /// 60,000 for training and 10,000 for testing.
 struct FashionMnist {
-  /// float32 [60000, 784]: pixels scaled to [0, 1], each image's rows one after another.
-  Tensor train_images;
+  /// 60,000 rows of shape [784], kept as bytes and read as pixels scaled to [0, 1] (scale 1/255),
+  /// each image's rows one after another. `.to_tensor()` gives float32 [60000, 784].
+  ByteRows train_images;
   /// 60,000 class ids in [0, 10); see kFashionMnistClasses.
   std::vector<int64_t> train_labels;
-  /// float32 [10000, 784], as train_images.
-  Tensor test_images;
+  /// 10,000 rows, as train_images.
+  ByteRows test_images;
   /// 10,000 class ids in [0, 10).
   std::vector<int64_t> test_labels;
 };
