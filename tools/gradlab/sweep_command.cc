@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "gradlab/autograd/activations.h"
 #include "gradlab/io/atomic_file.h"
+#include "gradlab/lab/probe_configuration.h"
 #include "gradlab/nn/initializers.h"
 #include "interrupt.h"
 #include "model_files.h"
@@ -266,8 +267,8 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
     return option;
   };
   const auto network_list = [&](CLI::Option* option) { return list(option)->excludes(model); };
-  network_list(cmd->add_option("--depth", s->depths, "Depths (Dense layers)")->check(CLI::Range(1, 10000)));
-  network_list(cmd->add_option("--width", s->widths, "Units of every Dense layer")->check(CLI::Range(int64_t{1}, int64_t{1} << 20)));
+  network_list(cmd->add_option("--depth", s->depths, "Depths (Dense layers)")->check(CLI::Range(1, kMaxProbeDepth)));
+  network_list(cmd->add_option("--width", s->widths, "Units of every Dense layer")->check(CLI::Range(int64_t{1}, kMaxProbeUnits)));
   CLI::Option* activation = list(cmd->add_option("--activation", s->activations, "Activations (with --model: of the hidden layers)")
                                      ->check(CLI::IsMember(activation_names())));
   CLI::Option* init = list(cmd->add_option("--init", s->inits, "Kernel initializers (with --model: of every Dense layer)")
@@ -275,7 +276,7 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
   network_list(cmd->add_option("--norm", s->norms, "Normalizations after each Dense layer")->check(CLI::IsMember({"none", "batch", "layer", "group"})));
   network_list(cmd->add_option("--skip", s->skips, "Skip connections")->check(CLI::IsMember({"none", "residual", "concat"})));
   CLI::Option* batch = list(cmd->add_option("--batch", s->batches, "Rows of the drawn input")
-                                ->check(CLI::Range(int64_t{1}, int64_t{1} << 20))
+                                ->check(CLI::Range(int64_t{1}, kMaxProbeUnits))
                                 ->excludes(input));
   cmd->add_option("--input-dist", s->input_dists, "With --model: distributions of the drawn input, uniform U[0, 1) or normal N(0, 1) (default uniform)")
       ->delimiter(',')
@@ -284,7 +285,7 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
       ->excludes(input);
   CLI::Option* dtype = list(cmd->add_option("--dtype", s->dtypes, "Element types")->check(CLI::IsMember({"float32", "float64"})));
   cmd->add_option("--trials", s->trials, "Trials of each combination, each with its own seed")
-      ->check(CLI::Range(1, 1000000))
+      ->check(CLI::Range(1, kMaxSweepTrials))
       ->excludes(grid)
       ->capture_default_str();
   cmd->add_option("--seed", s->seed, "Base seed; each configuration's seed derives from it and the configuration")
