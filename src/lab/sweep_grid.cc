@@ -60,30 +60,6 @@ uint64_t fnv1a_64(std::string_view text) {
 
 }  // namespace
 
-std::string_view sweep_skip_name(SkipConnection skip) {
-  switch (skip) {
-    case SkipConnection::none: return "none";
-    case SkipConnection::residual: return "residual";
-    case SkipConnection::concat: return "concat";
-  }
-  fail("sweep_skip_name: unknown SkipConnection {}", static_cast<int>(skip));
-}
-
-SkipConnection parse_sweep_skip(std::string_view name) {
-  for (const SkipConnection skip : kSkipConnections) {
-    if (sweep_skip_name(skip) == name) return skip;
-  }
-  fail("unknown skip connection '{}' (known: none, residual, concat)", name);
-}
-
-SkipNormalization parse_sweep_norm(std::string_view name) {
-  for (const SkipNormalization n : {SkipNormalization::none, SkipNormalization::batch, SkipNormalization::layer,
-                                    SkipNormalization::group}) {
-    if (skip_normalization_name(n) == name) return n;
-  }
-  fail("unknown normalization '{}' (known: none, batch, layer, group)", name);
-}
-
 void validate_grid(const SweepGrid& g) {
   check_list(g.depths, "depth", as_is<int>);
   check_range(g.depths, "depth", 1, kMaxProbeDepth);
@@ -97,7 +73,11 @@ void validate_grid(const SweepGrid& g) {
   for (const std::string& name : g.initializers) canonical.push_back(Initializer(name).name());
   check_list(canonical, "init", quoted);
   check_list(g.normalizations, "norm", [](SkipNormalization n) { return quoted(std::string(skip_normalization_name(n))); });
-  check_list(g.skips, "skip", [](SkipConnection s) { return quoted(std::string(sweep_skip_name(s))); });
+  for (const SkipNormalization n : g.normalizations) {
+    // Instance normalization passes nothing on the sweep's [batch, features] vectors (skip_network.h).
+    if (n == SkipNormalization::instance) fail("sweep grid: 'norm' value 'instance' is not swept: on vectors it passes no gradient");
+  }
+  check_list(g.skips, "skip", [](SkipConnection s) { return quoted(std::string(skip_connection_name(s))); });
   check_list(g.batches, "batch", as_is<int64_t>);
   check_range(g.batches, "batch", int64_t{1}, kMaxProbeUnits);
   check_list(g.dtypes, "dtype", [](DType d) { return quoted(std::string(dtype_name(d))); });
@@ -130,7 +110,7 @@ Parameters network_parameters(const SkipNetworkOptions& n) {
           {"activation", n.activation},
           {"init", n.kernel_initializer.name()},
           {"norm", std::string(skip_normalization_name(n.normalization))},
-          {"skip", std::string(sweep_skip_name(n.skip))},
+          {"skip", std::string(skip_connection_name(n.skip))},
           {"batch", std::to_string(n.batch)},
           {"dtype", std::string(dtype_name(n.dtype))}};
 }

@@ -29,7 +29,7 @@ std::string dist_label(const std::string& dist) { return dist == "normal" ? "N(0
 
 // The inline network: the input is drawn first, then the kernels on the first call, as the lesson does.
 Subject inline_subject(const ProbeSettings& s, DType dtype) {
-  SkipNetworkOptions options{.skip = parse_sweep_skip(s.skip),
+  SkipNetworkOptions options{.skip = parse_skip_connection(s.skip),
                              .depth = s.depth,
                              .units = s.width,
                              .activation = s.activation,

@@ -19,7 +19,7 @@ constexpr int kMaxTrials = 100'000;
 
 // FNV-1a: a stream number that depends only on what is measured, not on the grid around it.
 uint64_t stream_of(const RemedyConfig& c, int depth, int trial) {
-  const std::string key = fmt::format("{}|{}|{}|{}|{}|{}", c.initializer, c.activation, skip_connection_name(c.skip),
+  const std::string key = fmt::format("{}|{}|{}|{}|{}|{}", c.initializer, c.activation, skip_connection_key(c.skip),
                                       skip_normalization_name(c.normalization), depth, trial);
   uint64_t h = 14695981039346656037ull;
   for (const unsigned char ch : key) h = (h ^ ch) * 1099511628211ull;

@@ -56,8 +56,8 @@ struct SweepPlan {
 SweepGrid inline_grid(const SweepSettings& s) {
   SweepGrid g{.depths = s.depths, .widths = s.widths, .activations = s.activations, .initializers = s.inits,
               .normalizations = {}, .skips = {}, .batches = s.batches, .dtypes = {}, .trials = s.trials, .seed = s.seed};
-  for (const std::string& n : s.norms) g.normalizations.push_back(parse_sweep_norm(n));
-  for (const std::string& n : s.skips) g.skips.push_back(parse_sweep_skip(n));
+  for (const std::string& n : s.norms) g.normalizations.push_back(parse_skip_normalization(n));
+  for (const std::string& n : s.skips) g.skips.push_back(parse_skip_connection(n));
   for (const std::string& n : s.dtypes) g.dtypes.push_back(parse_dtype(n));
   validate_grid(g);
   return g;
@@ -77,7 +77,7 @@ SweepFormat format_of(const SweepSettings& s) {
 std::string grid_description(const SweepGrid& g) {
   std::vector<std::string> norms, skips, dtypes;
   for (const SkipNormalization n : g.normalizations) norms.emplace_back(skip_normalization_name(n));
-  for (const SkipConnection k : g.skips) skips.emplace_back(sweep_skip_name(k));
+  for (const SkipConnection k : g.skips) skips.emplace_back(skip_connection_name(k));
   for (const DType d : g.dtypes) dtypes.emplace_back(dtype_name(d));
   return fmt::format("depth {}; width {}; activation {}; init {}; norm {}; skip {}; batch {}; dtype {}; {} trial(s); seed {}",
                      fmt::join(g.depths, ", "), fmt::join(g.widths, ", "), fmt::join(g.activations, ", "),

@@ -139,9 +139,9 @@ SweepGridFile parse_sweep_grid(const std::string& json_text, const std::string& 
     } else if (key == "init") {
       g.initializers = names<std::string>(value, source, "init", as_name);
     } else if (key == "norm") {
-      g.normalizations = names<SkipNormalization>(value, source, "norm", [](const std::string& s) { return parse_sweep_norm(s); });
+      g.normalizations = names<SkipNormalization>(value, source, "norm", [](const std::string& s) { return parse_skip_normalization(s); });
     } else if (key == "skip") {
-      g.skips = names<SkipConnection>(value, source, "skip", [](const std::string& s) { return parse_sweep_skip(s); });
+      g.skips = names<SkipConnection>(value, source, "skip", [](const std::string& s) { return parse_skip_connection(s); });
     } else if (key == "dtype") {
       g.dtypes = names<DType>(value, source, "dtype", [](const std::string& s) { return parse_dtype(s); });
     } else if (key == "trials") {

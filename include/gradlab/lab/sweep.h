@@ -74,13 +74,6 @@ struct SweepConfig {
   std::string id;
 };
 
-/// "none", "residual" or "concat": a skip connection as a sweep (and `gradlab probe`) names it.
-std::string_view sweep_skip_name(SkipConnection skip);
-/// The SkipConnection named `name` ("none", "residual", "concat"); Error otherwise.
-SkipConnection parse_sweep_skip(std::string_view name);
-/// The SkipNormalization named `name` ("none", "batch", "layer", "group"); Error otherwise.
-SkipNormalization parse_sweep_norm(std::string_view name);
-
 /// The id of a network and trial (see the file comment).
 std::string sweep_config_id(const SkipNetworkOptions& network, int trial);
 /// The seed of configuration `id` in a sweep with base seed `base_seed` (see the file comment).
