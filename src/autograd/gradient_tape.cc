@@ -79,6 +79,178 @@ void record_impl(const char* op, const Inputs& inputs, const Tensor& output, Bac
   for (TapeObserver* observer : tape_observers) observer->on_forward(op, *layer_name, output);
 }
 
+// The steps of GradientTape::gradient (validate, mark what needs a gradient, walk the tape backward,
+// collect), each on the tape's slot-indexed arrays. The node slot lists are passed as `const auto&`
+// since their element type is the tape's own.
+
+void check_request(const GradientTape& tape, bool used_up, const Tensor& target, const std::vector<Tensor>& sources,
+                   const std::vector<Tensor>& observed) {
+  if (!target.defined()) fail("GradientTape.gradient: the target is an undefined tensor");
+  if (used_up) {
+    fail("GradientTape.gradient: a non-persistent tape can compute gradients only once; "
+         "create it with TapeOptions{{.persistent = true}} to call gradient() again");
+  }
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    if (!sources[i].defined()) fail("GradientTape.gradient: source {} is an undefined tensor", i);
+    if (!tape.tracks(sources[i])) {
+      fail("GradientTape.gradient: source {} ({}) is not watched by this tape; call tape.watch() on it "
+           "before computing with it, or make it a trainable Variable",
+           i, sources[i].description());
+    }
+  }
+  for (std::size_t i = 0; i < observed.size(); ++i) {
+    if (!observed[i].defined() || !tape.tracks(observed[i])) {
+      fail("GradientTape.gradient: observed tensor {} ({}) is not tracked by this tape", i,
+           observed[i].description());
+    }
+  }
+}
+
+// 1 for the slot of every tensor in `tensors` that the tape has seen.
+template <typename FindSlot>
+std::vector<char> flag_slots(const std::vector<Tensor>& tensors, int32_t slot_count, const FindSlot& find_slot) {
+  std::vector<char> flags(static_cast<std::size_t>(slot_count), 0);
+  for (const Tensor& t : tensors) {
+    const int32_t slot = find_slot(t);
+    if (slot >= 0) flags[slot] = 1;
+  }
+  return flags;
+}
+
+// The observed tensors of gradient(target, sources, observed, visit): they need gradients as sources
+// do, but their buffers are released as usual once consumed, so visit() reads each when it is
+// complete. Per slot, the observed indices form a chain (first[slot], then next[index]; one
+// allocation for both), since a tensor may be observed twice.
+class ObservedGradients {
+ public:
+  template <typename FindSlot>
+  ObservedGradients(const std::vector<Tensor>& observed, const GradientTape::GradientVisitor& visit,
+                    int32_t slot_count, const FindSlot& find_slot)
+      : visit_(visit), chains_(observed.empty() ? 0 : static_cast<std::size_t>(slot_count) + observed.size(), -1) {
+    const std::size_t slots = observed.empty() ? 0 : static_cast<std::size_t>(slot_count);
+    first_ = std::span<int32_t>(chains_.data(), slots);
+    next_ = std::span<int32_t>(chains_.data() + slots, observed.size());
+    for (std::size_t i = observed.size(); i-- > 0;) {
+      const int32_t slot = find_slot(observed[i]);
+      if (slot < 0) {
+        never_used_.push_back(i);  // a variable no op has read: no gradient, visited at the end
+        continue;
+      }
+      next_[i] = first_[slot];
+      first_[slot] = static_cast<int32_t>(i);
+    }
+  }
+
+  // Marks every observed slot in `relevant`.
+  void mark(std::vector<char>& relevant) const {
+    for (std::size_t slot = 0; slot < first_.size(); ++slot) {
+      if (first_[slot] >= 0) relevant[slot] = 1;
+    }
+  }
+
+  // Visits the observers of `slot` (its gradient is complete), once.
+  void visit_if_observed(int32_t slot, const std::vector<Tensor>& grads) {
+    if (first_.empty() || first_[slot] < 0) return;
+    for (int32_t i = first_[slot]; i >= 0; i = next_[i]) visit_(static_cast<std::size_t>(i), grads[slot]);
+    first_[slot] = -1;
+  }
+
+  // Watched inputs and variables (no op produced them) are complete once the walk is over.
+  void visit_the_rest(const std::vector<Tensor>& grads) {
+    for (std::size_t slot = 0; slot < first_.size(); ++slot) visit_if_observed(static_cast<int32_t>(slot), grads);
+    for (std::size_t i : never_used_) visit_(i, Tensor());
+  }
+
+ private:
+  const GradientTape::GradientVisitor& visit_;
+  std::vector<int32_t> chains_;
+  std::span<int32_t> first_, next_;
+  std::vector<std::size_t> never_used_;
+};
+
+// Which slots need a gradient: the sources, the observed tensors, and every output of a node with
+// such an input (one forward pass over the nodes).
+std::vector<char> relevant_slots(const std::vector<char>& is_source, const ObservedGradients& observers,
+                                 const std::vector<TapeNode>& nodes, const auto& node_slots,
+                                 const std::vector<int32_t>& input_slots) {
+  std::vector<char> relevant = is_source;
+  observers.mark(relevant);
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const int32_t* in = input_slots.data() + node_slots[i].first_input;
+    for (std::size_t j = 0, n = nodes[i].inputs.size(); j < n; ++j) {
+      if (in[j] >= 0 && relevant[in[j]]) {
+        relevant[node_slots[i].output] = 1;
+        break;
+      }
+    }
+  }
+  return relevant;
+}
+
+// The nodes in reverse order: each relevant node's backward rule turns its output's gradient into
+// its inputs' gradients, which are added up in `grads`.
+void walk_backward(std::vector<Tensor>& grads, const std::vector<char>& relevant, const std::vector<char>& is_source,
+                   ObservedGradients& observers, const std::vector<TapeNode>& nodes, const auto& node_slots,
+                   const std::vector<int32_t>& input_slots) {
+  std::unique_ptr<bool[]> needs;
+  std::size_t needs_size = 0;
+  for (std::size_t i = nodes.size(); i-- > 0;) {
+    const TapeNode& node = nodes[i];
+    const int32_t out = node_slots[i].output;
+    // Every use of this node's output came later in the list, so its gradient is complete.
+    observers.visit_if_observed(out, grads);
+    if (!relevant[out] || !grads[out].defined()) continue;
+    // Intermediate gradients are released as soon as they are consumed; sources keep theirs.
+    const Tensor output_grad = is_source[out] ? grads[out] : std::move(grads[out]);
+    const int32_t* in = input_slots.data() + node_slots[i].first_input;
+    const std::size_t n = node.inputs.size();
+    if (n > needs_size) {
+      needs.reset(new bool[n]);
+      needs_size = n;
+    }
+    bool any = false;
+    for (std::size_t j = 0; j < n; ++j) any |= (needs[j] = in[j] >= 0 && relevant[in[j]]);
+    if (!any) continue;
+    std::vector<Tensor> input_grads = node.backward(output_grad, std::span<const bool>(needs.get(), n));
+    for (TapeObserver* observer : tape_observers) observer->on_backward(node, output_grad, input_grads);
+    for (std::size_t j = 0; j < n && j < input_grads.size(); ++j) {
+      if (!needs[j] || !input_grads[j].defined()) continue;
+      accumulate(grads[in[j]], std::move(input_grads[j]), node.op);
+    }
+  }
+}
+
+// The sources' gradients, in order.
+template <typename FindSlot>
+std::vector<Tensor> collect(const Tensor& target, const std::vector<Tensor>& sources, const std::vector<Tensor>& grads,
+                            UnconnectedGradients unconnected, const FindSlot& find_slot) {
+  std::vector<Tensor> result;
+  result.reserve(sources.size());
+  for (const Tensor& s : sources) {
+    const int32_t slot = find_slot(s);
+    if (s.id() == target.id()) {
+      result.push_back(ones_like(s));
+    } else if (slot >= 0 && grads[slot].defined()) {
+      result.push_back(grads[slot]);
+    } else {
+      result.push_back(unconnected == UnconnectedGradients::zero ? zeros_like(s) : Tensor());
+    }
+  }
+  // Two sources can receive the same buffer (add passes one gradient to both inputs, or a source is
+  // listed twice); each caller's gradient gets its own, so an in-place update of one (an optimizer
+  // step) never changes another.
+  for (std::size_t i = 1; i < result.size(); ++i) {
+    if (!result[i].defined()) continue;
+    for (std::size_t j = 0; j < i; ++j) {
+      if (result[j].defined() && result[j].raw_data() == result[i].raw_data()) {
+        result[i] = result[i].clone();
+        break;
+      }
+    }
+  }
+  return result;
+}
+
 }  // namespace
 
 namespace detail {
@@ -182,129 +354,23 @@ std::vector<Tensor> GradientTape::gradient(const Tensor& target, const std::vect
 std::vector<Tensor> GradientTape::gradient(const Tensor& target, const std::vector<Tensor>& sources,
                                            const std::vector<Tensor>& observed, const GradientVisitor& visit,
                                            UnconnectedGradients unconnected) {
-  if (!target.defined()) fail("GradientTape.gradient: the target is an undefined tensor");
-  if (used_ && !options_.persistent) {
-    fail("GradientTape.gradient: a non-persistent tape can compute gradients only once; "
-         "create it with TapeOptions{{.persistent = true}} to call gradient() again");
-  }
-  for (std::size_t i = 0; i < sources.size(); ++i) {
-    if (!sources[i].defined()) fail("GradientTape.gradient: source {} is an undefined tensor", i);
-    if (!tracks(sources[i])) {
-      fail("GradientTape.gradient: source {} ({}) is not watched by this tape; call tape.watch() on it "
-           "before computing with it, or make it a trainable Variable",
-           i, sources[i].description());
-    }
-  }
-  for (std::size_t i = 0; i < observed.size(); ++i) {
-    if (!observed[i].defined() || !tracks(observed[i])) {
-      fail("GradientTape.gradient: observed tensor {} ({}) is not tracked by this tape", i,
-           observed[i].description());
-    }
-  }
+  check_request(*this, used_ && !options_.persistent, target, sources, observed);
   NoRecording pause;
+  // Everything below is indexed by slot (slot_count_ of them).
+  const auto find_slot = [this](const Tensor& t) { return slots_.find(t.id()); };
+  std::vector<char> is_source = flag_slots(sources, slot_count_, find_slot);
+  ObservedGradients observers(observed, visit, slot_count_, find_slot);
+  std::vector<char> relevant = relevant_slots(is_source, observers, nodes_, node_slots_, input_slots_);
 
-  // Everything below is indexed by slot. relevant: the tensor depends on a source, so it needs a
-  // gradient (one forward pass over the list). is_source: its gradient is kept once consumed.
-  const auto slot_count = static_cast<std::size_t>(slot_count_);
-  std::vector<char> relevant(slot_count, 0), is_source(slot_count, 0);
-  for (const Tensor& s : sources) {
-    const int32_t slot = slots_.find(s.id());
-    if (slot >= 0) relevant[slot] = is_source[slot] = 1;
-  }
-  // Observed tensors need gradients as sources do, but their buffers are released as usual once
-  // consumed: visit() reads each when it is complete. Per slot, the observed indices form a chain
-  // (first_observer[slot], then next_observer[index]; one allocation for both), since a tensor may
-  // be observed twice.
-  std::vector<int32_t> observer_chains(observed.empty() ? 0 : slot_count + observed.size(), -1);
-  const std::span<int32_t> first_observer(observer_chains.data(), observed.empty() ? 0 : slot_count);
-  const std::span<int32_t> next_observer(observer_chains.data() + first_observer.size(), observed.size());
-  std::vector<std::size_t> never_used;  // variables no op has read: no gradient, visited at the end
-  for (std::size_t i = observed.size(); i-- > 0;) {
-    const int32_t slot = slots_.find(observed[i].id());
-    if (slot < 0) {
-      never_used.push_back(i);
-      continue;
-    }
-    relevant[slot] = 1;
-    next_observer[i] = first_observer[slot];
-    first_observer[slot] = static_cast<int32_t>(i);
-  }
-  std::vector<Tensor> grads(slot_count);
-  const auto visit_slot = [&](int32_t slot) {
-    for (int32_t i = first_observer[slot]; i >= 0; i = next_observer[i]) visit(static_cast<std::size_t>(i), grads[slot]);
-    first_observer[slot] = -1;
-  };
-  for (std::size_t i = 0; i < nodes_.size(); ++i) {
-    const int32_t* in = input_slots_.data() + node_slots_[i].first_input;
-    for (std::size_t j = 0, n = nodes_[i].inputs.size(); j < n; ++j) {
-      if (in[j] >= 0 && relevant[in[j]]) {
-        relevant[node_slots_[i].output] = 1;
-        break;
-      }
-    }
-  }
-
-  const int32_t target_slot = slots_.find(target.id());
+  std::vector<Tensor> grads(static_cast<std::size_t>(slot_count_));
+  const int32_t target_slot = find_slot(target);
   if (target_slot >= 0 && relevant[target_slot]) {
-    grads[target_slot] = ones_like(target);
-    std::unique_ptr<bool[]> needs;
-    std::size_t needs_size = 0;
-    for (std::size_t i = nodes_.size(); i-- > 0;) {
-      const TapeNode& node = nodes_[i];
-      const int32_t out = node_slots_[i].output;
-      // Every use of this node's output came later in the list, so its gradient is complete.
-      if (!first_observer.empty() && first_observer[out] >= 0) visit_slot(out);
-      if (!relevant[out] || !grads[out].defined()) continue;
-      // Intermediate gradients are released as soon as they are consumed; sources keep theirs.
-      const Tensor output_grad = is_source[out] ? grads[out] : std::move(grads[out]);
-      const int32_t* in = input_slots_.data() + node_slots_[i].first_input;
-      const std::size_t n = node.inputs.size();
-      if (n > needs_size) {
-        needs.reset(new bool[n]);
-        needs_size = n;
-      }
-      bool any = false;
-      for (std::size_t j = 0; j < n; ++j) any |= (needs[j] = in[j] >= 0 && relevant[in[j]]);
-      if (!any) continue;
-      std::vector<Tensor> input_grads = node.backward(output_grad, std::span<const bool>(needs.get(), n));
-      for (TapeObserver* observer : tape_observers) observer->on_backward(node, output_grad, input_grads);
-      for (std::size_t j = 0; j < n && j < input_grads.size(); ++j) {
-        if (!needs[j] || !input_grads[j].defined()) continue;
-        accumulate(grads[in[j]], std::move(input_grads[j]), node.op);
-      }
-    }
+    grads[target_slot] = ones_like(target);  // d target / d target
+    walk_backward(grads, relevant, is_source, observers, nodes_, node_slots_, input_slots_);
   }
+  observers.visit_the_rest(grads);
+  std::vector<Tensor> result = collect(target, sources, grads, unconnected, find_slot);
 
-  // Watched inputs and variables (no op produced them) are complete once the walk is over.
-  for (std::size_t slot = 0; slot < first_observer.size(); ++slot) {
-    if (first_observer[slot] >= 0) visit_slot(static_cast<int32_t>(slot));
-  }
-  for (std::size_t i : never_used) visit(i, Tensor());
-
-  std::vector<Tensor> result;
-  result.reserve(sources.size());
-  for (const Tensor& s : sources) {
-    const int32_t slot = slots_.find(s.id());
-    if (s.id() == target.id()) {
-      result.push_back(ones_like(s));
-    } else if (slot >= 0 && grads[slot].defined()) {
-      result.push_back(grads[slot]);
-    } else {
-      result.push_back(unconnected == UnconnectedGradients::zero ? zeros_like(s) : Tensor());
-    }
-  }
-  // Two sources can receive the same buffer (add passes one gradient to both inputs, or a source is
-  // listed twice); each caller's gradient gets its own, so an in-place update of one (an optimizer
-  // step) never changes another.
-  for (std::size_t i = 1; i < result.size(); ++i) {
-    if (!result[i].defined()) continue;
-    for (std::size_t j = 0; j < i; ++j) {
-      if (result[j].defined() && result[j].raw_data() == result[i].raw_data()) {
-        result[i] = result[i].clone();
-        break;
-      }
-    }
-  }
   used_ = true;
   if (!options_.persistent) {
     nodes_.clear();

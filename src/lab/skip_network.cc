@@ -13,22 +13,26 @@
 
 namespace gradlab {
 
-std::string_view skip_connection_name(SkipConnection skip) {
-  switch (skip) {
-    case SkipConnection::none: return "no_skip";
-    case SkipConnection::residual: return "residual";
-    case SkipConnection::concat: return "concat_skip";
+namespace {
+
+const SkipConnectionWords& words_of(SkipConnection skip) {
+  for (const SkipConnectionWords& w : kSkipConnectionWords) {
+    if (w.skip == skip) return w;
   }
-  fail("skip_connection_name: unknown SkipConnection {}", static_cast<int>(skip));
+  fail("unknown SkipConnection {}", static_cast<int>(skip));
 }
 
-std::string_view skip_connection_label(SkipConnection skip) {
-  switch (skip) {
-    case SkipConnection::none: return "no skip";
-    case SkipConnection::residual: return "residual";
-    case SkipConnection::concat: return "concat skip";
+}  // namespace
+
+std::string_view skip_connection_name(SkipConnection skip) { return words_of(skip).name; }
+std::string_view skip_connection_key(SkipConnection skip) { return words_of(skip).key; }
+std::string_view skip_connection_label(SkipConnection skip) { return words_of(skip).label; }
+
+SkipConnection parse_skip_connection(std::string_view name) {
+  for (const SkipConnectionWords& w : kSkipConnectionWords) {
+    if (w.name == name) return w.skip;
   }
-  fail("skip_connection_label: unknown SkipConnection {}", static_cast<int>(skip));
+  fail("unknown skip connection '{}' (known: none, residual, concat)", name);
 }
 
 std::string_view skip_normalization_name(SkipNormalization normalization) {

@@ -9,37 +9,32 @@
 #include <thread>
 
 #include "gradlab/error.h"
+#include "gradlab/lab/probe_configuration.h"
 #include "gradlab/lab/sweep.h"
-#include "gradlab/tensor/creation.h"
 #include "gradlab/tensor/threads.h"
 
 namespace gradlab {
 
 SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& thresholds, bool keep_pass) {
-  // Exactly what `gradlab probe --seed <seed>` does with the same network (for a SkipNetwork: input
-  // first, then the kernels, both from Rng(seed)), so any row can be looked at layer by layer with probe.
-  Rng rng(config.seed);
-  PassRecord pass;
+  // Exactly what `gradlab probe --seed <seed>` does with the same network (probe_configuration.h), so
+  // any row can be looked at layer by layer with probe.
+  ProbeSubject subject;
+  if (config.spec) {
+    if (!config.spec->spec) fail("sweep configuration '{}' has no model spec", config.id);
+    subject = spec_variant_subject(*config.spec, config.seed);
+  } else {
+    auto rng = std::make_shared<Rng>(config.seed);
+    const Tensor x = draw_probe_input(config.network, InputDistribution::uniform, *rng);
+    subject = skip_network_subject(config.network, x, rng);
+  }
   // Variable statistics are not reported (and the summary's depth axis, the weight layers, does not
   // need them), so the tape is not asked for the kernels' gradients.
-  const ProbePassOptions options{.training = true, .detect_anomalies = true, .probe = {.variables = false}};
-  if (config.spec) {
-    // `gradlab probe --model`: the kernels from Rng(seed) as the model is built, the input from its
-    // own stream (spec_variant_inputs).
-    const SpecVariant& v = *config.spec;
-    if (!v.spec) fail("sweep configuration '{}' has no model spec", config.id);
-    const ModelSpec spec = apply_spec_overrides(*v.spec, v.overrides);
-    const Model model = build_model(spec, {.dtype = v.dtype_or_default(), .rng = &rng});
-    pass = probe_pass(model, spec_variant_inputs(v, config.seed), options);
-  } else {
-    const SkipNetworkOptions& o = config.network;
-    const Tensor x = uniform({o.batch, o.input_features}, rng, 0.0, 1.0, o.dtype);
-    const SkipNetwork network(o, rng);
-    pass = probe_pass(
-        [&network](const std::vector<Tensor>& xs, const CallOptions& call) { return std::vector<Tensor>{network(xs[0], call)}; },
-        {x}, options);
-  }
-  const FlowSummary summary = summarize_flow(pass, thresholds);
+  ConfigurationProbe probe = probe_subject(
+      subject, {.pass = {.training = true, .detect_anomalies = true, .probe = {.variables = false}},
+                .thresholds = thresholds,
+                .check_underflow = false});
+  PassRecord& pass = probe.pass;
+  const FlowSummary& summary = probe.summary;
 
   SweepResult r;
   r.config = config;

@@ -56,12 +56,12 @@ TEST_P(SkipNetworkWiring, MatchesTheWiringWrittenOut) {
     const double through_network = network_gradient_norm(net, inputs);
     EXPECT_GT(through_network, 0.0);
     EXPECT_NEAR(through_network, hand_written_gradient_norm(net, inputs), 1e-12 * through_network)
-        << skip_connection_name(GetParam()) << " depth " << depth;
+        << skip_connection_key(GetParam()) << " depth " << depth;
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllKinds, SkipNetworkWiring, ::testing::ValuesIn(kSkipConnections),
-                         [](const auto& info) { return std::string(skip_connection_name(info.param)); });
+                         [](const auto& info) { return std::string(skip_connection_key(info.param)); });
 
 TEST(SkipNetwork, ConcatKernelsSeeUpToThreeEarlierOutputs) {
   Rng rng(1);
@@ -102,8 +102,8 @@ TEST(InputGradientNorm, LessonNetworksGiveLessonSizedNorms) {
   for (SkipConnection skip : kSkipConnections) {
     Rng rng = Rng(2024).fork(static_cast<uint64_t>(skip));
     const double g = input_gradient_norm({.skip = skip}, rng);
-    EXPECT_GT(g, 0.005) << skip_connection_name(skip);
-    EXPECT_LT(g, 0.12) << skip_connection_name(skip);
+    EXPECT_GT(g, 0.005) << skip_connection_key(skip);
+    EXPECT_LT(g, 0.12) << skip_connection_key(skip);
   }
 }
 
@@ -187,8 +187,8 @@ TEST(SkipNormalizationNames, RoundTripAndRejectTheUnknown) {
 }
 
 TEST(SkipConnectionNames, AreDistinct) {
-  EXPECT_EQ(skip_connection_name(SkipConnection::none), "no_skip");
-  EXPECT_EQ(skip_connection_name(SkipConnection::concat), "concat_skip");
+  EXPECT_EQ(skip_connection_key(SkipConnection::none), "no_skip");
+  EXPECT_EQ(skip_connection_key(SkipConnection::concat), "concat_skip");
   EXPECT_EQ(skip_connection_label(SkipConnection::residual), "residual");
 }
 

@@ -102,8 +102,15 @@ TEST(SweepGrid, RefusesBadGridsNamingTheListAndValue) {
   g.trials = 0;
   EXPECT_NE(test::error_of([&] { validate_grid(g); }).find("'trials' is 0"), std::string::npos);
   EXPECT_THROW(expand_grid(g), Error);
-  EXPECT_THROW(parse_sweep_skip("resnet"), Error);
-  EXPECT_EQ(parse_sweep_norm("layer"), SkipNormalization::layer);
+  EXPECT_THROW(parse_skip_connection("resnet"), Error);
+  EXPECT_EQ(parse_skip_normalization("layer"), SkipNormalization::layer);
+}
+
+TEST(SweepGrid, RefusesInstanceNormalizationWhichPassesNothingOnVectors) {
+  // One parser accepts every normalization name; the grid says why it does not sweep this one.
+  SweepGrid g;
+  g.normalizations = {parse_skip_normalization("instance")};
+  EXPECT_NE(test::error_of([&] { validate_grid(g); }).find("'norm' value 'instance' is not swept"), std::string::npos);
 }
 
 TEST(SweepRun, OneConfigurationIsTheLessonsInputGradientNorm) {

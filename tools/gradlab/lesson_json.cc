@@ -17,7 +17,7 @@ json summary_json(const SampleSummary& s) {
 }
 
 json gradient_row(const GradientNormResult& r) {
-  json row{{"network", std::string(skip_connection_name(r.skip))},
+  json row{{"network", std::string(skip_connection_key(r.skip))},
            {"depth", r.depth},
            {"activation", r.activation},
            {"input_gradient_norm", summary_json(r.measured)}};

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "gradlab/autograd/activations.h"
 #include "gradlab/io/atomic_file.h"
+#include "gradlab/lab/probe_configuration.h"
 #include "gradlab/nn/initializers.h"
 #include "model_files.h"
 #include "probe_report.h"
@@ -42,8 +43,8 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
     option->excludes(model)->capture_default_str();
     return option;
   };
-  network_option(cmd->add_option("--depth", s.depth, "Inline network: number of Dense layers")->check(CLI::Range(1, 10000)));
-  network_option(cmd->add_option("--width", s.width, "Inline network: units of every Dense layer")->check(CLI::Range(int64_t{1}, int64_t{1} << 20)));
+  network_option(cmd->add_option("--depth", s.depth, "Inline network: number of Dense layers")->check(CLI::Range(1, kMaxProbeDepth)));
+  network_option(cmd->add_option("--width", s.width, "Inline network: units of every Dense layer")->check(CLI::Range(int64_t{1}, kMaxProbeUnits)));
   // With --model these two make the variant `gradlab sweep --model` probes (apply_spec_overrides).
   CLI::Option* activation = cmd->add_option("--activation", s.activation,
                                             "Inline network: activation; with --model: of every hidden layer with a non-linear one")
@@ -57,9 +58,9 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
                      ->check(CLI::IsMember({"none", "batch", "layer", "group", "instance"})));
   network_option(cmd->add_option("--skip", s.skip, "Inline network: skip connections")->check(CLI::IsMember({"none", "residual", "concat"})));
   network_option(cmd->add_option("--features", s.features, "Inline network: features of the drawn input")
-                     ->check(CLI::Range(int64_t{1}, int64_t{1} << 20)))
+                     ->check(CLI::Range(int64_t{1}, kMaxProbeUnits)))
       ->excludes(input);
-  cmd->add_option("--batch", s.batch, "Rows of the drawn input")->check(CLI::Range(int64_t{1}, int64_t{1} << 20))->excludes(input)->capture_default_str();
+  cmd->add_option("--batch", s.batch, "Rows of the drawn input")->check(CLI::Range(int64_t{1}, kMaxProbeUnits))->excludes(input)->capture_default_str();
   cmd->add_option("--input-dist", s.input_dist, "Distribution of the drawn input: uniform U[0, 1) or normal N(0, 1)")
       ->check(CLI::IsMember({"uniform", "normal"}))
       ->excludes(input)

@@ -10,6 +10,7 @@
 #include "gradlab/instrument/flow_summary.h"
 #include "gradlab/instrument/probe.h"
 #include "gradlab/instrument/underflow.h"
+#include "gradlab/lab/skip_network.h"
 #include "gradlab/lab/spec_variant.h"
 
 namespace gradlab::cli {
@@ -18,10 +19,12 @@ namespace gradlab::cli {
 struct ProbeSettings {
   // A model spec, its weights (fresh initialization from `seed` when empty) and an input file.
   std::string model, weights, input;
-  // The inline network: SkipNetworkOptions in the command's words.
-  int depth = 4;
-  int64_t width = 32, batch = 32, features = 128;
-  std::string activation = "relu", init = "glorot_uniform", norm = "none", skip = "none";
+  // The inline network: SkipNetworkOptions in the command's words, with its defaults (the lesson's).
+  int depth = SkipNetworkOptions{}.depth;
+  int64_t width = SkipNetworkOptions{}.units, batch = SkipNetworkOptions{}.batch,
+          features = SkipNetworkOptions{}.input_features;
+  std::string activation = SkipNetworkOptions{}.activation, init = SkipNetworkOptions{}.kernel_initializer.name(),
+              norm = "none", skip = "none";
   std::string input_dist = "uniform", dtype, mode = "training";
   uint64_t seed = 0;
   FlowThresholds thresholds;

@@ -1,7 +1,6 @@
 // run_probe: builds what `gradlab probe` was asked to probe — an inline SkipNetwork or a model spec —
-// with its input, probes it, and, for float32, checks underflow against a float64 twin when the
-// float32 gradients look underflowed.
-#include <cmath>
+// with its input, and probes it with the library's probe_configuration.h (which, for float32, checks
+// underflow against a float64 twin when the float32 gradients look underflowed).
 #include <memory>
 
 #include <fmt/format.h>
@@ -9,36 +8,38 @@
 #include "commands.h"
 #include "gradlab/io/model_spec.h"
 #include "gradlab/io/safetensors.h"
-#include "gradlab/io/weights.h"
+#include "gradlab/lab/probe_configuration.h"
 #include "gradlab/lab/skip_network.h"
 #include "gradlab/lab/spec_variant.h"
 #include "gradlab/lab/sweep.h"
-#include "gradlab/tensor/creation.h"
 #include "model_files.h"
 #include "probe_report.h"
 
 namespace gradlab::cli {
 namespace {
 
-// What to probe: how to run it, on what, and how to make the same network in float64.
+// What to probe, and how the report names it and its input.
 struct Subject {
   std::string description;
   std::string input_description;
-  ProbeForward forward;
-  std::vector<Tensor> inputs;
-  std::function<Subject()> float64_twin;
+  ProbeSubject probe;
 };
-
-Tensor drawn_input(const Shape& shape, const std::string& dist, Rng& rng, DType dtype) {
-  return dist == "normal" ? normal(shape, rng, 0.0, 1.0, dtype) : uniform(shape, rng, 0.0, 1.0, dtype);
-}
 
 std::string dist_label(const std::string& dist) { return dist == "normal" ? "N(0, 1)" : "U[0, 1)"; }
 
 // The inline network: the input is drawn first, then the kernels on the first call, as the lesson does.
 Subject inline_subject(const ProbeSettings& s, DType dtype) {
+  SkipNetworkOptions options{.skip = parse_skip_connection(s.skip),
+                             .depth = s.depth,
+                             .units = s.width,
+                             .activation = s.activation,
+                             .kernel_initializer = s.init,
+                             .batch = s.batch,
+                             .input_features = s.features,
+                             .dtype = dtype,
+                             .normalization = parse_skip_normalization(s.norm)};
+  Subject subject;
   Tensor x;
-  std::string input_description;
   auto rng = std::make_shared<Rng>(s.seed);
   if (!s.input.empty()) {
     const TensorFile file = as_bad_input([&] { return read_safetensors(s.input); });
@@ -52,63 +53,16 @@ Subject inline_subject(const ProbeSettings& s, DType dtype) {
     }
     check_finite_input(tensor, s.input, name);
     x = tensor.to(dtype);
-    input_description = fmt::format("{} ('{}', {} x {})", s.input, name, x.dim(0), x.dim(1));
+    subject.input_description = fmt::format("{} ('{}', {} x {})", s.input, name, x.dim(0), x.dim(1));
   } else {
-    x = drawn_input({s.batch, s.features}, s.input_dist, *rng, dtype);
-    input_description = fmt::format("{} x {} drawn from {}, seed {}", s.batch, s.features, dist_label(s.input_dist), s.seed);
+    x = draw_probe_input(options, parse_input_distribution(s.input_dist), *rng);
+    subject.input_description =
+        fmt::format("{} x {} drawn from {}, seed {}", s.batch, s.features, dist_label(s.input_dist), s.seed);
   }
-  const SkipNetworkOptions options{.skip = parse_sweep_skip(s.skip),
-                                   .depth = s.depth,
-                                   .units = s.width,
-                                   .activation = s.activation,
-                                   .kernel_initializer = s.init,
-                                   .batch = x.dim(0),
-                                   .input_features = x.dim(1),
-                                   .dtype = dtype,
-                                   .normalization = parse_skip_normalization(s.norm)};
-  auto net = std::make_shared<SkipNetwork>(options, *rng);
-  Subject subject;
+  subject.probe = skip_network_subject(options, x, rng);
   subject.description = fmt::format("inline: {} x Dense({}, {}), {}, {}, norm {}", s.depth, s.width, s.activation, s.init,
                                     skip_connection_label(options.skip), s.norm);
-  subject.input_description = input_description;
-  subject.inputs = {x};
-  subject.forward = [net, rng](const std::vector<Tensor>& xs, const CallOptions& o) {
-    return std::vector<Tensor>{(*net)(xs[0], o)};
-  };
-  subject.float64_twin = [net, rng, options, x, base = subject] {
-    SkipNetworkOptions o64 = options;
-    o64.dtype = DType::float64;
-    auto rng64 = std::make_shared<Rng>(0);
-    auto net64 = std::make_shared<SkipNetwork>(o64, *rng64);
-    const Tensor x64 = x.to(DType::float64);
-    (*net64)(x64);  // builds the layers; inference mode leaves moving statistics alone
-    std::vector<Variable> from = net->trainable_variables(), to = net64->trainable_variables();
-    for (std::size_t i = 0; i < from.size(); ++i) to[i].assign(from[i].value().to(DType::float64));
-    Subject twin = base;
-    twin.inputs = {x64};
-    twin.forward = [net64, rng64](const std::vector<Tensor>& xs, const CallOptions& o) {
-      return std::vector<Tensor>{(*net64)(xs[0], o)};
-    };
-    return twin;
-  };
   return subject;
-}
-
-// Weights in another dtype than asked for are converted, so one checkpoint serves both.
-TensorFile converted(const TensorFile& file, DType dtype) {
-  TensorFile out;
-  out.set_source(file.source());
-  for (const auto& [name, tensor] : file.tensors()) out.add(name, tensor.to(dtype));
-  return out;
-}
-
-void copy_variables(const Model& from, const Model& to) {
-  std::vector<Variable> source = from.variables();
-  for (Variable& v : to.variables()) {
-    for (const Variable& w : source) {
-      if (w.name() == v.name()) v.assign(w.value().to(v.dtype()));
-    }
-  }
 }
 
 Subject spec_subject(const ProbeSettings& s, const std::string& dtype_option) {
@@ -118,33 +72,22 @@ Subject spec_subject(const ProbeSettings& s, const std::string& dtype_option) {
   TensorFile weights;
   if (!s.weights.empty()) weights = as_bad_input([&] { return read_safetensors(s.weights); });
   const DType dtype = dtype_for(dtype_option, weights);
-  Rng rng(s.seed);
-  auto model = std::make_shared<Model>(as_bad_input([&] { return build_model(spec, {.dtype = dtype, .rng = &rng}); }));
-  if (!s.weights.empty()) as_bad_input([&] { load_weights(*model, converted(weights, dtype)); });
-
   Subject subject;
+  subject.probe = as_bad_input(
+      [&] { return gradlab::spec_subject(spec, dtype, s.seed, s.weights.empty() ? nullptr : &weights); });
+
   std::string variant;
   if (s.overrides.kernel_initializer) variant += ", kernels " + *s.overrides.kernel_initializer;
   if (s.overrides.hidden_activation) variant += ", hidden activation " + *s.overrides.hidden_activation;
-  subject.description = fmt::format("model {} ({}){}, {}", model->name(), s.model, variant,
+  subject.description = fmt::format("model {} ({}){}, {}", spec.name, s.model, variant,
                                     s.weights.empty() ? fmt::format("fresh weights, seed {}", s.seed) : "weights " + s.weights);
   if (!s.input.empty()) {
-    for (const Tensor& x : read_spec_inputs(spec, s.input)) subject.inputs.push_back(x.to(dtype));
+    for (const Tensor& x : read_spec_inputs(spec, s.input)) subject.probe.inputs.push_back(x.to(dtype));
     subject.input_description = s.input;
   } else {
-    subject.inputs = draw_spec_inputs(spec, s.batch, parse_input_distribution(s.input_dist), s.seed, dtype);
+    subject.probe.inputs = draw_spec_inputs(spec, s.batch, parse_input_distribution(s.input_dist), s.seed, dtype);
     subject.input_description = fmt::format("batch {} drawn from {}, seed {}", s.batch, dist_label(s.input_dist), s.seed);
   }
-  subject.forward = [model](const std::vector<Tensor>& xs, const CallOptions& o) { return model->call_all(xs, o); };
-  subject.float64_twin = [spec, model, base = subject] {
-    auto model64 = std::make_shared<Model>(build_model(spec, {.dtype = DType::float64}));
-    copy_variables(*model, *model64);
-    Subject twin = base;
-    twin.inputs.clear();
-    for (const Tensor& x : base.inputs) twin.inputs.push_back(x.to(DType::float64));
-    twin.forward = [model64](const std::vector<Tensor>& xs, const CallOptions& o) { return model64->call_all(xs, o); };
-    return twin;
-  };
   return subject;
 }
 
@@ -153,22 +96,17 @@ Subject spec_subject(const ProbeSettings& s, const std::string& dtype_option) {
 ProbeReport run_probe(const ProbeSettings& s) {
   const Subject subject = s.model.empty() ? inline_subject(s, s.dtype.empty() ? DType::float32 : parse_dtype(s.dtype))
                                           : spec_subject(s, s.dtype);
-  const ProbePassOptions options{.training = s.mode == "training"};
+  ConfigurationProbe probe =
+      probe_subject(subject.probe, {.pass = {.training = s.mode == "training"}, .thresholds = s.thresholds});
   ProbeReport r;
   r.network = subject.description;
   r.input = subject.input_description;
   r.mode = s.mode;
   r.seed = s.seed;
-  r.pass = probe_pass(subject.forward, subject.inputs, options);
-  r.summary = summarize_flow(r.pass, s.thresholds);
-  if (r.pass.dtype == DType::float32 && suspect_float32_underflow(r.pass)) {
-    const Subject twin = subject.float64_twin();
-    const PassRecord reference = probe_pass(twin.forward, twin.inputs, options);
-    r.underflow = float32_underflow(r.pass, &reference);
-    r.compared_with_float64 = true;
-  } else {
-    r.underflow = float32_underflow(r.pass);
-  }
+  r.pass = std::move(probe.pass);
+  r.summary = std::move(probe.summary);
+  r.underflow = std::move(probe.underflow);
+  r.compared_with_float64 = probe.compared_with_float64;
   return r;
 }
 

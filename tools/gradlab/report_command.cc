@@ -83,7 +83,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
 
   cmd->callback([s, &run] {
     s->study.skips.clear();
-    for (const std::string& name : s->skips) s->study.skips.push_back(parse_sweep_skip(name));
+    for (const std::string& name : s->skips) s->study.skips.push_back(parse_skip_connection(name));
     s->study.normalizations.clear();
     for (const std::string& name : s->norms) s->study.normalizations.push_back(parse_skip_normalization(name));
     try {

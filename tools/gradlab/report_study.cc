@@ -9,8 +9,8 @@
 #include <fmt/format.h>
 
 #include "gradlab/instrument/statistics.h"
+#include "gradlab/lab/probe_configuration.h"
 #include "gradlab/nn/initializers.h"
-#include "gradlab/tensor/creation.h"
 
 namespace gradlab::cli {
 namespace {
@@ -19,7 +19,7 @@ constexpr int kMaxTrials = 100'000;
 
 // FNV-1a: a stream number that depends only on what is measured, not on the grid around it.
 uint64_t stream_of(const RemedyConfig& c, int depth, int trial) {
-  const std::string key = fmt::format("{}|{}|{}|{}|{}|{}", c.initializer, c.activation, skip_connection_name(c.skip),
+  const std::string key = fmt::format("{}|{}|{}|{}|{}|{}", c.initializer, c.activation, skip_connection_key(c.skip),
                                       skip_normalization_name(c.normalization), depth, trial);
   uint64_t h = 14695981039346656037ull;
   for (const unsigned char ch : key) h = (h ^ ch) * 1099511628211ull;
@@ -39,22 +39,20 @@ RemedyCell measure_cell(const RemedyConfig& config, int depth, const ReportStudy
   std::array<int, 3> votes{};  // exploding, vanishing, healthy: ties go to the first
   std::vector<double> input_norms, ratios;
   for (int t = 0; t < options.trials; ++t) {
-    Rng rng = Rng(options.seed).fork(stream_of(config, depth, t));
+    auto rng = std::make_shared<Rng>(Rng(options.seed).fork(stream_of(config, depth, t)));
     const SkipNetworkOptions net_options{.skip = config.skip,
                                          .depth = depth,
                                          .activation = config.activation,
                                          .kernel_initializer = config.initializer,
                                          .normalization = config.normalization};
     // The input first, then the kernels on the first call, as the lesson draws them.
-    const Tensor x = uniform({net_options.batch, net_options.input_features}, rng);
-    const SkipNetwork net(net_options, rng);
+    const Tensor x = draw_probe_input(net_options, InputDistribution::uniform, *rng);
     // Variable statistics stay on: summarize_flow finds the depth axis (the Dense layers, by their
     // kernels) through them.
-    const ProbePassOptions probe{.training = true};
-    PassRecord pass = probe_pass(
-        [&net](const std::vector<Tensor>& xs, const CallOptions& o) { return std::vector<Tensor>{net(xs[0], o)}; }, {x},
-        probe);
-    FlowSummary summary = summarize_flow(pass);
+    ConfigurationProbe probe =
+        probe_subject(skip_network_subject(net_options, x, rng), {.pass = {.training = true}, .check_underflow = false});
+    PassRecord& pass = probe.pass;
+    FlowSummary& summary = probe.summary;
     ++votes[summary.verdict == FlowVerdict::exploding ? 0 : summary.verdict == FlowVerdict::vanishing ? 1 : 2];
     input_norms.push_back(pass.input_grad ? pass.input_grad->l2_norm : summary.grad_norms.front());
     ratios.push_back(summary.first_to_last_ratio);

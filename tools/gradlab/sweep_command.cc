@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "gradlab/autograd/activations.h"
 #include "gradlab/io/atomic_file.h"
+#include "gradlab/lab/probe_configuration.h"
 #include "gradlab/nn/initializers.h"
 #include "interrupt.h"
 #include "model_files.h"
@@ -55,8 +56,8 @@ struct SweepPlan {
 SweepGrid inline_grid(const SweepSettings& s) {
   SweepGrid g{.depths = s.depths, .widths = s.widths, .activations = s.activations, .initializers = s.inits,
               .normalizations = {}, .skips = {}, .batches = s.batches, .dtypes = {}, .trials = s.trials, .seed = s.seed};
-  for (const std::string& n : s.norms) g.normalizations.push_back(parse_sweep_norm(n));
-  for (const std::string& n : s.skips) g.skips.push_back(parse_sweep_skip(n));
+  for (const std::string& n : s.norms) g.normalizations.push_back(parse_skip_normalization(n));
+  for (const std::string& n : s.skips) g.skips.push_back(parse_skip_connection(n));
   for (const std::string& n : s.dtypes) g.dtypes.push_back(parse_dtype(n));
   validate_grid(g);
   return g;
@@ -76,7 +77,7 @@ SweepFormat format_of(const SweepSettings& s) {
 std::string grid_description(const SweepGrid& g) {
   std::vector<std::string> norms, skips, dtypes;
   for (const SkipNormalization n : g.normalizations) norms.emplace_back(skip_normalization_name(n));
-  for (const SkipConnection k : g.skips) skips.emplace_back(sweep_skip_name(k));
+  for (const SkipConnection k : g.skips) skips.emplace_back(skip_connection_name(k));
   for (const DType d : g.dtypes) dtypes.emplace_back(dtype_name(d));
   return fmt::format("depth {}; width {}; activation {}; init {}; norm {}; skip {}; batch {}; dtype {}; {} trial(s); seed {}",
                      fmt::join(g.depths, ", "), fmt::join(g.widths, ", "), fmt::join(g.activations, ", "),
@@ -266,8 +267,8 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
     return option;
   };
   const auto network_list = [&](CLI::Option* option) { return list(option)->excludes(model); };
-  network_list(cmd->add_option("--depth", s->depths, "Depths (Dense layers)")->check(CLI::Range(1, 10000)));
-  network_list(cmd->add_option("--width", s->widths, "Units of every Dense layer")->check(CLI::Range(int64_t{1}, int64_t{1} << 20)));
+  network_list(cmd->add_option("--depth", s->depths, "Depths (Dense layers)")->check(CLI::Range(1, kMaxProbeDepth)));
+  network_list(cmd->add_option("--width", s->widths, "Units of every Dense layer")->check(CLI::Range(int64_t{1}, kMaxProbeUnits)));
   CLI::Option* activation = list(cmd->add_option("--activation", s->activations, "Activations (with --model: of the hidden layers)")
                                      ->check(CLI::IsMember(activation_names())));
   CLI::Option* init = list(cmd->add_option("--init", s->inits, "Kernel initializers (with --model: of every Dense layer)")
@@ -275,7 +276,7 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
   network_list(cmd->add_option("--norm", s->norms, "Normalizations after each Dense layer")->check(CLI::IsMember({"none", "batch", "layer", "group"})));
   network_list(cmd->add_option("--skip", s->skips, "Skip connections")->check(CLI::IsMember({"none", "residual", "concat"})));
   CLI::Option* batch = list(cmd->add_option("--batch", s->batches, "Rows of the drawn input")
-                                ->check(CLI::Range(int64_t{1}, int64_t{1} << 20))
+                                ->check(CLI::Range(int64_t{1}, kMaxProbeUnits))
                                 ->excludes(input));
   cmd->add_option("--input-dist", s->input_dists, "With --model: distributions of the drawn input, uniform U[0, 1) or normal N(0, 1) (default uniform)")
       ->delimiter(',')
@@ -284,7 +285,7 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
       ->excludes(input);
   CLI::Option* dtype = list(cmd->add_option("--dtype", s->dtypes, "Element types")->check(CLI::IsMember({"float32", "float64"})));
   cmd->add_option("--trials", s->trials, "Trials of each combination, each with its own seed")
-      ->check(CLI::Range(1, 1000000))
+      ->check(CLI::Range(1, kMaxSweepTrials))
       ->excludes(grid)
       ->capture_default_str();
   cmd->add_option("--seed", s->seed, "Base seed; each configuration's seed derives from it and the configuration")

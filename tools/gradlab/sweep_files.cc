@@ -195,7 +195,7 @@ std::string sweep_line(const SweepResult& r, SweepFormat format) {
   if (format == SweepFormat::csv) {
     return fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", field(c.id), n.depth, n.units,
                        field(n.activation), field(init), skip_normalization_name(n.normalization),
-                       sweep_skip_name(n.skip), n.batch, dtype_name(n.dtype), c.trial, c.seed, number(r.input_grad_norm),
+                       skip_connection_name(n.skip), n.batch, dtype_name(n.dtype), c.trial, c.seed, number(r.input_grad_norm),
                        number(r.first_to_last_ratio), number(r.mean_gain), flow_verdict_name(r.verdict),
                        field(r.saturation_begins.value_or("")), field(r.dead_units_begin.value_or("")), number(r.loss),
                        field(r.anomaly.value_or("")));
@@ -207,7 +207,7 @@ std::string sweep_line(const SweepResult& r, SweepFormat format) {
   j["activation"] = n.activation;
   j["init"] = init;
   j["norm"] = skip_normalization_name(n.normalization);
-  j["skip"] = sweep_skip_name(n.skip);
+  j["skip"] = skip_connection_name(n.skip);
   j["batch"] = n.batch;
   j["dtype"] = dtype_name(n.dtype);
   j["trial"] = c.trial;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gradlab/error.h"
+#include "gradlab/lab/probe_configuration.h"
 #include "sweep_files.h"
 
 namespace gradlab::cli {
@@ -56,7 +57,7 @@ std::string as_name(const std::string& s) { return s; }
 
 int trials_of(const Json& value, const std::string& source) {
   if (value.is_array()) fail("{}: key 'trials' must be one integer, got {}", source, shown(value));
-  return integers<int>(value, source, "trials", 1, 1000000).front();
+  return integers<int>(value, source, "trials", 1, kMaxSweepTrials).front();
 }
 
 uint64_t seed_of(const Json& value, const std::string& source) {
@@ -94,7 +95,7 @@ SpecSweepRequest parse_spec_grid(const Json& root, const std::string& source) {
     } else if (key == "activation") {
       g.activations = given(names<std::string>(value, source, "activation", as_name), source, "activation");
     } else if (key == "batch") {
-      g.batches = given(integers<int64_t>(value, source, "batch", 1, int64_t{1} << 20), source, "batch");
+      g.batches = given(integers<int64_t>(value, source, "batch", 1, kMaxProbeUnits), source, "batch");
     } else if (key == "input_dist") {
       g.input_distributions = given(names<InputDistribution>(value, source, "input_dist",
                                                              [](const std::string& s) { return parse_input_distribution(s); }),
@@ -128,19 +129,19 @@ SweepGridFile parse_sweep_grid(const std::string& json_text, const std::string& 
   SweepGrid g;
   for (const auto& [key, value] : root.items()) {
     if (key == "depth") {
-      g.depths = integers<int>(value, source, "depth", 1, 10000);
+      g.depths = integers<int>(value, source, "depth", 1, kMaxProbeDepth);
     } else if (key == "width") {
-      g.widths = integers<int64_t>(value, source, "width", 1, int64_t{1} << 20);
+      g.widths = integers<int64_t>(value, source, "width", 1, kMaxProbeUnits);
     } else if (key == "batch") {
-      g.batches = integers<int64_t>(value, source, "batch", 1, int64_t{1} << 20);
+      g.batches = integers<int64_t>(value, source, "batch", 1, kMaxProbeUnits);
     } else if (key == "activation") {
       g.activations = names<std::string>(value, source, "activation", as_name);
     } else if (key == "init") {
       g.initializers = names<std::string>(value, source, "init", as_name);
     } else if (key == "norm") {
-      g.normalizations = names<SkipNormalization>(value, source, "norm", [](const std::string& s) { return parse_sweep_norm(s); });
+      g.normalizations = names<SkipNormalization>(value, source, "norm", [](const std::string& s) { return parse_skip_normalization(s); });
     } else if (key == "skip") {
-      g.skips = names<SkipConnection>(value, source, "skip", [](const std::string& s) { return parse_sweep_skip(s); });
+      g.skips = names<SkipConnection>(value, source, "skip", [](const std::string& s) { return parse_skip_connection(s); });
     } else if (key == "dtype") {
       g.dtypes = names<DType>(value, source, "dtype", [](const std::string& s) { return parse_dtype(s); });
     } else if (key == "trials") {

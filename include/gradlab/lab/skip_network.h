@@ -44,10 +44,32 @@ enum class SkipConnection { none, residual, concat };
 inline constexpr SkipConnection kSkipConnections[] = {SkipConnection::none, SkipConnection::residual,
                                                       SkipConnection::concat};
 
-/// "no_skip", "residual" or "concat_skip": names for machines (JSON keys and values).
+/// The words for one SkipConnection; kSkipConnectionWords is the one table of them.
+struct SkipConnectionWords {
+  SkipConnection skip;
+  /// For a value given or written by a machine: CLI options, sweep ids, grids and results files.
+  std::string_view name;
+  /// For a key of the lesson's JSON.
+  std::string_view key;
+  /// For people: table headings and descriptions.
+  std::string_view label;
+};
+
+/// Every SkipConnection's words, in the order the lesson presents them.
+inline constexpr SkipConnectionWords kSkipConnectionWords[] = {
+    {SkipConnection::none, "none", "no_skip", "no skip"},
+    {SkipConnection::residual, "residual", "residual", "residual"},
+    {SkipConnection::concat, "concat", "concat_skip", "concat skip"},
+};
+
+/// "none", "residual" or "concat" (kSkipConnectionWords).
 std::string_view skip_connection_name(SkipConnection skip);
-/// "no skip", "residual" or "concat skip": names for people (table headings).
+/// "no_skip", "residual" or "concat_skip": keys of the lesson's JSON (kSkipConnectionWords).
+std::string_view skip_connection_key(SkipConnection skip);
+/// "no skip", "residual" or "concat skip": names for people (kSkipConnectionWords).
 std::string_view skip_connection_label(SkipConnection skip);
+/// The SkipConnection skip_connection_name() calls `name`; an Error listing the names otherwise.
+SkipConnection parse_skip_connection(std::string_view name);
 
 /// The normalization inside each block of a SkipNetwork (see the file comment).
 enum class SkipNormalization {

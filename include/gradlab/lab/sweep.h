@@ -15,9 +15,10 @@
 ///   dtype=float32,trial=0" (one line, no spaces), unique within a grid.
 /// Seed: Rng(grid.seed).fork(fnv1a_64(id)).seed() — a function of the base seed and the id only, so
 ///   the same configuration gets the same seed in any grid that contains it, wherever it is.
-/// Each configuration is `gradlab probe --seed <seed>` of the same network: the input
-///   [batch, 128] is drawn from U[0, 1) with Rng(seed), then the kernels from the same generator;
-///   one probe_pass in training mode (batch statistics) with anomaly detection; summarize_flow.
+/// Each configuration is `gradlab probe --seed <seed>` of the same network (probe_configuration.h):
+///   the input [batch, 128] is drawn from U[0, 1) with Rng(seed), then the kernels from the same
+///   generator; one probe_pass in training mode (batch statistics) with anomaly detection;
+///   summarize_flow.
 
 #include <cstdint>
 #include <functional>
@@ -27,23 +28,25 @@
 #include <vector>
 
 #include "gradlab/instrument/flow_summary.h"
+#include "gradlab/lab/probe_configuration.h"
 #include "gradlab/lab/skip_network.h"
 #include "gradlab/lab/spec_variant.h"
 #include "gradlab/tensor/dtype.h"
 
 namespace gradlab {
 
-/// The lists a sweep combines; every list must be non-empty (validate_grid).
+/// The lists a sweep combines; every list must be non-empty (validate_grid). Each defaults to the
+/// lesson's network (SkipNetworkOptions).
 struct SweepGrid {
-  std::vector<int> depths{4};
-  std::vector<int64_t> widths{32};
-  std::vector<std::string> activations{"relu"};
+  std::vector<int> depths{SkipNetworkOptions{}.depth};
+  std::vector<int64_t> widths{SkipNetworkOptions{}.units};
+  std::vector<std::string> activations{SkipNetworkOptions{}.activation};
   /// Kernel initializer names (initializer_names()).
-  std::vector<std::string> initializers{"glorot_uniform"};
-  std::vector<SkipNormalization> normalizations{SkipNormalization::none};
-  std::vector<SkipConnection> skips{SkipConnection::none};
-  std::vector<int64_t> batches{32};
-  std::vector<DType> dtypes{DType::float32};
+  std::vector<std::string> initializers{SkipNetworkOptions{}.kernel_initializer.name()};
+  std::vector<SkipNormalization> normalizations{SkipNetworkOptions{}.normalization};
+  std::vector<SkipConnection> skips{SkipNetworkOptions{}.skip};
+  std::vector<int64_t> batches{SkipNetworkOptions{}.batch};
+  std::vector<DType> dtypes{SkipNetworkOptions{}.dtype};
   /// Trials of each combination, each with its own seed; at least 1.
   int trials = 1;
   /// The base seed every configuration's seed is derived from.
@@ -70,13 +73,6 @@ struct SweepConfig {
   /// See the file comment.
   std::string id;
 };
-
-/// "none", "residual" or "concat": a skip connection as a sweep (and `gradlab probe`) names it.
-std::string_view sweep_skip_name(SkipConnection skip);
-/// The SkipConnection named `name` ("none", "residual", "concat"); Error otherwise.
-SkipConnection parse_sweep_skip(std::string_view name);
-/// The SkipNormalization named `name` ("none", "batch", "layer", "group"); Error otherwise.
-SkipNormalization parse_sweep_norm(std::string_view name);
 
 /// The id of a network and trial (see the file comment).
 std::string sweep_config_id(const SkipNetworkOptions& network, int trial);

@@ -1,0 +1,93 @@
+#pragma once
+/// Probing one configuration, written once: the lesson's network (a SkipNetwork) or a model spec,
+/// with its input, in one probed pass (probe_pass), summarized over depth (summarize_flow), with
+/// float32 underflow checked against a float64 twin when the float32 gradients look underflowed.
+/// `gradlab probe` (tools/gradlab/probe_run.cc), every row of a sweep (run_sweep_config, sweep.h)
+/// and the report's study (tools/gradlab/report_study.cc) build their networks here, so a sweep row
+/// and `gradlab probe --seed` of the same configuration agree bit for bit.
+///
+///   auto rng = std::make_shared<Rng>(seed);
+///   SkipNetworkOptions network{.depth = 16, .activation = "tanh"};
+///   Tensor x = draw_probe_input(network, InputDistribution::uniform, *rng);  // the input first,
+///   ProbeSubject subject = skip_network_subject(network, x, rng);           // then the kernels
+///   ConfigurationProbe probe = probe_subject(subject, {});
+///
+/// Draws, as the lesson makes them: a SkipNetwork's input from the generator first, then its kernels
+/// from the same generator as the first call builds the layers; a spec's kernels from Rng(seed) as
+/// its model is built, its input from a stream of its own (draw_spec_inputs, spec_variant_inputs).
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "gradlab/instrument/flow_summary.h"
+#include "gradlab/instrument/probe.h"
+#include "gradlab/instrument/underflow.h"
+#include "gradlab/io/model_spec.h"
+#include "gradlab/io/safetensors.h"
+#include "gradlab/lab/skip_network.h"
+#include "gradlab/lab/spec_variant.h"
+#include "gradlab/tensor/rng.h"
+#include "gradlab/tensor/tensor.h"
+
+namespace gradlab {
+
+/// The largest lesson network a probe, sweep or report accepts: Dense layers.
+inline constexpr int kMaxProbeDepth = 10000;
+/// The most units per Dense layer, rows per input batch and input features.
+inline constexpr int64_t kMaxProbeUnits = int64_t{1} << 20;
+/// The most trials of one configuration in a sweep.
+inline constexpr int kMaxSweepTrials = 1000000;
+/// The most configurations of one sweep.
+inline constexpr int64_t kMaxSweepConfigurations = 10000000;
+
+/// A network ready to probe: how to run it, its inputs, and how to make the same network in float64.
+struct ProbeSubject {
+  ProbeForward forward;
+  std::vector<Tensor> inputs;
+  /// The same network with the same weights in float64, run on `inputs` in float64 (called only
+  /// to confirm float32 underflow, after the float32 pass).
+  std::function<ProbeForward()> float64_forward;
+};
+
+/// The probe's input of `network` (probe_input_shape(), in network.dtype), drawn from
+/// `distribution` (U[0, 1) or N(0, 1)) with `rng`.
+Tensor draw_probe_input(const SkipNetworkOptions& network, InputDistribution distribution, Rng& rng);
+
+/// `network` as a SkipNetwork on `input`, its kernels drawn from `rng` on the first call (the subject
+/// keeps `rng` alive until then).
+ProbeSubject skip_network_subject(const SkipNetworkOptions& network, const Tensor& input, std::shared_ptr<Rng> rng);
+
+/// `spec` built in `dtype` with its kernels drawn from Rng(seed), then `weights` (if given) loaded,
+/// converted to `dtype`. Its inputs are left empty: the caller gives them (draw_spec_inputs, a file).
+/// Throws Error when the spec cannot be built or the weights do not fit it.
+ProbeSubject spec_subject(const ModelSpec& spec, DType dtype, uint64_t seed, const TensorFile* weights = nullptr);
+
+/// A spec variant with configuration seed `seed`: apply_spec_overrides, spec_subject in the variant's
+/// dtype, and spec_variant_inputs(variant, seed). Throws Error for a variant without a spec.
+ProbeSubject spec_variant_subject(const SpecVariant& variant, uint64_t seed);
+
+/// How probe_subject() probes.
+struct ConfigurationProbeOptions {
+  /// Training mode, anomaly detection and what the GradientProbe records.
+  ProbePassOptions pass{.training = true};
+  FlowThresholds thresholds;
+  /// Check float32 underflow (float32_underflow), probing the float64 twin when the float32
+  /// gradients look underflowed (suspect_float32_underflow); off, `underflow` stays empty.
+  bool check_underflow = true;
+};
+
+/// What probing one configuration found.
+struct ConfigurationProbe {
+  PassRecord pass;
+  FlowSummary summary;
+  Float32Underflow underflow;
+  /// True when the float64 twin was probed to confirm underflow.
+  bool compared_with_float64 = false;
+};
+
+/// One probed pass of `subject`, its summary over depth and (when asked) the underflow check.
+ConfigurationProbe probe_subject(const ProbeSubject& subject, const ConfigurationProbeOptions& options);
+
+}  // namespace gradlab
