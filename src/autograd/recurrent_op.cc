@@ -1,6 +1,7 @@
 #include "gradlab/autograd/recurrent_op.h"
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 #include <vector>
 
@@ -11,6 +12,16 @@
 
 namespace gradlab {
 namespace {
+
+thread_local std::vector<RecurrentStepObserver*> step_observers;
+
+// ‖g‖ of an [N, U] block, summed in double.
+template <typename T>
+double euclidean_norm(const T* g, int64_t count) {
+  double sum = 0;
+  for (int64_t i = 0; i < count; ++i) sum += static_cast<double>(g[i]) * static_cast<double>(g[i]);
+  return std::sqrt(sum);
+}
 
 using detail::Fused;
 using detail::SlopeFrom;
@@ -221,7 +232,8 @@ void column_sums(const T* m, int64_t rows, int64_t cols, T* out) {
 
 // Gradients of x, h0, c0, kernel, recurrent_kernel, bias (undefined where not needed).
 template <typename T>
-std::vector<Tensor> run_backward(const Plan& p, const Saved& s, const Tensor& grad, std::span<const bool> needs) {
+std::vector<Tensor> run_backward(const Plan& p, const Saved& s, const std::string& layer, const Tensor& grad,
+                                 std::span<const bool> needs) {
   const int64_t N = p.n, TT = p.steps, F = p.features, U = p.units, GU = p.gu();
   const T* R = s.recurrent_kernel.data<T>();
   const T* H = s.out.data<T>();
@@ -257,6 +269,10 @@ std::vector<Tensor> run_backward(const Plan& p, const Saved& s, const Tensor& gr
       const T* g = GH + n * TT * U + t * U;
       for (int64_t j = 0; j < U; ++j) dht[n * U + j] = g[j] + dh[n * U + j];
       std::copy(hprev + n * ldh, hprev + n * ldh + U, hprev_all.data() + (n * TT + src) * U);
+    }
+    if (!step_observers.empty()) {
+      const double norm = euclidean_norm(dht.data(), N * U);
+      for (RecurrentStepObserver* o : step_observers) o->on_state_gradient(layer, t, TT, norm);
     }
     for (int64_t n = 0; n < N; ++n) {
       const T* d = dht.data() + n * U;
@@ -408,13 +424,19 @@ Tensor recurrent_sequence(const Tensor& x, const Tensor& h0, const Tensor& c0, c
   const Tensor out = s.out;
   if (should_record({x, h0, c0, kernel, recurrent_kernel, bias})) {
     record("recurrent_sequence", {x, h0, c0, kernel, recurrent_kernel, bias}, out,
-           [p, s = std::move(s)](const Tensor& g, std::span<const bool> needs) {
+           [p, s = std::move(s), layer = current_layer()](const Tensor& g, std::span<const bool> needs) {
              std::vector<Tensor> grads;
-             dispatch(g.dtype(), [&](auto tag) { grads = run_backward<decltype(tag)>(p, s, g, needs); });
+             dispatch(g.dtype(), [&](auto tag) { grads = run_backward<decltype(tag)>(p, s, layer, g, needs); });
              return grads;
            });
   }
   return out;
 }
+
+ObserveRecurrentSteps::ObserveRecurrentSteps(RecurrentStepObserver& observer) : observer_(&observer) {
+  step_observers.push_back(observer_);
+}
+
+ObserveRecurrentSteps::~ObserveRecurrentSteps() { std::erase(step_observers, observer_); }
 
 }  // namespace gradlab

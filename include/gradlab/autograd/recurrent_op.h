@@ -24,6 +24,8 @@
 /// gates of every step (memory linear in T), then forms the kernel, recurrent-kernel and input
 /// gradients as single products over all steps.
 
+#include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "gradlab/tensor/tensor.h"
@@ -62,5 +64,31 @@ struct RecurrentSequenceOptions {
 /// not element-wise.
 Tensor recurrent_sequence(const Tensor& x, const Tensor& h0, const Tensor& c0, const Tensor& kernel,
                           const Tensor& recurrent_kernel, const Tensor& bias, const RecurrentSequenceOptions& options);
+
+/// Sees, while a tape computes gradients through recurrent_sequence on this thread, the full
+/// gradient of the target with respect to every step's state, ∂L/∂h_t — from the outputs at t and
+/// after, through the recurrent path included — which the fused backward forms anyway and does not
+/// keep. Installed with ObserveRecurrentSteps; with none installed BPTT pays one empty-list check
+/// per step. The layer-normalized cells run on unfused ops and are not reported here.
+class RecurrentStepObserver {
+ public:
+  virtual ~RecurrentStepObserver() = default;
+  /// ‖∂L/∂h_t‖ (Euclidean, over the batch and the units) of processing step `step` of `steps`
+  /// (step 0 is the first step the cell ran: the last input step under go_backwards) of the layer
+  /// `layer` (the layer whose call recorded the op; "" outside layers). Steps arrive last to first.
+  virtual void on_state_gradient(const std::string& layer, int64_t step, int64_t steps, double grad_norm) = 0;
+};
+
+/// Installs `observer` on the calling thread while in scope.
+class ObserveRecurrentSteps {
+ public:
+  explicit ObserveRecurrentSteps(RecurrentStepObserver& observer);
+  ~ObserveRecurrentSteps();
+  ObserveRecurrentSteps(const ObserveRecurrentSteps&) = delete;
+  ObserveRecurrentSteps& operator=(const ObserveRecurrentSteps&) = delete;
+
+ private:
+  RecurrentStepObserver* observer_;
+};
 
 }  // namespace gradlab
