@@ -1,13 +1,16 @@
 #include "io/layer_registry.h"
 
 #include <cmath>
+#include <optional>
 #include <vector>
 
 #include "gradlab/nn/activation_layer.h"
+#include "gradlab/nn/bidirectional.h"
 #include "gradlab/nn/dense.h"
 #include "gradlab/nn/dropout.h"
 #include "gradlab/nn/merge.h"
 #include "gradlab/nn/normalization.h"
+#include "gradlab/nn/recurrent.h"
 
 namespace gradlab::spec {
 
@@ -45,6 +48,90 @@ std::vector<double> get_number_list(const Json& options, const char* key, const 
   std::vector<double> out;
   for (const Json& e : v) out.push_back(number(e));
   return out;
+}
+
+// The keys of a recurrent layer of this cell, with RecurrentOptions' defaults (Keras's). return_state
+// is not a spec key: a layer in a spec has one output.
+Json recurrent_defaults(RecurrentCell cell) {
+  const RecurrentOptions d;
+  Json j{{"units", nullptr}, {"activation", d.activation}};
+  if (cell != RecurrentCell::simple_rnn) j["recurrent_activation"] = d.recurrent_activation;
+  j["use_bias"] = d.use_bias;
+  j["kernel_initializer"] = d.kernel_initializer.name();
+  j["recurrent_initializer"] = d.recurrent_initializer.name();
+  j["bias_initializer"] = d.bias_initializer.name();
+  if (cell == RecurrentCell::lstm) j["unit_forget_bias"] = d.unit_forget_bias;
+  if (cell == RecurrentCell::gru) j["reset_after"] = d.reset_after;
+  j["return_sequences"] = d.return_sequences;
+  j["go_backwards"] = d.go_backwards;
+  j["layer_norm"] = d.layer_norm;
+  return j;
+}
+
+Recurrent make_recurrent(RecurrentCell cell, const Json& o, const Context& where, DType dtype) {
+  const int64_t units = get_int(o, "units", where);
+  if (units <= 0) fail("{}: layer '{}' ({}): key 'units' must be positive, got {}", where.source, where.layer, where.type, units);
+  RecurrentOptions options{.activation = get_string(o, "activation", where),
+                           .use_bias = get_bool(o, "use_bias", where),
+                           .kernel_initializer = get_initializer(o, "kernel_initializer", where),
+                           .recurrent_initializer = get_initializer(o, "recurrent_initializer", where),
+                           .bias_initializer = get_initializer(o, "bias_initializer", where),
+                           .return_sequences = get_bool(o, "return_sequences", where),
+                           .go_backwards = get_bool(o, "go_backwards", where),
+                           .layer_norm = get_bool(o, "layer_norm", where),
+                           .name = where.layer,
+                           .dtype = dtype};
+  if (cell != RecurrentCell::simple_rnn) options.recurrent_activation = get_string(o, "recurrent_activation", where);
+  if (cell == RecurrentCell::lstm) options.unit_forget_bias = get_bool(o, "unit_forget_bias", where);
+  if (cell == RecurrentCell::gru) options.reset_after = get_bool(o, "reset_after", where);
+  return Recurrent(std::make_shared<RecurrentImpl>(cell, units, std::move(options)));
+}
+
+std::optional<RecurrentCell> recurrent_cell(const std::string& type) {
+  for (RecurrentCell cell : {RecurrentCell::simple_rnn, RecurrentCell::lstm, RecurrentCell::gru}) {
+    if (type == cell_name(cell)) return cell;
+  }
+  return std::nullopt;
+}
+
+LayerType recurrent_type(RecurrentCell cell) {
+  return {recurrent_defaults(cell), false, [cell](const Json& o, const Context& where, DType dtype) -> Layer {
+            return make_recurrent(cell, o, where, dtype);
+          }};
+}
+
+// Bidirectional's "layer": a recurrent layer object, its keys checked as a spec layer's are. It is
+// named after the wrapper unless it has a "name", so its copies are forward_<name> and backward_<name>.
+Layer wrapped_layer(const Json& o, const Context& where, DType dtype) {
+  const Json& inner = o.at("layer");
+  const std::string type = inner.is_object() && inner.contains("type") && inner["type"].is_string()
+                               ? inner["type"].get<std::string>()
+                               : std::string();
+  const std::optional<RecurrentCell> cell = recurrent_cell(type);
+  if (!cell) {
+    fail("{}: layer '{}' (bidirectional): key 'layer' must be a recurrent layer object with type simple_rnn, lstm or "
+         "gru, got {}",
+         where.source, where.layer, inner.dump());
+  }
+  std::string name = where.layer;
+  Json options = recurrent_defaults(*cell);
+  for (const auto& [key, value] : inner.items()) {
+    if (key == "type") continue;
+    if (key == "name") {
+      if (!value.is_string() || value.get<std::string>().empty()) bad_choice(inner, "name", where, "a non-empty string");
+      name = value.get<std::string>();
+      continue;
+    }
+    if (!options.contains(key)) {
+      fail("{}: layer '{}' (bidirectional): its {} layer has no key '{}'", where.source, where.layer, type, key);
+    }
+    options[key] = value;
+  }
+  for (const auto& [key, value] : options.items()) {
+    if (value.is_null()) fail("{}: layer '{}' (bidirectional): its {} layer misses required key '{}'", where.source, where.layer, type, key);
+  }
+  const Context inner_where{where.source, name, type};
+  return make_recurrent(*cell, options, inner_where, dtype);
 }
 
 }  // namespace
@@ -192,6 +279,16 @@ const std::map<std::string, LayerType>& layer_types() {
                                 .invert = get_bool(o, "invert", where),
                                 .name = where.layer,
                                 .dtype = dtype});
+        }}},
+      {"simple_rnn", recurrent_type(RecurrentCell::simple_rnn)},
+      {"lstm", recurrent_type(RecurrentCell::lstm)},
+      {"gru", recurrent_type(RecurrentCell::gru)},
+      {"bidirectional",
+       {Json{{"layer", nullptr}, {"merge_mode", BidirectionalOptions{}.merge_mode}},
+        false,
+        [](const Json& o, const Context& where, DType dtype) -> Layer {
+          return Bidirectional(wrapped_layer(o, where, dtype),
+                               {.merge_mode = get_string(o, "merge_mode", where), .name = where.layer});
         }}},
   };
   return types;

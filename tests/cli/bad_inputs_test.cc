@@ -127,6 +127,35 @@ TEST_F(BadInputsCli, CheckpointShapeMismatch) {
                            {path("wide.safetensors") + ": tensor 'd1/kernel' has shape [3, 5] but model 'm' expects [3, 4]"});
 }
 
+TEST_F(BadInputsCli, SequenceInputWrongRank) {
+  expect_init_refused(R"({"inputs": {"x": [3]}, "layers": [{"name": "l", "type": "lstm", "units": 4}]})",
+                      {"bad.json: layer 'l' (lstm)", "expected a sequence input of rank 3 [batch, time, features]"});
+}
+
+TEST_F(BadInputsCli, SequenceWithZeroTimeSteps) {
+  expect_init_refused(R"({"inputs": {"x": [0, 3]}, "layers": [{"name": "l", "type": "gru", "units": 4}]})",
+                      {"bad.json: input 'x': dimensions must be positive integers"});
+}
+
+TEST_F(BadInputsCli, BidirectionalAroundANonRecurrentLayer) {
+  expect_init_refused(R"({"inputs": {"x": [5, 3]}, "layers": [
+                          {"name": "b", "type": "bidirectional", "layer": {"type": "dense", "units": 4}}]})",
+                      {"bad.json: layer 'b' (bidirectional): key 'layer' must be a recurrent layer object"});
+}
+
+TEST_F(BadInputsCli, RecurrentWeightsWithTheWrongGateCount) {
+  write_text("lstm.json", R"({"name": "m", "inputs": {"x": [5, 3]}, "layers": [{"name": "g", "type": "lstm", "units": 4}]})");
+  write_text("gru.json", R"({"name": "m", "inputs": {"x": [5, 3]}, "layers": [{"name": "g", "type": "gru", "units": 4}]})");
+  ASSERT_EQ(run_cli({"init", "--model", path("lstm.json"), "--out", path("lstm.safetensors")}).exit_code, 0);
+  TensorFile input;
+  input.add("x", zeros({2, 5, 3}));
+  write_safetensors(path("seq.safetensors"), input);
+  expect_refused({"gradients", "--model", path("gru.json"), "--weights", path("lstm.safetensors"), "--input",
+                  path("seq.safetensors"), "--out", path("o.safetensors")},
+                 {path("lstm.safetensors") + ": tensor 'g/kernel' has shape [3, 16] but model 'm' expects [3, 12]",
+                  "a gru of 4 units has 3 gates (z, r, h)"});
+}
+
 TEST_F(BadInputsCli, SpecWithACycle) {
   expect_init_refused(R"({"inputs": {"x": [3]}, "layers": [
                           {"name": "a", "type": "dense", "units": 2, "inputs": ["b"]},

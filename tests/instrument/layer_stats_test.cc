@@ -9,6 +9,7 @@
 #include "gradlab/nn/activation_layer.h"
 #include "gradlab/nn/dense.h"
 #include "gradlab/nn/layer_normalization.h"
+#include "gradlab/nn/recurrent.h"
 #include "gradlab/autograd/math_ops.h"
 #include "gradlab/tensor/creation.h"
 #include "gradlab/tensor/rng.h"
@@ -242,6 +243,8 @@ TEST(LayerActivation, ReadsDenseAndActivationLayers) {
   EXPECT_EQ(layer_activation(Dense(3, {.activation = "tanh"}).impl()), "tanh");
   EXPECT_EQ(layer_activation(Activation("sigmoid").impl()), "sigmoid");
   EXPECT_EQ(layer_activation(LayerNormalization().impl()), "linear");
+  EXPECT_EQ(layer_activation(SimpleRNN(3, {.activation = "relu"}).impl()), "relu");
+  EXPECT_EQ(layer_activation(LSTM(3).impl()), "linear");  // h = o * tanh(c) mixes a gate and a state
 }
 
 }  // namespace

@@ -177,6 +177,45 @@ TEST(BadInputs, CheckpointDtypeMismatch) {
                {"w.safetensors: tensor 'd1/kernel' is float64 but model 'm' was built for float32"});
 }
 
+// --- recurrent layers ------------------------------------------------------------------------
+
+TEST(BadInputs, SequenceInputWrongRank) {
+  expect_spec_error(R"({"inputs": {"x": [3]}, "layers": [{"name": "l", "type": "lstm", "units": 4}]})",
+                    {"layer 'l' (lstm)", "expected a sequence input of rank 3 [batch, time, features], got shape [0, 3]"});
+}
+
+TEST(BadInputs, SequenceWithZeroTimeSteps) {
+  expect_spec_error(R"({"inputs": {"x": [0, 3]}, "layers": [{"name": "l", "type": "gru", "units": 4}]})",
+                    {"input 'x': dimensions must be positive integers"});
+  Model model = build_model(parse_model_spec(R"({"name": "m", "inputs": {"x": [5, 3]}, "layers": [
+      {"name": "l", "type": "simple_rnn", "units": 4}]})"));
+  expect_error([&] { model.layers().back()(zeros({2, 0, 3})); },
+               {"l: the input sequence has 0 time steps; a recurrent layer needs at least 1"});
+}
+
+TEST(BadInputs, BidirectionalAroundANonRecurrentLayer) {
+  expect_spec_error(R"({"inputs": {"x": [5, 3]}, "layers": [
+      {"name": "b", "type": "bidirectional", "layer": {"type": "dense", "units": 4}}]})",
+                    {"layer 'b' (bidirectional): key 'layer' must be a recurrent layer object with type simple_rnn, "
+                     "lstm or gru"});
+  expect_spec_error(R"({"inputs": {"x": [5, 3]}, "layers": [
+      {"name": "b", "type": "bidirectional", "layer": {"type": "lstm", "units": 4, "unitz": 2}}]})",
+                    {"layer 'b' (bidirectional): its lstm layer has no key 'unitz'"});
+}
+
+TEST(BadInputs, RecurrentWeightsWithTheWrongGateCount) {
+  Model model = build_model(parse_model_spec(R"({"name": "m", "inputs": {"x": [5, 3]}, "layers": [
+      {"name": "g", "type": "gru", "units": 4}]})"));
+  TensorFile file;
+  file.set_source("w.safetensors");
+  file.add("g/kernel", zeros({3, 16}));  // an LSTM's four gates
+  file.add("g/recurrent_kernel", zeros({4, 16}));
+  file.add("g/bias", zeros({16}));
+  expect_error([&] { load_weights(model, file); },
+               {"w.safetensors: tensor 'g/kernel' has shape [3, 16] but model 'm' expects [3, 12]",
+                "a gru of 4 units has 3 gates (z, r, h) of 4 columns each"});
+}
+
 // --- data sets ---------------------------------------------------------------------------------
 
 TEST(BadInputs, NonFiniteInputData) {

@@ -75,7 +75,43 @@ def cases():
         for depth in (4, 16):
             out.append((f"lesson_{kind}_{depth}", lesson_net(kind, depth), "mean"))
         out.append((f"lesson_{kind}_8_tanh", lesson_net(kind, 8, activation="tanh"), "sum"))
-    return out + normalization_cases()
+    return out + normalization_cases() + recurrent_cases()
+
+
+def recurrent_cases():
+    """Sequences [batch, 6 steps, 3 features] through every recurrent layer type and option PyTorch
+    has (a GRU without reset_after and layer-normalized cells have no PyTorch module: the finite
+    difference tests check them)."""
+    seq = {"x": [6, 3]}
+
+    def rnn(name, kind, units, **kw):
+        return {"name": name, "type": kind, "units": units, **kw}
+    return [
+        ("rnn_simple", {"name": "rnn_simple", "inputs": seq, "layers": [
+            rnn("r1", "simple_rnn", 4, return_sequences=True),
+            rnn("r2", "simple_rnn", 5, activation="relu", go_backwards=True, return_sequences=True),
+            rnn("r3", "simple_rnn", 3, use_bias=False), dense("d", 2, "tanh")]}, "mean"),
+        ("rnn_lstm", {"name": "rnn_lstm", "inputs": seq, "layers": [
+            rnn("l1", "lstm", 4, return_sequences=True),
+            rnn("l2", "lstm", 3, go_backwards=True, use_bias=False, return_sequences=True),
+            rnn("l3", "lstm", 3), dense("d", 2, "tanh")]}, "mean"),
+        ("rnn_gru", {"name": "rnn_gru", "inputs": seq, "layers": [
+            rnn("g1", "gru", 4, return_sequences=True),
+            rnn("g2", "gru", 3, go_backwards=True, use_bias=False, return_sequences=True),
+            rnn("g3", "gru", 3), dense("d", 2, "tanh")]}, "mean"),
+        ("rnn_bidirectional", {"name": "rnn_bidirectional", "inputs": seq, "layers": [
+            {"name": "b1", "type": "bidirectional", "layer": rnn("l", "lstm", 3, return_sequences=True)},
+            {"name": "b2", "type": "bidirectional", "merge_mode": "mul",
+             "layer": {"type": "simple_rnn", "units": 4, "return_sequences": True}},
+            {"name": "b3", "type": "bidirectional", "merge_mode": "sum",
+             "layer": {"type": "gru", "units": 3, "return_sequences": True}},
+            {"name": "b4", "type": "bidirectional", "merge_mode": "ave", "layer": {"type": "lstm", "units": 2}},
+            dense("d", 2, "tanh")]}, "mean"),
+        ("rnn_sequence_layers", {"name": "rnn_sequence_layers", "inputs": seq, "layers": [
+            dense("d1", 5, "tanh"), {"name": "ln", "type": "layer_normalization"},
+            rnn("l1", "lstm", 4, return_sequences=True), {"name": "bn", "type": "batch_normalization"},
+            {"name": "gn", "type": "group_normalization", "groups": 2}, rnn("g1", "gru", 3)]}, "sum", True),
+    ]
 
 
 NON_TRAINABLE = ("moving_mean", "moving_variance", "mean", "variance")
@@ -136,7 +172,11 @@ def make_weights(spec, gen, dtype):
                 shapes[entry["name"]][axis] = sum(shapes[i][axis] for i in entry["inputs"])
             if entry["type"].endswith("normalization"):
                 weights.update(normalization_weights(entry, full, gen))
-            if entry["type"] == "dense":
+            if entry["type"] in RECURRENT_GATES or entry["type"] == "bidirectional":
+                shapes[entry["name"]] = recurrent_shape(entry, full)
+                weights.update(recurrent_layer_weights(entry, ins[0], gen))
+                dims[entry["name"]] = shapes[entry["name"]][-1]
+            elif entry["type"] == "dense":
                 fan_in, units = ins[0], entry["units"]
                 limit = math.sqrt(6.0 / (fan_in + units))
                 weights[f"{entry['name']}/kernel"] = (torch.rand(fan_in, units, generator=gen, dtype=torch.float64) * 2 - 1) * limit
@@ -149,6 +189,37 @@ def make_weights(spec, gen, dtype):
                 dims[entry["name"]] = ins[0]
             pending.remove(entry)
     return {k: v.to(dtype) for k, v in weights.items()}
+
+
+RECURRENT_GATES = {"simple_rnn": 1, "lstm": 4, "gru": 3}
+
+
+def recurrent_shape(entry, full):
+    """[batch, time, units] or [batch, units]; a Bidirectional's concat doubles the units."""
+    inner = entry.get("layer", entry)
+    units = inner["units"] * (2 if entry["type"] == "bidirectional" and entry.get("merge_mode", "concat") == "concat" else 1)
+    return full[:-1] + [units] if inner.get("return_sequences", False) else [full[0], units]
+
+
+def recurrent_layer_weights(entry, features, gen):
+    """Glorot-uniform kernels, recurrent kernels uniform in +-1/sqrt(units), small uniform biases."""
+    if entry["type"] == "bidirectional":
+        inner = entry["layer"]
+        name = inner.get("name", entry["name"])
+        out = {}
+        for prefix in ("forward_", "backward_"):
+            out.update(recurrent_layer_weights({**inner, "name": prefix + name}, features, gen))
+        return out
+    name, units, gates = entry["name"], entry["units"], RECURRENT_GATES[entry["type"]]
+
+    def draw(shape, limit):
+        return (torch.rand(*shape, generator=gen, dtype=torch.float64) * 2 - 1) * limit
+    out = {f"{name}/kernel": draw((features, gates * units), math.sqrt(6.0 / (features + gates * units))),
+           f"{name}/recurrent_kernel": draw((units, gates * units), 1.0 / math.sqrt(units))}
+    if entry.get("use_bias", True):
+        shape = (2, gates * units) if entry["type"] == "gru" and entry.get("reset_after", True) else (gates * units,)
+        out[f"{name}/bias"] = draw(shape, 0.2)
+    return out
 
 
 def normalization_weights(entry, shape, gen):

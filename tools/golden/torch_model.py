@@ -1,6 +1,8 @@
 """Runs a gradlab model spec in PyTorch, from the same weights, as the reference for golden tests.
 
 Keras's Dense kernel is (in, out); PyTorch's Linear weight is (out, in): y = x @ kernel + bias.
+Recurrent layers run in torch.nn.RNN, LSTM and GRU (batch_first) with their weights mapped from
+Keras's layout (see recurrent_weights and docs/conventions.md).
 Normalization layers are channels-last as in Keras; the channel axis is moved to dim 1 for PyTorch's
 functional batch_norm / group_norm. Keras updates the moving variance with the biased batch variance,
 PyTorch with the unbiased one ("moving_variance_update": "unbiased" runs PyTorch's own update).
@@ -96,6 +98,89 @@ def input_normalization(x, name, entry, weights):
     return mean + x * deviation if entry.get("invert", False) else (x - mean) / deviation
 
 
+RECURRENT_DEFAULTS = {"activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": True,
+                      "reset_after": True, "return_sequences": False, "go_backwards": False}
+TORCH_MODULES = {"simple_rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
+
+
+def recurrent_weights(kind, units, weights, name, use_bias, suffix=""):
+    """PyTorch's parameters from Keras's kernel (in, G*u), recurrent_kernel (u, G*u) and bias.
+
+    PyTorch stores weight_ih (G*u, in) and weight_hh (G*u, u), the transposes. LSTM gates are in the
+    same order (Keras i, f, c, o = PyTorch i, f, g, o). GRU gates are z, r, h in Keras and r, z, n in
+    PyTorch, so the first two blocks swap. PyTorch has two biases: Keras's single bias (SimpleRNN,
+    LSTM) is bias_ih with bias_hh = 0; a reset_after GRU's bias rows are bias_ih and bias_hh."""
+    def order(m):  # gate blocks along the last axis, Keras order -> PyTorch order
+        if kind != "gru":
+            return m
+        z, r, h = m[..., :units], m[..., units:2 * units], m[..., 2 * units:]
+        return torch.cat([r, z, h], dim=-1)
+    kernel, recurrent = weights[f"{name}/kernel"], weights[f"{name}/recurrent_kernel"]
+    params = {f"weight_ih_l0{suffix}": order(kernel).T, f"weight_hh_l0{suffix}": order(recurrent).T}
+    if use_bias:
+        bias = weights[f"{name}/bias"]
+        if kind == "gru":
+            params[f"bias_ih_l0{suffix}"], params[f"bias_hh_l0{suffix}"] = order(bias[0]), order(bias[1])
+        else:
+            params[f"bias_ih_l0{suffix}"] = bias
+            params[f"bias_hh_l0{suffix}"] = torch.zeros_like(bias)
+    return params
+
+
+def recurrent_module(kind, features, opts, bidirectional, dtype):
+    if opts["recurrent_activation"] != "sigmoid" or (kind != "simple_rnn" and opts["activation"] != "tanh"):
+        raise ValueError("PyTorch's LSTM and GRU have tanh and sigmoid only")
+    if kind == "gru" and not opts["reset_after"]:
+        raise ValueError("PyTorch's GRU is Keras's reset_after=True")
+    kw = {"nonlinearity": opts["activation"]} if kind == "simple_rnn" else {}
+    return TORCH_MODULES[kind](features, opts["units"], batch_first=True, bias=opts["use_bias"],
+                               bidirectional=bidirectional, dtype=dtype, **kw)
+
+
+def run_module(module, params, x):
+    """Runs `module` with `params` (tensors built from the Keras leaves, so gradients reach them) in
+    place of its own parameters; RNNBase.__setattr__ keeps its flat weight list in step."""
+    for key, value in params.items():
+        del module._parameters[key]
+        setattr(module, key, value)
+    return module(x)[0]
+
+
+def recurrent(x, name, entry, weights):
+    """A Keras recurrent layer: go_backwards feeds the reversed sequence and returns the outputs in
+    processing order, as Keras does."""
+    kind, opts = entry["type"], {**RECURRENT_DEFAULTS, **entry}
+    module = recurrent_module(kind, x.shape[-1], opts, False, x.dtype)
+    params = recurrent_weights(kind, opts["units"], weights, name, opts["use_bias"])
+    y = run_module(module, params, x.flip(1) if opts["go_backwards"] else x)
+    return y if opts["return_sequences"] else y[:, -1]
+
+
+def bidirectional(x, name, entry, weights):
+    """keras.layers.Bidirectional as one bidirectional PyTorch module: its reverse direction is
+    Keras's backward layer with outputs put back in time order; without return_sequences Keras
+    merges the forward layer's last output with the backward layer's last (PyTorch's step 0)."""
+    inner = entry["layer"]
+    kind, opts = inner["type"], {**RECURRENT_DEFAULTS, **inner}
+    inner_name = inner.get("name", name)
+    module = recurrent_module(kind, x.shape[-1], opts, True, x.dtype)
+    params = {**recurrent_weights(kind, opts["units"], weights, f"forward_{inner_name}", opts["use_bias"]),
+              **recurrent_weights(kind, opts["units"], weights, f"backward_{inner_name}", opts["use_bias"], "_reverse")}
+    y = run_module(module, params, x)
+    u = opts["units"]
+    forward, backward = y[..., :u], y[..., u:]
+    if not opts["return_sequences"]:
+        forward, backward = forward[:, -1], backward[:, 0]
+    mode = entry.get("merge_mode", "concat")
+    if mode == "concat":
+        return torch.cat([forward, backward], dim=-1)
+    if mode == "sum":
+        return forward + backward
+    if mode == "mul":
+        return forward * backward
+    return (forward + backward) / 2
+
+
 def layer_names(spec):
     """Resolves default names and inputs exactly as gradlab's spec parser does."""
     counts, layers = {}, []
@@ -151,6 +236,10 @@ def run(spec, weights, inputs, training=False, state=None):
                 y = group_normalization(args[0], name, entry, weights, -1)
             elif kind == "normalization":
                 y = input_normalization(args[0], name, entry, weights)
+            elif kind in TORCH_MODULES:
+                y = recurrent(args[0], name, entry, weights)
+            elif kind == "bidirectional":
+                y = bidirectional(args[0], name, entry, weights)
             elif kind == "dropout":
                 # Masks come from different generators in PyTorch and gradlab: compare inference only.
                 if training:

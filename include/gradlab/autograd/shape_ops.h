@@ -19,6 +19,9 @@ Tensor transpose(const Tensor& x, const std::vector<int64_t>& perm = {});
 Tensor concat(const std::vector<Tensor>& xs, int64_t axis = -1);
 /// The block starting at `begin` with extent `size` per axis; a size of -1 runs to the end (tf.slice).
 Tensor slice(const Tensor& x, const std::vector<int64_t>& begin, const std::vector<int64_t>& size);
+/// x with the order of its elements along `axis` reversed (tf.reverse with one axis); a
+/// Bidirectional wrapper puts its backward layer's outputs back in time order with it.
+Tensor reverse(const Tensor& x, int64_t axis);
 /// x stretched to `shape` by broadcasting (tf.broadcast_to).
 Tensor broadcast_to(const Tensor& x, const Shape& shape);
 /// Sums `x` down to `shape`, the reverse of broadcasting (used by backward rules).

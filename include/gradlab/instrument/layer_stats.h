@@ -85,7 +85,7 @@ struct VariableGradientStats {
 inline constexpr double kFloat32MinNormal = static_cast<double>(std::numeric_limits<float>::min());
 
 /// The activation applied last by `layer`: a Dense's activation option, an Activation layer's
-/// function, or "linear" for every other layer.
+/// function, a SimpleRNN's activation, or "linear" for every other layer.
 std::string layer_activation(const LayerImpl& layer);
 
 /// Forward statistics of `output` produced by `activation` (a name from activation_names()).
