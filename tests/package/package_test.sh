@@ -3,7 +3,7 @@
 # example (its two code blocks, taken from the README) from outside the tree: once with CMake's
 # find_package(gradlab), once with pkg-config. Both programs must print what the in-tree build of the
 # same cell prints (examples/lesson_skip_connections.cc, its first line): the same library, the same
-# default seed, so the same bits.
+# default seed, so the same bits. When the build has the Python module, it must import from the prefix.
 # Usage: package_test.sh SOURCE_DIR BUILD_DIR WORK_DIR IN_TREE_EXAMPLE
 set -euo pipefail
 source_dir=$1 build_dir=$2 work=$3 in_tree_example=$4
@@ -50,4 +50,19 @@ for app in "$work/app/build/app" "$work/app/app_pkgconfig"; do
     status=1
   fi
 done
+
+# The Python module, when the build has it, imports from the installed prefix as well.
+if compgen -G "$build_dir/python/gradlab*.so" >/dev/null; then
+  module=$(find "$work/prefix" -name 'gradlab*.so' -path '*dist-packages*')
+  [[ -n $module ]] || { echo "cmake --install did not install the Python module" >&2; exit 1; }
+  python=$(sed -n 's/^Python_EXECUTABLE:FILEPATH=//p' "$build_dir/CMakeCache.txt")
+  got=$(cd "$work" && PYTHONPATH="$(dirname "$module")" "${python:-python3}" -c \
+    'import gradlab; print(gradlab.__file__.startswith("'"$work/prefix"'"), gradlab.reduce_sum([1.0, 2.0]).item())')
+  if [[ $got == "True 3.0" ]]; then
+    echo "$module: imports"
+  else
+    echo "the installed Python module printed '$got'" >&2
+    status=1
+  fi
+fi
 exit $status
