@@ -93,14 +93,8 @@ Initializer get_initializer(const Json& options, const char* key, const Context&
       o.scale = number_arg(v, "scale", 1.0, where, init);
       const std::string mode = v.value("mode", std::string("fan_in"));
       const std::string dist = v.value("distribution", std::string("truncated_normal"));
-      if (mode == "fan_in") o.mode = FanMode::fan_in;
-      else if (mode == "fan_out") o.mode = FanMode::fan_out;
-      else if (mode == "fan_avg") o.mode = FanMode::fan_avg;
-      else fail("mode must be fan_in, fan_out or fan_avg, got '{}'", mode);
-      if (dist == "truncated_normal") o.distribution = Distribution::truncated_normal;
-      else if (dist == "untruncated_normal") o.distribution = Distribution::untruncated_normal;
-      else if (dist == "uniform") o.distribution = Distribution::uniform;
-      else fail("distribution must be truncated_normal, untruncated_normal or uniform, got '{}'", dist);
+      o.mode = parse_fan_mode(mode);
+      o.distribution = parse_distribution(dist);
       return variance_scaling(o);
     }
     return Initializer(name);

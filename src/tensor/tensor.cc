@@ -145,6 +145,21 @@ Tensor Tensor::empty(const Shape& shape, DType dtype) {
   return Tensor(std::move(impl));
 }
 
+Tensor Tensor::wrap(void* data, const Shape& shape, DType dtype, std::shared_ptr<const void> owner) {
+  checked_numel(shape);
+  if (data == nullptr && shape.numel() > 0) fail("Tensor::wrap: null data for a tensor of shape {}", shape.to_string());
+  if (reinterpret_cast<std::uintptr_t>(data) % dtype_size(dtype) != 0) {
+    fail("Tensor::wrap: {} data at {} is not aligned to {} bytes", dtype_name(dtype), data, dtype_size(dtype));
+  }
+  auto impl = std::make_shared<Impl>();
+  impl->shape = shape;
+  impl->dtype = dtype;
+  impl->data = data;
+  impl->owner = std::move(owner);
+  impl->id = next_tensor_id.fetch_add(1, std::memory_order_relaxed);
+  return Tensor(std::move(impl));
+}
+
 const Tensor::Impl& Tensor::impl() const {
   if (!impl_) fail("use of an undefined tensor (for example a gradient of an unconnected source)");
   return *impl_;
@@ -156,7 +171,8 @@ void* Tensor::raw_data() const { return impl().data; }
 
 bool Tensor::owns_storage_exclusively() const {
   // A view holds its base, so the base's count includes every view of it.
-  return impl_ && impl_.use_count() == 1 && (!impl_->base || impl_->base.use_count() == 1);
+  return impl_ && impl_.use_count() == 1 && !impl_->owner &&
+         (!impl_->base || (impl_->base.use_count() == 1 && !impl_->base->owner));
 }
 uint64_t Tensor::id() const { return impl().id; }
 bool Tensor::is_trainable_variable() const { return impl_ && impl_->trainable_variable; }

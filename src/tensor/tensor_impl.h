@@ -18,6 +18,7 @@ struct Tensor::Impl {
   void* data = nullptr;
   std::optional<Storage> storage;
   std::shared_ptr<const Impl> base;
+  std::shared_ptr<const void> owner;  // who owns `data` when neither storage nor base does (wrap)
 };
 
 }  // namespace gradlab

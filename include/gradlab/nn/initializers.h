@@ -72,6 +72,11 @@ enum class FanMode { fan_in, fan_out, fan_avg };
 /// Which distribution VarianceScaling draws from.
 enum class Distribution { truncated_normal, untruncated_normal, uniform };
 
+/// FanMode from its Keras spelling ("fan_in", "fan_out", "fan_avg"); anything else is an Error.
+FanMode parse_fan_mode(std::string_view name);
+/// Distribution from its Keras spelling ("truncated_normal", "untruncated_normal", "uniform").
+Distribution parse_distribution(std::string_view name);
+
 /// Options of variance_scaling (Keras defaults).
 struct VarianceScalingOptions {
   double scale = 1.0;

@@ -55,6 +55,12 @@ class Tensor {
   /// A tensor of the given shape with uninitialized contents.
   static Tensor empty(const Shape& shape, DType dtype = DType::float32);
 
+  /// A tensor over memory someone else owns (a NumPy array's buffer), without a copy: it reads and
+  /// writes `data`, which must hold shape.numel() row-major elements of `dtype` aligned to the
+  /// element size, and holds `owner` until its last handle or view is gone. Such a tensor never
+  /// owns its storage exclusively, so nothing modifies it in place behind the owner's back.
+  static Tensor wrap(void* data, const Shape& shape, DType dtype, std::shared_ptr<const void> owner);
+
   /// False for a default-constructed tensor (for example an unconnected gradient).
   bool defined() const { return impl_ != nullptr; }
   explicit operator bool() const { return defined(); }
@@ -94,7 +100,7 @@ class Tensor {
   void fill(double value);
 
   /// True when no other handle, copy or view shares this tensor's storage, so that modifying it in
-  /// place can be seen by no one else (gradient accumulation uses this).
+  /// place can be seen by no one else (gradient accumulation uses this). False for `wrap`'s tensors.
   bool owns_storage_exclusively() const;
 
   /// Identity on a GradientTape: shared by copies of this handle, new for every op result.

@@ -200,4 +200,18 @@ Initializer lecun_normal() {
 Initializer torch_linear_kernel() { return Initializer(std::make_shared<TorchLinearImpl>(false)); }
 Initializer torch_linear_bias() { return Initializer(std::make_shared<TorchLinearImpl>(true)); }
 
+FanMode parse_fan_mode(std::string_view name) {
+  for (FanMode mode : {FanMode::fan_in, FanMode::fan_out, FanMode::fan_avg}) {
+    if (mode_name(mode) == name) return mode;
+  }
+  fail("mode must be fan_in, fan_out or fan_avg, got '{}'", name);
+}
+
+Distribution parse_distribution(std::string_view name) {
+  for (Distribution d : {Distribution::truncated_normal, Distribution::untruncated_normal, Distribution::uniform}) {
+    if (distribution_name(d) == name) return d;
+  }
+  fail("distribution must be truncated_normal, untruncated_normal or uniform, got '{}'", name);
+}
+
 }  // namespace gradlab
