@@ -1,4 +1,4 @@
-// Expanding a sweep grid: validation, ids, seeds and the documented order (sweep.h).
+// Expanding a sweep grid: validation, ids, seeds and the documented order (sweep_grid.h).
 #include <algorithm>
 #include <map>
 
@@ -7,7 +7,7 @@
 #include "gradlab/autograd/activations.h"
 #include "gradlab/error.h"
 #include "gradlab/lab/probe_configuration.h"
-#include "gradlab/lab/sweep.h"
+#include "gradlab/lab/sweep_grid.h"
 #include "gradlab/nn/initializers.h"
 #include "gradlab/tensor/rng.h"
 

@@ -10,7 +10,7 @@
 
 #include "gradlab/error.h"
 #include "gradlab/lab/probe_configuration.h"
-#include "gradlab/lab/sweep.h"
+#include "gradlab/lab/sweep_run.h"
 #include "gradlab/tensor/threads.h"
 
 namespace gradlab {

@@ -1,4 +1,4 @@
-#include "gradlab/lab/sweep.h"
+#include "gradlab/lab/sweep_run.h"
 
 #include <algorithm>
 #include <cstring>

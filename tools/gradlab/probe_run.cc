@@ -11,7 +11,7 @@
 #include "gradlab/lab/probe_configuration.h"
 #include "gradlab/lab/skip_network.h"
 #include "gradlab/lab/spec_variant.h"
-#include "gradlab/lab/sweep.h"
+#include "gradlab/lab/sweep_run.h"
 #include "model_files.h"
 #include "probe_report.h"
 

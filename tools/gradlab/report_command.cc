@@ -10,7 +10,7 @@
 #include "commands.h"
 #include "gradlab/autograd/activations.h"
 #include "gradlab/io/atomic_file.h"
-#include "gradlab/lab/sweep.h"
+#include "gradlab/lab/sweep_run.h"
 #include "gradlab/nn/initializers.h"
 #include "interrupt.h"
 #include "lesson_training_format.h"

@@ -9,7 +9,7 @@
 #include <variant>
 #include <vector>
 
-#include "gradlab/lab/sweep.h"
+#include "gradlab/lab/sweep_run.h"
 
 namespace gradlab::cli {
 

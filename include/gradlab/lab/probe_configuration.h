@@ -2,7 +2,7 @@
 /// Probing one configuration, written once: the lesson's network (a SkipNetwork) or a model spec,
 /// with its input, in one probed pass (probe_pass), summarized over depth (summarize_flow), with
 /// float32 underflow checked against a float64 twin when the float32 gradients look underflowed.
-/// `gradlab probe` (tools/gradlab/probe_run.cc), every row of a sweep (run_sweep_config, sweep.h)
+/// `gradlab probe` (tools/gradlab/probe_run.cc), every row of a sweep (run_sweep_config, sweep_run.h)
 /// and the report's study (tools/gradlab/report_study.cc) build their networks here, so a sweep row
 /// and `gradlab probe --seed` of the same configuration agree bit for bit.
 ///

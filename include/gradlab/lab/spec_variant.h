@@ -1,7 +1,7 @@
 #pragma once
 /// Spec variants: a user's model spec with the lesson's remedies swapped in — another kernel
 /// initializer for every Dense layer, another activation for the hidden layers — and the input a
-/// probe of it draws. `gradlab probe --model` and `gradlab sweep --model` (sweep.h) build the same
+/// probe of it draws. `gradlab probe --model` and `gradlab sweep --model` (sweep_grid.h) build the same
 /// network and input from the same variant and seed, so any sweep row can be probed again.
 ///
 ///   ModelSpec spec = read_model_spec("net.json");

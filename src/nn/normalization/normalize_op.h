@@ -1,12 +1,12 @@
 #pragma once
 // The one differentiable op behind batch, layer, group and instance normalization: a fused kernel
-// forward and one tape node whose backward rule uses the closed-form gradients (kernels/normalization.h).
+// forward and one tape node whose backward rule uses the closed-form gradients (kernels/normalize.h).
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "gradlab/tensor/tensor.h"
-#include "kernels/normalization.h"
+#include "kernels/normalize.h"
 
 namespace gradlab::detail {
 

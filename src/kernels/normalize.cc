@@ -1,4 +1,4 @@
-#include "kernels/normalization.h"
+#include "kernels/normalize.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,13 +1,11 @@
 #pragma once
-/// Sweep: probe many SkipNetworks — every combination of a grid of depths, widths, activations,
-/// initializers, normalizations, skip connections, batch sizes, dtypes and trials — or many variants
-/// of a user's model spec (SpecSweepGrid, below), in parallel, one configuration per worker thread,
-/// with results that do not depend on the number of workers or on which configurations ran before.
+/// Sweep grids: the configurations a sweep probes — every combination of a grid of depths, widths,
+/// activations, initializers, normalizations, skip connections, batch sizes, dtypes and trials of
+/// the lesson's SkipNetwork, or many variants of a user's model spec (SpecSweepGrid, below) — each
+/// with an id and a seed of its own. run_sweep (sweep_run.h) probes them.
 ///
 ///   SweepGrid grid{.depths = {8, 16, 32}, .activations = {"relu", "tanh"}, .trials = 3};
 ///   std::vector<SweepConfig> configs = expand_grid(grid);          // 18, in the documented order
-///   run_sweep(configs, {.workers = 2},
-///             [](const SweepResult& r) { std::cout << r.config.id << " " << r.input_grad_norm << "\n"; });
 ///
 /// Order: expand_grid() nests the lists as loops in this order, the last varying fastest:
 ///   depth, width, activation, init, norm, skip, batch, dtype, trial.
@@ -140,54 +138,6 @@ std::vector<std::pair<std::string, std::string>> sweep_config_parameters(const S
 /// outputs and name): the same for the same network whatever the file's spacing or key order, so a
 /// results file can name the spec it was written for.
 std::string spec_digest(const ModelSpec& spec);
-
-/// What one configuration measured.
-struct SweepResult {
-  SweepConfig config;
-  /// ||d mean(output) / d input||_2, the lesson's measure (0 when nothing reaches the input).
-  double input_grad_norm = 0;
-  /// g_k of the summary, one per Dense layer from the input side (see flow_summary.h).
-  std::vector<double> layer_grad_norms;
-  double first_to_last_ratio = 0;
-  double mean_gain = 0;
-  FlowVerdict verdict = FlowVerdict::healthy;
-  std::optional<std::string> saturation_begins;
-  std::optional<std::string> dead_units_begin;
-  /// mean of the output, the differentiated scalar.
-  double loss = 0;
-  /// Anomaly::describe() of the first NaN or infinity, when there was one.
-  std::optional<std::string> anomaly;
-  /// The whole probed pass, kept only when asked (SweepOptions::keep_pass), for charts.
-  std::shared_ptr<const PassRecord> pass;
-};
-
-/// Probes one configuration on the calling thread (see the file comment); keeps the pass in the
-/// result when `keep_pass`.
-SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& thresholds = {}, bool keep_pass = false);
-
-/// Options of run_sweep().
-struct SweepOptions {
-  /// Worker threads; 0 means std::thread::hardware_concurrency(). Never more than the configurations.
-  int workers = 0;
-  FlowThresholds thresholds;
-  /// Keep each configuration's PassRecord in its result (SweepResult::pass): about a kilobyte per
-  /// layer call, for reports.
-  bool keep_pass = false;
-};
-
-/// Called with each result, on the thread that called run_sweep, in the order they finish.
-using SweepResultCallback = std::function<void(const SweepResult&)>;
-/// Asked before each configuration starts, by the worker about to start it, one call at a time;
-/// true stops the sweep. Must be safe to call from any thread (interrupt_requested is).
-using SweepStopPredicate = std::function<bool()>;
-
-/// Runs `configs` on `options.workers` threads, one configuration per thread at a time, with
-/// BLAS single-threaded for the duration (BlasThreadsScope), and passes each result to `on_result`
-/// as it finishes. Once `should_stop` returns true no configuration is started; those running finish
-/// and are delivered: a predicate that says true on its (k+1)-th call runs exactly k configurations. Returns the number delivered. An exception from a configuration or from
-/// `on_result` stops the sweep the same way and is rethrown once the workers have finished.
-int64_t run_sweep(const std::vector<SweepConfig>& configs, const SweepOptions& options,
-                  const SweepResultCallback& on_result, const SweepStopPredicate& should_stop = {});
 
 /// The built-in study of the lesson's remedies over depth: depths 4, 8, 16, 32, 64; activations relu,
 /// tanh, sigmoid; initializers glorot_uniform (Keras's default), he_uniform, lecun_normal;

@@ -1,0 +1,71 @@
+#pragma once
+/// Running a sweep: each configuration of a grid (sweep_grid.h) probed as `gradlab probe --seed`
+/// probes it (probe_configuration.h), in parallel, one configuration per worker thread, with results
+/// that do not depend on the number of workers or on which configurations ran before.
+///
+///   std::vector<SweepConfig> configs = expand_grid({.depths = {8, 16, 32}, .trials = 3});
+///   run_sweep(configs, {.workers = 2},
+///             [](const SweepResult& r) { std::cout << r.config.id << " " << r.input_grad_norm << "\n"; });
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gradlab/instrument/flow_summary.h"
+#include "gradlab/instrument/probe.h"
+#include "gradlab/lab/sweep_grid.h"
+
+namespace gradlab {
+
+/// What one configuration measured.
+struct SweepResult {
+  SweepConfig config;
+  /// ||d mean(output) / d input||_2, the lesson's measure (0 when nothing reaches the input).
+  double input_grad_norm = 0;
+  /// g_k of the summary, one per Dense layer from the input side (see flow_summary.h).
+  std::vector<double> layer_grad_norms;
+  double first_to_last_ratio = 0;
+  double mean_gain = 0;
+  FlowVerdict verdict = FlowVerdict::healthy;
+  std::optional<std::string> saturation_begins;
+  std::optional<std::string> dead_units_begin;
+  /// mean of the output, the differentiated scalar.
+  double loss = 0;
+  /// Anomaly::describe() of the first NaN or infinity, when there was one.
+  std::optional<std::string> anomaly;
+  /// The whole probed pass, kept only when asked (SweepOptions::keep_pass), for charts.
+  std::shared_ptr<const PassRecord> pass;
+};
+
+/// Probes one configuration on the calling thread (see the file comment); keeps the pass in the
+/// result when `keep_pass`.
+SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& thresholds = {}, bool keep_pass = false);
+
+/// Options of run_sweep().
+struct SweepOptions {
+  /// Worker threads; 0 means std::thread::hardware_concurrency(). Never more than the configurations.
+  int workers = 0;
+  FlowThresholds thresholds;
+  /// Keep each configuration's PassRecord in its result (SweepResult::pass): about a kilobyte per
+  /// layer call, for reports.
+  bool keep_pass = false;
+};
+
+/// Called with each result, on the thread that called run_sweep, in the order they finish.
+using SweepResultCallback = std::function<void(const SweepResult&)>;
+/// Asked before each configuration starts, by the worker about to start it, one call at a time;
+/// true stops the sweep. Must be safe to call from any thread (interrupt_requested is).
+using SweepStopPredicate = std::function<bool()>;
+
+/// Runs `configs` on `options.workers` threads, one configuration per thread at a time, with
+/// BLAS single-threaded for the duration (BlasThreadsScope), and passes each result to `on_result`
+/// as it finishes. Once `should_stop` returns true no configuration is started; those running finish
+/// and are delivered: a predicate that says true on its (k+1)-th call runs exactly k configurations. Returns the number delivered. An exception from a configuration or from
+/// `on_result` stops the sweep the same way and is rethrown once the workers have finished.
+int64_t run_sweep(const std::vector<SweepConfig>& configs, const SweepOptions& options,
+                  const SweepResultCallback& on_result, const SweepStopPredicate& should_stop = {});
+
+}  // namespace gradlab
