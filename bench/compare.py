@@ -36,7 +36,7 @@ def summary(samples):
 def environment(threads):
     env = dict(os.environ)
     # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, if set, are inherited unchanged by both sides.
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    for var in ("GRADLAB_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = str(threads)
     env["OMP_WAIT_POLICY"] = "PASSIVE"
     return env
@@ -57,10 +57,19 @@ def run_gradlab(exe, cases, threads, args):
             continue
         scale = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}[b["time_unit"]]
         # Names carry Google Benchmark's suffixes ("plain/process_time"); the case is the first part.
-        wall, cpu = samples.setdefault(b["run_name"].split("/")[0], ([], []))
+        wall, cpu, gflops = samples.setdefault(b["run_name"].split("/")[0], ([], [], []))
         wall.append(b["real_time"] * scale)
         cpu.append(b["cpu_time"] * scale)
+        if "GFLOP/s" in b:
+            gflops.append(b["GFLOP/s"])  # over wall time (the programs UseRealTime)
     return samples
+
+
+def run_peak(exe, threads, args):
+    """The machine's float32 FMA peak and sgemm rate for `threads` threads (bench/peak.cc)."""
+    out = subprocess.run(pinned([exe, "--threads", str(threads), "--json"], args.cpus),
+                         env=environment(threads), check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
 
 
 def run_torch(script, cases, threads, args):
@@ -70,7 +79,7 @@ def run_torch(script, cases, threads, args):
         subprocess.run(pinned(cmd, args.cpus), env=environment(threads), check=True,
                        stdout=subprocess.DEVNULL)
         data = json.load(open(f.name))
-    return ({r["case"]: (r["samples_us"], r["cpu_samples_us"]) for r in data["results"]},
+    return ({r["case"]: (r["samples_us"], r["cpu_samples_us"], []) for r in data["results"]},
             data["torch_version"])
 
 
@@ -104,6 +113,8 @@ def main():
     p.add_argument("--min-time", type=float, default=0.05, help="seconds per repetition")
     p.add_argument("--cpus", default="", help="taskset CPU list for both sides (default: inherited)")
     p.add_argument("--json", help="also write the results here")
+    p.add_argument("--peak", help="bench/peak program: GEMM-bound cases print their fraction of the "
+                                  "measured FMA peak")
     args = p.parse_args()
 
     cases = [c for c in args.cases.split(",") if c]
@@ -119,9 +130,11 @@ def main():
                     got = run_gradlab(args.gradlab, cases, threads, args)
                 else:
                     got, torch_version = run_torch(args.torch, cases, threads, args)
-                for case, (wall, cpu) in got.items():
+                for case, (wall, cpu, gflops) in got.items():
                     pooled.setdefault((side, case, threads), []).extend(wall)
                     pooled.setdefault((side + "_cpu", case, threads), []).extend(cpu)
+                    pooled.setdefault((side + "_gflops", case, threads), []).extend(gflops)
+    peaks = {t: run_peak(args.peak, t, args) for t in thread_counts} if args.peak else {}
 
     rows = []
     for threads in thread_counts:
@@ -130,17 +143,33 @@ def main():
             t = summary(pooled[("torch", case, threads)])
             gc = summary(pooled[("gradlab_cpu", case, threads)])
             tc = summary(pooled[("torch_cpu", case, threads)])
-            rows.append({"case": case, "threads": threads, "gradlab": g, "torch": t,
-                         "ratio": t["median_us"] / g["median_us"], "gradlab_cpu": gc,
-                         "torch_cpu": tc, "cpu_ratio": tc["median_us"] / gc["median_us"]})
+            row = {"case": case, "threads": threads, "gradlab": g, "torch": t,
+                   "ratio": t["median_us"] / g["median_us"], "gradlab_cpu": gc,
+                   "torch_cpu": tc, "cpu_ratio": tc["median_us"] / gc["median_us"]}
+            gflops = pooled.get(("gradlab_gflops", case, threads))
+            if gflops:
+                row["gflops"] = statistics.median(gflops)
+                if threads in peaks:
+                    row["fma_peak_gflops"] = peaks[threads]["fma_peak_gflops"]
+                    row["fraction_of_peak"] = row["gflops"] / row["fma_peak_gflops"]
+            rows.append(row)
 
     print(f"{'case':15s} {'threads':>7s} {'gradlab us':>11s} {'PyTorch us':>11s} {'ratio':>7s}"
           f" {'CPU ratio':>9s}   (wall medians; p10-p90)")
     for row in rows:
         g, t = row["gradlab"], row["torch"]
         print(f"{row['case']:15s} {row['threads']:7d} {g['median_us']:11.2f} {t['median_us']:11.2f} "
-              f"{row['ratio']:6.1f}x {row['cpu_ratio']:8.1f}x   gradlab {g['p10_us']:.2f}-{g['p90_us']:.2f}, "
+              f"{row['ratio']:6.2f}x {row['cpu_ratio']:8.2f}x   gradlab {g['p10_us']:.2f}-{g['p90_us']:.2f}, "
               f"PyTorch {t['p10_us']:.2f}-{t['p90_us']:.2f}")
+        if "gflops" in row:
+            peak = (f" = {100 * row['fraction_of_peak']:.0f}% of the measured FMA peak "
+                    f"({row['fma_peak_gflops']:.0f} GFLOP/s on {row['threads']} thread(s))"
+                    if "fraction_of_peak" in row else "")
+            print(f"{'':15s} {'':7s} gradlab {row['gflops']:.1f} GFLOP/s{peak}")
+    for threads, peak in peaks.items():
+        print(f"machine, {threads} thread(s): FMA peak {peak['fma_peak_gflops']:.1f} GFLOP/s (AVX2 "
+              f"{peak['avx2_gflops']:.1f}, AVX-512 {peak['avx512_gflops']:.1f}), gradlab sgemm 1024^3 "
+              f"{peak['sgemm_gflops']:.1f} GFLOP/s = {100 * peak['sgemm_gflops'] / peak['fma_peak_gflops']:.0f}%")
 
     if args.json:
         write_atomic(args.json, {
@@ -150,7 +179,7 @@ def main():
             "cpus": args.cpus or "inherited",
             "statistic": "median over pooled repetitions of the mean time per iteration; ratio is "
                          "PyTorch/gradlab wall time, cpu_ratio the same for process CPU time",
-            "load_average": os.getloadavg(),
+            "load_average": os.getloadavg(), "peaks": peaks,
             "results": rows,
         })
     return 0

@@ -6,22 +6,22 @@
 // detection on, as `gradlab probe` runs it. Its PyTorch peer is bench/torch/deep_probe.py.
 //
 // The pass is matrix-product bound: 150 products of 128 x 256 x 256 (forward x W, backward dY W^T and
-// X^T dY), 2.52 GFLOP. The case `sgemm` runs exactly those products through OpenBLAS's cblas_sgemm
-// on preallocated buffers, so the machine's rate for these shapes is measured in the same run; both
+// X^T dY), 2.52 GFLOP. The case `sgemm` runs exactly those products through gradlab's product
+// kernel alone (src/kernels/blas.h: oneDNN's sgemm in shape-fixed tiles) on preallocated buffers, so the machine's rate for these shapes is measured in the same run; both
 // cases report GFLOP/s (counter `GFLOP/s`, over wall time).
 //
 //   build-bench/bench/deep_probe --benchmark_repetitions=5
 //   bench/run --bench deep_probe      (beside PyTorch, 1 and 2 threads)
 #include <benchmark/benchmark.h>
-#include <cblas.h>
 
 #include <algorithm>
 #include <memory>
 #include <vector>
 
 #include "gradlab/gradlab.h"
+#include "kernels/blas.h"
 #include "gradlab/instrument/probe.h"
-#include "gradlab/instrument/skip_network.h"
+#include "gradlab/lab/skip_network.h"
 
 namespace {
 
@@ -58,7 +58,7 @@ void deep_probe(benchmark::State& state) {
   report_rate(state);
 }
 
-// The same 150 products as the probe's pass, through OpenBLAS directly: y_k = x_k W_k (NN),
+// The same 150 products as the probe's pass, through the product kernel directly: y_k = x_k W_k (NN),
 // dx_k = dy_k W_k^T (NT), dW_k = x_k^T dy_k (TN), all row-major float32.
 void sgemm(benchmark::State& state) {
   Rng rng(0);
@@ -70,18 +70,15 @@ void sgemm(benchmark::State& state) {
   const float* W = w.data<float>();
   float* A = const_cast<float*>(activations.data<float>());
   const float* dY = output_grads.data<float>();
-  const int b = static_cast<int>(kBatch), n = static_cast<int>(kWidth);
+  const int64_t b = kBatch, n = kWidth;
   const std::size_t wk = static_cast<std::size_t>(kWidth * kWidth), ak = static_cast<std::size_t>(kBatch * kWidth);
   for (auto _ : state) {
     for (std::size_t k = 0; k < kDepth; ++k) {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, n, n, 1.0f, A + k * ak, n, W + k * wk, n, 0.0f,
-                  A + (k + 1) * ak, n);
+      kernels::gemm<float>(false, false, b, n, n, A + k * ak, W + k * wk, A + (k + 1) * ak);
     }
     for (std::size_t k = kDepth; k-- > 0;) {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, n, n, 1.0f, dY + k * ak, n, W + k * wk, n, 0.0f,
-                  input_grad.data(), n);
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, n, b, 1.0f, A + k * ak, n, dY + k * ak, n, 0.0f,
-                  kernel_grad.data(), n);
+      kernels::gemm<float>(false, true, b, n, n, dY + k * ak, W + k * wk, input_grad.data());
+      kernels::gemm<float>(true, false, n, n, b, A + k * ak, dY + k * ak, kernel_grad.data());
     }
     benchmark::DoNotOptimize(input_grad.data());
     benchmark::DoNotOptimize(kernel_grad.data());

@@ -22,7 +22,7 @@
 #include "gradlab/gradlab.h"
 #include "gradlab/instrument/anomaly.h"
 #include "gradlab/instrument/probe.h"
-#include "gradlab/instrument/skip_network.h"
+#include "gradlab/lab/skip_network.h"
 
 namespace {
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "percentiles.h"
-#include "gradlab/instrument/sweep.h"
+#include "gradlab/lab/sweep.h"
 
 namespace {
 

@@ -5,12 +5,11 @@
 //
 // Cases:
 //   train_step  forward, loss, backward and the optimizer update;
-//   sgemm       the step's twelve matrix products through OpenBLAS's cblas_sgemm alone (four
+//   sgemm       the step's twelve matrix products through gradlab's product kernel alone (four
 //               forward, four dW = x^T dz, four dx = dz W^T), the floor a step cannot go below.
 // Both report GFLOP/s counted as 3 x 2 x MACs of the forward pass (the usual convention; a step
 // skips the first layer's dx, so it does 9% less work than counted).
 #include <benchmark/benchmark.h>
-#include <cblas.h>
 
 #include <algorithm>
 #include <array>
@@ -18,6 +17,7 @@
 #include <vector>
 
 #include "gradlab/gradlab.h"
+#include "kernels/blas.h"
 
 namespace {
 
@@ -79,34 +79,28 @@ void train_step_case(benchmark::State& state) {
   state.counters["loss"] = loss_value;  // the last step's loss, a sanity check that training moves
 }
 
-// The step's products with its shapes, each through OpenBLAS directly: z = x W, dW = x^T dz,
-// dx = dz W^T. Operand values do not matter to the speed; buffers are allocated once.
+// The step's products with its shapes, each through the product kernel (src/kernels/blas.h) directly:
+// z = x W, dW = x^T dz, dx = dz W^T. Operand values do not matter to the speed; buffers are
+// allocated once.
 void sgemm_case(benchmark::State& state) {
   struct Product {
-    CBLAS_TRANSPOSE ta, tb;
-    int m, n, k;
+    bool ta, tb;
+    int64_t m, n, k;
     std::vector<float> a, b, c;
   };
   std::vector<Product> products;
-  auto add = [&](CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k) {
-    products.push_back({ta, tb, m, n, k, std::vector<float>(std::size_t(m) * k, 0.5f),
-                        std::vector<float>(std::size_t(k) * n, 0.25f),
-                        std::vector<float>(std::size_t(m) * n)});
+  auto add = [&](bool ta, bool tb, int64_t m, int64_t n, int64_t k) {
+    products.push_back({ta, tb, m, n, k, std::vector<float>(std::size_t(m * k), 0.5f),
+                        std::vector<float>(std::size_t(k * n), 0.25f), std::vector<float>(std::size_t(m * n))});
   };
-  const int b = static_cast<int>(kBatch);
   for (std::size_t i = 0; i + 1 < kWidths.size(); ++i) {
-    const int in = static_cast<int>(kWidths[i]), out = static_cast<int>(kWidths[i + 1]);
-    add(CblasNoTrans, CblasNoTrans, b, out, in);  // z = x W
-    add(CblasTrans, CblasNoTrans, in, out, b);    // dW = x^T dz
-    add(CblasNoTrans, CblasTrans, b, in, out);    // dx = dz W^T
+    const int64_t in = kWidths[i], out = kWidths[i + 1];
+    add(false, false, kBatch, out, in);  // z = x W
+    add(true, false, in, out, kBatch);   // dW = x^T dz
+    add(false, true, kBatch, in, out);   // dx = dz W^T
   }
   for (auto _ : state) {
-    for (Product& p : products) {
-      const int lda = p.ta == CblasNoTrans ? p.k : p.m;
-      const int ldb = p.tb == CblasNoTrans ? p.n : p.k;
-      cblas_sgemm(CblasRowMajor, p.ta, p.tb, p.m, p.n, p.k, 1.0f, p.a.data(), lda, p.b.data(), ldb, 0.0f,
-                  p.c.data(), p.n);
-    }
+    for (Product& p : products) kernels::gemm<float>(p.ta, p.tb, p.m, p.n, p.k, p.a.data(), p.b.data(), p.c.data());
     benchmark::DoNotOptimize(products.back().c.data());
   }
   flops_counter(state);

@@ -39,6 +39,27 @@ void copy_block(const Tensor& block, const Tensor& whole, const std::vector<int6
   });
 }
 
+// Moves data between `part` and its place in `whole`, the concatenation along `axis` of parts that
+// agree in every other dimension, where `part` starts at index `begin` of that axis: part -> whole
+// unless `into_part`. Both are dense, so each is a stack of contiguous rows, one per index of the
+// axes before `axis`.
+void copy_concat_part(const Tensor& part, const Tensor& whole, int64_t axis, int64_t begin, bool into_part) {
+  int64_t rows = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d) rows *= whole.dim(d);
+  for (int64_t d = axis + 1; d < whole.rank(); ++d) inner *= whole.dim(d);
+  const int64_t part_row = part.dim(axis) * inner, whole_row = whole.dim(axis) * inner;
+  dispatch(part.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* pp = static_cast<T*>(part.raw_data());
+    T* pw = static_cast<T*>(whole.raw_data()) + begin * inner;
+    if (into_part) {
+      kernels::copy_rows<T>(pw, whole_row, pp, part_row, rows, part_row);
+    } else {
+      kernels::copy_rows<T>(pp, part_row, pw, whole_row, rows, part_row);
+    }
+  });
+}
+
 }  // namespace
 
 Shape broadcast_shape(const Shape& a, const Shape& b, const char* op) {
@@ -163,22 +184,16 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t axis) {
     dims[a] += s[a];
   }
   Tensor out = Tensor::empty(Shape(dims), xs[0].dtype());
-  std::vector<int64_t> begin(static_cast<std::size_t>(rank), 0);
-  for (std::size_t i = 0; i < xs.size(); ++i) {
-    begin[a] = begins[i];
-    copy_block(xs[i], out, begin, false);
-  }
+  for (std::size_t i = 0; i < xs.size(); ++i) copy_concat_part(xs[i], out, a, begins[i], false);
   if (should_record(xs)) {
     std::vector<Shape> shapes;
     for (const Tensor& x : xs) shapes.push_back(x.shape());
     record("concat", xs, out, [shapes, begins, a](const Tensor& g, std::span<const bool> needs) {
       std::vector<Tensor> grads(shapes.size());
-      std::vector<int64_t> begin(static_cast<std::size_t>(g.rank()), 0);
       for (std::size_t i = 0; i < shapes.size(); ++i) {
         if (!needs[i]) continue;
         grads[i] = Tensor::empty(shapes[i], g.dtype());
-        begin[a] = begins[i];
-        copy_block(grads[i], g, begin, true);
+        copy_concat_part(grads[i], g, a, begins[i], true);
       }
       return grads;
     });

@@ -1,27 +1,44 @@
 #include "kernels/blas.h"
 
 #include <cblas.h>
+#include <oneapi/dnnl/dnnl.h>
+#include <sched.h>
 
 #include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <cstdlib>
 #include <limits>
+#include <string_view>
+#include <thread>
 #include <type_traits>
-#include <vector>
-
-#if defined(__AVX__)
-#include <immintrin.h>
-#endif
 
 #include "gradlab/error.h"
+#include "kernels/parallel.h"
+
+// GNU OpenMP, which Debian's oneDNN runs on (cmake/Dependencies.cmake links it).
+extern "C" int omp_get_max_threads(void);
+extern "C" void omp_set_num_threads(int threads);
 
 namespace gradlab::kernels {
 namespace {
 
-blasint checked_int(int64_t v, const char* what) {
-  if (v > std::numeric_limits<blasint>::max()) {
-    fail("matmul: {} = {} exceeds the BLAS integer range", what, v);
-  }
-  return static_cast<blasint>(v);
+// Products below this many multiply-adds run as one call on the calling thread: at about 100
+// GFLOP/s per core they take under 40 us, where handing tiles to a second thread gains little.
+constexpr int64_t kSplitMultiplyAdds = int64_t{1} << 21;
+// Larger products are cut into tiles of at least this many rows and columns (a power of two of
+// them along each side), so that each tile's packing of its operands stays small beside its work.
+constexpr int64_t kTileEdge = 256;
+// Tile sides are multiples of this many elements: whole 64-byte lines of float32 output.
+constexpr int64_t kTileAlign = 16;
+
+int64_t floor_power_of_two(int64_t v) {
+  int64_t p = 1;
+  while (p * 2 <= v) p *= 2;
+  return p;
 }
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 template <typename T>
 void scale_output(int64_t m, int64_t n, T beta, T* c, int64_t ldc) {
@@ -35,53 +52,68 @@ void scale_output(int64_t m, int64_t n, T beta, T* c, int64_t ldc) {
   }
 }
 
-#if defined(__AVX__)
-// dst (8 x 8, row stride ldd) = src (8 x 8, row stride lds) transposed, in registers.
-void transpose_8x8(const float* src, int64_t lds, float* dst, int64_t ldd) {
-  __m256 r[8], t[8];
-  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * lds);
-  for (int i = 0; i < 8; i += 2) {
-    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-  }
-  for (int i = 0; i < 8; i += 4) {
-    r[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
-    r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
-    r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-    r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
-  }
-  // r[i] (i < 4) holds columns i and 4 + i of rows 0-3 in its two 128-bit halves, r[4 + i] of rows 4-7.
-  for (int i = 0; i < 4; ++i) {
-    _mm256_storeu_ps(dst + i * ldd, _mm256_permute2f128_ps(r[i], r[4 + i], 0x20));
-    _mm256_storeu_ps(dst + (4 + i) * ldd, _mm256_permute2f128_ps(r[i], r[4 + i], 0x31));
-  }
+// One tile on the calling thread alone: float32 on oneDNN, float64 on OpenBLAS. oneDNN would
+// otherwise open an OpenMP team on every thread that calls it (sweep workers, the pool's workers),
+// and OpenBLAS would use its own thread pool. Runs on pool workers, so it reports failure instead
+// of throwing.
+bool single_threaded_product(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+                             int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  thread_local const bool one_openmp_thread = [] {
+    if (omp_get_max_threads() != 1) omp_set_num_threads(1);
+    return true;
+  }();
+  (void)one_openmp_thread;
+  return dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) == dnnl_success;
 }
 
-// OpenBLAS 0.3.21 sends small row-major float products A * B^T with more than 32 outputs to its
-// packing path, about 1.3x slower than its small-matrix NN kernel on the same shape (32 x 128 x 32:
-// 3.7 us against 2.8 us including this transpose). Copying B^T into a per-thread scratch buffer
-// first pays whenever that copy is cheap: 8 x 8 register tiles. Measured on float only; for double
-// the gain is small and turns into a loss at k = 128, so double keeps the direct call. Without AVX
-// the scalar transpose costs more than it saves, so such builds keep the direct call too.
-bool transposed_copy_pays(int64_t m, int64_t n, int64_t k) {
-  return n % 8 == 0 && k % 8 == 0 && n * k <= 32768 && m * n * k <= (int64_t{1} << 20);
+bool single_threaded_product(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const double* a,
+                             int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
+  static const bool one_openblas_thread = [] {
+    openblas_set_num_threads(1);
+    return true;
+  }();
+  (void)one_openblas_thread;
+  const auto i = [](int64_t v) { return static_cast<blasint>(v); };
+  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, i(m), i(n), i(k), alpha,
+              a, i(lda), b, i(ldb), beta, c, i(ldc));
+  return true;
 }
 
-// c = alpha * a * b^T + beta * c through b^T copied to scratch (b stored [n, k]).
-void gemm_nt_via_transpose(int64_t m, int64_t n, int64_t k, float alpha, const float* a, blasint lda,
-                           const float* b, int64_t ldb, float beta, float* c, blasint ldc) {
-  thread_local std::vector<float> scratch;
-  scratch.resize(static_cast<std::size_t>(n * k));
-  float* bt = scratch.data();
-  for (int64_t i = 0; i < n; i += 8) {
-    for (int64_t j = 0; j < k; j += 8) transpose_8x8(b + i * ldb + j, ldb, bt + j * n + i, n);
-  }
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<blasint>(m), static_cast<blasint>(n),
-              static_cast<blasint>(k), alpha, a, lda, bt, static_cast<blasint>(n), beta, c, ldc);
+void check_blas_range(int64_t v, const char* what) {
+  if (v > std::numeric_limits<blasint>::max()) fail("matmul: {} = {} exceeds the BLAS integer range", what, v);
 }
-#endif
+
+int default_threads() {
+  if (const char* env = std::getenv("GRADLAB_NUM_THREADS")) {
+    const std::string_view text(env);
+    int value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error == std::errc() && end == text.data() + text.size() && value >= 1) return value;
+  }
+  // The cores this process may run on (taskset, cgroups), not every core of the machine.
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+std::atomic<int>& thread_setting() {
+  static std::atomic<int> threads{default_threads()};
+  return threads;
+}
 
 }  // namespace
+
+ProductTiling product_tiling(int64_t m, int64_t n, int64_t k) {
+  if (m * n * k < kSplitMultiplyAdds) return {m, n, 1, 1};
+  int64_t row_tiles = floor_power_of_two(std::max<int64_t>(1, m / kTileEdge));
+  int64_t col_tiles = floor_power_of_two(std::max<int64_t>(1, n / kTileEdge));
+  if (row_tiles * col_tiles == 1) (n >= m ? col_tiles : row_tiles) = 2;
+  const auto side = [](int64_t extent, int64_t tiles) {
+    return std::min(extent, ceil_div(ceil_div(extent, tiles), kTileAlign) * kTileAlign);
+  };
+  const int64_t tile_rows = side(m, row_tiles), tile_cols = side(n, col_tiles);
+  return {tile_rows, tile_cols, ceil_div(m, tile_rows), ceil_div(n, tile_cols)};
+}
 
 template <typename T>
 void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
@@ -92,23 +124,34 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, T
     scale_output(m, n, beta, c, ldc);
     return;
   }
-  const auto ta = transpose_a ? CblasTrans : CblasNoTrans;
-  const auto tb = transpose_b ? CblasTrans : CblasNoTrans;
-  const blasint bm = checked_int(m, "m"), bn = checked_int(n, "n"), bk = checked_int(k, "k");
-  const blasint blda = checked_int(std::max<int64_t>(lda, 1), "lda");
-  const blasint bldb = checked_int(std::max<int64_t>(ldb, 1), "ldb");
-  const blasint bldc = checked_int(std::max<int64_t>(ldc, 1), "ldc");
-  if constexpr (std::is_same_v<T, float>) {
-#if defined(__AVX__)
-    if (!transpose_a && transpose_b && transposed_copy_pays(m, n, k)) {
-      gemm_nt_via_transpose(m, n, k, alpha, a, blda, b, ldb, beta, c, bldc);
-      return;
+  lda = std::max<int64_t>(lda, 1);
+  ldb = std::max<int64_t>(ldb, 1);
+  ldc = std::max<int64_t>(ldc, 1);
+  if constexpr (std::is_same_v<T, double>) {
+    for (const auto& [v, what] : {std::pair{m, "m"}, {n, "n"}, {k, "k"}, {lda, "lda"}, {ldb, "ldb"}, {ldc, "ldc"}}) {
+      check_blas_range(v, what);
     }
-#endif
-    cblas_sgemm(CblasRowMajor, ta, tb, bm, bn, bk, alpha, a, blda, b, bldb, beta, c, bldc);
-  } else {
-    cblas_dgemm(CblasRowMajor, ta, tb, bm, bn, bk, alpha, a, blda, b, bldb, beta, c, bldc);
   }
+  const ProductTiling t = product_tiling(m, n, k);
+  std::atomic<bool> failed{false};
+  const auto tile = [&](int64_t index) {
+    const int64_t i0 = (index / t.col_tiles) * t.tile_rows, j0 = (index % t.col_tiles) * t.tile_cols;
+    const int64_t rows = std::min(t.tile_rows, m - i0), cols = std::min(t.tile_cols, n - j0);
+    // Rows i0.. of op(a) and columns j0.. of op(b), wherever the transposes put them in memory.
+    const T* a_tile = transpose_a ? a + i0 : a + i0 * lda;
+    const T* b_tile = transpose_b ? b + j0 * ldb : b + j0;
+    if (!single_threaded_product(transpose_a, transpose_b, rows, cols, k, alpha, a_tile, lda, b_tile, ldb, beta,
+                                 c + i0 * ldc + j0, ldc)) {
+      failed.store(true, std::memory_order_relaxed);
+    }
+  };
+  const int64_t tiles = t.row_tiles * t.col_tiles;
+  if (tiles == 1) {
+    tile(0);
+  } else {
+    parallel_for(tiles, blas_threads(), tile);
+  }
+  if (failed.load()) fail("matmul: oneDNN's sgemm failed on {} x {} x {} (lda {}, ldb {}, ldc {})", m, n, k, lda, ldb, ldc);
 }
 
 template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*,
@@ -116,12 +159,8 @@ template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, float, const fl
 template void gemm<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t,
                            const double*, int64_t, double, double*, int64_t);
 
-}  // namespace gradlab::kernels
+int blas_threads() { return thread_setting().load(std::memory_order_relaxed); }
 
-namespace gradlab::kernels {
-
-int blas_threads() { return openblas_get_num_threads(); }
-
-void set_blas_threads(int threads) { openblas_set_num_threads(std::max(threads, 1)); }
+void set_blas_threads(int threads) { thread_setting().store(std::max(threads, 1), std::memory_order_relaxed); }
 
 }  // namespace gradlab::kernels

@@ -1,5 +1,9 @@
 #pragma once
-// Matrix products on CBLAS (OpenBLAS): row-major, transposes passed as flags so no operand is copied.
+// Matrix products: the one place every product goes through. float32 runs on oneDNN's sgemm (JIT
+// kernels for the machine's widest vectors), float64 on OpenBLAS. Row-major, transposes passed as
+// flags so no operand is copied. A large product is cut into output tiles by its shape alone and the
+// tiles are shared among blas_threads() threads, each tile one single-threaded library call, so the
+// result is the same whatever the thread count.
 #include <cstdint>
 
 namespace gradlab::kernels {
@@ -10,6 +14,17 @@ namespace gradlab::kernels {
 template <typename T>
 void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
           int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc);
+
+/// How gemm cuts the output of an m x n x k product into tiles: row_tiles x col_tiles tiles of
+/// tile_rows x tile_cols (the last row and column of tiles may be smaller). It depends on the shape
+/// alone, never on the thread count, so every output element is computed by the same
+/// single-threaded library call over the same operands whether one thread runs all tiles or
+/// several share them. Small products are one tile.
+struct ProductTiling {
+  int64_t tile_rows, tile_cols;
+  int64_t row_tiles, col_tiles;
+};
+ProductTiling product_tiling(int64_t m, int64_t n, int64_t k);
 
 /// Convenience for dense row-major operands: leading dimensions follow from the shapes.
 template <typename T>
@@ -23,9 +38,10 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, c
 
 namespace gradlab::kernels {
 
-/// Threads OpenBLAS uses for one product (process-wide; openblas_get_num_threads).
+/// Threads one product may use (process-wide): GRADLAB_NUM_THREADS, or the cores this process may
+/// run on, unless set.
 int blas_threads();
-/// Sets them (openblas_set_num_threads); at least 1.
+/// Sets them; at least 1.
 void set_blas_threads(int threads);
 
 }  // namespace gradlab::kernels

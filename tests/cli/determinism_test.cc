@@ -1,5 +1,5 @@
 // The same command with the same seed gives byte-identical output run after run, and whatever the
-// number of BLAS threads (OPENBLAS_NUM_THREADS of the child process): `lesson --json`, `probe --json`,
+// number of threads a product may use (GRADLAB_NUM_THREADS of the child process): `lesson --json`, `probe --json`,
 // `init` weight files and `gradients` result files. docs/conventions.md, "Determinism".
 #include <unistd.h>
 
@@ -23,16 +23,16 @@ namespace fs = std::filesystem;
 using cli_test::CliResult;
 using cli_test::run_cli;
 
-// Runs the CLI with OPENBLAS_NUM_THREADS set to `threads`, restoring this process's value after.
+// Runs the CLI with GRADLAB_NUM_THREADS set to `threads`, restoring this process's value after.
 CliResult run_with_blas_threads(const std::vector<std::string>& args, int threads) {
-  const char* old = std::getenv("OPENBLAS_NUM_THREADS");
+  const char* old = std::getenv("GRADLAB_NUM_THREADS");
   const std::optional<std::string> previous = old ? std::optional<std::string>(old) : std::nullopt;
-  setenv("OPENBLAS_NUM_THREADS", std::to_string(threads).c_str(), 1);
+  setenv("GRADLAB_NUM_THREADS", std::to_string(threads).c_str(), 1);
   CliResult r = run_cli(args);
   if (previous) {
-    setenv("OPENBLAS_NUM_THREADS", previous->c_str(), 1);
+    setenv("GRADLAB_NUM_THREADS", previous->c_str(), 1);
   } else {
-    unsetenv("OPENBLAS_NUM_THREADS");
+    unsetenv("GRADLAB_NUM_THREADS");
   }
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return r;
@@ -46,7 +46,7 @@ class Determinism : public ::testing::Test {
     dir_ = fs::path(::testing::TempDir()) / ("gradlab_determinism_" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    // Layers wide enough that OpenBLAS splits their products across threads (above 64^3).
+    // Layers wide enough that their products are cut into tiles shared among threads.
     std::ofstream(path("m.json")) << R"({"name": "m", "inputs": {"x": [64]}, "layers": [
         {"name": "d1", "type": "dense", "units": 256, "activation": "relu"},
         {"name": "bn", "type": "batch_normalization"},
@@ -70,6 +70,7 @@ TEST_F(Determinism, LessonJsonIsByteIdenticalRunAfterRunAndAcrossBlasThreads) {
   EXPECT_FALSE(first.empty());
   EXPECT_EQ(first, run_with_blas_threads(args, 1).out);
   EXPECT_EQ(first, run_with_blas_threads(args, 2).out);
+  EXPECT_EQ(first, run_with_blas_threads(args, 3).out);
 }
 
 TEST_F(Determinism, ProbeJsonIsByteIdenticalRunAfterRunAndAcrossBlasThreads) {
@@ -79,6 +80,7 @@ TEST_F(Determinism, ProbeJsonIsByteIdenticalRunAfterRunAndAcrossBlasThreads) {
   EXPECT_NE(first.find("\"layers\""), std::string::npos) << first;
   EXPECT_EQ(first, run_with_blas_threads(args, 1).out);
   EXPECT_EQ(first, run_with_blas_threads(args, 2).out);
+  EXPECT_EQ(first, run_with_blas_threads(args, 3).out);
 }
 
 TEST_F(Determinism, InitWritesTheSameWeightFileForTheSameSeed) {
@@ -95,7 +97,7 @@ TEST_F(Determinism, InitWritesTheSameWeightFileForTheSameSeed) {
 TEST_F(Determinism, GradientsWritesTheSameFileRunAfterRunAndAcrossBlasThreads) {
   run_with_blas_threads({"init", "--model", path("m.json"), "--seed", "9", "--out", path("w.safetensors")}, 1);
   std::vector<std::string> outputs, tables;
-  for (const auto& [out, threads] : {std::pair{"g1.safetensors", 1}, {"g2.safetensors", 1}, {"g3.safetensors", 2}}) {
+  for (const auto& [out, threads] : {std::pair{"g1.safetensors", 1}, {"g2.safetensors", 1}, {"g3.safetensors", 2}, {"g4.safetensors", 3}}) {
     tables.push_back(run_with_blas_threads({"gradients", "--model", path("m.json"), "--weights", path("w.safetensors"),
                                             "--input", path("x.safetensors"), "--training", "--out", path(out)},
                                            threads)
@@ -104,9 +106,11 @@ TEST_F(Determinism, GradientsWritesTheSameFileRunAfterRunAndAcrossBlasThreads) {
   }
   EXPECT_GT(outputs[0].size(), 64u * 256 * 4);
   EXPECT_EQ(outputs[0], outputs[1]);
-  EXPECT_EQ(outputs[0], outputs[2]) << "1 and 2 BLAS threads";
+  EXPECT_EQ(outputs[0], outputs[2]) << "1 and 2 threads";
+  EXPECT_EQ(outputs[0], outputs[3]) << "1 and 3 threads";
   EXPECT_EQ(tables[0], tables[1]);
   EXPECT_EQ(tables[0], tables[2]);
+  EXPECT_EQ(tables[0], tables[3]);
 }
 
 }  // namespace

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gradlab/error.h"
-#include "gradlab/instrument/skip_network.h"
+#include "gradlab/lab/skip_network.h"
 #include "gradlab/tensor/creation.h"
 #include "html_report.h"
 #include "report_charts.h"

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <string>
 
+#include "lesson_training_format.h"
+
 namespace gradlab::cli {
 namespace {
 
@@ -60,6 +62,16 @@ TEST(MedianDenseGradNorms, OnePointPerLayerLeavingOutNonFiniteSteps) {
   EXPECT_EQ(p[0].y, 2.0);  // median of 1, 3, 2; the overflowed step's NaN is left out
   EXPECT_EQ(p[5].x, 6.0);
   EXPECT_EQ(p[5].y, 6.0);
+}
+
+// The terminal summary (tools/gradlab/lesson_training_format.cc) of the same kind of result.
+TEST(LessonTrainingSummary, NamesEveryRunAndTheAnomaly) {
+  const std::string text = format_lesson_training(small_result());
+  for (const char* name :
+       {"mlp", "deep_sigmoid", "deep_relu_he", "deep_residual", "deep_residual_norm", "exploding",
+        "exploding_clipped", "stopped by the anomaly check: step", "global_clipnorm 1", "chance is 0.333"}) {
+    EXPECT_NE(text.find(name), std::string::npos) << name << "\n" << text;
+  }
 }
 
 TEST(TrainingSection, ShowsEveryRunTheVanishingRatioAndTheAnomaly) {

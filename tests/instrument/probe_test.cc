@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "gradlab/autograd/ops.h"
-#include "gradlab/instrument/skip_network.h"
+#include "gradlab/lab/skip_network.h"
 #include "gradlab/nn/dense.h"
 #include "gradlab/nn/merge.h"
 #include "gradlab/nn/model.h"

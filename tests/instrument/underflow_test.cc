@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "gradlab/instrument/skip_network.h"
+#include "gradlab/lab/skip_network.h"
 #include "gradlab/tensor/creation.h"
 
 namespace gradlab {

@@ -4,7 +4,7 @@
 
 #include "commands.h"
 #include "gradlab/autograd/activations.h"
-#include "gradlab/instrument/lesson_study.h"
+#include "gradlab/lab/lesson_study.h"
 #include "lesson_json.h"
 #include "lesson_text.h"
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "gradlab/instrument/lesson_study.h"
+#include "gradlab/lab/lesson_study.h"
 
 namespace gradlab::cli {
 

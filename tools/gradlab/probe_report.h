@@ -9,8 +9,8 @@
 
 #include "gradlab/instrument/flow_summary.h"
 #include "gradlab/instrument/probe.h"
-#include "gradlab/instrument/spec_variant.h"
 #include "gradlab/instrument/underflow.h"
+#include "gradlab/lab/spec_variant.h"
 
 namespace gradlab::cli {
 

@@ -7,12 +7,12 @@
 #include <fmt/format.h>
 
 #include "commands.h"
-#include "gradlab/instrument/skip_network.h"
-#include "gradlab/instrument/spec_variant.h"
-#include "gradlab/instrument/sweep.h"
 #include "gradlab/io/model_spec.h"
 #include "gradlab/io/safetensors.h"
 #include "gradlab/io/weights.h"
+#include "gradlab/lab/skip_network.h"
+#include "gradlab/lab/spec_variant.h"
+#include "gradlab/lab/sweep.h"
 #include "gradlab/tensor/creation.h"
 #include "model_files.h"
 #include "probe_report.h"

@@ -1,5 +1,5 @@
 // `gradlab report`: the built-in study (report_study.h) and the lesson's claims trained on
-// Fashion-MNIST (gradlab/train/lesson_training.h) as a terminal summary and one self-contained HTML
+// Fashion-MNIST (gradlab/lab/lesson_training.h) as a terminal summary and one self-contained HTML
 // page. Each page section is one add_<x>_section function.
 #include <filesystem>
 #include <memory>
@@ -9,10 +9,11 @@
 
 #include "commands.h"
 #include "gradlab/autograd/activations.h"
-#include "gradlab/instrument/sweep.h"
 #include "gradlab/io/atomic_file.h"
+#include "gradlab/lab/sweep.h"
 #include "gradlab/nn/initializers.h"
 #include "interrupt.h"
+#include "lesson_training_format.h"
 #include "model_files.h"
 #include "progress_bar.h"
 #include "report_study.h"

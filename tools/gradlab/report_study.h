@@ -18,7 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "gradlab/instrument/lesson_study.h"
+#include "gradlab/lab/lesson_study.h"
 #include "html_report.h"
 #include "report_charts.h"
 

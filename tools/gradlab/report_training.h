@@ -1,6 +1,6 @@
 #pragma once
 // The training section of `gradlab report`: the lesson's claims as trained on Fashion-MNIST
-// (gradlab/train/lesson_training.h), as tables and learning-curve charts on an HtmlReport page.
+// (gradlab/lab/lesson_training.h), as tables and learning-curve charts on an HtmlReport page.
 //
 //   LessonTrainingResult result = run_lesson_training(load_lesson_data(options), options);
 //   HtmlReport page("gradlab report");
@@ -16,7 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "gradlab/train/lesson_training.h"
+#include "gradlab/lab/lesson_training.h"
 #include "html_report.h"
 #include "report_charts.h"
 

@@ -9,7 +9,7 @@
 #include <variant>
 #include <vector>
 
-#include "gradlab/instrument/sweep.h"
+#include "gradlab/lab/sweep.h"
 
 namespace gradlab::cli {
 

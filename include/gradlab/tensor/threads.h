@@ -1,5 +1,5 @@
 #pragma once
-/// The threads one matrix product may use (OpenBLAS's thread pool), and a scope that sets them.
+/// The threads one matrix product may use, and a scope that sets them.
 ///
 /// A sweep runs many small networks at once, one per worker thread, and wants each product on its
 /// worker's thread alone:
@@ -7,14 +7,17 @@
 ///   BlasThreadsScope one(1);   // every product single-threaded until `one` ends
 ///   ... std::thread workers ...
 ///
-/// The setting is process-wide (OpenBLAS has one pool), not per thread. Results do not depend on it
-/// for gradlab's small products, but a large product's summation order may (docs/instruments.md).
+/// The setting is process-wide, not per thread. Results never depend on it: a product is cut into
+/// output tiles by its shape alone, each tile computed by one single-threaded oneDNN (float32) or
+/// OpenBLAS (float64) call, and the threads only share out the tiles (docs/conventions.md,
+/// "Determinism").
 
 namespace gradlab {
 
-/// Threads OpenBLAS uses for one product: OPENBLAS_NUM_THREADS, or the hardware threads, unless set.
+/// Threads one product may use: the environment's GRADLAB_NUM_THREADS, or the cores this process may
+/// run on, unless set.
 int blas_threads();
-/// Sets the threads OpenBLAS uses for one product (values below 1 are taken as 1).
+/// Sets the threads one product may use (values below 1 are taken as 1).
 void set_blas_threads(int threads);
 
 /// Sets the BLAS threads while it lives and restores the previous count when destroyed. Not meant

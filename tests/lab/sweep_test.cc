@@ -1,4 +1,4 @@
-#include "gradlab/instrument/sweep.h"
+#include "gradlab/lab/sweep.h"
 
 #include <algorithm>
 #include <cstring>

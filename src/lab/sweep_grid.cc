@@ -6,7 +6,7 @@
 
 #include "gradlab/autograd/activations.h"
 #include "gradlab/error.h"
-#include "gradlab/instrument/sweep.h"
+#include "gradlab/lab/sweep.h"
 #include "gradlab/nn/initializers.h"
 #include "gradlab/tensor/rng.h"
 

@@ -4,9 +4,9 @@
 #include <cmath>
 #include <string>
 
-#include "gradlab/train/lesson_training.h"
+#include "lesson_training_format.h"
 
-namespace gradlab {
+namespace gradlab::cli {
 namespace {
 
 std::string fixed(double value) {
@@ -59,4 +59,4 @@ std::string format_lesson_training(const LessonTrainingResult& r) {
   return out;
 }
 
-}  // namespace gradlab
+}  // namespace gradlab::cli

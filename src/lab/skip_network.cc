@@ -1,4 +1,4 @@
-#include "gradlab/instrument/skip_network.h"
+#include "gradlab/lab/skip_network.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "gradlab/instrument/lesson_study.h"
+#include "gradlab/lab/lesson_study.h"
 
 #include <gtest/gtest.h>
 

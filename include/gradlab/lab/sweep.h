@@ -27,8 +27,8 @@
 #include <vector>
 
 #include "gradlab/instrument/flow_summary.h"
-#include "gradlab/instrument/skip_network.h"
-#include "gradlab/instrument/spec_variant.h"
+#include "gradlab/lab/skip_network.h"
+#include "gradlab/lab/spec_variant.h"
 #include "gradlab/tensor/dtype.h"
 
 namespace gradlab {

@@ -6,7 +6,7 @@
 ///   LessonTrainingOptions options;                       // a few minutes on two cores
 ///   DataSplits data = load_lesson_data(options);         // a subsample of Fashion-MNIST
 ///   LessonTrainingResult result = run_lesson_training(data, options);
-///   std::cout << format_lesson_training(result);
+///   // tools/gradlab/lesson_training_format.h prints it for people.
 ///
 /// Runs, all on the same data and batches (the models are also specs in examples/specs/):
 ///   mlp                the lesson's MLP 784-256-128-100-10 (ReLU, He uniform, Adam 1e-3): it learns
@@ -138,10 +138,5 @@ using LessonTrainingCallback = std::function<void(const LessonTrainingProgress&)
 /// features unlike the training features.
 LessonTrainingResult run_lesson_training(const DataSplits& data, const LessonTrainingOptions& options,
                                          const LessonTrainingCallback& progress = {});
-
-/// A terminal summary: per run, the final test accuracy and training loss, the early/late gradient
-/// ratio and where the anomaly check stopped it; then what each claim looks like ("vanishing: the
-/// first layers' gradients are 4.0e-18 of the last layers'").
-std::string format_lesson_training(const LessonTrainingResult& result);
 
 }  // namespace gradlab

@@ -1,4 +1,4 @@
-#include "gradlab/instrument/normalization_study.h"
+#include "gradlab/lab/normalization_study.h"
 
 #include <limits>
 

@@ -1,4 +1,4 @@
-#include "gradlab/instrument/normalization_study.h"
+#include "gradlab/lab/normalization_study.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,8 +9,8 @@
 
 #include "gradlab/autograd/activations.h"
 #include "gradlab/error.h"
-#include "gradlab/instrument/lesson_study.h"
 #include "gradlab/instrument/probe.h"
+#include "gradlab/lab/lesson_study.h"
 #include "gradlab/nn/input_normalization.h"
 #include "gradlab/tensor/creation.h"
 

@@ -1,4 +1,4 @@
-#include "gradlab/train/lesson_training.h"
+#include "gradlab/lab/lesson_training.h"
 
 #include <fmt/format.h>
 

@@ -21,8 +21,8 @@
 #include <string>
 #include <vector>
 
-#include "gradlab/instrument/skip_network.h"
 #include "gradlab/instrument/statistics.h"
+#include "gradlab/lab/skip_network.h"
 
 namespace gradlab {
 

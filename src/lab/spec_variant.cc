@@ -1,5 +1,5 @@
 // Spec variants: overriding a spec's initializers and hidden activations, and drawing its inputs.
-#include "gradlab/instrument/spec_variant.h"
+#include "gradlab/lab/spec_variant.h"
 
 #include <algorithm>
 #include <set>

@@ -17,10 +17,10 @@
 #include <string>
 #include <vector>
 
-#include "gradlab/instrument/kernel_variance.h"
-#include "gradlab/instrument/normalization_study.h"
-#include "gradlab/instrument/skip_network.h"
 #include "gradlab/instrument/statistics.h"
+#include "gradlab/lab/kernel_variance.h"
+#include "gradlab/lab/normalization_study.h"
+#include "gradlab/lab/skip_network.h"
 #include "gradlab/tensor/dtype.h"
 
 namespace gradlab {

@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "gradlab/error.h"
-#include "gradlab/instrument/sweep.h"
+#include "gradlab/lab/sweep.h"
 #include "gradlab/tensor/creation.h"
 #include "gradlab/tensor/threads.h"
 

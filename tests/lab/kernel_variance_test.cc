@@ -1,4 +1,4 @@
-#include "gradlab/instrument/kernel_variance.h"
+#include "gradlab/lab/kernel_variance.h"
 
 #include <cmath>
 

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "gradlab/instrument/sweep.h"
+#include "gradlab/lab/sweep.h"
 #include "gradlab/tensor/creation.h"
 #include "support/test_helpers.h"
 
