@@ -261,5 +261,37 @@ TEST_F(BadInputsCli, ExistingOutputSurvivesARefusedRun) {
   EXPECT_EQ(read_safetensors(good).size(), 4u);
 }
 
+TEST_F(BadInputsCli, TheoryBadVariances) {
+  expect_refused({"theory", "--activation", "tanh", "--sigma-w2", "-1"}, {"sigma_w2", "finite and >= 0", "-1"});
+  expect_refused({"theory", "--activation", "tanh", "--sigma-w2", "1", "--sigma-b2", "nan"}, {"sigma_b2", "nan"});
+  expect_refused({"theory", "--activation", "tanh", "--sigma-w2", "inf"}, {"sigma_w2", "inf"});
+  expect_refused({"theory", "--activation", "tanh", "--critical-line", "--sigma-b2-max", "-0.5"}, {"sigma_b2", "-0.5"});
+}
+
+TEST_F(BadInputsCli, TheoryUnknownActivation) {
+  expect_refused({"theory", "--activation", "relu7", "--sigma-w2", "2"}, {"unknown activation 'relu7'", "tanh"});
+  expect_refused({"theory", "--activation", "softmax", "--sigma-w2", "2"}, {"softmax", "not elementwise"});
+}
+
+TEST_F(BadInputsCli, TheoryInitializerWithoutVariance) {
+  expect_refused({"theory", "--activation", "relu", "--initializer", "he_unifrom"}, {"unknown initializer 'he_unifrom'"});
+  expect_refused({"theory", "--activation", "relu", "--initializer", "orthogonal"}, {"orthogonal", "no sigma_w2"});
+  expect_refused({"theory", "--activation", "relu", "--initializer", "he_uniform", "--fan-in", "0"}, {"fan_in=0"});
+}
+
+TEST_F(BadInputsCli, TheoryBadPhaseDiagram) {
+  expect_refused({"theory", "--activation", "tanh", "--phase-diagram", path("d.txt")}, {"d.txt", ".csv or .json"});
+  expect_refused({"theory", "--activation", "tanh", "--phase-diagram", path("missing/d.csv")}, {"--phase-diagram", "missing"});
+  expect_refused({"theory", "--activation", "tanh", "--phase-diagram", path("d.csv"), "--grid-sigma-w2", "1", "2", "0"},
+                 {"sigma_w2 axis", "got 0"});
+  expect_refused({"theory", "--activation", "tanh", "--phase-diagram", path("d.json"), "--grid-sigma-b2", "0.3", "0.1", "4"},
+                 {"sigma_b2 axis", "0.3"});
+}
+
+TEST_F(BadInputsCli, TheoryNothingToDo) {
+  expect_refused({"theory", "--activation", "tanh"}, {"--sigma-w2", "--critical-line", "--phase-diagram"});
+  expect_refused({"theory", "--activation", "tanh", "--sigma-w2", "1", "--initializer", "he_uniform"}, {"excludes"});
+}
+
 }  // namespace
 }  // namespace gradlab

@@ -32,6 +32,8 @@ void add_probe_command(CLI::App& app, CommandRun& run);
 void add_sweep_command(CLI::App& app, CommandRun& run);
 /// Adds `gradlab train` (fit a model spec on Fashion-MNIST or a CSV file; checkpoints, --resume).
 void add_train_command(CLI::App& app, CommandRun& run);
+/// Adds `gradlab theory` (mean-field signal propagation: figures, critical line, phase diagram).
+void add_theory_command(CLI::App& app, CommandRun& run);
 /// Adds `gradlab report` (the built-in study of the lesson's remedies: terminal summary and HTML report).
 void add_report_command(CLI::App& app, CommandRun& run);
 

@@ -53,6 +53,7 @@ int run_main(int argc, char** argv) {
   add_sweep_command(app, run);
   add_train_command(app, run);
   add_report_command(app, run);
+  add_theory_command(app, run);
 
   if (std::string message = unknown_command_or_option(app, argc, argv); !message.empty()) return report(message, kUsage);
   try {

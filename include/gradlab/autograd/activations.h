@@ -21,10 +21,15 @@ namespace gradlab {
 Tensor linear(const Tensor& x);
 /// max(x, 0); gradient 0 at x <= 0, 1 above.
 Tensor relu(const Tensor& x);
+/// Keras's default negative slope of leaky_relu (PyTorch: 0.01).
+inline constexpr double kLeakyReluSlope = 0.2;
+/// Keras's default alpha of elu.
+inline constexpr double kEluAlpha = 1.0;
+
 /// x if x > 0 else negative_slope * x.
-Tensor leaky_relu(const Tensor& x, double negative_slope = 0.2);
+Tensor leaky_relu(const Tensor& x, double negative_slope = kLeakyReluSlope);
 /// x if x > 0 else alpha * (exp(x) - 1) (Clevert et al., 2015).
-Tensor elu(const Tensor& x, double alpha = 1.0);
+Tensor elu(const Tensor& x, double alpha = kEluAlpha);
 /// scale * elu(x, alpha) with alpha = 1.67326324, scale = 1.05070098 (Klambauer et al., 2017).
 Tensor selu(const Tensor& x);
 /// x * Phi(x) (exact), or 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3))) when approximate.

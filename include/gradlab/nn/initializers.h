@@ -14,6 +14,7 @@
 /// variable drawn from the same generator state agree up to rounding.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,10 @@ class InitializerImpl {
   virtual std::string name() const = 0;
   /// The arguments, as "scale=2, mode=fan_in, distribution=uniform" (empty when none).
   virtual std::string arguments() const { return ""; }
+  /// The variance of each value drawn for a variable with these fans, for initializers that draw
+  /// values of mean 0 independently (what the mean-field theory calls sigma^2 / fan_in); nullopt
+  /// for the others (ones, a nonzero constant or mean, orthogonal, identity).
+  virtual std::optional<double> variance(const Fans&) const { return std::nullopt; }
 };
 
 /// An initializer handle: built from a factory below or from a name ("he_uniform").
@@ -60,6 +65,8 @@ class Initializer {
   /// Draws a tensor with explicit fans (layers pass their kernel's fans to the bias).
   Tensor operator()(const Shape& shape, DType dtype, Rng& rng, const Fans& fans) const;
   std::string name() const { return impl_->name(); }
+  /// InitializerImpl::variance for a variable with these fans.
+  std::optional<double> variance(const Fans& fans) const { return impl_->variance(fans); }
   /// "variance_scaling(scale=2, mode=fan_in, distribution=uniform)" or "he_uniform".
   std::string description() const;
 
@@ -95,8 +102,10 @@ Initializer random_normal(double mean = 0.0, double stddev = 0.05);
 /// N(mean, stddev^2) redrawn beyond two stddev (Keras TruncatedNormal: 0, 0.05).
 Initializer truncated_normal_initializer(double mean = 0.0, double stddev = 0.05);
 /// Keras VarianceScaling: scale' = scale / max(1, fan) with fan chosen by mode; then
-/// truncated_normal: stddev = sqrt(scale') / 0.87962566103423978 (the stddev of a standard normal
-/// truncated at +-2), untruncated_normal: stddev = sqrt(scale'), uniform: limit = sqrt(3 scale').
+/// truncated_normal: stddev = sqrt(scale') / 0.87962566103423978 (Keras's constant: the stddev of a
+/// standard normal truncated at +-2), untruncated_normal: stddev = sqrt(scale'), uniform: limit =
+/// sqrt(3 scale'). The variance of the values is scale' for all three (for truncated_normal within
+/// 1e-16 relative, the rounding of Keras's constant).
 Initializer variance_scaling(VarianceScalingOptions options = {});
 /// Glorot & Bengio (2010): variance_scaling(1, fan_avg, uniform), limit sqrt(6 / (fan_in + fan_out)).
 Initializer glorot_uniform();
@@ -120,6 +129,10 @@ Initializer identity(double gain = 1.0);
 Initializer torch_linear_kernel();
 /// PyTorch's default nn.Linear bias init: U(+-1/sqrt(layer fan_in)). Name: "torch_linear_bias".
 Initializer torch_linear_bias();
+
+/// The variance of a standard normal truncated to [-2, 2], 1 - 4 pdf(2) / erf(sqrt 2) = 0.7737413...,
+/// whose square root Keras writes as the constant 0.87962566103423978.
+double truncated_normal_variance_factor();
 
 /// Every name the Initializer(name) constructor accepts.
 const std::vector<std::string>& initializer_names();

@@ -22,6 +22,9 @@ class ConstantImpl : public InitializerImpl {
     return full(shape, value_, dtype);
   }
   std::string name() const override { return name_; }
+  std::optional<double> variance(const Fans&) const override {
+    return value_ == 0.0 ? std::optional<double>(0.0) : std::nullopt;
+  }
   std::string arguments() const override {
     return name_ == "constant" ? "value=" + detail::format_number(value_) : "";
   }

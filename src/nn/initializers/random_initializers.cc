@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <numbers>
 #include <utility>
 
 #include "gradlab/error.h"
@@ -26,6 +27,10 @@ class RandomUniformImpl : public InitializerImpl {
     return detail::draw_uniform(shape, dtype, rng, minval_, maxval_);
   }
   std::string name() const override { return "random_uniform"; }
+  std::optional<double> variance(const Fans&) const override {
+    if (minval_ + maxval_ != 0.0) return std::nullopt;
+    return (maxval_ - minval_) * (maxval_ - minval_) / 12.0;
+  }
   std::string arguments() const override {
     return fmt::format("minval={}, maxval={}", format_number(minval_), format_number(maxval_));
   }
@@ -44,6 +49,10 @@ class RandomNormalImpl : public InitializerImpl {
                       : detail::draw_normal(shape, dtype, rng, mean_, stddev_);
   }
   std::string name() const override { return truncated_ ? "truncated_normal" : "random_normal"; }
+  std::optional<double> variance(const Fans&) const override {
+    if (mean_ != 0.0) return std::nullopt;
+    return stddev_ * stddev_ * (truncated_ ? truncated_normal_variance_factor() : 1.0);
+  }
   std::string arguments() const override {
     return fmt::format("mean={}, stddev={}", format_number(mean_), format_number(stddev_));
   }
@@ -86,18 +95,7 @@ class VarianceScalingImpl : public InitializerImpl {
       : options_(options), name_(std::move(name)) {}
 
   Tensor generate(const Shape& shape, DType dtype, Rng& rng, const Fans& fans) const override {
-    double scale = options_.scale;
-    switch (options_.mode) {
-      case FanMode::fan_in:
-        scale /= std::max(1.0, fans.fan_in);
-        break;
-      case FanMode::fan_out:
-        scale /= std::max(1.0, fans.fan_out);
-        break;
-      case FanMode::fan_avg:
-        scale /= std::max(1.0, (fans.fan_in + fans.fan_out) / 2.0);
-        break;
-    }
+    const double scale = scaled(fans);
     switch (options_.distribution) {
       case Distribution::truncated_normal:
         return detail::draw_truncated_normal(shape, dtype, rng, 0.0, std::sqrt(scale) / kTruncatedStddev);
@@ -110,6 +108,11 @@ class VarianceScalingImpl : public InitializerImpl {
     }
     fail("{}: unknown distribution", name());
   }
+  std::optional<double> variance(const Fans& fans) const override {
+    const double scale = scaled(fans);
+    if (options_.distribution != Distribution::truncated_normal) return scale;
+    return scale * truncated_normal_variance_factor() / (kTruncatedStddev * kTruncatedStddev);
+  }
   std::string name() const override { return name_.empty() ? "variance_scaling" : name_; }
   std::string arguments() const override {
     if (!name_.empty()) return "";
@@ -118,6 +121,19 @@ class VarianceScalingImpl : public InitializerImpl {
   }
 
  private:
+  // scale' = scale / max(1, fan), the fan chosen by mode.
+  double scaled(const Fans& fans) const {
+    switch (options_.mode) {
+      case FanMode::fan_in:
+        return options_.scale / std::max(1.0, fans.fan_in);
+      case FanMode::fan_out:
+        return options_.scale / std::max(1.0, fans.fan_out);
+      case FanMode::fan_avg:
+        return options_.scale / std::max(1.0, (fans.fan_in + fans.fan_out) / 2.0);
+    }
+    fail("{}: unknown mode", name());
+  }
+
   VarianceScalingOptions options_;
   std::string name_;
 };
@@ -132,6 +148,10 @@ class TorchLinearImpl : public InitializerImpl {
     return detail::draw_uniform(shape, dtype, rng, -bound, bound);
   }
   std::string name() const override { return bias_ ? "torch_linear_bias" : "torch_linear_kernel"; }
+  std::optional<double> variance(const Fans& fans) const override {
+    const double fan = bias_ ? fans.layer_fan_in : fans.fan_in;
+    return fan > 0 ? 1.0 / (3.0 * fan) : 0.0;
+  }
 
  private:
   bool bias_;
@@ -149,6 +169,11 @@ void check_normal_arguments(const char* name, double mean, double stddev) {
 }
 
 }  // namespace
+
+double truncated_normal_variance_factor() {
+  const double density_at_2 = std::exp(-2.0) * 0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2;
+  return 1.0 - 4.0 * density_at_2 / std::erf(std::numbers::sqrt2);
+}
 
 Initializer random_uniform(double minval, double maxval) {
   if (!std::isfinite(minval) || !std::isfinite(maxval) || !(minval <= maxval)) {
