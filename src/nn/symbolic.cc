@@ -1,3 +1,4 @@
+#include <string>
 #include <utility>
 
 #include "gradlab/autograd/record.h"
@@ -29,6 +30,22 @@ const SymbolicTensor::Node& SymbolicTensor::node() const {
   return *node_;
 }
 
+namespace {
+
+// A functional graph is built by calling each layer on an empty batch, so a shape in a layer's error
+// would show that batch as 0 ("[0, 32]") where the user's batch is any size. No other dimension is 0
+// (units, features and kernel sizes are positive), so a leading 0 is always the batch: say N.
+std::string with_batch_as_n(std::string message) {
+  for (const char* zero : {"[0, ", "[0]"}) {
+    for (std::size_t at = message.find(zero); at != std::string::npos; at = message.find(zero, at + 2)) {
+      message.replace(at + 1, 1, "N");
+    }
+  }
+  return message;
+}
+
+}  // namespace
+
 SymbolicTensor Input(const Shape& shape, InputOptions options) {
   auto node = std::make_shared<SymbolicTensor::Node>();
   node->shape = shape;
@@ -57,7 +74,11 @@ SymbolicTensor Layer::operator()(const std::vector<SymbolicTensor>& xs) const {
   {
     // Building is not part of any computation a tape should see.
     NoRecording pause;
-    probe_output = layer.call(probes, CallOptions{});
+    try {
+      probe_output = layer.call(probes, CallOptions{});
+    } catch (const Error& e) {
+      throw Error(with_batch_as_n(e.what()));
+    }
   }
   if (probe_output.rank() < 1 || probe_output.dim(0) != 0) {
     fail(
