@@ -34,11 +34,13 @@ namespace {
 
 // A functional graph is built by calling each layer on an empty batch, so a shape in a layer's error
 // would show that batch as 0 ("[0, 32]") where the user's batch is any size. No other dimension is 0
-// (units, features and kernel sizes are positive), so a leading 0 is always the batch: say N.
+// (units, features and kernel sizes are positive), so the leading 0 of a shape is the batch: say N.
+// Only shapes ("[" digits and ", " "]") are touched, never an interval such as "[0, 1)".
 std::string with_batch_as_n(std::string message) {
-  for (const char* zero : {"[0, ", "[0]"}) {
-    for (std::size_t at = message.find(zero); at != std::string::npos; at = message.find(zero, at + 2)) {
-      message.replace(at + 1, 1, "N");
+  for (std::size_t at = message.find("[0"); at != std::string::npos; at = message.find("[0", at + 1)) {
+    const std::size_t end = message.find_first_not_of("0123456789, ", at + 1);
+    if (end != std::string::npos && message[end] == ']' && (message[at + 2] == ',' || message[at + 2] == ']')) {
+      message[at + 1] = 'N';
     }
   }
   return message;
