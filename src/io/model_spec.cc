@@ -3,9 +3,13 @@
 #include <map>
 #include <set>
 
+#include <fmt/ranges.h>
+
 #include "gradlab/error.h"
 #include "gradlab/io/atomic_file.h"
+#include "gradlab/io/json_error.h"
 #include "io/layer_registry.h"
+#include "io/spec_repeat.h"
 
 namespace gradlab {
 namespace {
@@ -47,17 +51,26 @@ std::vector<std::string> parse_name_list(const std::string& source, const std::s
   return names;
 }
 
+// "layers[1] 'd2'": the position finds the entry in a long list, the name in the user's own words.
+std::string entry_label(const Json& entry, std::size_t index) {
+  std::string label = fmt::format("layers[{}]", index);
+  if (entry.is_object() && entry.contains("name") && entry["name"].is_string()) label += " '" + entry["name"].get<std::string>() + "'";
+  return label;
+}
+
 LayerSpec parse_layer(const std::string& source, const Json& entry, std::size_t index,
                       std::map<std::string, int>& type_counts) {
   if (!entry.is_object()) fail("{}: layers[{}] must be an object, got {}", source, index, entry.dump());
   if (!entry.contains("type") || !entry["type"].is_string()) {
-    fail("{}: layers[{}] needs a string 'type' (one of: {})", source, index, known_types());
+    fail("{}: {} needs a string 'type' (one of: {})", source, entry_label(entry, index), known_types());
   }
   LayerSpec layer;
   layer.type = entry["type"].get<std::string>();
   const auto& types = spec::layer_types();
   auto type = types.find(layer.type);
-  if (type == types.end()) fail("{}: layers[{}]: unknown layer type '{}' (known: {})", source, index, layer.type, known_types());
+  if (type == types.end()) {
+    fail("{}: {}: unknown layer type '{}' (known: {})", source, entry_label(entry, index), layer.type, known_types());
+  }
   if (entry.contains("name")) {
     if (!entry["name"].is_string() || entry["name"].get<std::string>().empty()) {
       fail("{}: layers[{}] ({}): 'name' must be a non-empty string", source, index, layer.type);
@@ -125,6 +138,33 @@ std::vector<LayerSpec> order_layers(const std::string& source, std::vector<Layer
   return ordered;
 }
 
+// A functional Model keeps only what its outputs depend on, so a layer that reaches no output would
+// vanish without a word (and a weights file holding its variables would then be refused).
+void check_every_layer_reaches_an_output(const std::string& source, const std::vector<LayerSpec>& layers,
+                                         const std::vector<std::string>& outputs) {
+  std::map<std::string, const LayerSpec*> by_name;
+  for (const LayerSpec& layer : layers) by_name[layer.name] = &layer;
+  std::set<std::string> used;
+  std::vector<std::string> pending(outputs.begin(), outputs.end());
+  while (!pending.empty()) {
+    const std::string name = pending.back();
+    pending.pop_back();
+    if (!used.insert(name).second) continue;
+    if (const auto it = by_name.find(name); it != by_name.end()) {
+      pending.insert(pending.end(), it->second->inputs.begin(), it->second->inputs.end());
+    }
+  }
+  std::vector<std::string> unused;
+  for (const LayerSpec& layer : layers) {
+    if (!used.count(layer.name)) unused.push_back("'" + layer.name + "'");
+  }
+  if (unused.empty()) return;
+  fail("{}: layer{} {} reach{} no output (outputs: {}); list {} in 'outputs' (a model may have several) or "
+       "remove {}, or give the next layer an explicit 'inputs'",
+       source, unused.size() == 1 ? "" : "s", fmt::join(unused, ", "), unused.size() == 1 ? "es" : "",
+       fmt::join(outputs, ", "), unused.size() == 1 ? "it" : "them", unused.size() == 1 ? "it" : "them");
+}
+
 }  // namespace
 
 ModelSpec parse_model_spec(const std::string& json_text, const std::string& source) {
@@ -132,7 +172,7 @@ ModelSpec parse_model_spec(const std::string& json_text, const std::string& sour
   try {
     root = Json::parse(json_text);
   } catch (const Json::exception& e) {
-    fail("{}: not valid JSON: {}", source, e.what());
+    fail("{}: not valid JSON: {}", source, json_error_text(e));
   }
   if (!root.is_object()) fail("{}: a model spec must be a JSON object", source);
   static const std::set<std::string> top_keys = {"name", "inputs", "layers", "outputs"};
@@ -157,10 +197,11 @@ ModelSpec parse_model_spec(const std::string& json_text, const std::string& sour
   if (!root.contains("layers") || !root["layers"].is_array() || root["layers"].empty()) {
     fail("{}: 'layers' must be a non-empty array of layer objects", source);
   }
+  const Json expanded = spec::expand_repeats(source, root["layers"], spec.inputs.front().first);
   std::map<std::string, int> type_counts;
   std::vector<LayerSpec> layers;
-  for (std::size_t i = 0; i < root["layers"].size(); ++i) {
-    LayerSpec layer = parse_layer(source, root["layers"][i], i, type_counts);
+  for (std::size_t i = 0; i < expanded.size(); ++i) {
+    LayerSpec layer = parse_layer(source, expanded[i], i, type_counts);
     if (!names.insert(layer.name).second) fail("{}: layer name '{}' is used twice (names of inputs and layers must be unique)", source, layer.name);
     if (layer.inputs.empty()) layer.inputs = {i == 0 ? spec.inputs.front().first : layers.back().name};
     layers.push_back(std::move(layer));
@@ -183,6 +224,7 @@ ModelSpec parse_model_spec(const std::string& json_text, const std::string& sour
   for (const std::string& out : spec.outputs) {
     if (!names.count(out)) fail("{}: 'outputs' names '{}', which is neither a layer nor a model input", source, out);
   }
+  check_every_layer_reaches_an_output(source, layers, spec.outputs);
   spec.layers = order_layers(source, std::move(layers));
   return spec;
 }

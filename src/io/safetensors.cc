@@ -10,6 +10,7 @@
 
 #include "gradlab/error.h"
 #include "gradlab/io/atomic_file.h"
+#include "gradlab/io/json_error.h"
 
 namespace gradlab {
 
@@ -137,7 +138,7 @@ TensorFile parse_safetensors(std::string_view bytes, const std::string& source) 
       return true;
     });
   } catch (const Json::exception& e) {
-    fail("{}: header is not valid JSON: {}", source, e.what());
+    fail("{}: header is not valid JSON: {}", source, json_error_text(e));
   }
   if (!duplicate.empty()) fail("{}: duplicate tensor name '{}' in the header", source, duplicate);
   if (!header.is_object()) fail("{}: header must be a JSON object", source);

@@ -2,6 +2,7 @@
 #include <limits>
 
 #include "gradlab/error.h"
+#include "gradlab/io/json_error.h"
 #include "io/layer_registry.h"
 
 namespace gradlab::spec {
@@ -99,7 +100,7 @@ Initializer get_initializer(const Json& options, const char* key, const Context&
     }
     return Initializer(name);
   } catch (const nlohmann::json::exception& e) {
-    fail("{}: layer '{}' ({}): key '{}': {}", where.source, where.layer, where.type, key, e.what());
+    fail("{}: layer '{}' ({}): key '{}': {}", where.source, where.layer, where.type, key, json_error_text(e));
   } catch (const Error& e) {
     const std::string prefix = fmt::format("{}: layer '{}' ({}):", where.source, where.layer, where.type);
     if (std::string_view(e.what()).starts_with(prefix)) throw;

@@ -60,6 +60,8 @@ std::vector<double> gradient_norm_samples(const SkipNetworkOptions& net, int tri
 GradientNormResult measure_network(SkipConnection skip, int depth, const std::string& activation, int trials,
                                    const LessonStudyOptions& options, bool beside_lesson) {
   SkipNetworkOptions net{.skip = skip, .depth = depth, .activation = activation, .dtype = options.dtype};
+  // The 4-layer table (beside_lesson) reproduces the lesson's cell, which used Keras's default.
+  if (!beside_lesson) net.kernel_initializer = Initializer(options.grid_initializer);
   std::vector<double> samples = gradient_norm_samples(net, trials, options.seed);
   GradientNormResult r;
   r.skip = skip;
@@ -112,6 +114,7 @@ void validate(const LessonStudyOptions& options) {
       fail("lesson: each depth must be in [1, {}], got {}", kMaxStudyDepth, depth);
     }
   }
+  Initializer check(options.grid_initializer);  // an unknown name is an Error listing the valid ones
   const std::vector<std::string>& known = activation_names();
   for (const std::string& a : options.activations) {
     if (std::find(known.begin(), known.end(), a) == known.end()) {

@@ -1,3 +1,4 @@
+#include <string>
 #include <utility>
 
 #include "gradlab/autograd/record.h"
@@ -29,6 +30,24 @@ const SymbolicTensor::Node& SymbolicTensor::node() const {
   return *node_;
 }
 
+namespace {
+
+// A functional graph is built by calling each layer on an empty batch, so a shape in a layer's error
+// would show that batch as 0 ("[0, 32]") where the user's batch is any size. No other dimension is 0
+// (units, features and kernel sizes are positive), so the leading 0 of a shape is the batch: say N.
+// Only shapes ("[" digits and ", " "]") are touched, never an interval such as "[0, 1)".
+std::string with_batch_as_n(std::string message) {
+  for (std::size_t at = message.find("[0"); at != std::string::npos; at = message.find("[0", at + 1)) {
+    const std::size_t end = message.find_first_not_of("0123456789, ", at + 1);
+    if (end != std::string::npos && message[end] == ']' && (message[at + 2] == ',' || message[at + 2] == ']')) {
+      message[at + 1] = 'N';
+    }
+  }
+  return message;
+}
+
+}  // namespace
+
 SymbolicTensor Input(const Shape& shape, InputOptions options) {
   auto node = std::make_shared<SymbolicTensor::Node>();
   node->shape = shape;
@@ -57,7 +76,11 @@ SymbolicTensor Layer::operator()(const std::vector<SymbolicTensor>& xs) const {
   {
     // Building is not part of any computation a tape should see.
     NoRecording pause;
-    probe_output = layer.call(probes, CallOptions{});
+    try {
+      probe_output = layer.call(probes, CallOptions{});
+    } catch (const Error& e) {
+      throw Error(with_batch_as_n(e.what()));
+    }
   }
   if (probe_output.rank() < 1 || probe_output.dim(0) != 0) {
     fail(

@@ -8,6 +8,7 @@
 #include "gradlab/error.h"
 #include "gradlab/instrument/probe.h"
 #include "gradlab/nn/metrics.h"
+#include "gradlab/train/output_check.h"
 
 namespace gradlab {
 namespace {
@@ -70,6 +71,8 @@ TrainingSample make_sample(const PassRecord& pass, const std::vector<Variable>& 
   TrainingSample sample{.step = step, .epoch = epoch, .loss = loss, .global_grad_norm = global_norm};
   for (const LayerCallRecord& record : pass.layers) {
     LayerSample layer{.layer = record.layer,
+                      .has_variables = record.has_variables,
+                      .output_grad_norm = record.output_grad ? std::optional<double>(record.output_grad->l2_norm) : std::nullopt,
                       .dead_fraction = record.output.dead_fraction,
                       .saturated_fraction = record.output.saturated_fraction};
     double grad_squares = 0, change_squares = 0, weight_squares = 0;
@@ -157,6 +160,7 @@ History fit(const Layer& model, const Dataset& train_in, FitOptions options) {
   if (o.validation_split > 0 && !o.validation_data) std::tie(train, validation) = split_validation(train_in, o.validation_split);
   check_dataset(train);
   if (train.size() == 0) fail("{}: no training examples", train.name);
+  if (!o.loss_fn) check_output_fits_loss(model, {.loss = o.loss, .from_logits = objective.from_logits, .classes = train.classes});
   if (validation && validation->size() == 0) validation.reset();
 
   TrainingRun run{.model = model, .optimizer = o.optimizer.get(), .options = &o};

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gradlab/error.h"
+#include "gradlab/io/json_error.h"
 #include "gradlab/train/fit.h"
 
 namespace gradlab {
@@ -127,6 +128,8 @@ std::string History::to_json() const {
       layers.push_back({{"layer", l.layer},
                         {"grad_norm", number(l.grad_norm)},
                         {"update_ratio", number(l.update_ratio)},
+                        {"has_variables", l.has_variables},
+                        {"output_grad_norm", optional_number(l.output_grad_norm)},
                         {"dead_fraction", optional_number(l.dead_fraction)},
                         {"saturated_fraction", optional_number(l.saturated_fraction)}});
     }
@@ -172,6 +175,11 @@ History History::from_json(const std::string& text, const std::string& s) {
         sample.layers.push_back({.layer = field(jl, "layer", s).get<std::string>(),
                                  .grad_norm = to_double(field(jl, "grad_norm", s), s, "grad_norm"),
                                  .update_ratio = to_double(field(jl, "update_ratio", s), s, "update_ratio"),
+                                 // Histories written before these two keys existed read as before.
+                                 .has_variables = !jl.contains("has_variables") || jl.at("has_variables").get<bool>(),
+                                 .output_grad_norm = jl.contains("output_grad_norm")
+                                                         ? to_optional(jl.at("output_grad_norm"), s, "output_grad_norm")
+                                                         : std::nullopt,
                                  .dead_fraction = to_optional(field(jl, "dead_fraction", s), s, "dead_fraction"),
                                  .saturated_fraction =
                                      to_optional(field(jl, "saturated_fraction", s), s, "saturated_fraction")});
@@ -196,7 +204,7 @@ History History::from_json(const std::string& text, const std::string& s) {
     }
     if (j.contains("anomaly")) h.anomaly = anomaly_from(j.at("anomaly"), s);
   } catch (const json::exception& e) {
-    fail("{}: malformed history: {}", s, e.what());
+    fail("{}: malformed history: {}", s, json_error_text(e));
   }
   return h;
 }

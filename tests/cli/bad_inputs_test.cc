@@ -226,8 +226,8 @@ TEST_F(BadInputsCli, ReportUnwritableOut) {
 TEST_F(BadInputsCli, ReportBadOptions) {
   // Each bad option, and the option and value its message must name.
   const std::vector<std::vector<std::string>> cases = {
-      {"--depths", "0", "0"},        {"--depths", "2,x", "x"},          {"--trials", "0", "0"},
-      {"--norms", "instance", "instance"}, {"--activations", "nope", "nope"}, {"--seed", "-1", "-1"}};
+      {"--depth", "0", "0"},        {"--depth", "2,x", "x"},          {"--trials", "0", "0"},
+      {"--norm", "instance", "instance"}, {"--activation", "nope", "nope"}, {"--seed", "-1", "-1"}};
   for (const auto& c : cases) {
     SCOPED_TRACE(c[0] + " " + c[1]);
     expect_refused(with(kSmallReport, {c[0], c[1], "--out", path("r.html")}), {c[0], c[2]});

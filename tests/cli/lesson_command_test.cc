@@ -156,5 +156,22 @@ TEST(LessonCommand, Float64ReachesBelowFloat32sSmallestNumbers) {
   EXPECT_LT(g, 1e-30);  // in float32 the elements of this gradient are denormal or zero
 }
 
+// Item 10 of issue 15: `lesson` had no initializer option; --init varies the depth grid's kernels, and
+// the 4-layer table keeps the lesson's glorot_uniform so it stays comparable with the lesson's figures.
+TEST(LessonCommand, InitVariesTheDepthGridButNotTheLessonsFourLayerTable) {
+  const std::vector<std::string> small{"--trials", "3", "--grid-trials", "3", "--norm-trials", "0", "--depth", "16",
+                                       "--activation", "relu"};
+  json glorot = run_json(small);
+  std::vector<std::string> he = small;
+  he.insert(he.end(), {"--init", "he_uniform"});
+  json he_doc = run_json(he);
+  EXPECT_EQ(glorot.at("options").at("initializer"), "glorot_uniform");
+  EXPECT_EQ(he_doc.at("options").at("initializer"), "he_uniform");
+  EXPECT_EQ(glorot.at("skip_connections"), he_doc.at("skip_connections"));
+  // He's variance 2/fan_in keeps a plain relu stack's gradient from shrinking layer by layer; glorot's
+  // 2/(fan_in + units) halves it per layer at equal widths, so at depth 16 He's median is far larger.
+  EXPECT_GT(median(grid_row(he_doc, "relu", 16, "no_skip")), 20 * median(grid_row(glorot, "relu", 16, "no_skip")));
+}
+
 }  // namespace
 }  // namespace gradlab::cli_test

@@ -57,6 +57,23 @@ TEST_F(ModelCommands, InitWritesEveryVariableDeterministically) {
   EXPECT_EQ(read_safetensors(path("w64.safetensors")).get("d1/kernel").dtype(), DType::float64);
 }
 
+// Item 16 of issue 15: a depth-20 variant is one repeat block, and `gradlab summary` shows what it built.
+TEST_F(ModelCommands, SummaryPrintsLayersShapesAndParametersOfARepeatedBlock) {
+  std::ofstream(path("deep.json")) << R"({"name": "deep", "inputs": {"x": [4]}, "layers": [
+      {"repeat": 20, "layers": [{"name": "hidden", "type": "dense", "units": 8, "activation": "relu"}]},
+      {"name": "out", "type": "dense", "units": 2}]})";
+  const auto r = run_cli({"summary", "--model", path("deep.json")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* layer : {"hidden_1 (Dense)", "hidden_20 (Dense)", "out (Dense)"}) {
+    EXPECT_NE(r.out.find(layer), std::string::npos) << layer << "\n" << r.out;
+  }
+  EXPECT_EQ(r.out.find("hidden_21"), std::string::npos) << r.out;
+  // (4 * 8 + 8) + 19 * (8 * 8 + 8) + (8 * 2 + 2) parameters, written as Keras writes them.
+  EXPECT_NE(r.out.find("Total params: 1,426\n"), std::string::npos) << r.out;
+  const auto bad = run_cli({"summary", "--model", path("missing.json")});
+  EXPECT_EQ(bad.exit_code, 2);
+}
+
 TEST_F(ModelCommands, GradientsWritesLossOutputsAndGradients) {
   ASSERT_EQ(run_cli({"init", "--model", path("m.json"), "--out", path("w.safetensors")}).exit_code, 0);
   auto r = run_cli({"gradients", "--model", path("m.json"), "--weights", path("w.safetensors"), "--input",

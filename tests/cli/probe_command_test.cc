@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -73,6 +75,33 @@ TEST_F(ProbeCommand, TableHasARowAndABarPerLayerThenTheVerdict) {
   EXPECT_NE(r.out.find("verdict: "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("anomaly: none"), std::string::npos) << r.out;
   EXPECT_TRUE(r.err.empty()) << r.err;
+}
+
+// Item 5 of issue 15: the bar was scaled from the pass's smallest to its largest norm, so a 2x spread
+// filled the whole width. Now the largest norm fills it and each decade below takes a fixed number of
+// blocks off (4, fewer only when the pass spans more decades than the bar holds), as the legend says.
+TEST_F(ProbeCommand, LogBarHasAFixedScaleOfBlocksPerDecade) {
+  const auto r = run_cli({"probe", "--depth", "6", "--width", "16", "--activation", "tanh", "--batch", "8", "--features", "5"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::size_t legend = r.out.find("  bar: full width = ");
+  ASSERT_NE(legend, std::string::npos) << r.out;
+  double blocks_per_decade = 0;
+  ASSERT_EQ(std::sscanf(r.out.c_str() + r.out.find("; each ", legend) + 7, "%lf", &blocks_per_decade), 1);
+  EXPECT_LE(blocks_per_decade, 4);
+  std::vector<std::pair<double, int>> rows;  // |dL/d in| and its bar's blocks
+  for (int k = 1; k <= 6; ++k) {
+    const std::size_t at = r.out.find("\n  layer" + std::to_string(k) + " ");
+    std::istringstream line(r.out.substr(at + 1, r.out.find('\n', at + 1) - at - 1));
+    std::vector<std::string> tokens{std::istream_iterator<std::string>(line), std::istream_iterator<std::string>()};
+    ASSERT_GE(tokens.size(), 4u);
+    rows.emplace_back(std::stod(tokens[tokens.size() - 3]), static_cast<int>(tokens.back().size() / 3));
+  }
+  double largest = 0;
+  for (const auto& [norm, blocks] : rows) largest = std::max(largest, norm);
+  for (const auto& [norm, blocks] : rows) {
+    // The printed norms have 3 significant digits: allow one block of rounding.
+    EXPECT_NEAR(blocks, 40 - std::log10(largest / norm) * blocks_per_decade, 1.0) << norm;
+  }
 }
 
 TEST_F(ProbeCommand, JsonParsesAndAgreesWithTheVerdicts) {

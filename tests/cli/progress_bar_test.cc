@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "interrupt.h"
+#include "train_output.h"
 
 namespace gradlab::cli {
 namespace {
@@ -15,6 +16,15 @@ TEST(ProgressBar, LineShowsBarCountsDetailAndTimeLeft) {
   EXPECT_EQ(bar.line(0, "", 0.0), "epoch 1/2 [--------------------] 0/200");
   // Finished: the elapsed time instead of time left; counts past the total are clamped.
   EXPECT_EQ(bar.line(250, "", 75.0), "epoch 1/2 [####################] 200/200  1:15");
+}
+
+// Item 8 of issue 15: the first redraw of an epoch divided one batch by a few nanoseconds
+// ("800000000 ex/s"); no rate is stated before a measurable interval.
+TEST(ProgressBar, NoRateBeforeAMeasurableInterval) {
+  EXPECT_EQ(throughput_text(64, 8e-8), "");
+  EXPECT_EQ(throughput_text(64, 0), "");
+  EXPECT_EQ(throughput_text(0, 5), "");
+  EXPECT_EQ(throughput_text(6400, 0.5), "  12800 ex/s");
 }
 
 TEST(ProgressBar, FormatsDurationsForPeople) {

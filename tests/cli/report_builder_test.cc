@@ -13,6 +13,7 @@
 #include "gradlab/lab/skip_network.h"
 #include "gradlab/tensor/creation.h"
 #include "html_report.h"
+#include "gradlab/instrument/learning_variable.h"
 #include "report_charts.h"
 
 namespace gradlab::cli {
@@ -212,6 +213,34 @@ TEST(ReportCharts, TableNumbers) {
   EXPECT_EQ(table_number(0.015), "1.50e-02");
   EXPECT_EQ(table_number(std::nan("")), "nan");
   EXPECT_EQ(table_number(-std::numeric_limits<double>::infinity()), "-inf");
+}
+
+// Item 3 of issue 15: the table showed the largest ratio over a layer's variables, which for a fresh
+// network is its all-zero bias's: inf on every Dense layer of a healthy network.
+TEST(ReportCharts, LayerTableShowsTheKernelsRatioNotAZeroBiassInfinity) {
+  const FlowRun run = probed_run("tanh", 3);
+  ASSERT_FALSE(run.pass.layers.front().variables.empty());
+  HtmlReport page("t");
+  add_layer_table(page, run);
+  const std::string html = page.render();
+  EXPECT_NE(html.find("kernel ||dL/dW|| / ||W||"), std::string::npos);
+  EXPECT_EQ(html.find(">inf<"), std::string::npos) << html;
+  const VariableGradientStats* kernel = learning_variable(run.pass.layers.front());
+  ASSERT_NE(kernel, nullptr);
+  EXPECT_TRUE(kernel->name.ends_with("/kernel")) << kernel->name;
+  EXPECT_NE(html.find(">" + table_number(kernel->grad_to_weight_ratio) + "<"), std::string::npos) << html;
+}
+
+// Item 9 of issue 15: fractional "depth position" ticks and a k that meant different things per chart.
+TEST(ReportCharts, DepthAxesTickWholeLayersWithOneMeaning) {
+  const std::vector<FlowRun> runs{probed_run("tanh", 3)};
+  for (const Chart& chart : {gradient_norm_chart(runs), activity_chart(runs)}) {
+    ASSERT_TRUE(chart.spec.is_object());
+    const json& x = chart.spec["encoding"]["x"];
+    EXPECT_EQ(x["title"], "weight layer k (1 = first, next to the input)") << x.dump();
+    EXPECT_EQ(x["axis"]["tickMinStep"], 1) << x.dump();
+    EXPECT_EQ(x["axis"]["format"], "d") << x.dump();
+  }
 }
 
 }  // namespace

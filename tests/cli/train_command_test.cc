@@ -67,9 +67,10 @@ TEST_F(TrainCommand, ReportPageHasLearningCurvesAndGradientFlow) {
   const CliResult r = run_cli(with(csv_args(), {"--validation-split", "0.25", "--sample-every", "2", "--report", path("r.html")}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string html = read_text(path("r.html"));
-  // Loss, accuracy, gradient norm, update ratio and dead fraction (the hidden layer is ReLU).
-  EXPECT_NE(html.find("data-target=\"chart-5\""), std::string::npos);
-  EXPECT_EQ(html.find("data-target=\"chart-6\""), std::string::npos);
+  // Loss, accuracy, gradient norm, output gradient norm, update ratio and dead fraction (the hidden
+  // layer is ReLU).
+  EXPECT_NE(html.find("data-target=\"chart-6\""), std::string::npos);
+  EXPECT_EQ(html.find("data-target=\"chart-7\""), std::string::npos);
   EXPECT_NE(html.find("Gradient flow over training"), std::string::npos);
   const CliResult unsampled = run_cli(with(csv_args(), {"--report", path("u.html")}));
   ASSERT_EQ(unsampled.exit_code, 0) << unsampled.err;
@@ -118,6 +119,116 @@ TEST_F(TrainCommand, BadInputsExitTwoAndWriteNothing) {
   const CliResult unwritable = run_cli(with(csv_args(), {"--history", path("no/such/dir/h.json")}));
   EXPECT_EQ(unwritable.exit_code, 2);
   EXPECT_NE(unwritable.err.find("--history " + path("no/such/dir/h.json") + ": folder"), std::string::npos) << unwritable.err;
+}
+
+// Item 1 of issue 15: a Keras-style softmax output with the default from_logits trained silently to a
+// poor accuracy; unset, --from-logits now follows the output layer, and an explicit true is refused.
+TEST_F(TrainCommand, SoftmaxOutputIsTakenAsProbabilitiesAndAnExplicitFromLogitsTrueIsRefused) {
+  write_text(path("softmax.json"), R"({"name": "soft", "inputs": {"x": [2]}, "layers": [
+      {"type": "dense", "units": 16, "activation": "relu"}, {"name": "out", "type": "dense", "units": 2, "activation": "softmax"}]})");
+  std::vector<std::string> args = csv_args();
+  args[2] = path("softmax.json");
+  const CliResult inferred = run_cli(with(args, {"--json"}));
+  ASSERT_EQ(inferred.exit_code, 0) << inferred.err;
+  EXPECT_NE(inferred.err.find("the output layer applies softmax, so sparse_categorical_crossentropy takes its outputs as "
+                              "probabilities (--from-logits false)"),
+            std::string::npos)
+      << inferred.err;
+  const CliResult explicit_false = run_cli(with(args, {"--json", "--from-logits", "false"}));
+  ASSERT_EQ(explicit_false.exit_code, 0) << explicit_false.err;
+  EXPECT_EQ(nlohmann::json::parse(inferred.out)["history"]["loss"], nlohmann::json::parse(explicit_false.out)["history"]["loss"]);
+  const CliResult refused = run_cli(with(args, {"--from-logits", "true"}));
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("model 'soft': its output layer 'out' applies softmax"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("--from-logits false"), std::string::npos) << refused.err;
+  EXPECT_EQ(refused.err.find("epoch 1/"), std::string::npos) << refused.err;
+}
+
+// Item 2 of issue 15: the class count was found only by the loss, mid-epoch.
+TEST_F(TrainCommand, OutputCountThatIsNotTheClassCountIsRefusedBeforeTraining) {
+  write_text(path("five.json"), R"({"name": "five", "inputs": {"x": [2]}, "layers": [
+      {"type": "dense", "units": 16, "activation": "relu"}, {"name": "out", "type": "dense", "units": 5}]})");
+  std::vector<std::string> args = csv_args();
+  args[2] = path("five.json");
+  const CliResult r = run_cli(with(args, {"--checkpoint", path("c.safetensors")}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("model 'five': the model has 5 outputs (layer 'out'), the data 2 classes; give the output layer 2 units"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(path("c.safetensors")));
+}
+
+// Item 17 of issue 15: train starts from given weights, and init --seed S draws what train --seed S draws.
+TEST_F(TrainCommand, StartsFromGivenWeightsAndDrawsTheSameWeightsAsInitForASeed) {
+  ASSERT_EQ(run_cli({"init", "--model", path("net.json"), "--seed", "5", "--out", path("init.safetensors")}).exit_code, 0);
+  const auto same_tensors = [](const std::string& a, const std::string& b) {
+    const TensorFile x = read_safetensors(a), y = read_safetensors(b);
+    if (x.size() != y.size() || x.size() == 0) return false;
+    for (const auto& [name, t] : x.tensors()) {
+      const Tensor* u = y.find(name);
+      if (!u || u->numel() != t.numel()) return false;
+      for (int64_t i = 0; i < t.numel(); ++i) {
+        if (t.data<float>()[i] != u->data<float>()[i]) return false;
+      }
+    }
+    return true;
+  };
+  std::vector<std::string> untrained = csv_args();
+  untrained[8] = "0";  // --epochs 0: the weights out are the starting weights
+  untrained[14] = "5";  // --seed 5
+  ASSERT_EQ(run_cli(with(untrained, {"--weights-out", path("drawn.safetensors")})).exit_code, 0);
+  EXPECT_TRUE(same_tensors(path("init.safetensors"), path("drawn.safetensors")));
+  untrained[14] = "9";
+  const CliResult given = run_cli(with(untrained, {"--weights", path("init.safetensors"), "--weights-out", path("given.safetensors")}));
+  ASSERT_EQ(given.exit_code, 0) << given.err;
+  EXPECT_TRUE(same_tensors(path("init.safetensors"), path("given.safetensors")));
+  ASSERT_EQ(run_cli(with(untrained, {"--weights-out", path("seed9.safetensors")})).exit_code, 0);
+  EXPECT_FALSE(same_tensors(path("init.safetensors"), path("seed9.safetensors")));
+  ASSERT_EQ(run_cli({"init", "--model", path("net.json"), "--dtype", "float64", "--out", path("f64.safetensors")}).exit_code, 0);
+  const CliResult f64 = run_cli(with(csv_args(), {"--weights", path("f64.safetensors")}));
+  EXPECT_EQ(f64.exit_code, 2);
+  EXPECT_NE(f64.err.find("is float64, but gradlab train trains in float32"), std::string::npos) << f64.err;
+  const CliResult both = run_cli(with(csv_args(), {"--weights", path("init.safetensors"), "--checkpoint", path("c.safetensors"), "--resume"}));
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.err.find("--weights and --resume both give the starting weights"), std::string::npos) << both.err;
+}
+
+// Item 4 of issue 15: a layer without variables (add) showed gradient norm and update ratio 0, which
+// reads as dead, and its chart points were dropped as non-positive.
+TEST_F(TrainCommand, LayerWithoutVariablesSaysSoAndShowsItsOutputGradient) {
+  write_text(path("residual.json"), R"({"name": "res", "inputs": {"x": [2]}, "layers": [
+      {"name": "d1", "type": "dense", "units": 8, "activation": "tanh"},
+      {"name": "d2", "type": "dense", "units": 8, "activation": "tanh"},
+      {"name": "sum", "type": "add", "inputs": ["d2", "d1"]},
+      {"name": "out", "type": "dense", "units": 2}]})");
+  std::vector<std::string> args = csv_args();
+  args[2] = path("residual.json");
+  const CliResult r = run_cli(with(args, {"--sample-every", "2", "--history", path("h.json"), "--report", path("r.html")}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::size_t row = r.out.find("\n  sum ");
+  ASSERT_NE(row, std::string::npos) << r.out;
+  const std::string line = r.out.substr(row + 1, r.out.find('\n', row + 1) - row - 1);
+  EXPECT_NE(line.find("no variables"), std::string::npos) << line;
+  EXPECT_EQ(line.find("0.000e+00"), std::string::npos) << line;
+  EXPECT_NE(line.find("e-0"), std::string::npos) << line;  // its output gradient norm, a positive number
+  const nlohmann::json h = nlohmann::json::parse(read_text(path("h.json")));
+  for (const nlohmann::json& l : h["samples"][0]["layers"]) {
+    EXPECT_EQ(l["has_variables"], l["layer"] != "sum") << l.dump();
+    EXPECT_TRUE(l["output_grad_norm"].is_number()) << l.dump();
+  }
+  EXPECT_NE(read_text(path("r.html")).find("sum has no variables and is left out"), std::string::npos);
+}
+
+// Item 6 of issue 15: a 2-epoch run's learning curve was a straight line between 2 points, ticked
+// 1.00, 1.05, ...; the sampled batches' losses are on it too, and the epoch axis ticks whole numbers.
+TEST_F(TrainCommand, LearningCurveHasSampledBatchLossesAndWholeEpochTicks) {
+  const CliResult r = run_cli(with(csv_args(), {"--sample-every", "2", "--report", path("r.html")}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string html = read_text(path("r.html"));
+  EXPECT_NE(html.find("batch loss (sampled)"), std::string::npos);
+  EXPECT_NE(html.find(R"("axis":{"format":"d","tickMinStep":1})"), std::string::npos);
+  // 96 examples in batches of 16: 6 steps per epoch, so step 2 (the second sample) ends at epoch 0.5.
+  EXPECT_NE(html.find(R"x("series":"batch loss (sampled)","x":0.5)x"), std::string::npos);
 }
 
 TEST_F(TrainCommand, CheckpointOfAnotherModelIsRefusedAndKept) {

@@ -123,6 +123,47 @@ TEST(BadInputs, SpecUnknownLayerType) {
                     {"layers[0]: unknown layer type 'conv9'", "known: ", "dense"});
 }
 
+// Item 13 of issue 15: a layer no output depends on was dropped without a word, and weights written
+// for it were then refused as "not a variable of model".
+TEST(BadInputs, SpecLayerReachesNoOutput) {
+  expect_spec_error(R"({"inputs": {"x": [3]}, "layers": [{"name": "d1", "type": "dense", "units": 2},
+                          {"name": "d2", "type": "dense", "units": 2},
+                          {"name": "d3", "type": "dense", "units": 2, "inputs": ["d1"]}],
+                        "outputs": ["d2"]})",
+                    {"m.json: layer 'd3' reaches no output (outputs: d2); list it in 'outputs'"});
+  expect_spec_error(R"({"inputs": {"x": [3]}, "layers": [{"name": "a", "type": "dense", "units": 2},
+                          {"name": "b", "type": "dense", "units": 2, "inputs": ["x"]},
+                          {"name": "c", "type": "dense", "units": 2, "inputs": ["b"]},
+                          {"name": "d", "type": "dense", "units": 2, "inputs": ["x"]}]})",
+                    {"layers 'a', 'b', 'c' reach no output (outputs: d)"});
+}
+
+// Item 14 of issue 15: an entry's position alone is hard to find in a long list; its name is given too.
+TEST(BadInputs, SpecLayerNamedBesideItsIndex) {
+  expect_spec_error(R"({"inputs": {"x": [3]}, "layers": [{"name": "d1", "type": "dense", "units": 2},
+                                                          {"name": "d2", "type": "Dense", "units": 2}]})",
+                    {"layers[1] 'd2': unknown layer type 'Dense'"});
+  expect_spec_error(R"({"inputs": {"x": [3]}, "layers": [{"name": "d1", "units": 2}]})", {"layers[0] 'd1' needs a string 'type'"});
+}
+
+// Item 14 of issue 15: a graph is built on an empty batch, and shapes in errors showed it as 0.
+TEST(BadInputs, SpecShapesShowTheBatchAsN) {
+  expect_spec_error(R"({"inputs": {"x": [3]}, "layers": [{"name": "d1", "type": "dense", "units": 4},
+                          {"name": "d2", "type": "dense", "units": 5, "inputs": ["x"]},
+                          {"name": "s", "type": "add", "inputs": ["d1", "d2"]}]})",
+                    {"layer 's' (add): s: input 1 has shape [N, 5] but input 0 has [N, 4]"});
+}
+
+// Item 14 of issue 15: nlohmann's "[json.exception.parse_error.101]" tag names the library, not the problem.
+TEST(BadInputs, SpecNotJsonWithoutTheLibrarysTag) {
+  expect_spec_error(R"({"inputs": {"x": [3]},)", {"m.json: not valid JSON: parse error at line 1"});
+  try {
+    parse_model_spec(R"({"inputs": {"x": [3]},)", "m.json");
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).find("json.exception"), std::string::npos) << e.what();
+  }
+}
+
 TEST(BadInputs, SpecUnknownKey) {
   expect_spec_error(R"({"inputs": {"x": [3]}, "layers": [{"name": "d", "type": "dense", "unitz": 4}]})",
                     {"layer 'd' (dense): unknown key 'unitz'", "valid keys: ", "units"});

@@ -3,7 +3,12 @@
 #include <cstdint>
 #include <iostream>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "commands.h"
+#include "gradlab/nn/initializer_names.h"
+#include "gradlab/nn/initializers.h"
 
 namespace gradlab::cli {
 
@@ -16,6 +21,18 @@ const CLI::Validator kUnsignedDigits(
       return "expected an integer in [0, 2^64), got '" + value + "'";
     },
     "", "digits");
+
+// The library's own message lists the canonical names only; every alias it accepts passes.
+const CLI::Validator kInitializerName(
+    [](std::string& value) -> std::string {
+      try {
+        Initializer check(value);
+        return "";
+      } catch (const Error& e) {
+        return e.what();
+      }
+    },
+    fmt::format("one of {}", fmt::join(canonical_initializer_names(), ",")), "initializer");
 
 void write_stdout(const std::string& text) {
   std::cout << text << std::flush;

@@ -34,12 +34,18 @@ void add_sweep_command(CLI::App& app, CommandRun& run);
 void add_train_command(CLI::App& app, CommandRun& run);
 /// Adds `gradlab theory` (mean-field signal propagation: figures, critical line, phase diagram).
 void add_theory_command(CLI::App& app, CommandRun& run);
+/// Adds `gradlab summary` (a spec's layers, output shapes and parameter counts, as model.summary()).
+void add_summary_command(CLI::App& app, CommandRun& run);
 /// Adds `gradlab report` (the built-in study of the lesson's remedies: terminal summary and HTML report).
 void add_report_command(CLI::App& app, CommandRun& run);
 
 /// Accepts an unsigned 64-bit integer written in digits (a seed); CLI11 alone would wrap "-1"
 /// around, and saturate a too-large value, into an unsigned option.
 extern const CLI::Validator kUnsignedDigits;
+
+/// Accepts any name Initializer(name) accepts (canonical, Keras class names, aliases); the error and
+/// the help list the canonical names only.
+extern const CLI::Validator kInitializerName;
 
 /// Writes `text` to standard output and flushes; throws Error when the write fails (a full disk).
 void write_stdout(const std::string& text);

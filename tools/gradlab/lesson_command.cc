@@ -36,13 +36,17 @@ void add_lesson_command(CLI::App& app, CommandRun& run) {
   cmd->add_option("--seed", o.seed, "Seed of every random draw (same seed, same output)")
       ->check(kUnsignedDigits)
       ->capture_default_str();
-  cmd->add_option("--depths", o.depths, "Depths of the grid, comma-separated")
+  cmd->add_option("--depth,--depths", o.depths, "Depths of the grid, comma-separated")
       ->delimiter(',')
       ->check(CLI::Range(1, kMaxStudyDepth))
       ->capture_default_str();
-  cmd->add_option("--activations", o.activations, "Activations of the grid, comma-separated")
+  cmd->add_option("--activation,--activations", o.activations, "Activations of the grid, comma-separated")
       ->delimiter(',')
       ->check(CLI::IsMember(activation_names()))
+      ->capture_default_str();
+  cmd->add_option("--init,--initializer,--initializers", o.grid_initializer,
+                  "Kernel initializer of the depth grid (table 3; table 2 keeps the lesson's glorot_uniform)")
+      ->check(kInitializerName)
       ->capture_default_str();
   cmd->add_option("--norm-trials", o.normalization_trials,
                   "Trials per cell of the normalization section, tables 4 to 8 (0 skips it)")

@@ -86,7 +86,8 @@ json lesson_json(const LessonStudy& study) {
   out["command"] = "lesson";
   out["version"] = GRADLAB_VERSION;
   out["options"] = json{{"seed", o.seed},   {"trials", o.trials},           {"grid_trials", o.grid_trials},
-                        {"depths", o.depths}, {"activations", o.activations}, {"dtype", std::string(dtype_name(o.dtype))}};
+                        {"depths", o.depths}, {"activations", o.activations}, {"initializer", o.grid_initializer},
+                        {"dtype", std::string(dtype_name(o.dtype))}};
   json kernels = json::array();
   for (const KernelVarianceResult& r : study.kernel_variance) {
     kernels.push_back(json{{"initializer", r.layer.initializer},

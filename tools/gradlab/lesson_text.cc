@@ -176,11 +176,11 @@ std::string lesson_text(const LessonStudy& study) {
   out += skip_table(study);
 
   out += fmt::format(
-      "\n3. The same norm as the networks grow deeper: median [5th, 95th percentile] over {} trials per cell\n"
+      "\n3. The same norm as the networks grow deeper ({} kernels): median [5th, 95th percentile] over {} trials per cell\n"
       "   Each layer multiplies the gradient by its weights and its activation's slope, so depth shrinks it\n"
       "   geometrically (sigmoid's slope is at most 1/4) or grows it. Residual and concat skips shorten the\n"
       "   path back to the input 2x and 3x; residual sums of relu layers make it explode.\n\n",
-      o.grid_trials);
+      o.grid_initializer, o.grid_trials);
   out += grid_table(study);
 
   out +=

@@ -43,20 +43,20 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
     option->excludes(model)->capture_default_str();
     return option;
   };
-  network_option(cmd->add_option("--depth", s.depth, "Inline network: number of Dense layers")->check(CLI::Range(1, kMaxProbeDepth)));
+  network_option(cmd->add_option("--depth,--depths", s.depth, "Inline network: number of Dense layers")->check(CLI::Range(1, kMaxProbeDepth)));
   network_option(cmd->add_option("--width", s.width, "Inline network: units of every Dense layer")->check(CLI::Range(int64_t{1}, kMaxProbeUnits)));
   // With --model these two make the variant `gradlab sweep --model` probes (apply_spec_overrides).
-  CLI::Option* activation = cmd->add_option("--activation", s.activation,
+  CLI::Option* activation = cmd->add_option("--activation,--activations", s.activation,
                                             "Inline network: activation; with --model: of every hidden layer with a non-linear one")
                                 ->check(CLI::IsMember(activation_names()))
                                 ->capture_default_str();
-  CLI::Option* init = cmd->add_option("--init", s.init, "Inline network: kernel initializer; with --model: of every Dense layer")
-                          ->check(CLI::IsMember(initializer_names()))
+  CLI::Option* init = cmd->add_option("--init,--initializer,--initializers", s.init, "Inline network: kernel initializer; with --model: of every Dense layer")
+                          ->check(kInitializerName)
                           ->excludes(weights)  // loaded weights replace the kernels it would draw
                           ->capture_default_str();
-  network_option(cmd->add_option("--norm", s.norm, "Inline network: normalization after each Dense layer")
+  network_option(cmd->add_option("--norm,--norms", s.norm, "Inline network: normalization after each Dense layer")
                      ->check(CLI::IsMember({"none", "batch", "layer", "group", "instance"})));
-  network_option(cmd->add_option("--skip", s.skip, "Inline network: skip connections")->check(CLI::IsMember({"none", "residual", "concat"})));
+  network_option(cmd->add_option("--skip,--skips", s.skip, "Inline network: skip connections")->check(CLI::IsMember({"none", "residual", "concat"})));
   network_option(cmd->add_option("--features", s.features, "Inline network: features of the drawn input")
                      ->check(CLI::Range(int64_t{1}, kMaxProbeUnits)))
       ->excludes(input);

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "gradlab/instrument/learning_variable.h"
 #include "probe_report.h"
 #include "text_table.h"
 
@@ -26,12 +27,9 @@ std::string norm_of(const std::optional<GradientStats>& g) { return g ? sci(g->l
 
 // The kernel's ratio, else the first variable's: the figure that says how fast a layer would learn.
 std::string weight_ratio(const LayerCallRecord& call) {
-  if (call.variables.empty()) return "-";
-  const VariableGradientStats* chosen = &call.variables.front();
-  for (const VariableGradientStats& v : call.variables) {
-    if (v.name.size() >= 7 && v.name.compare(v.name.size() - 7, 7, "/kernel") == 0) chosen = &v;
-  }
-  return sci(chosen->grad_to_weight_ratio);
+  const VariableGradientStats* v = learning_variable(call);
+  if (!v) return "-";
+  return v->weight_norm == 0 ? "w = 0" : sci(v->grad_to_weight_ratio);
 }
 
 const std::optional<GradientStats>& measured(const LayerCallRecord& call, FlowMeasure measure) {
@@ -40,8 +38,13 @@ const std::optional<GradientStats>& measured(const LayerCallRecord& call, FlowMe
 
 // A bar whose length grows with log10(norm) from the smallest positive norm (1 block) to the largest
 // (kBarWidth blocks).
+// A fixed scale: the largest norm fills the bar, and each decade below it takes kBlocksPerDecade
+// blocks off, so a 2x spread is a block, not the whole width. A pass spanning more decades than the
+// bar holds gets fewer blocks per decade, and the legend says how many.
 class LogBar {
  public:
+  static constexpr double kBlocksPerDecade = 4;
+
   LogBar(const PassRecord& pass, FlowMeasure measure) {
     for (const LayerCallRecord& call : pass.layers) {
       const auto& g = measured(call, measure);
@@ -49,24 +52,29 @@ class LogBar {
       lo_ = std::min(lo_, std::log10(g->l2_norm));
       hi_ = std::max(hi_, std::log10(g->l2_norm));
     }
+    if (any()) blocks_per_decade_ = std::min(kBlocksPerDecade, hi_ > lo_ ? (kBarWidth - 1) / (hi_ - lo_) : kBlocksPerDecade);
   }
   std::string operator()(const std::optional<GradientStats>& g) const {
     if (!g) return "";
     const double v = g->l2_norm;
     if (!std::isfinite(v)) return "(not finite)";
     if (v == 0) return "(zero)";
-    const double span = hi_ - lo_;
-    const int blocks = span > 0 ? 1 + static_cast<int>(std::lround((std::log10(v) - lo_) / span * (kBarWidth - 1))) : kBarWidth;
+    return blocks(kBarWidth - static_cast<int>(std::lround((hi_ - std::log10(v)) * blocks_per_decade_)));
+  }
+  static std::string blocks(int n) {
     std::string bar;
-    for (int i = 0; i < blocks; ++i) bar += "\u2588";
+    for (int i = 0; i < std::max(n, 1); ++i) bar += "\u2588";
     return bar;
   }
-  double lo() const { return std::pow(10.0, lo_); }
-  double hi() const { return std::pow(10.0, hi_); }
+  std::string legend() const {
+    return fmt::format("  bar: full width = {}; each {:.3g} block{} shorter = 10x smaller (log scale)\n", sci(std::pow(10.0, hi_)),
+                       blocks_per_decade_, blocks_per_decade_ == 1 ? "" : "s");
+  }
   bool any() const { return hi_ >= lo_; }
 
  private:
   double lo_ = INFINITY, hi_ = -INFINITY;
+  double blocks_per_decade_ = kBlocksPerDecade;
 };
 
 std::string layer_rows(const ProbeReport& r) {
@@ -115,7 +123,7 @@ std::string probe_text(const ProbeReport& r) {
                                 dtype_name(r.pass.dtype), r.mode, sci(r.pass.loss));
   out += layer_rows(r);
   const LogBar bar(r.pass, s.measure);
-  if (bar.any()) out += fmt::format("  bar: 1 block = {}, {} blocks = {} (log scale)\n", sci(bar.lo()), kBarWidth, sci(bar.hi()));
+  if (bar.any()) out += bar.legend();
 
   const std::string& first = r.pass.layers[s.depth_layers.front()].layer;
   const std::string& last = r.pass.layers[s.depth_layers.back()].layer;

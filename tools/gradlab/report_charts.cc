@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "gradlab/error.h"
+#include "gradlab/instrument/learning_variable.h"
 #include "json_number.h"
 
 namespace gradlab::cli {
@@ -94,6 +95,18 @@ json run_color(const std::vector<FlowRun>& runs) {
   return color;
 }
 
+// One meaning of k in every chart: the k-th weight layer from the input; ticks at whole layers only
+// (a 3-layer run would otherwise be ticked 1.0, 1.2, ...). Tooltips name the layer.
+constexpr const char* kDepthTitle = "weight layer k (1 = first, next to the input)";
+
+json depth_axis() {
+  return {{"field", "k"},
+          {"type", "quantitative"},
+          {"scale", {{"nice", false}}},
+          {"axis", {{"tickMinStep", 1}, {"format", "d"}}},
+          {"title", kDepthTitle}};
+}
+
 // The depth position (1-based) of each layer call: that of the nearest weight layer at or before it.
 std::vector<int> call_depths(const FlowRun& run) {
   std::vector<int> depth(run.pass.layers.size(), 0);
@@ -147,7 +160,7 @@ Chart gradient_norm_chart(const std::vector<FlowRun>& runs, const FlowSectionOpt
   }
   json tooltip = json::array({{{"field", "run"}, {"type", "nominal"}},
                               {{"field", "layer"}, {"type", "nominal"}},
-                              {{"field", "k"}, {"type", "quantitative"}, {"title", "depth position"}},
+                              {{"field", "k"}, {"type", "quantitative"}, {"title", "weight layer k"}},
                               {{"field", "norm"}, {"type", "quantitative"}, {"format", ".3e"}, {"title", "gradient norm"}}});
   for (const json& t : config_tooltips(keys)) tooltip.push_back(t);
   const std::string measure = runs.empty() ? "||dL/d input||" : measure_words(runs.front().summary.measure);
@@ -157,8 +170,7 @@ Chart gradient_norm_chart(const std::vector<FlowRun>& runs, const FlowSectionOpt
                {"data", {{"values", rows}}},
                {"mark", {{"type", "line"}, {"point", true}, {"tooltip", true}}},
                {"encoding",
-                {{"x", {{"field", "k"}, {"type", "quantitative"}, {"scale", {{"nice", false}}},
-                        {"title", "depth position k (1 = first layer, next to the input)"}}},
+                {{"x", depth_axis()},
                  {"y", {{"field", "norm"}, {"type", "quantitative"}, {"scale", {{"type", "log"}}},
                         {"axis", {{"format", ".0e"}}}, {"title", "gradient norm " + measure + " of layer k (log)"}}},
                  {"color", run_color(runs)},
@@ -187,7 +199,7 @@ Chart gradient_heatmap(const std::vector<FlowRun>& runs) {
                {"data", {{"values", rows}}},
                {"mark", {{"type", "rect"}, {"tooltip", true}}},
                {"encoding",
-                {{"x", {{"field", "k"}, {"type", "ordinal"}, {"title", "depth position k"}}},
+                {{"x", {{"field", "k"}, {"type", "ordinal"}, {"title", kDepthTitle}}},
                  {"y", {{"field", "run"}, {"type", "nominal"}, {"sort", nullptr}, {"title", nullptr}, {"axis", {{"labelLimit", 360}}}}},
                  {"color", {{"field", "norm"}, {"type", "quantitative"}, {"scale", {{"type", "log"}, {"scheme", "viridis"}}},
                             {"legend", {{"format", ".0e"}}}, {"title", "gradient norm"}}},
@@ -229,7 +241,7 @@ Chart activity_chart(const std::vector<FlowRun>& runs, const FlowSectionOptions&
                {"data", {{"values", rows}}},
                {"mark", {{"type", "line"}, {"point", true}, {"tooltip", true}}},
                {"encoding",
-                {{"x", {{"field", "k"}, {"type", "quantitative"}, {"scale", {{"nice", false}}}, {"title", "depth position k"}}},
+                {{"x", depth_axis()},
                  {"y", {{"field", "fraction"}, {"type", "quantitative"}, {"scale", {{"domain", {0, 1}}}},
                         {"axis", {{"format", ".0%"}}}, {"title", "share of the layer's outputs"}}},
                  {"color", run_color(runs)},
@@ -256,13 +268,19 @@ Chart line_chart(const std::vector<LinePoint>& points, const LineChartOptions& o
     if (log) a["scale"] = {{"type", "log"}};
     return a;
   };
+  // Vega-Lite would tick a 2-epoch run at 1.00, 1.05, ...: whole numbers only, printed as integers.
+  const auto integer_axis = [](json a) {
+    a["axis"] = {{"tickMinStep", 1}, {"format", "d"}};
+    return a;
+  };
   json spec = {{"$schema", kSchema},
                {"width", 720},
                {"height", 300},
                {"data", {{"values", rows}}},
                {"mark", {{"type", "line"}, {"point", true}, {"tooltip", true}}},
                {"encoding",
-                {{"x", axis("x", options.x_title, options.log_x)},
+                {{"x", options.integer_x_ticks ? integer_axis(axis("x", options.x_title, options.log_x))
+                                               : axis("x", options.x_title, options.log_x)},
                  {"y", axis("y", options.y_title, options.log_y)},
                  {"color", {{"field", "series"}, {"type", "nominal"}, {"sort", nullptr}, {"title", options.series_title}}},
                  {"tooltip", json::array({{{"field", "series"}, {"type", "nominal"}, {"title", options.series_title}},
@@ -313,16 +331,17 @@ void add_layer_table(HtmlReport& page, const FlowRun& run) {
     return v ? fmt::format("{:.1f}%", 100 * *v) : std::string("-");
   };
   for (const LayerCallRecord& call : run.pass.layers) {
-    double ratio = -1;
-    for (const VariableGradientStats& v : call.variables) ratio = std::max(ratio, v.grad_to_weight_ratio);
+    // The terminal's figure (learning_variable); an all-zero weight has no ratio to show.
+    const VariableGradientStats* v = learning_variable(call);
+    const std::string ratio = !v ? "-" : v->weight_norm == 0 ? "w = 0" : table_number(v->grad_to_weight_ratio);
     rows.push_back({call.layer, call.type, call.activation, call.output_shape, table_number(call.output.mean),
                     table_number(call.output.std), optional_percent(call.output.saturated_fraction),
                     optional_percent(call.output.dead_fraction), optional_number(call.input_grad, &GradientStats::l2_norm),
                     optional_number(call.output_grad, &GradientStats::l2_norm),
-                    call.variables.empty() ? std::string("-") : table_number(ratio)});
+                    ratio});
   }
   page.add_table({"layer", "type", "activation", "output shape", "output mean", "output std", "saturated", "dead",
-                  "||dL/d input||", "||dL/d output||", "max grad/weight"},
+                  "||dL/d input||", "||dL/d output||", "kernel ||dL/dW|| / ||W||"},
                  rows, "Every layer call of " + run.label + ", in the order it ran.");
 }
 

@@ -73,6 +73,8 @@ struct LineChartOptions {
   std::string series_title = "series";  ///< legend title
   bool log_x = false;                   ///< log scales
   bool log_y = false;
+  /// Ticks of the x axis at whole numbers only (epochs), however few the points.
+  bool integer_x_ticks = false;
   /// Caption shown under the chart (the count of left-out points is appended).
   std::string caption;
 };
@@ -88,8 +90,8 @@ Chart line_chart(const std::vector<LinePoint>& points, const LineChartOptions& o
 void add_flow_section(HtmlReport& page, const std::vector<FlowRun>& runs, const FlowSectionOptions& options = {});
 
 /// A table of every layer call of `run`: layer, type, activation, output shape, output mean and
-/// standard deviation, saturated and dead fractions, ||dL/d input||, ||dL/d output|| and the largest
-/// gradient-to-weight ratio of its variables.
+/// standard deviation, saturated and dead fractions, ||dL/d input||, ||dL/d output|| and the kernel's
+/// gradient-to-weight ratio (learning_variable(); "w = 0" for an all-zero one).
 void add_layer_table(HtmlReport& page, const FlowRun& run);
 
 /// A number for a table: "1.5e-02", "0" for zero, "inf" / "nan", "-" for unset.

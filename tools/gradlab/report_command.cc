@@ -38,28 +38,28 @@ void add_report_command(CLI::App& app, CommandRun& run) {
   cmd->footer(
       "The study: the lesson's initializer table and three 4-layer networks, then every combination of\n"
       "initializer, activation, skip connection and normalization probed layer by layer at each depth.\n"
-      "Example (a small study): gradlab report --depths 4,16 --activations relu,tanh --trials 1 --out small.html\n"
+      "Example (a small study): gradlab report --depth 4,16 --activation relu,tanh --trials 1 --out small.html\n"
       "See docs/report.md for what each chart shows.");
   cmd->add_option("--out", s->out, "HTML file to write (atomically)")->capture_default_str();
   cmd->add_option("--seed", o.seed, "Seed of every random draw (same seed, same report)")->check(kUnsignedDigits)->capture_default_str();
   cmd->add_option("--trials", o.trials, "Probed passes per configuration and depth")->check(CLI::Range(1, 100'000))->capture_default_str();
-  cmd->add_option("--depths", o.depths, "Network depths, comma-separated (the deepest is shown at a glance)")
+  cmd->add_option("--depth,--depths", o.depths, "Network depths, comma-separated (the deepest is shown at a glance)")
       ->delimiter(',')
       ->check(CLI::Range(1, kMaxStudyDepth))
       ->capture_default_str();
-  cmd->add_option("--initializers", o.initializers, "Kernel initializers, comma-separated")
+  cmd->add_option("--init,--initializer,--initializers", o.initializers, "Kernel initializers, comma-separated")
       ->delimiter(',')
-      ->check(CLI::IsMember(initializer_names()))
+      ->check(kInitializerName)
       ->capture_default_str();
-  cmd->add_option("--activations", o.activations, "Activations, comma-separated")
+  cmd->add_option("--activation,--activations", o.activations, "Activations, comma-separated")
       ->delimiter(',')
       ->check(CLI::IsMember(activation_names()))
       ->capture_default_str();
-  cmd->add_option("--skips", s->skips, "Skip connections, comma-separated")
+  cmd->add_option("--skip,--skips", s->skips, "Skip connections, comma-separated")
       ->delimiter(',')
       ->check(CLI::IsMember({"none", "residual", "concat"}))
       ->capture_default_str();
-  cmd->add_option("--norms", s->norms, "Normalizations, comma-separated")
+  cmd->add_option("--norm,--norms", s->norms, "Normalizations, comma-separated")
       ->delimiter(',')
       ->check(CLI::IsMember({"none", "batch", "layer", "group"}))
       ->capture_default_str();

@@ -99,7 +99,7 @@ void validate(const ReportStudyOptions& options) {
   if (options.lesson_trials < 1 || options.lesson_trials > kMaxTrials) {
     throw Error(fmt::format("report: --lesson-trials must be in [1, {}], got {}", kMaxTrials, options.lesson_trials));
   }
-  if (options.depths.empty()) throw Error("report: --depths needs at least one depth");
+  if (options.depths.empty()) throw Error("report: --depth needs at least one depth");
   for (const int depth : options.depths) {
     if (depth < 1 || depth > kMaxStudyDepth) {
       throw Error(fmt::format("report: every depth must be in [1, {}], got {}", kMaxStudyDepth, depth));

@@ -267,14 +267,14 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
     return option;
   };
   const auto network_list = [&](CLI::Option* option) { return list(option)->excludes(model); };
-  network_list(cmd->add_option("--depth", s->depths, "Depths (Dense layers)")->check(CLI::Range(1, kMaxProbeDepth)));
+  network_list(cmd->add_option("--depth,--depths", s->depths, "Depths (Dense layers)")->check(CLI::Range(1, kMaxProbeDepth)));
   network_list(cmd->add_option("--width", s->widths, "Units of every Dense layer")->check(CLI::Range(int64_t{1}, kMaxProbeUnits)));
-  CLI::Option* activation = list(cmd->add_option("--activation", s->activations, "Activations (with --model: of the hidden layers)")
+  CLI::Option* activation = list(cmd->add_option("--activation,--activations", s->activations, "Activations (with --model: of the hidden layers)")
                                      ->check(CLI::IsMember(activation_names())));
-  CLI::Option* init = list(cmd->add_option("--init", s->inits, "Kernel initializers (with --model: of every Dense layer)")
-                               ->check(CLI::IsMember(initializer_names())));
-  network_list(cmd->add_option("--norm", s->norms, "Normalizations after each Dense layer")->check(CLI::IsMember({"none", "batch", "layer", "group"})));
-  network_list(cmd->add_option("--skip", s->skips, "Skip connections")->check(CLI::IsMember({"none", "residual", "concat"})));
+  CLI::Option* init = list(cmd->add_option("--init,--initializer,--initializers", s->inits, "Kernel initializers (with --model: of every Dense layer)")
+                               ->check(kInitializerName));
+  network_list(cmd->add_option("--norm,--norms", s->norms, "Normalizations after each Dense layer")->check(CLI::IsMember({"none", "batch", "layer", "group"})));
+  network_list(cmd->add_option("--skip,--skips", s->skips, "Skip connections")->check(CLI::IsMember({"none", "residual", "concat"})));
   CLI::Option* batch = list(cmd->add_option("--batch", s->batches, "Rows of the drawn input")
                                 ->check(CLI::Range(int64_t{1}, kMaxProbeUnits))
                                 ->excludes(input));

@@ -6,6 +6,7 @@
 
 #include "gradlab/error.h"
 #include "gradlab/lab/probe_configuration.h"
+#include "gradlab/io/json_error.h"
 #include "sweep_files.h"
 
 namespace gradlab::cli {
@@ -122,7 +123,7 @@ SweepGridFile parse_sweep_grid(const std::string& json_text, const std::string& 
   try {
     root = Json::parse(json_text);
   } catch (const Json::exception& e) {
-    fail("{}: not valid JSON: {}", source, e.what());
+    fail("{}: not valid JSON: {}", source, json_error_text(e));
   }
   if (!root.is_object()) fail("{}: a sweep grid must be a JSON object with keys {}", source, kKeys);
   if (root.contains("model")) return parse_spec_grid(root, source);

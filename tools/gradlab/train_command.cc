@@ -13,6 +13,7 @@
 #include "gradlab/io/weights.h"
 #include "gradlab/optim/factory.h"
 #include "gradlab/train/checkpoint.h"
+#include "gradlab/train/output_check.h"
 #include "interrupt.h"
 #include "model_files.h"
 #include "train_output.h"
@@ -26,16 +27,17 @@ struct TrainSettings {
   std::string optimizer = "adam", schedule = "constant";
   std::optional<double> learning_rate, momentum, weight_decay, clipnorm, clipvalue, global_clipnorm;
   bool nesterov = false, normalize = false, resume = false, json = false, no_anomaly_check = false;
-  bool from_logits = true;
+  std::optional<bool> from_logits;
   int64_t epochs = 10, batch_size = 32, sample_every = 0;
   std::optional<int64_t> max_steps, limit;
   double validation_split = 0;
   uint64_t seed = 0;
-  std::string checkpoint, history, weights_out, report;
+  std::string checkpoint, history, weights, weights_out, report;
 };
 
 void check_settings(const TrainSettings& s) {
   if (s.resume && s.checkpoint.empty()) fail("--resume needs --checkpoint FILE to resume from");
+  if (s.resume && !s.weights.empty()) fail("--weights and --resume both give the starting weights; give one of them");
   if (!s.history.empty() && !s.history.ends_with(".json") && !s.history.ends_with(".csv")) {
     fail("--history {}: the file name must end in .json or .csv", s.history);
   }
@@ -91,7 +93,30 @@ void train(const TrainSettings& s) {
   set_seed(s.seed);
   Rng rng(s.seed);
   const Model model = as_bad_input([&] { return build_model(spec, {.rng = &rng}); });
+  if (!s.weights.empty()) {
+    as_bad_input([&] {
+      const TensorFile weights = read_safetensors(s.weights);
+      for (const auto& [name, tensor] : weights.tensors()) {
+        if (tensor.dtype() != DType::float32) {
+          fail("--weights {}: tensor '{}' is {}, but gradlab train trains in float32 (write the weights with "
+               "gradlab init --dtype float32)", s.weights, name, dtype_name(tensor.dtype()));
+        }
+      }
+      load_weights(model, weights);
+    });
+  }
   as_bad_input([&] { check_features(model, train_set); });
+  // Keras users put a softmax (or sigmoid) on the output; unless told otherwise, take such outputs as
+  // the probabilities they are, and refuse the combination that would squash them twice.
+  const bool from_logits = s.from_logits.value_or(infer_from_logits(model, s.loss));
+  if (!s.from_logits && !from_logits) {
+    fmt::print(stderr, "gradlab train: the output layer applies {}, so {} takes its outputs as probabilities "
+               "(--from-logits false)\n", output_activation(model).value_or("?"), s.loss);
+  }
+  as_bad_input([&] {
+    check_output_fits_loss(model, {.loss = s.loss, .from_logits = from_logits && s.loss.find("crossentropy") != std::string::npos,
+                                   .classes = train_set.classes});
+  });
   const std::shared_ptr<Optimizer> optimizer = as_bad_input([&] {
     return std::shared_ptr<Optimizer>(make_optimizer(
         s.optimizer, {.learning_rate = parse_schedule(s.schedule, s.learning_rate.value_or(s.optimizer == "sgd" ? 0.01 : 0.001)),
@@ -110,7 +135,7 @@ void train(const TrainSettings& s) {
   ProgressCallback progress(s.checkpoint);
   FitOptions options{.optimizer = optimizer,
                      .loss = s.loss,
-                     .from_logits = s.from_logits,
+                     .from_logits = from_logits,
                      .metrics = metrics,
                      .epochs = s.epochs,
                      .batch_size = s.batch_size,
@@ -159,7 +184,7 @@ void train(const TrainSettings& s) {
                        .optimizer = optimizer->description(),
                        .checkpoint = s.checkpoint};
   if (data.test.size() > 0 && history.stop_reason != StopReason::anomaly) {
-    summary.test = evaluate(model, data.test, {.loss = s.loss, .from_logits = s.from_logits, .metrics = metrics, .batch_size = 256});
+    summary.test = evaluate(model, data.test, {.loss = s.loss, .from_logits = from_logits, .metrics = metrics, .batch_size = 256});
   }
   if (!s.report.empty()) write_file_atomically(s.report, train_report_html(summary, history));
   write_stdout(s.json ? summary_json(summary, history).dump(2) + "\n" : summary_text(summary, history));
@@ -192,7 +217,9 @@ void add_train_command(CLI::App& app, CommandRun& run) {
       ->check(CLI::Range(0.0, 0.99))
       ->capture_default_str();
   cmd->add_option("--loss", s->loss, "Loss by Keras name")->check(CLI::IsMember(train_loss_names()))->capture_default_str();
-  cmd->add_option("--from-logits", s->from_logits, "Cross-entropies: the model outputs logits (no softmax/sigmoid)")->capture_default_str();
+  cmd->add_option("--from-logits", s->from_logits,
+                  "Cross-entropies: the model outputs logits (default: true, false when the output layer applies "
+                  "softmax or sigmoid)");
   cmd->add_flag("--normalize", s->normalize, "Standardize features with statistics of the training examples (Normalization.adapt)");
   cmd->add_option("--optimizer", s->optimizer, "sgd, adam, adamw, rmsprop or adagrad")->capture_default_str();
   cmd->add_option("--lr", s->learning_rate, "Learning rate (default: the optimizer's, 0.01 for sgd, 0.001 otherwise)");
@@ -210,6 +237,9 @@ void add_train_command(CLI::App& app, CommandRun& run) {
   cmd->add_option("--checkpoint", s->checkpoint, "Checkpoint file (safetensors), written each epoch and on interruption");
   cmd->add_flag("--resume", s->resume, "Continue from --checkpoint (give the same options as the first run)");
   cmd->add_option("--history", s->history, "Write the history: .json (Keras's history columns and the samples) or .csv");
+  cmd->add_option("--weights", s->weights,
+                  "Start from these weights (safetensors, as gradlab init or --weights-out write) instead of drawing them "
+                  "from --seed");
   cmd->add_option("--weights-out", s->weights_out, "Write the trained weights (safetensors, as gradlab init)");
   cmd->add_option("--report", s->report, "Write an HTML page: learning curves and the gradient flow over training");
   cmd->add_option("--sample-every", s->sample_every, "Sample the gradient-flow instruments every N steps (0: never)")

@@ -31,6 +31,12 @@ std::string stop_text(const History& h) {
 
 }  // namespace
 
+std::string throughput_text(int64_t examples, double seconds) {
+  // Over a few microseconds (the first redraw of an epoch) the clock's resolution is the rate.
+  if (examples <= 0 || !(seconds >= kMinRateSeconds)) return "";
+  return fmt::format("  {:.0f} ex/s", static_cast<double>(examples) / seconds);
+}
+
 ProgressCallback::ProgressCallback(std::string checkpoint_path, ProgressMode mode)
     : checkpoint_path_(std::move(checkpoint_path)), mode_(mode) {}
 
@@ -39,23 +45,26 @@ void ProgressCallback::start_bar() {
   bar_ = std::make_unique<ProgressBar>(fmt::format("epoch {}/{}", r.history.progress.epoch + 1, r.epochs),
                                        r.steps_per_epoch, mode_);
   examples_ = 0;
+  timed_examples_ = 0;
   start_ = std::chrono::steady_clock::now();
 }
 
 void ProgressCallback::on_batch_end(int64_t, const BatchLogs& logs) {
-  if (!bar_) start_bar();
+  // The bar starts when the epoch's first batch has ended, so the rate counts the batches after it.
+  const bool first = !bar_;
+  if (first) start_bar();
   examples_ += logs.batch_size;
+  if (!first) timed_examples_ += logs.batch_size;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   last_detail_ = metrics_text(logs.loss, logs.accuracy);
-  const std::string rate = seconds > 0 ? fmt::format("  {:.0f} ex/s", static_cast<double>(examples_) / seconds) : "";
-  bar_->update(logs.step_in_epoch, last_detail_ + rate);
+  bar_->update(logs.step_in_epoch, last_detail_ + throughput_text(timed_examples_, seconds));
 }
 
 void ProgressCallback::on_epoch_end(int64_t, const EpochLogs& logs) {
   if (!bar_) start_bar();
   std::string detail = metrics_text(logs.loss, logs.accuracy);
   if (logs.val_loss) detail += "  " + metrics_text(*logs.val_loss, logs.val_accuracy, "val_");
-  if (examples_ > 0 && logs.seconds > 0) detail += fmt::format("  {:.0f} ex/s", static_cast<double>(examples_) / logs.seconds);
+  detail += throughput_text(examples_, logs.seconds);
   if (!checkpoint_path_.empty()) detail += "  checkpoint saved";
   bar_->finish(detail);
   bar_.reset();
@@ -77,13 +86,17 @@ std::string gradient_flow_table(const History& h) {
                    {"grad norm (step " + std::to_string(first.step) + ")", Align::right},
                    {"grad norm (step " + std::to_string(last.step) + ")", Align::right},
                    {"update ratio", Align::right},
+                   {"|dL/d out|", Align::right},
                    {"dead", Align::right},
                    {"saturated", Align::right}});
   for (std::size_t i = 0; i < last.layers.size(); ++i) {
     const LayerSample& l = last.layers[i];
     const double before = i < first.layers.size() && first.layers[i].layer == l.layer ? first.layers[i].grad_norm : NAN;
-    table.add_row({l.layer, fmt::format("{:.3e}", before), fmt::format("{:.3e}", l.grad_norm),
-                   fmt::format("{:.3e}", l.update_ratio), fraction(l.dead_fraction), fraction(l.saturated_fraction)});
+    // A layer without variables has no weight gradient or update: say so rather than print a dead 0.
+    const auto own = [&](double v) { return l.has_variables ? fmt::format("{:.3e}", v) : std::string("no variables"); };
+    table.add_row({l.layer, l.has_variables ? fmt::format("{:.3e}", before) : own(0), own(l.grad_norm), own(l.update_ratio),
+                   l.output_grad_norm ? fmt::format("{:.3e}", *l.output_grad_norm) : "-", fraction(l.dead_fraction),
+                   fraction(l.saturated_fraction)});
   }
   return table.render("  ");
 }

@@ -14,6 +14,12 @@
 
 namespace gradlab::cli {
 
+/// Shortest interval a progress line states a rate over, in seconds.
+inline constexpr double kMinRateSeconds = 0.2;
+
+/// "  10512 ex/s", or "" for an interval too short to measure (under kMinRateSeconds) or no examples.
+std::string throughput_text(int64_t examples, double seconds);
+
 /// Draws one ProgressBar per epoch: step/total, running loss and accuracy, examples per second, time
 /// left; the epoch's final line adds the validation metrics and, when `checkpoint_path` is set,
 /// "checkpoint saved".
@@ -31,6 +37,7 @@ class ProgressCallback : public Callback {
   std::unique_ptr<ProgressBar> bar_;
   std::string last_detail_;
   int64_t examples_ = 0;
+  int64_t timed_examples_ = 0;  // after the epoch's first batch, when the clock started
   std::chrono::steady_clock::time_point start_;
 };
 

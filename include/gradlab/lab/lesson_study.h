@@ -51,6 +51,9 @@ struct LessonStudyOptions {
   std::vector<int> depths = {4, 8, 16, 32, 64};
   /// Activations of the grid, each a name get_activation() accepts.
   std::vector<std::string> activations = {"relu", "sigmoid", "tanh"};
+  /// Kernel initializer of the depth grid's Dense layers (a name Initializer accepts); the 4-layer
+  /// table keeps the lesson's glorot_uniform so it stays comparable with the lesson's figures.
+  std::string grid_initializer = "glorot_uniform";
   /// Element type of inputs and variables (the lesson's TensorFlow uses float32).
   DType dtype = DType::float32;
   /// Trials per configuration of the normalization section (0 skips the section).

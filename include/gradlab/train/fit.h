@@ -87,6 +87,12 @@ struct LayerSample {
   /// ||w_after - w_before|| / ||w_before|| over the layer's trainable variables taken together: how
   /// much the step changed the layer (about 1e-3 is healthy); 0 without variables, +inf from zeros.
   double update_ratio = 0;
+  /// False for a layer without variables of its own (Add, Activation, Concatenate): its grad_norm and
+  /// update_ratio are 0 because there is nothing to measure, not because it is dead.
+  bool has_variables = true;
+  /// ||dL/d output|| of the layer's call (what every layer has, variables or not); unset when the
+  /// output was not on the tape.
+  std::optional<double> output_grad_norm;
   /// Share of units that output exactly 0 for the whole batch (ReLU layers; unset for others).
   std::optional<double> dead_fraction;
   /// Share of outputs in the activation's saturated range (sigmoid, tanh...; unset for others).

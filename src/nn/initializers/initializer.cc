@@ -2,6 +2,7 @@
 #include <utility>
 
 #include "gradlab/error.h"
+#include "gradlab/nn/initializer_names.h"
 #include "gradlab/nn/initializers.h"
 
 namespace gradlab {
@@ -138,6 +139,12 @@ const std::vector<std::string>& initializer_names() {
     for (const auto& entry : registry()) out.push_back(entry.name);
     return out;
   }();
+  return names;
+}
+
+const std::vector<std::string>& canonical_initializer_names() {
+  static const std::vector<std::string> names(initializer_names().begin(),
+                                              initializer_names().begin() + static_cast<std::ptrdiff_t>(kCanonicalNames));
   return names;
 }
 
