@@ -127,6 +127,7 @@ std::string History::to_json() const {
       layers.push_back({{"layer", l.layer},
                         {"grad_norm", number(l.grad_norm)},
                         {"update_ratio", number(l.update_ratio)},
+                        {"update_norm", number(l.update_norm)},
                         {"dead_fraction", optional_number(l.dead_fraction)},
                         {"saturated_fraction", optional_number(l.saturated_fraction)}});
     }
@@ -172,6 +173,10 @@ History History::from_json(const std::string& text, const std::string& s) {
         sample.layers.push_back({.layer = field(jl, "layer", s).get<std::string>(),
                                  .grad_norm = to_double(field(jl, "grad_norm", s), s, "grad_norm"),
                                  .update_ratio = to_double(field(jl, "update_ratio", s), s, "update_ratio"),
+                                 // Histories written before update_norm existed lack it.
+                                 .update_norm = jl.contains("update_norm")
+                                                    ? to_double(jl["update_norm"], s, "update_norm")
+                                                    : 0.0,
                                  .dead_fraction = to_optional(field(jl, "dead_fraction", s), s, "dead_fraction"),
                                  .saturated_fraction =
                                      to_optional(field(jl, "saturated_fraction", s), s, "saturated_fraction")});

@@ -54,6 +54,56 @@ std::string cell(const SampleSummary& s) {
   return fmt::format("{} [{}, {}]", sci(s.median), sci(s.p5), sci(s.p95));
 }
 
+// The median of `skip` in the skip-connection table (section 2); NaN when the table lacks it.
+double skip_median(const LessonStudy& study, SkipConnection skip) {
+  for (const GradientNormResult& r : study.skip_connections)
+    if (r.skip == skip) return r.measured.median;
+  return std::nan("");
+}
+
+// Section 2's measured sentence: each skip's median as a multiple of no skip's.
+std::string skip_sentence(const LessonStudy& study) {
+  const double base = skip_median(study, SkipConnection::none);
+  std::string out = "   Measured: the median is";
+  for (SkipConnection skip : {SkipConnection::residual, SkipConnection::concat}) {
+    out += fmt::format("{} {:.2f}x no skip's with {}", skip == SkipConnection::residual ? "" : ",",
+                       skip_median(study, skip) / base, skip_connection_label(skip));
+  }
+  return out + ".\n";
+}
+
+// The factor by which the grid's median changes per added layer between its shallowest and deepest
+// rows for `activation` and `skip`: (m_deep / m_shallow)^(1 / (d_deep - d_shallow)); NaN with fewer
+// than two depths or a zero median.
+double per_layer_factor(const LessonStudy& study, const std::string& activation, SkipConnection skip) {
+  const GradientNormResult *shallow = nullptr, *deep = nullptr;
+  for (const GradientNormResult& r : study.depth_grid) {
+    if (r.activation != activation || r.skip != skip) continue;
+    if (!shallow || r.depth < shallow->depth) shallow = &r;
+    if (!deep || r.depth > deep->depth) deep = &r;
+  }
+  if (!shallow || shallow == deep || shallow->measured.median <= 0 || deep->measured.median <= 0)
+    return std::nan("");
+  return std::pow(deep->measured.median / shallow->measured.median, 1.0 / (deep->depth - shallow->depth));
+}
+
+// Section 3's measured sentences: per activation, the per-layer factor of each skip kind, and
+// whether the norm grows or shrinks with depth.
+std::string depth_sentences(const LessonStudy& study) {
+  std::string out;
+  for (const std::string& activation : study.options.activations) {
+    out += fmt::format("   Measured, {}: per added layer the median changes by", activation);
+    for (SkipConnection skip : kSkipConnections) {
+      const double f = per_layer_factor(study, activation, skip);
+      out += fmt::format("{} x{:.3g} with {} ({})", skip == SkipConnection::none ? "" : ",", f,
+                         skip_connection_label(skip),
+                         std::isnan(f) ? "not measured" : (f < 1 ? "shrinks" : (f > 1 ? "grows" : "flat")));
+    }
+    out += ".\n";
+  }
+  return out;
+}
+
 std::string grid_table(const LessonStudy& study) {
   std::vector<Column> columns{{"activation"}, {"depth", Align::right}};
   for (SkipConnection skip : kSkipConnections) {
@@ -164,23 +214,29 @@ std::string lesson_text(const LessonStudy& study) {
 
   out +=
       "1. Variance of a freshly built Dense kernel (In [15], In [16]); Dense(out) called on a [32, in] input\n"
-      "   U[-limit, limit] has variance limit^2/3: He-uniform 2/in (for relu, which zeroes half the signal),\n"
-      "   Glorot-uniform 2/(in + out): variances that keep gradients from shrinking layer by layer.\n\n";
+      "   U[-limit, limit] has variance limit^2/3: He-uniform 2/in, Glorot-uniform 2/(in + out). Glorot & Bengio\n"
+      "   (2010) derived 2/(in + out) to keep signals from shrinking in units with slope 1 at 0 (tanh); relu\n"
+      "   zeroes half of each layer's signal, so with Glorot's variance a relu stack loses a factor of 2 in\n"
+      "   variance (sqrt(2) in norm) per layer, which He et al. (2015) made up with 2/in. The vanishing of\n"
+      "   the relu/glorot rows below comes from that initializer, not from relu itself.\n\n";
   out += kernel_table(study);
 
   out += fmt::format(
       "\n2. Input-gradient norm ||d mean(output) / d input||_2 of 4 x Dense(32, relu), input U[0,1) [32, 128]\n"
-      "   (In [192]-[194]; glorot_uniform kernels, zero biases; {} trials each). Skip connections give the\n"
-      "   gradient shorter paths back to the input, so more of it arrives.\n\n",
+      "   (In [192]-[194]; glorot_uniform kernels, zero biases; {} trials each). The lesson: skip connections\n"
+      "   allow \"gradients to flow more directly from the output layer to the earlier layers\". Its residual\n"
+      "   is a sum-skip, layer_k(l[k-1] + l[k-2]), with no identity path (not He et al. 2016's x + F(x)).\n",
       o.trials);
+  out += skip_sentence(study) + "\n";
   out += skip_table(study);
 
   out += fmt::format(
       "\n3. The same norm as the networks grow deeper: median [5th, 95th percentile] over {} trials per cell\n"
-      "   Each layer multiplies the gradient by its weights and its activation's slope, so depth shrinks it\n"
-      "   geometrically (sigmoid's slope is at most 1/4) or grows it. Residual and concat skips shorten the\n"
-      "   path back to the input 2x and 3x; residual sums of relu layers make it explode.\n\n",
+      "   The lesson: backpropagation multiplies the gradient by each layer's weights and by its activation's\n"
+      "   derivative (sigmoid's is at most 1/4), so small weights downscale it layer after layer and large\n"
+      "   ones scale it up. The lesson's residual and concat skips shorten the path back to the input 2x and 3x.\n",
       o.grid_trials);
+  out += depth_sentences(study) + "\n";
   out += grid_table(study);
 
   out +=

@@ -87,6 +87,10 @@ struct LayerSample {
   /// ||w_after - w_before|| / ||w_before|| over the layer's trainable variables taken together: how
   /// much the step changed the layer (about 1e-3 is healthy); 0 without variables, +inf from zeros.
   double update_ratio = 0;
+  /// ||w_after - w_before|| over the layer's trainable variables taken together: the length of the
+  /// step's update of this layer (0 without variables). The whole step's update length is the root of
+  /// the sum of the layers' squares.
+  double update_norm = 0;
   /// Share of units that output exactly 0 for the whole batch (ReLU layers; unset for others).
   std::optional<double> dead_fraction;
   /// Share of outputs in the activation's saturated range (sigmoid, tanh...; unset for others).
