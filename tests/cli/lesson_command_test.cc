@@ -1,6 +1,8 @@
 // `gradlab lesson` end to end: the JSON it prints, its numbers, and its reproducibility.
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -147,6 +149,18 @@ TEST(LessonCommand, NormalizationSectionShowsEachRemedyAndBatchNormsLimits) {
   json doc = run_json({"--trials", "2", "--grid-trials", "1", "--depths", "4", "--norm-trials", "1", "--norm-depths", "8"});
   ASSERT_TRUE(doc.contains("normalization"));
   EXPECT_EQ(doc["normalization"]["depth_table"].size(), 3u * 2u * 1u * 4u);
+  // Issue 14, items 3 and 5: section 4's sentences are a citation and measured lines; each cell's
+  // reading (vanishing below 1e-2, exploding above 1e2) is chosen from its printed ratio.
+  EXPECT_EQ(r.out.find("Batch norm keeps deep sigmoid stacks"), std::string::npos);
+  EXPECT_NE(r.out.find("Measured at depth 8 (layer 1 / last layer, reading; output std across examples):"),
+            std::string::npos) << r.out;
+  for (const json& cell : doc["normalization"]["depth_table"]) {
+    ASSERT_TRUE(cell.contains("output_std_across_examples")) << cell.dump();
+    const double ratio = cell["first_to_last_layer_ratio"]["median"].get<double>();
+    const char* reading = ratio < 1e-2 ? "vanishing" : (ratio > 1e2 ? "exploding" : "healthy");
+    const std::string norm = cell["normalization"] == "none" ? "no norm" : cell["normalization"].get<std::string>() + " norm";
+    EXPECT_NE(r.out.find(fmt::format("{} {:.0e} {}", norm, ratio, reading)), std::string::npos) << cell.dump();
+  }
   EXPECT_EQ(doc["normalization"]["small_batches"][0]["batch"], 1);
   EXPECT_EQ(doc["normalization"]["small_batches"][0]["input_gradient_norm"]["zero_fraction"], 1.0)
       << "batch norm on one example passes no gradient to the input";

@@ -1,5 +1,6 @@
 #include "lesson_text.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <string>
@@ -7,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "gradlab/instrument/flow_summary.h"
 #include "text_table.h"
 
 namespace gradlab::cli {
@@ -88,7 +90,7 @@ double per_layer_factor(const LessonStudy& study, const std::string& activation,
 }
 
 // Section 3's measured sentences: per activation, the per-layer factor of each skip kind, and
-// whether the norm grows or shrinks with depth.
+// whether the norm grows or shrinks with depth (by more than 1% per layer).
 std::string depth_sentences(const LessonStudy& study) {
   std::string out;
   for (const std::string& activation : study.options.activations) {
@@ -97,7 +99,7 @@ std::string depth_sentences(const LessonStudy& study) {
       const double f = per_layer_factor(study, activation, skip);
       out += fmt::format("{} x{:.3g} with {} ({})", skip == SkipConnection::none ? "" : ",", f,
                          skip_connection_label(skip),
-                         std::isnan(f) ? "not measured" : (f < 1 ? "shrinks" : (f > 1 ? "grows" : "flat")));
+                         std::isnan(f) ? "not measured" : (f < 0.99 ? "shrinks" : (f > 1.01 ? "grows" : "level within 1%")));
     }
     out += ".\n";
   }
@@ -151,6 +153,36 @@ std::string normalization_table(const std::vector<NormalizationCell>& cells, con
     t.add_row(std::move(row));
   }
   return t.render("   ");
+}
+
+// The reading of a first/last ratio with FlowThresholds' defaults (instrument/flow_summary.h).
+const char* ratio_reading(double ratio) {
+  const FlowThresholds t;
+  if (!(ratio >= 0) || ratio > t.exploding_ratio) return "exploding";
+  return ratio < t.vanishing_ratio ? "vanishing" : "healthy";
+}
+
+// Section 4's measured lines: for each activation and initializer at the deepest depth, each
+// normalization's median layer 1 / last ratio with its reading, and the output's spread across the
+// examples of the batch (0: every example gets the same output, the forward signal has collapsed).
+std::string normalization_sentences(const NormalizationStudy& study) {
+  int deepest = 0;
+  for (const NormalizationCell& c : study.cells) deepest = std::max(deepest, c.depth);
+  std::string out = fmt::format("   Measured at depth {} (layer 1 / last layer, reading; output std across examples):\n", deepest);
+  std::string row_key;
+  for (const NormalizationCell& c : study.cells) {
+    if (c.depth != deepest) continue;
+    const std::string key = c.activation + "/" + c.initializer;
+    if (key != row_key) {
+      out += (row_key.empty() ? "" : "\n") + fmt::format("   {:<22}", key);
+      row_key = key;
+    } else {
+      out += ";";
+    }
+    out += fmt::format(" {} {:.0e} {}, {}", norm_label(c.normalization), c.first_to_last.median,
+                       ratio_reading(c.first_to_last.median), sci(c.output_std_across_examples));
+  }
+  return out + "\n";
 }
 
 std::string depth_table(const NormalizationStudy& study) {
@@ -252,11 +284,15 @@ std::string lesson_text(const LessonStudy& study) {
       "\n4. Normalization at depth: median ||d mean(output) / d input||_2 over {} trials, and in parentheses\n"
       "   layer 1's gradient norm over the last layer's (1 = nothing lost on the way back). Blocks are\n"
       "   Dense({}, linear) -> normalization -> activation, in training mode. Normalizing every layer's\n"
-      "   pre-activations changes how the gradient scales with depth: compare the columns of a row. Batch\n"
-      "   norm keeps deep sigmoid stacks' gradients alive; in deep relu stacks it makes them grow (a known\n"
-      "   effect: Yang et al., 2019, A Mean Field Theory of Batch Normalization).\n\n",
-      n.options.trials, n.options.width);
+      "   pre-activations changes how the gradient scales with depth: compare the columns of a row. Yang et\n"
+      "   al. (2019, A Mean Field Theory of Batch Normalization) show that batch norm makes gradients grow\n"
+      "   with depth in deep relu stacks. A deep stack without normalization can also lose its forward\n"
+      "   signal: when the output's spread across examples falls toward 0, every example gets the same output\n"
+      "   (the ordered phase: Poole et al. 2016, Schoenholz et al. 2017). Readings: vanishing below {:g},\n"
+      "   exploding above {:g}.\n\n",
+      n.options.trials, n.options.width, FlowThresholds{}.vanishing_ratio, FlowThresholds{}.exploding_ratio);
   out += depth_table(n);
+  out += "\n" + normalization_sentences(n);
   out += fmt::format(
       "\n5. Batch norm behaves differently in training and in inference (same batch of {}, same weights,\n"
       "   depth {}, relu, he_uniform): with batch statistics it normalizes; with its fresh moving\n"

@@ -37,7 +37,7 @@ std::string format_lesson_training(const LessonTrainingResult& r) {
   out += run_line(r.exploding);
   out += run_line(r.exploding_clipped);
 
-  out += "\nMeasured (each run against the one it changes):\n";
+  out += fmt::format("\nMeasured with seed {}, one run per arm (each run against the one it changes):\n", o.seed);
   out += "  " + vanishing_claim(r) + "\n";
   for (const auto& [run, baseline] : compared_runs(r)) {
     if (run != &r.exploding_clipped) out += "  " + comparison_claim(*run, *baseline) + "\n";
