@@ -1,9 +1,10 @@
 #pragma once
 // Branch-free tanh and sigmoid for float32 that compilers vectorize inside the element-wise loops
 // (glibc's tanhf / expf are scalar calls, a third of a deep tanh network's pass). The float result
-// is computed in double from an inlined exp and rounded once, so it is within 1 ulp of the exact
-// value (0.5003 ulp for tanh, 0.5001 for sigmoid over all 2^32 inputs: the DISABLED_ tests in
-// tests/autograd/fast_math_test.cc). double keeps std::tanh / std::exp.
+// is computed in double from an inlined exp and rounded once, so it is within 0.501 ulp of the exact
+// value: tests/autograd/fast_math_test.cc asserts that on a sweep of 2^20 inputs in every run, and its
+// DISABLED_ exhaustive tests (run by hand) measured 0.5003 ulp for tanh, 0.5001 for sigmoid over all
+// 2^32 inputs. double keeps std::tanh / std::exp.
 #include <bit>
 #include <cmath>
 #include <cstdint>

@@ -54,11 +54,12 @@ StudyModel plain_stack(const LessonTrainingOptions& o, int64_t classes, const st
 }
 
 // dense_1 maps the input to `width`; each later layer adds a residual branch x + Dense(relu)(x), or
-// x + Dense(relu)(LayerNormalization(x)) with `normalize`. The branch kernels are He uniform scaled by
-// 1 / depth: with plain He every branch adds as much variance as x already has, so x doubles in
-// variance per block and a 30-block stack overflows after one SGD step (the exploding case again).
-// Scaling each residual branch down with depth is Fixup's rule (Zhang et al. 2019; GPT-2 scales by
-// 1 / sqrt(blocks)): the sum then grows by at most (1 + 1/depth)^depth ~ e.
+// x + Dense(relu)(LayerNormalization(x)) with `normalize`. The branch kernels have He's variance
+// divided by depth (scale 2 / depth; standard deviation He's / sqrt(depth)): with plain He every branch
+// adds as much variance as x already has, so x doubles in variance per block and a 30-block stack
+// overflows after one SGD step (the exploding case again). Dividing the variance by the number of
+// residual layers is GPT-2's rule (Radford et al. 2019, weights scaled by 1 / sqrt(N)); Fixup (Zhang et
+// al. 2019) scales differently, by L^(-1/(2m-2)). The sum then grows by at most (1 + 1/depth)^depth ~ e.
 StudyModel residual_stack(const LessonTrainingOptions& o, int64_t features, int64_t classes, bool normalize) {
   StudyModel m;
   const SymbolicTensor inputs = Input({features});
@@ -133,6 +134,7 @@ void check_options(const LessonTrainingOptions& o) {
   require(o.width > 0, "width", double(o.width), "> 0");
   require(o.sample_every > 0, "sample_every", double(o.sample_every), "> 0");
   require(o.sgd_learning_rate > 0, "sgd_learning_rate", o.sgd_learning_rate, "> 0");
+  require(o.sgd_momentum >= 0 && o.sgd_momentum < 1, "sgd_momentum", o.sgd_momentum, "in [0, 1)");
   require(o.exploding_stddev > 0, "exploding_stddev", o.exploding_stddev, "> 0");
   require(o.clipnorm > 0, "clipnorm", o.clipnorm, "> 0");
   require(o.train_examples >= 0, "train_examples", double(o.train_examples), ">= 0");
@@ -157,8 +159,8 @@ void check_data(const DataSplits& d) {
   }
 }
 
-std::string sgd_description(double lr, std::optional<double> clipnorm = std::nullopt) {
-  std::string s = fmt::format("SGD({:g}, momentum 0.9", lr);
+std::string sgd_description(double lr, double momentum, std::optional<double> clipnorm = std::nullopt) {
+  std::string s = fmt::format("SGD({:g}, momentum {:g}", lr, momentum);
   if (clipnorm) s += fmt::format(", global_clipnorm {:g}", *clipnorm);
   return s + ")";
 }
@@ -193,7 +195,7 @@ LessonTrainingResult run_lesson_training(const DataSplits& data, const LessonTra
   };
   auto sgd = [&](std::optional<double> clipnorm = std::nullopt) {
     return std::make_shared<SGD>(
-        SGDOptions{.learning_rate = o.sgd_learning_rate, .momentum = 0.9, .global_clipnorm = clipnorm});
+        SGDOptions{.learning_rate = o.sgd_learning_rate, .momentum = o.sgd_momentum, .global_clipnorm = clipnorm});
   };
   // Every model is built right after set_seed(seed), so the two exploding runs start from the same
   // weights.
@@ -204,7 +206,7 @@ LessonTrainingResult run_lesson_training(const DataSplits& data, const LessonTra
     return train(name, description, build(), std::move(optimizer), data, o, sample_every, progress,
                  next_run++);
   };
-  const std::string sgd_text = sgd_description(o.sgd_learning_rate);
+  const std::string sgd_text = sgd_description(o.sgd_learning_rate, o.sgd_momentum);
   r.mlp = run(
       "mlp", fmt::format("MLP {}-256-128-100-{}, relu, he_uniform; Adam(0.001)", features, classes),
       [&] {
@@ -224,6 +226,14 @@ LessonTrainingResult run_lesson_training(const DataSplits& data, const LessonTra
       "deep_residual_norm",
       deep("relu", "he_uniform, residual (branches he_uniform / depth), layer normalization; " + sgd_text),
       [&] { return residual_stack(o, features, classes, true); }, sgd(), o.sample_every));
+  auto compare = [](LessonRun& run, const std::string& baseline, std::string change) {
+    run.baseline = baseline;
+    run.change = std::move(change);
+  };
+  compare(r.remedies[0], r.vanishing.name, "relu instead of sigmoid, he_uniform instead of glorot_uniform");
+  compare(r.remedies[1], r.remedies[0].name,
+          "residual connections x + Dense(x), branch kernels with He's variance / depth");
+  compare(r.remedies[2], r.remedies[1].name, "layer normalization before each branch");
   // The exploding pair samples every step: the unclipped run overflows within a few.
   const std::string exploding = fmt::format("random_normal(stddev {:g}); ", o.exploding_stddev);
   auto exploding_stack = [&] {
@@ -231,8 +241,9 @@ LessonTrainingResult run_lesson_training(const DataSplits& data, const LessonTra
   };
   r.exploding = run("exploding", deep("relu", exploding + sgd_text), exploding_stack, sgd(), 1);
   r.exploding_clipped =
-      run("exploding_clipped", deep("relu", exploding + sgd_description(o.sgd_learning_rate, o.clipnorm)),
+      run("exploding_clipped", deep("relu", exploding + sgd_description(o.sgd_learning_rate, o.sgd_momentum, o.clipnorm)),
           exploding_stack, sgd(o.clipnorm), 1);
+  compare(r.exploding_clipped, r.exploding.name, fmt::format("global_clipnorm {:g}", o.clipnorm));
   r.seconds = seconds_since(start);
   return r;
 }
@@ -266,6 +277,31 @@ double LessonRun::early_to_late_gradient_ratio() const {
   std::nth_element(ratios.begin(), ratios.begin() + static_cast<std::ptrdiff_t>(ratios.size() / 2),
                    ratios.end());
   return ratios[ratios.size() / 2];
+}
+
+std::pair<double, int64_t> LessonRun::largest_update() const {
+  std::pair<double, int64_t> best{kNaN, -1};
+  for (const TrainingSample& s : history.samples) {
+    if (!std::isfinite(s.loss)) continue;
+    double squares = 0;
+    for (const LayerSample& l : s.layers) squares += l.update_norm * l.update_norm;
+    const double length = std::sqrt(squares);
+    if (best.second < 0 || length > best.first) best = {length, s.step};
+  }
+  return best;
+}
+
+std::optional<FlowVerdict> LessonRun::gradient_reading() const {
+  const double ratio = early_to_late_gradient_ratio();
+  if (std::isnan(ratio)) return std::nullopt;
+  const FlowThresholds t;
+  if (ratio < t.vanishing_ratio) return FlowVerdict::vanishing;
+  if (ratio > t.exploding_ratio) return FlowVerdict::exploding;
+  return FlowVerdict::healthy;
+}
+
+double clipped_update_bound(double learning_rate, double clipnorm, double momentum) {
+  return learning_rate * clipnorm / (1.0 - momentum);
 }
 
 }  // namespace gradlab

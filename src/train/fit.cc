@@ -90,6 +90,7 @@ TrainingSample make_sample(const PassRecord& pass, const std::vector<Variable>& 
       }
     }
     layer.grad_norm = std::sqrt(grad_squares);
+    layer.update_norm = std::sqrt(change_squares);
     if (change_squares > 0) {
       layer.update_ratio = weight_squares > 0 ? std::sqrt(change_squares / weight_squares)
                                               : std::numeric_limits<double>::infinity();

@@ -130,6 +130,7 @@ std::string History::to_json() const {
                         {"update_ratio", number(l.update_ratio)},
                         {"has_variables", l.has_variables},
                         {"output_grad_norm", optional_number(l.output_grad_norm)},
+                        {"update_norm", number(l.update_norm)},
                         {"dead_fraction", optional_number(l.dead_fraction)},
                         {"saturated_fraction", optional_number(l.saturated_fraction)}});
     }
@@ -175,11 +176,14 @@ History History::from_json(const std::string& text, const std::string& s) {
         sample.layers.push_back({.layer = field(jl, "layer", s).get<std::string>(),
                                  .grad_norm = to_double(field(jl, "grad_norm", s), s, "grad_norm"),
                                  .update_ratio = to_double(field(jl, "update_ratio", s), s, "update_ratio"),
-                                 // Histories written before these two keys existed read as before.
+                                 // Histories written before these keys existed read as before.
                                  .has_variables = !jl.contains("has_variables") || jl.at("has_variables").get<bool>(),
                                  .output_grad_norm = jl.contains("output_grad_norm")
                                                          ? to_optional(jl.at("output_grad_norm"), s, "output_grad_norm")
                                                          : std::nullopt,
+                                 .update_norm = jl.contains("update_norm")
+                                                    ? to_double(jl["update_norm"], s, "update_norm")
+                                                    : 0.0,
                                  .dead_fraction = to_optional(field(jl, "dead_fraction", s), s, "dead_fraction"),
                                  .saturated_fraction =
                                      to_optional(field(jl, "saturated_fraction", s), s, "saturated_fraction")});

@@ -68,12 +68,17 @@ double max_ulp_error(Tensor (*op)(const Tensor&), double (*exact)(double), uint6
 // 2^20 values of every sign and magnitude; an odd step so that the low mantissa bits vary too.
 constexpr uint64_t kSweepStep = 4099;
 
-TEST(FastMath, TanhIsWithinOneUlpOverASweepOfAllFloats) {
-  EXPECT_LE(max_ulp_error(tanh, exact_tanh, kSweepStep), 1.0);
+// The bound the README and fast_math.h state. The exhaustive runs below measured 0.5003 (tanh) and
+// 0.5001 (sigmoid) ulp over all 2^32 inputs; the sweep asserts the stated bound on 2^20 of them in
+// every run, so a change that loses accuracy anywhere common fails here, not only by hand.
+constexpr double kStatedUlp = 0.501;
+
+TEST(FastMath, TanhIsWithinStatedUlpOverASweepOfAllFloats) {
+  EXPECT_LE(max_ulp_error(tanh, exact_tanh, kSweepStep), kStatedUlp);
 }
 
-TEST(FastMath, SigmoidIsWithinOneUlpOverASweepOfAllFloats) {
-  EXPECT_LE(max_ulp_error(sigmoid, exact_sigmoid, kSweepStep), 1.0);
+TEST(FastMath, SigmoidIsWithinStatedUlpOverASweepOfAllFloats) {
+  EXPECT_LE(max_ulp_error(sigmoid, exact_sigmoid, kSweepStep), kStatedUlp);
 }
 
 // The exhaustive checks, one-off commands (about two minutes each in Release):
@@ -81,13 +86,13 @@ TEST(FastMath, SigmoidIsWithinOneUlpOverASweepOfAllFloats) {
 TEST(FastMath, DISABLED_TanhIsWithinOneUlpOverAllFloats) {
   const double worst = max_ulp_error(tanh, exact_tanh, 1);
   std::printf("tanh: max error %.4f ulp over all float32\n", worst);
-  EXPECT_LE(worst, 1.0);
+  EXPECT_LE(worst, kStatedUlp);
 }
 
 TEST(FastMath, DISABLED_SigmoidIsWithinOneUlpOverAllFloats) {
   const double worst = max_ulp_error(sigmoid, exact_sigmoid, 1);
   std::printf("sigmoid: max error %.4f ulp over all float32\n", worst);
-  EXPECT_LE(worst, 1.0);
+  EXPECT_LE(worst, kStatedUlp);
 }
 
 TEST(FastMath, TanhIsExactAtZeroOddAndSaturatesToOne) {

@@ -1,6 +1,8 @@
 // `gradlab lesson` end to end: the JSON it prints, its numbers, and its reproducibility.
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -38,7 +40,11 @@ TEST(LessonCommand, JsonHoldsEveryTableWithSaneNumbers) {
   EXPECT_EQ(doc.at("options").at("trials"), 20);
   EXPECT_EQ(doc.at("options").at("seed"), 0);
 
-  // Initializer variances: 20 draws of 320 (or 12,800) weights; their median is within 15% of theory.
+  // Initializer variances: the median of 20 draws of the sample variance of n = in x out uniform
+  // weights. A sample variance has relative standard deviation sqrt((mu4 / sigma^4 - 1) / n) =
+  // sqrt(0.8 / n) for a uniform distribution, a median of 20 about 1.2533 / sqrt(20) times that; at
+  // z = 4.4 a correct initializer fails one row with probability about 1e-5 (seed fixed). That is
+  // +-6.2% at n = 320 and +-1.0% at n = 12,800 (the old window was 15% for both).
   const json& kernels = doc.at("kernel_variance");
   ASSERT_EQ(kernels.size(), 4u);
   for (const json& k : kernels) {
@@ -47,7 +53,8 @@ TEST(LessonCommand, JsonHoldsEveryTableWithSaneNumbers) {
     const double units = k.at("units").get<double>();
     const double expected = k.at("initializer") == "he_uniform" ? 2 / fan_in : 2 / (fan_in + units);
     EXPECT_DOUBLE_EQ(theory, expected);
-    EXPECT_NEAR(k.at("variance").at("median").get<double>(), theory, 0.15 * theory) << k.dump();
+    const double relative_sd = 1.2533 * std::sqrt(0.8 / (fan_in * units)) / std::sqrt(20.0);
+    EXPECT_NEAR(k.at("variance").at("median").get<double>(), theory, 4.4 * relative_sd * theory) << k.dump();
     EXPECT_EQ(k.at("variance").at("count"), 20);
     const double at = k.at("lesson_percentile").get<double>();
     EXPECT_GE(at, 0);
@@ -112,6 +119,23 @@ TEST(LessonCommand, TablesNameWhatTheyShow) {
   EXPECT_EQ(r.out.find("sigmoid  "), std::string::npos) << "a grid row for an activation not asked for";
 }
 
+// Issue 14, items 5, 6 and 8: the sentences beside tables 2 and 3 are the lesson's (quoted), a
+// citation, or measured; the relu/glorot vanishing is put down to the initializer (He et al. 2015).
+TEST(LessonCommand, SentencesAreQuotedCitedOrMeasured) {
+  CliResult r = run_cli({"lesson", "--trials", "5", "--grid-trials", "3", "--depths", "4,16", "--activations",
+                         "relu,sigmoid", "--norm-trials", "0"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* text :
+       {"The lesson: skip connections", "Measured: the median is", "x no skip's with residual",
+        "sum-skip, layer_k(l[k-1] + l[k-2])", "He et al. (2015)", "not from relu itself",
+        "Measured, relu: per added layer the median changes by x", "with no skip (shrinks)",
+        "Measured, sigmoid: per added layer"}) {
+    EXPECT_NE(r.out.find(text), std::string::npos) << text << "\n" << r.out;
+  }
+  for (const char* text : {"keep gradients from shrinking", "so more of it arrives", "make it explode"})
+    EXPECT_EQ(r.out.find(text), std::string::npos) << text;
+}
+
 TEST(LessonCommand, NormalizationSectionShowsEachRemedyAndBatchNormsLimits) {
   CliResult r = run_cli({"lesson", "--trials", "2", "--grid-trials", "1", "--depths", "4", "--norm-trials", "1",
                          "--norm-depths", "8"});
@@ -125,6 +149,18 @@ TEST(LessonCommand, NormalizationSectionShowsEachRemedyAndBatchNormsLimits) {
   json doc = run_json({"--trials", "2", "--grid-trials", "1", "--depths", "4", "--norm-trials", "1", "--norm-depths", "8"});
   ASSERT_TRUE(doc.contains("normalization"));
   EXPECT_EQ(doc["normalization"]["depth_table"].size(), 3u * 2u * 1u * 4u);
+  // Issue 14, items 3 and 5: section 4's sentences are a citation and measured lines; each cell's
+  // reading (vanishing below 1e-2, exploding above 1e2) is chosen from its printed ratio.
+  EXPECT_EQ(r.out.find("Batch norm keeps deep sigmoid stacks"), std::string::npos);
+  EXPECT_NE(r.out.find("Measured at depth 8 (layer 1 / last layer, reading; output std across examples):"),
+            std::string::npos) << r.out;
+  for (const json& cell : doc["normalization"]["depth_table"]) {
+    ASSERT_TRUE(cell.contains("output_std_across_examples")) << cell.dump();
+    const double ratio = cell["first_to_last_layer_ratio"]["median"].get<double>();
+    const char* reading = ratio < 1e-2 ? "vanishing" : (ratio > 1e2 ? "exploding" : "healthy");
+    const std::string norm = cell["normalization"] == "none" ? "no norm" : cell["normalization"].get<std::string>() + " norm";
+    EXPECT_NE(r.out.find(fmt::format("{} {:.0e} {}", norm, ratio, reading)), std::string::npos) << cell.dump();
+  }
   EXPECT_EQ(doc["normalization"]["small_batches"][0]["batch"], 1);
   EXPECT_EQ(doc["normalization"]["small_batches"][0]["input_gradient_norm"]["zero_fraction"], 1.0)
       << "batch norm on one example passes no gradient to the input";

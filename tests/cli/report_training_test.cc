@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string>
 
+#include "lesson_training_claims.h"
 #include "lesson_training_format.h"
 
 namespace gradlab::cli {
@@ -50,6 +51,15 @@ LessonTrainingResult small_result() {
     r.remedies.push_back(run_with(name, {level}));
   r.exploding = run_with("exploding", {level}, true);
   r.exploding_clipped = run_with("exploding_clipped", {level});
+  r.remedies[0].baseline = "deep_sigmoid";
+  r.remedies[0].change = "relu instead of sigmoid, he_uniform instead of glorot_uniform";
+  return r;
+}
+
+// A result whose sigmoid stack's gradients did not vanish: early/late near 1.
+LessonTrainingResult healthy_sigmoid_result() {
+  LessonTrainingResult r = small_result();
+  r.vanishing = run_with("deep_sigmoid", {{0.5, 0.5, 0.5, 1, 1, 1}});
   return r;
 }
 
@@ -69,9 +79,65 @@ TEST(LessonTrainingSummary, NamesEveryRunAndTheAnomaly) {
   const std::string text = format_lesson_training(small_result());
   for (const char* name :
        {"mlp", "deep_sigmoid", "deep_relu_he", "deep_residual", "deep_residual_norm", "exploding",
-        "exploding_clipped", "stopped by the anomaly check: step", "global_clipnorm 1", "chance is 0.333"}) {
+        "exploding_clipped", "stopped by the anomaly check: step", "global_clipnorm 1", "chance 0.333",
+        "vanishing (below 0.01)", "= 0.1 long"}) {
     EXPECT_NE(text.find(name), std::string::npos) << name << "\n" << text;
   }
+}
+
+// Issue 14, item 5: "vanishing" and sigmoid's slope bound only where the measured ratio is below 1e-2.
+TEST(LessonTrainingClaims, VanishingOnlyWhereMeasured) {
+  const std::string vanished = vanishing_claim(small_result());
+  EXPECT_NE(vanished.find("vanishing (below 0.01)"), std::string::npos) << vanished;
+  EXPECT_NE(vanished.find("at most 1/4"), std::string::npos) << vanished;
+  const std::string healthy = vanishing_claim(healthy_sigmoid_result());
+  EXPECT_NE(healthy.find("5.0e-01"), std::string::npos) << healthy;
+  EXPECT_NE(healthy.find("not vanishing at this setting (healthy)"), std::string::npos) << healthy;
+  EXPECT_EQ(healthy.find("1/4"), std::string::npos) << healthy;
+  for (const std::string& text : {format_lesson_training(healthy_sigmoid_result()), [] {
+         HtmlReport page("report");
+         add_training_section(page, healthy_sigmoid_result());
+         return page.render();
+       }()}) {
+    EXPECT_EQ(text.find("vanishing (below"), std::string::npos);
+    EXPECT_EQ(text.find("lesson's claim"), std::string::npos);
+    EXPECT_EQ(text.find("lesson&#39;s claim"), std::string::npos);
+  }
+  EXPECT_EQ(format_lesson_training(healthy_sigmoid_result()).find("remedy"), std::string::npos);
+}
+
+// Issue 14, item 4: a run is compared as the measured gap to the run it changes, every change named.
+TEST(LessonTrainingClaims, ComparisonIsTheMeasuredGap) {
+  LessonTrainingResult r = small_result();
+  r.vanishing.history.epochs.back().val_accuracy = 0.1;
+  const std::string text = comparison_claim(r.remedies[0], r.vanishing);
+  EXPECT_NE(text.find("relu instead of sigmoid, he_uniform instead of glorot_uniform"), std::string::npos) << text;
+  EXPECT_NE(text.find("test accuracy 0.750, 0.650 above deep_sigmoid's 0.100"), std::string::npos) << text;
+  const std::string reverse = comparison_claim(r.vanishing, r.remedies[0]);
+  EXPECT_NE(reverse.find("0.650 below deep_relu_he's 0.750"), std::string::npos) << reverse;
+}
+
+// Issue 14, item 1: with momentum 0.9 a clipped update can reach 10 x lr x c; the longest measured
+// update (root of the sum of the layers' squared update norms) is printed beside the bound.
+TEST(LessonTrainingClaims, ClippingStatesTheBoundThatHoldsAndTheLongestUpdate) {
+  LessonTrainingResult r = small_result();
+  r.exploding_clipped.history.samples[0].layers[0].update_norm = 0.03;
+  r.exploding_clipped.history.samples[0].layers[1].update_norm = 0.04;
+  const auto [longest, step] = r.exploding_clipped.largest_update();
+  EXPECT_DOUBLE_EQ(longest, 0.05);
+  EXPECT_EQ(step, 0);
+  EXPECT_DOUBLE_EQ(clipped_update_bound(0.01, 1.0, 0.9), 0.1);
+  const std::string text = clipping_claim(r);
+  EXPECT_NE(text.find("at most 0.01 x 1 / (1 - 0.9) = 0.1 long"), std::string::npos) << text;
+  EXPECT_NE(text.find("the longest update measured was 0.05 (step 0)"), std::string::npos) << text;
+  EXPECT_EQ(text.find("no update is longer than"), std::string::npos) << text;
+}
+
+TEST(LessonTrainingClaims, LargestUpdateSkipsNonFiniteSteps) {
+  LessonRun run = run_with("r", {std::vector<double>(6, 1.0)}, true);
+  run.history.samples.back().layers[0].update_norm = 5;  // the overflowed step (loss NaN)
+  EXPECT_EQ(run.largest_update().second, 0);
+  EXPECT_EQ(LessonRun{}.largest_update().second, -1);
 }
 
 TEST(TrainingSection, ShowsEveryRunTheVanishingRatioAndTheAnomaly) {
@@ -81,8 +147,9 @@ TEST(TrainingSection, ShowsEveryRunTheVanishingRatioAndTheAnomaly) {
   const std::string html = page.render();
   for (const char* text :
        {"deep_sigmoid", "deep_residual_norm", "exploding_clipped", "layer &#39;dense_4&#39;",
-        "step 20, dense_4", "0.750", "chance is 0.333", "for all 0 steps",
-        "deep_relu_he reaches 0.750 test accuracy (then overflowed at step 20 in layer &#39;dense_4&#39;"}) {
+        "step 20, dense_4", "0.750", "chance 0.333", "for all 0 steps", "vanishing (below 0.01)",
+        "deep_relu_he (relu instead of sigmoid, he_uniform instead of glorot_uniform): early/late",
+        "(then non-finite at step 20 in layer &#39;dense_4&#39;; the anomaly check stopped it)"}) {
     EXPECT_NE(html.find(text), std::string::npos) << text;
   }
 }

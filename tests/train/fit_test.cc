@@ -120,6 +120,14 @@ TEST(Fit, SamplesInstrumentsWithoutChangingTheStep) {
   EXPECT_GT(s.layers[0].grad_norm, 0);
   EXPECT_GT(s.layers[0].update_ratio, 0);
   EXPECT_LT(s.layers[0].update_ratio, 0.1);
+  // update_norm is the update's length: Adam's first step moves each element by at most about lr
+  // (1e-3), so the layer's update is positive and at most lr x sqrt(its number of weights).
+  int64_t weights = 0;
+  for (const Variable& v : sampled.variables())
+    if (v.name().rfind("dense/", 0) == 0) weights += v.value().numel();
+  ASSERT_GT(weights, 0);
+  EXPECT_GT(s.layers[0].update_norm, 0);
+  EXPECT_LE(s.layers[0].update_norm, 1.001e-3 * std::sqrt(static_cast<double>(weights)));
   EXPECT_TRUE(s.layers[0].dead_fraction.has_value());
   EXPECT_EQ(s.layers[1].grad_norm, 0);
   EXPECT_GT(s.global_grad_norm, 0);
@@ -180,7 +188,7 @@ TEST(History, JsonRoundTripsExactlyAndCsvHasOneRowPerEpoch) {
   h.epochs = {{.epoch = 0, .loss = 0.1 + 0.2, .accuracy = 1.0 / 3, .learning_rate = 1e-3, .seconds = 1.5},
               {.epoch = 1, .loss = std::nan(""), .accuracy = 0.5, .learning_rate = 1e-3, .seconds = 2}};
   h.samples = {{.step = 4, .epoch = 1, .loss = 2.5, .global_grad_norm = INFINITY,
-                .layers = {{.layer = "dense", .grad_norm = 0.7, .update_ratio = 1e-3, .dead_fraction = 0.25}}}};
+                .layers = {{.layer = "dense", .grad_norm = 0.7, .update_ratio = 1e-3, .update_norm = 0.02, .dead_fraction = 0.25}}}};
   h.progress = {.epoch = 2, .step_in_epoch = 3, .global_step = 9, .loss_sum = 1.0 / 7, .seed = 18446744073709551615u};
   h.stop_reason = StopReason::should_stop;
   const History back = History::from_json(h.to_json());
@@ -188,6 +196,7 @@ TEST(History, JsonRoundTripsExactlyAndCsvHasOneRowPerEpoch) {
   EXPECT_EQ(back.epochs[0].loss, 0.1 + 0.2);
   EXPECT_TRUE(std::isnan(back.epochs[1].loss));
   EXPECT_EQ(back.progress.loss_sum, 1.0 / 7);
+  EXPECT_EQ(back.samples[0].layers[0].update_norm, 0.02);
   EXPECT_EQ(back.progress.seed, 18446744073709551615u);
   EXPECT_EQ(back.stop_reason, StopReason::should_stop);
   EXPECT_FALSE(back.epochs[0].val_loss.has_value());

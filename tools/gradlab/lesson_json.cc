@@ -36,7 +36,7 @@ json cells_json(const std::vector<NormalizationCell>& cells, bool with_steps) {
     cell["normalization"] = std::string(skip_normalization_name(c.normalization));
     cell["input_gradient_norm"] = summary_json(c.input_grad_norm);
     cell["first_to_last_layer_ratio"] = summary_json(c.first_to_last);
-    if (with_steps) cell["output_std_across_examples"] = c.output_std_across_examples;
+    cell["output_std_across_examples"] = c.output_std_across_examples;
     cell["layer_gradient_norms"] = c.layer_grad_norms;
     out.push_back(std::move(cell));
   }

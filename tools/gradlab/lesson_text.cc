@@ -1,5 +1,6 @@
 #include "lesson_text.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <string>
@@ -7,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "gradlab/instrument/flow_summary.h"
 #include "text_table.h"
 
 namespace gradlab::cli {
@@ -52,6 +54,56 @@ std::string skip_table(const LessonStudy& study) {
 
 std::string cell(const SampleSummary& s) {
   return fmt::format("{} [{}, {}]", sci(s.median), sci(s.p5), sci(s.p95));
+}
+
+// The median of `skip` in the skip-connection table (section 2); NaN when the table lacks it.
+double skip_median(const LessonStudy& study, SkipConnection skip) {
+  for (const GradientNormResult& r : study.skip_connections)
+    if (r.skip == skip) return r.measured.median;
+  return std::nan("");
+}
+
+// Section 2's measured sentence: each skip's median as a multiple of no skip's.
+std::string skip_sentence(const LessonStudy& study) {
+  const double base = skip_median(study, SkipConnection::none);
+  std::string out = "   Measured: the median is";
+  for (SkipConnection skip : {SkipConnection::residual, SkipConnection::concat}) {
+    out += fmt::format("{} {:.2f}x no skip's with {}", skip == SkipConnection::residual ? "" : ",",
+                       skip_median(study, skip) / base, skip_connection_label(skip));
+  }
+  return out + ".\n";
+}
+
+// The factor by which the grid's median changes per added layer between its shallowest and deepest
+// rows for `activation` and `skip`: (m_deep / m_shallow)^(1 / (d_deep - d_shallow)); NaN with fewer
+// than two depths or a zero median.
+double per_layer_factor(const LessonStudy& study, const std::string& activation, SkipConnection skip) {
+  const GradientNormResult *shallow = nullptr, *deep = nullptr;
+  for (const GradientNormResult& r : study.depth_grid) {
+    if (r.activation != activation || r.skip != skip) continue;
+    if (!shallow || r.depth < shallow->depth) shallow = &r;
+    if (!deep || r.depth > deep->depth) deep = &r;
+  }
+  if (!shallow || shallow == deep || shallow->measured.median <= 0 || deep->measured.median <= 0)
+    return std::nan("");
+  return std::pow(deep->measured.median / shallow->measured.median, 1.0 / (deep->depth - shallow->depth));
+}
+
+// Section 3's measured sentences: per activation, the per-layer factor of each skip kind, and
+// whether the norm grows or shrinks with depth (by more than 1% per layer).
+std::string depth_sentences(const LessonStudy& study) {
+  std::string out;
+  for (const std::string& activation : study.options.activations) {
+    out += fmt::format("   Measured, {}: per added layer the median changes by", activation);
+    for (SkipConnection skip : kSkipConnections) {
+      const double f = per_layer_factor(study, activation, skip);
+      out += fmt::format("{} x{:.3g} with {} ({})", skip == SkipConnection::none ? "" : ",", f,
+                         skip_connection_label(skip),
+                         std::isnan(f) ? "not measured" : (f < 0.99 ? "shrinks" : (f > 1.01 ? "grows" : "level within 1%")));
+    }
+    out += ".\n";
+  }
+  return out;
 }
 
 std::string grid_table(const LessonStudy& study) {
@@ -101,6 +153,36 @@ std::string normalization_table(const std::vector<NormalizationCell>& cells, con
     t.add_row(std::move(row));
   }
   return t.render("   ");
+}
+
+// The reading of a first/last ratio with FlowThresholds' defaults (instrument/flow_summary.h).
+const char* ratio_reading(double ratio) {
+  const FlowThresholds t;
+  if (!(ratio >= 0) || ratio > t.exploding_ratio) return "exploding";
+  return ratio < t.vanishing_ratio ? "vanishing" : "healthy";
+}
+
+// Section 4's measured lines: for each activation and initializer at the deepest depth, each
+// normalization's median layer 1 / last ratio with its reading, and the output's spread across the
+// examples of the batch (0: every example gets the same output, the forward signal has collapsed).
+std::string normalization_sentences(const NormalizationStudy& study) {
+  int deepest = 0;
+  for (const NormalizationCell& c : study.cells) deepest = std::max(deepest, c.depth);
+  std::string out = fmt::format("   Measured at depth {} (layer 1 / last layer, reading; output std across examples):\n", deepest);
+  std::string row_key;
+  for (const NormalizationCell& c : study.cells) {
+    if (c.depth != deepest) continue;
+    const std::string key = c.activation + "/" + c.initializer;
+    if (key != row_key) {
+      out += (row_key.empty() ? "" : "\n") + fmt::format("   {:<22}", key);
+      row_key = key;
+    } else {
+      out += ";";
+    }
+    out += fmt::format(" {} {:.0e} {}, {}", norm_label(c.normalization), c.first_to_last.median,
+                       ratio_reading(c.first_to_last.median), sci(c.output_std_across_examples));
+  }
+  return out + "\n";
 }
 
 std::string depth_table(const NormalizationStudy& study) {
@@ -164,23 +246,29 @@ std::string lesson_text(const LessonStudy& study) {
 
   out +=
       "1. Variance of a freshly built Dense kernel (In [15], In [16]); Dense(out) called on a [32, in] input\n"
-      "   U[-limit, limit] has variance limit^2/3: He-uniform 2/in (for relu, which zeroes half the signal),\n"
-      "   Glorot-uniform 2/(in + out): variances that keep gradients from shrinking layer by layer.\n\n";
+      "   U[-limit, limit] has variance limit^2/3: He-uniform 2/in, Glorot-uniform 2/(in + out). Glorot & Bengio\n"
+      "   (2010) derived 2/(in + out) to keep signals from shrinking in units with slope 1 at 0 (tanh); relu\n"
+      "   zeroes half of each layer's signal, so with Glorot's variance a relu stack loses a factor of 2 in\n"
+      "   variance (sqrt(2) in norm) per layer, which He et al. (2015) made up with 2/in. The vanishing of\n"
+      "   the relu/glorot rows below comes from that initializer, not from relu itself.\n\n";
   out += kernel_table(study);
 
   out += fmt::format(
       "\n2. Input-gradient norm ||d mean(output) / d input||_2 of 4 x Dense(32, relu), input U[0,1) [32, 128]\n"
-      "   (In [192]-[194]; glorot_uniform kernels, zero biases; {} trials each). Skip connections give the\n"
-      "   gradient shorter paths back to the input, so more of it arrives.\n\n",
+      "   (In [192]-[194]; glorot_uniform kernels, zero biases; {} trials each). The lesson: skip connections\n"
+      "   allow \"gradients to flow more directly from the output layer to the earlier layers\". Its residual\n"
+      "   is a sum-skip, layer_k(l[k-1] + l[k-2]), with no identity path (not He et al. 2016's x + F(x)).\n",
       o.trials);
+  out += skip_sentence(study) + "\n";
   out += skip_table(study);
 
   out += fmt::format(
       "\n3. The same norm as the networks grow deeper ({} kernels): median [5th, 95th percentile] over {} trials per cell\n"
-      "   Each layer multiplies the gradient by its weights and its activation's slope, so depth shrinks it\n"
-      "   geometrically (sigmoid's slope is at most 1/4) or grows it. Residual and concat skips shorten the\n"
-      "   path back to the input 2x and 3x; residual sums of relu layers make it explode.\n\n",
+      "   The lesson: backpropagation multiplies the gradient by each layer's weights and by its activation's\n"
+      "   derivative (sigmoid's is at most 1/4), so small weights downscale it layer after layer and large\n"
+      "   ones scale it up. The lesson's residual and concat skips shorten the path back to the input 2x and 3x.\n",
       o.grid_initializer, o.grid_trials);
+  out += depth_sentences(study) + "\n";
   out += grid_table(study);
 
   out +=
@@ -196,11 +284,15 @@ std::string lesson_text(const LessonStudy& study) {
       "\n4. Normalization at depth: median ||d mean(output) / d input||_2 over {} trials, and in parentheses\n"
       "   layer 1's gradient norm over the last layer's (1 = nothing lost on the way back). Blocks are\n"
       "   Dense({}, linear) -> normalization -> activation, in training mode. Normalizing every layer's\n"
-      "   pre-activations changes how the gradient scales with depth: compare the columns of a row. Batch\n"
-      "   norm keeps deep sigmoid stacks' gradients alive; in deep relu stacks it makes them grow (a known\n"
-      "   effect: Yang et al., 2019, A Mean Field Theory of Batch Normalization).\n\n",
-      n.options.trials, n.options.width);
+      "   pre-activations changes how the gradient scales with depth: compare the columns of a row. Yang et\n"
+      "   al. (2019, A Mean Field Theory of Batch Normalization) show that batch norm makes gradients grow\n"
+      "   with depth in deep relu stacks. A deep stack without normalization can also lose its forward\n"
+      "   signal: when the output's spread across examples falls toward 0, every example gets the same output\n"
+      "   (the ordered phase: Poole et al. 2016, Schoenholz et al. 2017). Readings: vanishing below {:g},\n"
+      "   exploding above {:g}.\n\n",
+      n.options.trials, n.options.width, FlowThresholds{}.vanishing_ratio, FlowThresholds{}.exploding_ratio);
   out += depth_table(n);
+  out += "\n" + normalization_sentences(n);
   out += fmt::format(
       "\n5. Batch norm behaves differently in training and in inference (same batch of {}, same weights,\n"
       "   depth {}, relu, he_uniform): with batch statistics it normalizes; with its fresh moving\n"

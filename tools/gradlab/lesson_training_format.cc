@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "lesson_training_claims.h"
 #include "lesson_training_format.h"
 
 namespace gradlab::cli {
@@ -24,19 +25,11 @@ std::string run_line(const LessonRun& run) {
   return line;
 }
 
-std::string outcome(const LessonRun& run) {
-  if (run.history.anomaly)
-    return fmt::format("non-finite at step {} (layer '{}')", run.history.anomaly->step,
-                       run.history.anomaly->layer);
-  return fmt::format("finite for all {} steps, test accuracy {}", run.history.progress.global_step,
-                     fixed(run.final_test_accuracy()));
-}
-
 }  // namespace
 
 std::string format_lesson_training(const LessonTrainingResult& r) {
   const LessonTrainingOptions& o = r.options;
-  std::string out = fmt::format("The lesson's claims on {}: {} epochs, batch {}, {:.0f} s in total\n\n",
+  std::string out = fmt::format("Training study on {}: {} epochs, batch {}, {:.0f} s in total\n\n",
                                 r.data, o.epochs, o.batch_size, r.seconds);
   out += run_line(r.mlp);
   out += run_line(r.vanishing);
@@ -44,18 +37,12 @@ std::string format_lesson_training(const LessonTrainingResult& r) {
   out += run_line(r.exploding);
   out += run_line(r.exploding_clipped);
 
-  out += "\nWhat it shows:\n";
-  out += fmt::format(
-      "  vanishing: the first layers' gradients are {:.1e} of the last layers' (median over training) "
-      "and the stack reaches {} test accuracy; chance is {}\n",
-      r.vanishing.early_to_late_gradient_ratio(), fixed(r.vanishing.final_test_accuracy()),
-      fixed(1.0 / static_cast<double>(std::max<int64_t>(r.classes, 1))));
-  for (const LessonRun& run : r.remedies) {
-    out += fmt::format("  remedy {:<19} early/late {:.1e}, test accuracy {}\n", run.name,
-                       run.early_to_late_gradient_ratio(), fixed(run.final_test_accuracy()));
+  out += fmt::format("\nMeasured with seed {}, one run per arm (each run against the one it changes):\n", o.seed);
+  out += "  " + vanishing_claim(r) + "\n";
+  for (const auto& [run, baseline] : compared_runs(r)) {
+    if (run != &r.exploding_clipped) out += "  " + comparison_claim(*run, *baseline) + "\n";
   }
-  out += fmt::format("  exploding: {}; with global_clipnorm {:g}: {}\n", outcome(r.exploding), o.clipnorm,
-                     outcome(r.exploding_clipped));
+  out += "  " + clipping_claim(r) + "\n";
   return out;
 }
 

@@ -54,7 +54,7 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
                           ->check(kInitializerName)
                           ->excludes(weights)  // loaded weights replace the kernels it would draw
                           ->capture_default_str();
-  network_option(cmd->add_option("--norm,--norms", s.norm, "Inline network: normalization after each Dense layer")
+  network_option(cmd->add_option("--norm,--norms", s.norm, "Inline network: normalization after each Dense layer (group: GroupNormalization with the largest divisor of the units <= min(32, units / 8) as groups, 4 at 32 units, not Keras's default 32)")
                      ->check(CLI::IsMember({"none", "batch", "layer", "group", "instance"})));
   network_option(cmd->add_option("--skip,--skips", s.skip, "Inline network: skip connections")->check(CLI::IsMember({"none", "residual", "concat"})));
   network_option(cmd->add_option("--features", s.features, "Inline network: features of the drawn input")

@@ -251,7 +251,9 @@ Chart activity_chart(const std::vector<FlowRun>& runs, const FlowSectionOptions&
   add_filters(spec, runs, options);
   return {spec,
           "Saturated outputs (tanh |y| > 0.99, sigmoid near 0 or 1: their derivative is nearly 0) and dead units (relu "
-          "outputs that are 0 for the whole batch: they pass no gradient) at each depth."};
+          "outputs that are 0 for every row of this one batch: they pass no gradient for it) at each depth. A unit silent on one "
+          "batch is not necessarily dead over the data (Lu et al. 2019): one active on 5% of inputs is silent on a batch of "
+          "32 with probability 0.95^32 = 19%."};
 }
 
 Chart line_chart(const std::vector<LinePoint>& points, const LineChartOptions& options) {

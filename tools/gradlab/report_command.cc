@@ -1,4 +1,4 @@
-// `gradlab report`: the built-in study (report_study.h) and the lesson's claims trained on
+// `gradlab report`: the built-in study (report_study.h) and the lesson's cases trained on
 // Fashion-MNIST (gradlab/lab/lesson_training.h) as a terminal summary and one self-contained HTML
 // page. Each page section is one add_<x>_section function.
 #include <filesystem>
@@ -59,7 +59,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
       ->delimiter(',')
       ->check(CLI::IsMember({"none", "residual", "concat"}))
       ->capture_default_str();
-  cmd->add_option("--norm,--norms", s->norms, "Normalizations, comma-separated")
+  cmd->add_option("--norm,--norms", s->norms, "Normalizations, comma-separated (group: GroupNormalization with the largest divisor of the units <= min(32, units / 8) as groups, 4 at 32 units, not Keras's default 32)")
       ->delimiter(',')
       ->check(CLI::IsMember({"none", "batch", "layer", "group"}))
       ->capture_default_str();
@@ -69,7 +69,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
   cmd->add_flag("--json", s->json, "Print the summary as one JSON object instead of tables");
   LessonTrainingOptions& t = s->training_options;
   cmd->add_flag("!--no-training", s->training,
-                "Leave out the training section (the lesson's claims trained on Fashion-MNIST, about 20 s of CPU)");
+                "Leave out the training section (the lesson's cases trained on Fashion-MNIST, gradlab's extension; about 20 s of CPU)");
   cmd->add_option("--train-examples", t.train_examples, "Training section: Fashion-MNIST training images used (of 60,000)")
       ->check(CLI::Range(int64_t{1}, int64_t{60000}))
       ->capture_default_str();
@@ -135,7 +135,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
         write_stdout(json.dump(2) + "\n");
       } else {
         std::string text = report_text(study, s->out);
-        if (training) text += "\nThe lesson's claims trained on Fashion-MNIST:\n" + format_lesson_training(*training);
+        if (training) text += "\nThe lesson's cases trained on Fashion-MNIST (gradlab's extension):\n" + format_lesson_training(*training);
         write_stdout(text);
       }
     };

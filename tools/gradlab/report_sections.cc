@@ -48,7 +48,7 @@ void add_glance_section(HtmlReport& page, const ReportStudy& study) {
   std::vector<std::string> headings{"skip, normalization"};
   headings.insert(headings.end(), columns.begin(), columns.end());
 
-  page.add_heading(fmt::format("At a glance: which remedies keep gradients alive at depth {}", depth));
+  page.add_heading(fmt::format("At a glance: which remedies keep gradients healthy at depth {}", depth));
   page.add_paragraph(fmt::format(
       "{} of {} networks of depth {} keep their gradients healthy. Each cell is a stack of {} Dense layers of 32 units "
       "(input U[0, 1) of 32 x 128, loss = mean of the output, training mode) with one choice per remedy: the verdict "

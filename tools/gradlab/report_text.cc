@@ -40,7 +40,7 @@ std::string report_text(const ReportStudy& study, const std::string& html_path) 
   const ReportStudyOptions& o = study.options;
   const std::string depths = fmt::format("{}", fmt::join(o.depths, ","));
   std::string out = fmt::format(
-      "gradlab report: which of the lesson's remedies keep gradients alive as networks grow deeper\n"
+      "gradlab report: which of the lesson's remedies keep gradients healthy as networks grow deeper\n"
       "seed {}, {} trial(s) per configuration and depth, depths {}; Dense(32) stacks, input U[0, 1) 32 x 128\n\n",
       o.seed, o.trials, depths);
   if (cells.empty()) return out;
@@ -84,7 +84,8 @@ std::string report_text(const ReportStudy& study, const std::string& html_path) 
       "gradient; explode: > {:g} x)\n\n",
       depth, FlowThresholds{}.vanishing_ratio, FlowThresholds{}.exploding_ratio);
   out += table.render("  ");
-  out += fmt::format("\n{} of {} configurations keep gradients alive at depth {}", healthy, cells.size(), depth);
+  out += fmt::format("\n{} of {} configurations are healthy at depth {} (neither vanishing nor exploding)", healthy,
+                     cells.size(), depth);
   if (healthy > 0 && healthy <= 12) {
     out += ":\n";
     for (const std::string& a : alive) out += "  " + a + "\n";
@@ -102,10 +103,10 @@ std::string report_text(const ReportStudy& study, const std::string& html_path) 
     return nullptr;
   };
   const std::vector<std::pair<std::string, RemedyConfig>> story = {
-      {"plain sigmoid stack (the problem)", {"glorot_uniform", "sigmoid", SkipConnection::none, SkipNormalization::none}},
+      {"plain sigmoid stack", {"glorot_uniform", "sigmoid", SkipConnection::none, SkipNormalization::none}},
       {"relu instead of sigmoid", {"glorot_uniform", "relu", SkipConnection::none, SkipNormalization::none}},
       {"relu with He initialization", {"he_uniform", "relu", SkipConnection::none, SkipNormalization::none}},
-      {"sigmoid with residual connections", {"glorot_uniform", "sigmoid", SkipConnection::residual, SkipNormalization::none}},
+      {"sigmoid with the lesson's sum-skip", {"glorot_uniform", "sigmoid", SkipConnection::residual, SkipNormalization::none}},
       {"sigmoid with batch normalization", {"glorot_uniform", "sigmoid", SkipConnection::none, SkipNormalization::batch}},
       {"sigmoid with layer normalization", {"glorot_uniform", "sigmoid", SkipConnection::none, SkipNormalization::layer}},
   };

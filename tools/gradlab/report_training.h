@@ -1,5 +1,5 @@
 #pragma once
-// The training section of `gradlab report`: the lesson's claims as trained on Fashion-MNIST
+// The training section of `gradlab report`: the lesson's cases as trained on Fashion-MNIST (gradlab's extension)
 // (gradlab/lab/lesson_training.h), as tables and learning-curve charts on an HtmlReport page.
 //
 //   LessonTrainingResult result = run_lesson_training(load_lesson_data(options), options);

@@ -232,7 +232,7 @@ void add_train_command(CLI::App& app, CommandRun& run) {
   cmd->add_option("--weight-decay", s->weight_decay, "Decoupled weight decay");
   cmd->add_option("--clipnorm", s->clipnorm, "Clip each gradient's norm");
   cmd->add_option("--clipvalue", s->clipvalue, "Clip each gradient element to [-c, c]");
-  cmd->add_option("--global-clipnorm", s->global_clipnorm, "Clip the joint norm of all gradients (the lesson's remedy)");
+  cmd->add_option("--global-clipnorm", s->global_clipnorm, "Clip the joint norm of all gradients (Pascanu et al. 2013); with momentum m an update can still reach lr x c / (1 - m)");
   cmd->add_option("--seed", s->seed, "Seed of initial weights, dropout and shuffling")->check(kUnsignedDigits)->capture_default_str();
   cmd->add_option("--checkpoint", s->checkpoint, "Checkpoint file (safetensors), written each epoch and on interruption");
   cmd->add_flag("--resume", s->resume, "Continue from --checkpoint (give the same options as the first run)");

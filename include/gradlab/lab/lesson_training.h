@@ -1,7 +1,7 @@
 #pragma once
-/// The lesson's claims about vanishing and exploding gradients, shown by training on real data
-/// (Fashion-MNIST) rather than by probing untrained networks: the study behind the training section
-/// of `gradlab report` (issue 7, item 6).
+/// Training on real data (Fashion-MNIST) the cases the lesson probes on untrained networks: the study
+/// behind the training section of `gradlab report` (issue 7, item 6). The lesson itself trains
+/// nothing; the runs, the MLP, the optimizers and clipping are gradlab's extension (sources below).
 ///
 ///   LessonTrainingOptions options;                       // a few minutes on two cores
 ///   DataSplits data = load_lesson_data(options);         // a subsample of Fashion-MNIST
@@ -9,23 +9,21 @@
 ///   // tools/gradlab/lesson_training_format.h prints it for people.
 ///
 /// Runs, all on the same data and batches (the models are also specs in examples/specs/):
-///   mlp                the lesson's MLP 784-256-128-100-10 (ReLU, He uniform, Adam 1e-3): it learns
-///                      (the full 10-epoch run reaches >= 0.88 test accuracy: docs/training.md);
-///   deep_sigmoid       `depth` Dense(width, sigmoid) layers, Glorot uniform, SGD: the vanishing case.
-///                      Sigmoid's slope is at most 1/4, so each layer shrinks the backward signal and
-///                      the first layers' gradients are orders of magnitude below the last's; the
-///                      network barely learns;
-///   deep_relu_he       the same depth with ReLU and He uniform (He et al. 2015): the first remedy;
+///   mlp                a reference MLP 784-256-128-100-10 (ReLU, He uniform, Adam 1e-3), the shape
+///                      of the Fashion-MNIST benchmark's MLP (Xiao et al. 2017; the full 10-epoch run
+///                      reaches >= 0.88 test accuracy: docs/training.md);
+///   deep_sigmoid       `depth` Dense(width, sigmoid) layers, Glorot uniform, SGD with momentum;
+///   deep_relu_he       the same depth with ReLU and He uniform (He et al. 2015): two changes at once;
 ///   deep_residual      + residual connections x + Dense(relu)(x) (He et al. 2016), the branch
-///                      kernels He uniform scaled by 1/depth (Fixup, Zhang et al. 2019), since
-///                      unscaled branches double the variance per block and overflow;
+///                      kernels drawn with He's variance divided by `depth` (standard deviation
+///                      divided by sqrt(depth), as GPT-2 scales residual weights by 1/sqrt(N),
+///                      Radford et al. 2019), since unscaled branches double the variance per block;
 ///   deep_residual_norm + layer normalization before each Dense (Ba et al. 2016), pre-norm style;
 ///   exploding          deep_relu_he with too large an initializer scale (random normal, stddev
-///                      `exploding_stddev`): activations and gradients grow layer by layer, the
-///                      first SGD steps throw the weights far out and a forward pass overflows;
-///                      the anomaly check (instrument/anomaly.h) stops the run and names the first
-///                      op and layer that overflowed;
-///   exploding_clipped  the same run with global_clipnorm (Pascanu et al. 2013): it stays finite.
+///                      `exploding_stddev`);
+///   exploding_clipped  the same run with global_clipnorm (Pascanu et al. 2013).
+/// What each run did (vanished, learned, overflowed) is measured, never assumed: the formatters
+/// choose their sentences from early_to_late_gradient_ratio(), the test accuracy and the anomaly.
 ///
 /// Every run is a fit() (train/fit.h) with the anomaly check on and instruments sampled every
 /// `sample_every` steps: each layer's gradient norm, the global gradient norm before clipping and
@@ -37,8 +35,10 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "gradlab/instrument/flow_summary.h"
 #include "gradlab/train/dataset.h"
 #include "gradlab/train/fit.h"
 
@@ -58,8 +58,9 @@ struct LessonTrainingOptions {
   /// Dense layers of the deep stacks, before the 10-unit output layer; and their width.
   int64_t depth = 30;
   int64_t width = 64;
-  /// SGD of the deep runs (momentum 0.9; the lesson's "SGD").
+  /// SGD of the deep runs (gradlab's choice: the lesson trains nothing).
   double sgd_learning_rate = 0.01;
+  double sgd_momentum = 0.9;
   /// Kernel initializer of the exploding run: random normal with this standard deviation.
   double exploding_stddev = 0.2;
   /// global_clipnorm of the clipped exploding run.
@@ -82,6 +83,11 @@ struct LessonRun {
   std::string name;
   /// What the model and optimizer are: "Dense(64, sigmoid) x 30, glorot_uniform; SGD(0.01, momentum 0.9)".
   std::string description;
+  /// The run this one is compared with ("deep_sigmoid" for deep_relu_he) and what differs from it,
+  /// every difference named ("relu instead of sigmoid, he_uniform instead of glorot_uniform"); empty
+  /// for the runs compared with none.
+  std::string baseline;
+  std::string change;
   /// The Dense layers, input side first: the layers whose gradient norms the charts compare.
   std::vector<std::string> dense_layers;
   History history;
@@ -99,7 +105,19 @@ struct LessonRun {
   /// layers) / (mean of the last three). Far below 1 means vanishing gradients; NaN with fewer than
   /// six Dense layers or no such sample.
   double early_to_late_gradient_ratio() const;
+  /// The longest update among the sampled steps with a finite loss: the root of the sum over layers
+  /// of update_norm² (train/fit.h), and its step; NaN and -1 without such a sample. The exploding
+  /// pair samples every step, so for them it is the longest update of the run.
+  std::pair<double, int64_t> largest_update() const;
+  /// early_to_late_gradient_ratio() read with FlowThresholds' defaults (instrument/flow_summary.h):
+  /// vanishing below 1e-2, exploding above 1e2, healthy between; nullopt when the ratio is NaN.
+  std::optional<FlowVerdict> gradient_reading() const;
 };
+
+/// The longest update SGD with momentum `momentum` (Keras's rule, no Nesterov) can make when every
+/// gradient is at most `clipnorm` long: the velocity v = momentum v - lr g sums a geometric series,
+/// so |v| <= lr clipnorm / (1 - momentum): 10 x lr x clipnorm at momentum 0.9, not lr x clipnorm.
+double clipped_update_bound(double learning_rate, double clipnorm, double momentum);
 
 /// Everything the study measured.
 struct LessonTrainingResult {

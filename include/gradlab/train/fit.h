@@ -93,6 +93,10 @@ struct LayerSample {
   /// ||dL/d output|| of the layer's call (what every layer has, variables or not); unset when the
   /// output was not on the tape.
   std::optional<double> output_grad_norm;
+  /// ||w_after - w_before|| over the layer's trainable variables taken together: the length of the
+  /// step's update of this layer (0 without variables). The whole step's update length is the root of
+  /// the sum of the layers' squares.
+  double update_norm = 0;
   /// Share of units that output exactly 0 for the whole batch (ReLU layers; unset for others).
   std::optional<double> dead_fraction;
   /// Share of outputs in the activation's saturated range (sigmoid, tanh...; unset for others).
