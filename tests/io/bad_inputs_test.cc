@@ -222,7 +222,7 @@ TEST(BadInputs, CheckpointDtypeMismatch) {
 
 TEST(BadInputs, SequenceInputWrongRank) {
   expect_spec_error(R"({"inputs": {"x": [3]}, "layers": [{"name": "l", "type": "lstm", "units": 4}]})",
-                    {"layer 'l' (lstm)", "expected a sequence input of rank 3 [batch, time, features], got shape [0, 3]"});
+                    {"layer 'l' (lstm)", "expected a sequence input of rank 3 [batch, time, features], got shape [N, 3]"});
 }
 
 TEST(BadInputs, SequenceWithZeroTimeSteps) {
