@@ -27,6 +27,8 @@ namespace {
 // GFLOP/s per core they take under 80 us, where waking a second thread (tens of microseconds on a
 // busy machine) gains little. A recurrent step's 32 x 128 x 512 product (2^21) stays whole.
 constexpr int64_t kSplitMultiplyAdds = int64_t{1} << 22;
+// Without AVX-512, float32 products from this many multiply-adds go to OpenBLAS (float_on_openblas).
+constexpr int64_t kOpenBlasMultiplyAdds = int64_t{1} << 25;
 // Larger products are cut into a power of two of strips, at least two, each at least this wide
 // where the output allows, so that a strip's packing of its operands stays small beside its work
 // and no strip falls into oneDNN's slow narrow shapes.
@@ -55,12 +57,43 @@ void scale_output(int64_t m, int64_t n, T beta, T* c, int64_t ldc) {
   }
 }
 
-// One tile on the calling thread alone: float32 on oneDNN, float64 on OpenBLAS. oneDNN would
-// otherwise open an OpenMP team on every thread that calls it (sweep workers, the pool's workers),
-// and OpenBLAS would use its own thread pool. Runs on pool workers, so it reports failure instead
-// of throwing.
-bool single_threaded_product(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-                             int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+// Pins OpenBLAS to one thread once: gemm's tiles are its only source of threads.
+void openblas_single_threaded() {
+  static const bool once = [] {
+    openblas_set_num_threads(1);
+    return true;
+  }();
+  (void)once;
+}
+
+blasint blas_int(int64_t v) { return static_cast<blasint>(v); }
+
+// Which library computes a float32 product, by CPU and shape (never by thread count). Measured on an
+// AVX2-only Zen 3 (2026-12-07): OpenBLAS's own Zen sgemm ran a training step's products (256 x 1024 x
+// 1024, 784 x 1024 x 256, ...) 1.3x faster than oneDNN's AVX2 JIT, which ran the lesson's small
+// products (32 x 32 x 128) 1.3x and the deep probe's 128 x 256 x 256 1.1x faster than OpenBLAS. With AVX-512, oneDNN ran twice as fast as
+// OpenBLAS on every shape (issue 12, on Zen 5).
+bool float_on_openblas(int64_t m, int64_t n, int64_t k) {
+  static const bool avx512 = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") != 0;
+  }();
+  return !avx512 && m * n * k >= kOpenBlasMultiplyAdds;
+}
+
+// One tile on the calling thread alone: float32 on oneDNN (or OpenBLAS, float_on_openblas), float64
+// on OpenBLAS. oneDNN would otherwise open an OpenMP team on every thread that calls it (sweep
+// workers, the pool's workers), and OpenBLAS would use its own thread pool. Runs on pool workers, so
+// it reports failure instead of throwing.
+bool single_threaded_product(bool openblas, bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha,
+                             const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+                             int64_t ldc) {
+  if (openblas) {
+    openblas_single_threaded();
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, blas_int(m),
+                blas_int(n), blas_int(k), alpha, a, blas_int(lda), b, blas_int(ldb), beta, c, blas_int(ldc));
+    return true;
+  }
   thread_local const bool one_openmp_thread = [] {
     if (omp_get_max_threads() != 1) omp_set_num_threads(1);
     return true;
@@ -69,16 +102,11 @@ bool single_threaded_product(bool ta, bool tb, int64_t m, int64_t n, int64_t k, 
   return dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) == dnnl_success;
 }
 
-bool single_threaded_product(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const double* a,
+bool single_threaded_product(bool, bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const double* a,
                              int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
-  static const bool one_openblas_thread = [] {
-    openblas_set_num_threads(1);
-    return true;
-  }();
-  (void)one_openblas_thread;
-  const auto i = [](int64_t v) { return static_cast<blasint>(v); };
-  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, i(m), i(n), i(k), alpha,
-              a, i(lda), b, i(ldb), beta, c, i(ldc));
+  openblas_single_threaded();
+  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, blas_int(m),
+              blas_int(n), blas_int(k), alpha, a, blas_int(lda), b, blas_int(ldb), beta, c, blas_int(ldc));
   return true;
 }
 
@@ -130,7 +158,8 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, T
   lda = std::max<int64_t>(lda, 1);
   ldb = std::max<int64_t>(ldb, 1);
   ldc = std::max<int64_t>(ldc, 1);
-  if constexpr (std::is_same_v<T, double>) {
+  const bool openblas = std::is_same_v<T, double> || float_on_openblas(m, n, k);
+  if (openblas) {
     for (const auto& [v, what] : {std::pair{m, "m"}, {n, "n"}, {k, "k"}, {lda, "lda"}, {ldb, "ldb"}, {ldc, "ldc"}}) {
       check_blas_range(v, what);
     }
@@ -143,7 +172,7 @@ void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, T
     // Rows i0.. of op(a) and columns j0.. of op(b), wherever the transposes put them in memory.
     const T* a_tile = transpose_a ? a + i0 : a + i0 * lda;
     const T* b_tile = transpose_b ? b + j0 * ldb : b + j0;
-    if (!single_threaded_product(transpose_a, transpose_b, rows, cols, k, alpha, a_tile, lda, b_tile, ldb, beta,
+    if (!single_threaded_product(openblas, transpose_a, transpose_b, rows, cols, k, alpha, a_tile, lda, b_tile, ldb, beta,
                                  c + i0 * ldc + j0, ldc)) {
       failed.store(true, std::memory_order_relaxed);
     }

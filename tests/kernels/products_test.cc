@@ -81,7 +81,9 @@ void expect_matches_reference(int64_t m, int64_t n, int64_t k, T alpha, T beta, 
 
 TEST(Products, MatchAPlainLoopForEveryTransposeLeadingDimensionAndBeta) {
   for (const auto& [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{1, 1, 1}, {3, 5, 7}, {32, 32, 128},
-                                {33, 17, 65}, {130, 300, 70}, {300, 130, 70}}) {
+                                {33, 17, 65}, {130, 300, 70}, {300, 130, 70},
+                                // Large enough to be cut into strips, then (without AVX-512) to go to OpenBLAS.
+                                {130, 300, 130}, {256, 520, 260}}) {
     for (const int64_t pad : {0, 3}) {
       expect_matches_reference<float>(m, n, k, 1.0f, 0.0f, pad);
       expect_matches_reference<float>(m, n, k, -0.5f, 1.0f, pad);

@@ -8,8 +8,8 @@
 ///   ... std::thread workers ...
 ///
 /// The setting is process-wide, not per thread. Results never depend on it: a product is cut into
-/// output tiles by its shape alone, each tile computed by one single-threaded oneDNN (float32) or
-/// OpenBLAS (float64) call, and the threads only share out the tiles (docs/conventions.md,
+/// output tiles by its shape alone, each tile computed by one single-threaded oneDNN or OpenBLAS
+/// call (which library depends on the dtype, the CPU and the shape, never on the threads), and the threads only share out the tiles (docs/conventions.md,
 /// "Determinism").
 
 namespace gradlab {
