@@ -12,7 +12,9 @@
 ///   Tensor out = mean(layer2(layer1(inputs)));
 ///   double input_grad_norm = norm(tape.gradient(out, inputs)).item();
 
+#include "gradlab/autograd/dropout_op.h"
 #include "gradlab/autograd/gradient_tape.h"
+#include "gradlab/autograd/loss_ops.h"
 #include "gradlab/autograd/ops.h"
 #include "gradlab/autograd/record.h"
 #include "gradlab/autograd/variable.h"

@@ -5,7 +5,7 @@
 #include "gradlab/autograd/ops.h"
 #include "gradlab/error.h"
 #include "gradlab/tensor/creation.h"
-#include "nn/normalization/normalize_op.h"
+#include "autograd/normalize_ops.h"
 
 namespace gradlab {
 namespace {
