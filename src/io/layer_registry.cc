@@ -9,7 +9,7 @@
 #include "gradlab/nn/dense.h"
 #include "gradlab/nn/dropout.h"
 #include "gradlab/nn/merge.h"
-#include "gradlab/nn/normalization.h"
+#include "gradlab/nn/normalization_layers.h"
 #include "gradlab/nn/recurrent.h"
 
 namespace gradlab::spec {

@@ -8,7 +8,7 @@
 #include "gradlab/autograd/ops.h"
 #include "gradlab/error.h"
 #include "gradlab/nn/activation_layer.h"
-#include "gradlab/nn/normalization.h"
+#include "gradlab/nn/normalization_layers.h"
 #include "gradlab/tensor/creation.h"
 
 namespace gradlab {
