@@ -205,6 +205,12 @@ Json initializer(const Json& value, const Where& where, const std::string& key) 
 }
 
 Json activation(const Json& value, const Where& where, const std::string& key) {
+  if (value == "hard_sigmoid" && !where.keras3) {
+    fail("{}: option '{}' is \"hard_sigmoid\", which Keras 2 defines as clip(0.2 x + 0.5, 0, 1) and gradlab (as Keras "
+         "3) as relu6(x + 3) / 6; refused rather than computed differently (use \"sigmoid\", or re-save the model "
+         "with Keras 3)",
+         describe(where), key);
+  }
   if (value.is_string()) return value;
   // Keras 3 may write a built-in activation as a serialized function whose config is its name.
   if (value.is_object() && value.contains("config") && value["config"].is_string() &&
@@ -316,7 +322,7 @@ Json convert_layer(const Json& config, const Where& where) {
         const std::string inner_name = inner_config.contains("name") && inner_config["name"].is_string()
                                            ? inner_config["name"].get<std::string>()
                                            : where.layer;
-        layer[key] = convert_layer(inner_config, Where{where.source, inner_name, inner_class});
+        layer[key] = convert_layer(inner_config, Where{where.source, inner_name, inner_class, where.keras3});
         break;
       }
     }

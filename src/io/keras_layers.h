@@ -14,6 +14,9 @@ struct Where {
   const std::string& source;
   const std::string& layer;
   const std::string& class_name;
+  /// Whether the file is Keras 3's (a top-level "module", or keras_version 3.x): activations whose
+  /// meaning changed between versions (hard_sigmoid) are read only from Keras 3 files.
+  bool keras3 = false;
 };
 
 /// "model.json: Keras layer 'dense_1' (Dense)".

@@ -203,7 +203,7 @@ std::string model_name(const Json& config, const char* fallback) {
   return fallback;
 }
 
-Json sequential_to_spec(const Json& config, const std::string& source) {
+Json sequential_to_spec(const Json& config, const std::string& source, bool keras3) {
   // Keras 2.0 to 2.2 wrote a Sequential's config as the bare list of layers.
   const Json& layers = config.is_array() ? config : config.value("layers", Json());
   if (!layers.is_array() || layers.empty()) fail("{}: a Keras Sequential model needs a non-empty 'layers' list", source);
@@ -212,7 +212,7 @@ Json sequential_to_spec(const Json& config, const std::string& source) {
             {"layers", Json::array()}};
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const Entry entry = read_entry(source, layers[i], i);
-    const Where where{source, entry.name, entry.class_name};
+    const Where where{source, entry.name, entry.class_name, keras3};
     if (entry.class_name == "InputLayer") {
       if (i != 0) fail("{}: an InputLayer must come first in a Sequential model", keras::describe(where));
       spec["inputs"][entry.name] = input_layer_shape(entry, source);
@@ -244,7 +244,7 @@ Json sequential_to_spec(const Json& config, const std::string& source) {
   return spec;
 }
 
-Json functional_to_spec(const Json& config, const std::string& source) {
+Json functional_to_spec(const Json& config, const std::string& source, bool keras3) {
   if (!config.is_object() || !config.contains("layers") || !config["layers"].is_array() || config["layers"].empty()) {
     fail("{}: a Keras Functional model needs a non-empty 'layers' list", source);
   }
@@ -257,7 +257,7 @@ Json functional_to_spec(const Json& config, const std::string& source) {
       input_shapes[entry.name] = input_layer_shape(entry, source);
       continue;
     }
-    const Where where{source, entry.name, entry.class_name};
+    const Where where{source, entry.name, entry.class_name, keras3};
     Json layer = keras::convert_layer(*entry.config, where);
     layer["inputs"] = inbound_layers(entry, source);
     spec["layers"].push_back(std::move(layer));
@@ -285,9 +285,13 @@ nlohmann::ordered_json keras_model_to_spec(const nlohmann::ordered_json& root, c
          class_name);
   }
   if (!root.contains("config")) fail("{}: a Keras model needs a 'config'", source);
+  // Keras 3 writes a "module" beside every class name; Keras 2 a keras_version of 2.x (or nothing).
+  const bool keras3 = root.contains("module") ||
+                      (root.contains("keras_version") && root["keras_version"].is_string() &&
+                       root["keras_version"].get<std::string>().starts_with("3"));
   try {
-    if (class_name == "Sequential") return sequential_to_spec(root["config"], source);
-    return functional_to_spec(root["config"], source);
+    if (class_name == "Sequential") return sequential_to_spec(root["config"], source, keras3);
+    return functional_to_spec(root["config"], source, keras3);
   } catch (const nlohmann::json::exception& e) {
     // A value of an unexpected JSON type where the reader asked for a string or an object.
     fail("{}: not a Keras {} config gradlab can read: {}", source, class_name, json_error_text(e));

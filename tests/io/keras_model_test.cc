@@ -172,6 +172,11 @@ TEST(KerasModel, RefusesWhatGradlabLacksByName) {
                  {"custom object"});
   expect_refused(sequential_with_dense(R"(, "some_future_option": 3)"), {"option 'some_future_option'", "not one gradlab's Keras reader knows"});
   expect_refused(sequential_with_dense(R"(, "activation": {"class_name": "MyActivation", "config": {}})"), {"option 'activation'", "custom activation"});
+  // Keras 2's hard_sigmoid is another function than Keras 3's (and gradlab's).
+  expect_refused(sequential_with_dense(R"(, "activation": "hard_sigmoid")"), {"option 'activation'", "clip(0.2 x + 0.5, 0, 1)"});
+  EXPECT_NO_THROW(parse_model_spec(R"({"module": "keras", "class_name": "Sequential", "config": {"layers": [
+      {"class_name": "InputLayer", "config": {"batch_shape": [null, 4], "name": "in"}},
+      {"class_name": "Dense", "config": {"name": "head", "units": 2, "activation": "hard_sigmoid"}}]}})"));
   expect_refused(sequential_with_dense("", "[null, null, 4]"), {"Keras layer 'in' (InputLayer)", "fixed shape"});
   expect_refused(R"({"class_name": "Sequential", "config": {"layers": [
       {"class_name": "InputLayer", "config": {"batch_shape": [null, 5, 3], "name": "in"}},
