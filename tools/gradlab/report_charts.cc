@@ -212,7 +212,9 @@ Chart trial_band_chart(const std::vector<TrialGroup>& groups) {
   }
   if (rows.empty()) return {nullptr, ""};
   const json color = {{"field", "configuration"}, {"type", "nominal"}, {"sort", nullptr},
-                      {"title", "configuration (click to highlight)"}, {"legend", {{"symbolLimit", 0}, {"labelLimit", 320}}}};
+                      {"title", "configuration (click to highlight)"},
+                      // Every layer shares this legend; its symbols stay opaque whatever the faint bands' opacity.
+                      {"legend", {{"symbolLimit", 0}, {"labelLimit", 320}, {"symbolOpacity", 1}}}};
   const json y = {{"field", "median"}, {"type", "quantitative"}, {"scale", {{"type", "log"}}}, {"axis", {{"format", ".0e"}}},
                   {"title", "gradient norm of layer k over trials (log)"}};
   const json tooltip = json::array({{{"field", "configuration"}, {"type", "nominal"}},
@@ -231,8 +233,7 @@ Chart trial_band_chart(const std::vector<TrialGroup>& groups) {
                  {{"x", depth_axis()},
                   {"y", {{"field", low}, {"type", "quantitative"}, {"scale", {{"type", "log"}}}}},
                   {"y2", {{"field", high}}},
-                  // The legend comes from the line layer, not from these faint areas.
-                  {"color", json{{"field", "configuration"}, {"type", "nominal"}, {"sort", nullptr}, {"legend", nullptr}}}}}};
+                  {"color", color}}}};
   };
   json line = {{"mark", {{"type", "line"}, {"point", true}, {"tooltip", true}}},
                {"params", json::array({{{"name", "pick"}, {"select", {{"type", "point"}, {"fields", {"configuration"}}}}, {"bind", "legend"}}})},
