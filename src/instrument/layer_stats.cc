@@ -11,6 +11,7 @@
 #define GRADLAB_STATS_AVX2 1
 #endif
 
+#include "gradlab/autograd/activation_facts.h"
 #include "gradlab/nn/activation_layer.h"
 #include "gradlab/nn/dense.h"
 #include "gradlab/nn/recurrent.h"
@@ -19,12 +20,10 @@
 namespace gradlab {
 namespace {
 
-enum class Saturation { none, symmetric, unit_interval };
-
+// The saturation of `activation` as the table of activations gives it; none for an unknown name.
 Saturation saturation_of(std::string_view activation) {
-  if (activation == "tanh" || activation == "softsign") return Saturation::symmetric;
-  if (activation == "sigmoid" || activation == "hard_sigmoid") return Saturation::unit_interval;
-  return Saturation::none;
+  const ActivationFacts* facts = find_activation_facts(activation);
+  return facts == nullptr ? Saturation::none : facts->saturation;
 }
 
 // Sixteen independent accumulators break the dependency chain of one running sum, so several
@@ -375,7 +374,7 @@ ForwardStats forward_stats_of(const T* y, int64_t n, int64_t units, std::string_
   } else {
     s = forward_stats_careful(y, n, thresholds, saturation);
   }
-  if (activation == "relu") {
+  if (const ActivationFacts* facts = find_activation_facts(activation); facts != nullptr && facts->dead_units) {
     s.dead_fraction = static_cast<double>(dead_units(y, n / units, units)) / static_cast<double>(units);
   }
   return s;
