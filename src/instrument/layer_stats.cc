@@ -147,9 +147,17 @@ GradientStats combine(const std::vector<GradientStats>& parts) {
   return s;
 }
 
-VariableGradientStats variable_gradient_stats(const Variable& variable, const Tensor& grad) {
+std::string variable_role(std::string_view layer, std::string_view variable) {
+  if (!layer.empty() && variable.size() > layer.size() && variable.starts_with(layer) && variable[layer.size()] == '/') {
+    variable.remove_prefix(layer.size() + 1);
+  }
+  return std::string(variable);
+}
+
+VariableGradientStats variable_gradient_stats(const Variable& variable, const Tensor& grad, std::string_view layer) {
   VariableGradientStats s;
   s.name = variable.name();
+  s.role = variable_role(layer, s.name);
   const GradientStats g = gradient_stats(grad);
   s.grad_norm = g.l2_norm;
   s.max_abs_grad = g.max_abs;

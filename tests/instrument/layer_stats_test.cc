@@ -226,6 +226,16 @@ TEST(GradientStats, CombineAddsInQuadrature) {
   EXPECT_DOUBLE_EQ(c.max_abs, 4.0);
 }
 
+TEST(VariableGradientStats, RoleIsTheNameWithoutTheLayersPath) {
+  EXPECT_EQ(variable_role("dense_1", "dense_1/kernel"), "kernel");
+  EXPECT_EQ(variable_role("lstm", "lstm/kernel_norm/gamma"), "kernel_norm/gamma");
+  EXPECT_EQ(variable_role("dense", "dense_1/kernel"), "dense_1/kernel");  // another layer's prefix
+  EXPECT_EQ(variable_role("", "w"), "w");
+  const Variable w("bn/gamma", from_values({2}, {1, 1}, DType::float64));
+  EXPECT_EQ(variable_gradient_stats(w, Tensor(), "bn").role, "gamma");
+  EXPECT_EQ(variable_gradient_stats(w, Tensor()).role, "bn/gamma");
+}
+
 TEST(VariableGradientStats, RatioOfGradientToWeightNorm) {
   const Variable w("d/kernel", from_values({2}, {3, 4}, DType::float64));
   const VariableGradientStats s = variable_gradient_stats(w, from_values({2}, {0.3, -0.4}, DType::float64));
