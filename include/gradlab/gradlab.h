@@ -12,7 +12,9 @@
 ///   Tensor out = mean(layer2(layer1(inputs)));
 ///   double input_grad_norm = norm(tape.gradient(out, inputs)).item();
 
+#include "gradlab/autograd/dropout_op.h"
 #include "gradlab/autograd/gradient_tape.h"
+#include "gradlab/autograd/loss_ops.h"
 #include "gradlab/autograd/ops.h"
 #include "gradlab/autograd/record.h"
 #include "gradlab/autograd/variable.h"
@@ -27,7 +29,7 @@
 #include "gradlab/nn/merge.h"
 #include "gradlab/nn/metrics.h"
 #include "gradlab/nn/model.h"
-#include "gradlab/nn/normalization.h"
+#include "gradlab/nn/normalization_layers.h"
 #include "gradlab/nn/recurrent.h"
 #include "gradlab/optim/factory.h"
 #include "gradlab/optim/optimizers.h"
@@ -43,4 +45,6 @@
 #include "gradlab/theory/scalar_activation.h"
 #include "gradlab/train/checkpoint.h"
 #include "gradlab/train/dataset.h"
+#include "gradlab/train/callbacks.h"
 #include "gradlab/train/fit.h"
+#include "gradlab/train/history.h"

@@ -9,7 +9,7 @@
 #include "gradlab/nn/dense.h"
 #include "gradlab/nn/dropout.h"
 #include "gradlab/nn/merge.h"
-#include "gradlab/nn/normalization.h"
+#include "gradlab/nn/normalization_layers.h"
 #include "gradlab/nn/recurrent.h"
 
 namespace gradlab::spec {
@@ -66,6 +66,60 @@ Json recurrent_defaults(RecurrentCell cell) {
   j["go_backwards"] = d.go_backwards;
   j["layer_norm"] = d.layer_norm;
   return j;
+}
+
+// Dense's keys with DenseOptions' defaults (Keras's).
+Json dense_defaults() {
+  const DenseOptions d;
+  return Json{{"units", nullptr},
+              {"activation", d.activation},
+              {"use_bias", d.use_bias},
+              {"kernel_initializer", d.kernel_initializer.name()},
+              {"bias_initializer", d.bias_initializer.name()}};
+}
+
+// One axis is written as an integer, several as a list, as a spec gives them.
+Json axis_json(const std::vector<int64_t>& axes) { return axes.size() == 1 ? Json(axes.front()) : Json(axes); }
+
+// A normalization layer's keys: `leading` (its axis, groups, momentum) followed by the epsilon and
+// affine keys every normalization layer shares, with the defaults of its options struct `d`.
+template <typename Options>
+Json normalization_defaults(Json leading, const Options& d) {
+  leading["epsilon"] = d.epsilon;
+  leading["center"] = d.center;
+  leading["scale"] = d.scale;
+  leading["beta_initializer"] = d.beta_initializer.name();
+  leading["gamma_initializer"] = d.gamma_initializer.name();
+  return leading;
+}
+
+Json batch_normalization_defaults() {
+  const BatchNormalizationOptions d;
+  Json j = normalization_defaults(Json{{"axis", d.axis}, {"momentum", d.momentum}}, d);
+  j["moving_mean_initializer"] = d.moving_mean_initializer.name();
+  j["moving_variance_initializer"] = d.moving_variance_initializer.name();
+  j["moving_variance_update"] = moving_variance_update_name(d.moving_variance_update);
+  return j;
+}
+
+Json layer_normalization_defaults() {
+  const LayerNormalizationOptions d;
+  return normalization_defaults(Json{{"axis", axis_json(d.axis)}}, d);
+}
+
+Json group_normalization_defaults() {
+  const GroupNormalizationOptions d;
+  return normalization_defaults(Json{{"groups", d.groups}, {"axis", d.axis}}, d);
+}
+
+Json instance_normalization_defaults() {
+  const InstanceNormalizationOptions d;
+  return normalization_defaults(Json{{"axis", d.axis}}, d);
+}
+
+Json input_normalization_defaults() {
+  const NormalizationOptions d;
+  return Json{{"axis", axis_json(d.axis)}, {"mean", d.mean}, {"variance", d.variance}, {"invert", d.invert}};
 }
 
 Recurrent make_recurrent(RecurrentCell cell, const Json& o, const Context& where, DType dtype) {
@@ -139,11 +193,7 @@ Layer wrapped_layer(const Json& o, const Context& where, DType dtype) {
 const std::map<std::string, LayerType>& layer_types() {
   static const std::map<std::string, LayerType> types = {
       {"dense",
-       {Json{{"units", nullptr},
-             {"activation", "linear"},
-             {"use_bias", true},
-             {"kernel_initializer", "glorot_uniform"},
-             {"bias_initializer", "zeros"}},
+       {dense_defaults(),
         false,
         [](const Json& o, const Context& where, DType dtype) -> Layer {
           const int64_t units = get_int(o, "units", where);
@@ -178,22 +228,13 @@ const std::map<std::string, LayerType>& layer_types() {
                  return Add({.name = where.layer});
                }}},
       {"concatenate",
-       {Json{{"axis", -1}},
+       {Json{{"axis", ConcatenateOptions{}.axis}},
         true,
         [](const Json& o, const Context& where, DType) -> Layer {
           return Concatenate({.axis = get_int(o, "axis", where), .name = where.layer});
         }}},
       {"batch_normalization",
-       {Json{{"axis", -1},
-             {"momentum", 0.99},
-             {"epsilon", 1e-3},
-             {"center", true},
-             {"scale", true},
-             {"beta_initializer", "zeros"},
-             {"gamma_initializer", "ones"},
-             {"moving_mean_initializer", "zeros"},
-             {"moving_variance_initializer", "ones"},
-             {"moving_variance_update", "biased"}},
+       {batch_normalization_defaults(),
         false,
         [](const Json& o, const Context& where, DType dtype) -> Layer {
           const std::string update = get_string(o, "moving_variance_update", where);
@@ -212,12 +253,7 @@ const std::map<std::string, LayerType>& layer_types() {
                                      .dtype = dtype});
         }}},
       {"layer_normalization",
-       {Json{{"axis", -1},
-             {"epsilon", 1e-3},
-             {"center", true},
-             {"scale", true},
-             {"beta_initializer", "zeros"},
-             {"gamma_initializer", "ones"}},
+       {layer_normalization_defaults(),
         false,
         [](const Json& o, const Context& where, DType dtype) -> Layer {
           std::vector<int64_t> axis = get_int_list(o, "axis", where);
@@ -232,13 +268,7 @@ const std::map<std::string, LayerType>& layer_types() {
                                      .dtype = dtype});
         }}},
       {"group_normalization",
-       {Json{{"groups", 32},
-             {"axis", -1},
-             {"epsilon", 1e-3},
-             {"center", true},
-             {"scale", true},
-             {"beta_initializer", "zeros"},
-             {"gamma_initializer", "ones"}},
+       {group_normalization_defaults(),
         false,
         [](const Json& o, const Context& where, DType dtype) -> Layer {
           return GroupNormalization({.groups = get_int(o, "groups", where),
@@ -252,12 +282,7 @@ const std::map<std::string, LayerType>& layer_types() {
                                      .dtype = dtype});
         }}},
       {"instance_normalization",
-       {Json{{"axis", -1},
-             {"epsilon", 1e-3},
-             {"center", true},
-             {"scale", true},
-             {"beta_initializer", "zeros"},
-             {"gamma_initializer", "ones"}},
+       {instance_normalization_defaults(),
         false,
         [](const Json& o, const Context& where, DType dtype) -> Layer {
           return InstanceNormalization({.axis = get_int(o, "axis", where),
@@ -270,7 +295,7 @@ const std::map<std::string, LayerType>& layer_types() {
                                         .dtype = dtype});
         }}},
       {"normalization",
-       {Json{{"axis", -1}, {"mean", Json::array()}, {"variance", Json::array()}, {"invert", false}},
+       {input_normalization_defaults(),
         false,
         [](const Json& o, const Context& where, DType dtype) -> Layer {
           return Normalization({.axis = get_int_list(o, "axis", where),

@@ -8,7 +8,7 @@
 #include "gradlab/autograd/ops.h"
 #include "gradlab/error.h"
 #include "gradlab/nn/activation_layer.h"
-#include "gradlab/nn/normalization.h"
+#include "gradlab/nn/normalization_layers.h"
 #include "gradlab/tensor/creation.h"
 
 namespace gradlab {
@@ -32,7 +32,13 @@ SkipConnection parse_skip_connection(std::string_view name) {
   for (const SkipConnectionWords& w : kSkipConnectionWords) {
     if (w.name == name) return w.skip;
   }
-  fail("unknown skip connection '{}' (known: none, residual, concat)", name);
+  fail("unknown skip connection '{}' (known: {})", name, fmt::join(skip_connection_names(), ", "));
+}
+
+std::vector<std::string> skip_connection_names() {
+  std::vector<std::string> names;
+  for (const SkipConnectionWords& w : kSkipConnectionWords) names.emplace_back(w.name);
+  return names;
 }
 
 std::string_view skip_normalization_name(SkipNormalization normalization) {
@@ -50,7 +56,20 @@ SkipNormalization parse_skip_normalization(std::string_view name) {
   for (SkipNormalization n : kSkipNormalizations) {
     if (skip_normalization_name(n) == name) return n;
   }
-  fail("unknown normalization '{}'; expected none, batch, layer, group or instance", name);
+  std::vector<std::string> names = skip_normalization_names();
+  const std::string last = names.back();
+  names.pop_back();
+  fail("unknown normalization '{}'; expected {} or {}", name, fmt::join(names, ", "), last);
+}
+
+std::vector<std::string> skip_normalization_names(std::span<const SkipNormalization> kinds) {
+  std::vector<std::string> names;
+  for (const SkipNormalization n : kinds) names.emplace_back(skip_normalization_name(n));
+  return names;
+}
+
+bool is_swept(SkipNormalization normalization) {
+  return std::ranges::find(kSweptNormalizations, normalization) != std::end(kSweptNormalizations);
 }
 
 int64_t group_normalization_groups(int64_t units) {

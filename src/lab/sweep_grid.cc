@@ -75,7 +75,9 @@ void validate_grid(const SweepGrid& g) {
   check_list(g.normalizations, "norm", [](SkipNormalization n) { return quoted(std::string(skip_normalization_name(n))); });
   for (const SkipNormalization n : g.normalizations) {
     // Instance normalization passes nothing on the sweep's [batch, features] vectors (skip_network.h).
-    if (n == SkipNormalization::instance) fail("sweep grid: 'norm' value 'instance' is not swept: on vectors it passes no gradient");
+    if (!is_swept(n)) {
+      fail("sweep grid: 'norm' value '{}' is not swept: on vectors it passes no gradient", skip_normalization_name(n));
+    }
   }
   check_list(g.skips, "skip", [](SkipConnection s) { return quoted(std::string(skip_connection_name(s))); });
   check_list(g.batches, "batch", as_is<int64_t>);

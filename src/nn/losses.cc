@@ -1,39 +1,14 @@
 #include "gradlab/nn/losses.h"
 
 #include <cmath>
-#include <span>
 
+#include "gradlab/autograd/loss_ops.h"
 #include "gradlab/autograd/ops.h"
-#include "gradlab/autograd/record.h"
 #include "gradlab/error.h"
 #include "gradlab/tensor/creation.h"
-#include "kernels/losses.h"
 
 namespace gradlab {
 namespace {
-
-struct AxisView {
-  int64_t outer = 1, n = 1, inner = 1;
-  Shape reduced;  // the input's shape without the axis
-};
-
-AxisView axis_view(const Shape& shape, int64_t axis, const char* loss) {
-  const int64_t rank = shape.rank();
-  if (rank == 0) fail("{}: y_pred must have rank 1 or more, got a scalar", loss);
-  const int64_t a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= rank)
-    fail("{}: axis {} is out of range for y_pred of shape {}", loss, axis, shape.to_string());
-  AxisView v;
-  std::vector<int64_t> dims;
-  for (int64_t d = 0; d < rank; ++d) {
-    if (d < a) v.outer *= shape[d];
-    if (d > a) v.inner *= shape[d];
-    if (d != a) dims.push_back(shape[d]);
-  }
-  v.n = shape[a];
-  v.reduced = Shape(std::move(dims));
-  return v;
-}
 
 void require_defined(const Tensor& y_true, const Tensor& y_pred, const char* loss) {
   if (!y_true.defined()) fail("{}: y_true is an undefined tensor", loss);
@@ -86,119 +61,6 @@ void check_smoothing(double s, const char* loss) {
   if (!(s >= 0.0 && s <= 1.0)) fail("{}: label_smoothing must be in [0, 1], got {}", loss, s);
 }
 
-// -sum(z * log_softmax(x)) along the axis: one node whose backward is softmax * sum(z) - z.
-Tensor softmax_cross_entropy(const Tensor& z, const Tensor& x, int64_t axis) {
-  const AxisView v = axis_view(x.shape(), axis, "categorical_crossentropy");
-  Tensor log_probs = Tensor::empty(x.shape(), x.dtype());
-  Tensor loss = Tensor::empty(v.reduced, x.dtype());
-  dispatch(x.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    kernels::softmax_cross_entropy(x.data<T>(), z.data<T>(), log_probs.data<T>(), loss.data<T>(), v.outer,
-                                   v.n, v.inner);
-  });
-  if (should_record({z, x})) {
-    record("softmax_cross_entropy", {z, x}, loss,
-           [z, log_probs, v](const Tensor& g, std::span<const bool> needs) {
-             Tensor gz = needs[0] ? Tensor::empty(z.shape(), z.dtype()) : Tensor();
-             Tensor gx = needs[1] ? Tensor::empty(z.shape(), z.dtype()) : Tensor();
-             dispatch(g.dtype(), [&](auto tag) {
-               using T = decltype(tag);
-               kernels::softmax_cross_entropy_backward(log_probs.data<T>(), z.data<T>(), g.data<T>(),
-                                                       gx ? gx.data<T>() : nullptr,
-                                                       gz ? gz.data<T>() : nullptr, v.outer, v.n, v.inner);
-             });
-             return std::vector<Tensor>{gz, gx};
-           });
-  }
-  return loss;
-}
-
-// -sum(z * log(clip(p / sum(p)))) along the axis.
-Tensor probability_cross_entropy(const Tensor& z, const Tensor& p, int64_t axis, const char* name) {
-  const AxisView v = axis_view(p.shape(), axis, name);
-  Tensor loss = Tensor::empty(v.reduced, p.dtype());
-  dispatch(p.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    kernels::categorical_crossentropy(p.data<T>(), z.data<T>(), loss.data<T>(), v.outer, v.n, v.inner,
-                                      kLossEpsilon);
-  });
-  if (should_record({z, p})) {
-    record("categorical_crossentropy", {z, p}, loss, [z, p, v](const Tensor& g, std::span<const bool> needs) {
-      Tensor gz = needs[0] ? Tensor::empty(z.shape(), z.dtype()) : Tensor();
-      Tensor gp = needs[1] ? Tensor::empty(p.shape(), p.dtype()) : Tensor();
-      dispatch(g.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        kernels::categorical_crossentropy_backward(p.data<T>(), z.data<T>(), g.data<T>(),
-                                                   gp ? gp.data<T>() : nullptr, gz ? gz.data<T>() : nullptr,
-                                                   v.outer, v.n, v.inner, kLossEpsilon);
-      });
-      return std::vector<Tensor>{gz, gp};
-    });
-  }
-  return loss;
-}
-
-// Element-wise binary cross-entropy, from logits or from clipped probabilities.
-Tensor elementwise_binary_crossentropy(const Tensor& z, const Tensor& y, bool from_logits) {
-  Tensor out = Tensor::empty(y.shape(), y.dtype());
-  dispatch(y.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    if (from_logits) {
-      kernels::sigmoid_cross_entropy(y.data<T>(), z.data<T>(), out.data<T>(), y.numel());
-    } else {
-      kernels::binary_crossentropy(y.data<T>(), z.data<T>(), out.data<T>(), y.numel(), kLossEpsilon);
-    }
-  });
-  if (should_record({z, y})) {
-    const char* op = from_logits ? "sigmoid_cross_entropy" : "binary_crossentropy";
-    record(op, {z, y}, out, [z, y, from_logits](const Tensor& g, std::span<const bool> needs) {
-      Tensor gz = needs[0] ? Tensor::empty(z.shape(), z.dtype()) : Tensor();
-      Tensor gy = needs[1] ? Tensor::empty(y.shape(), y.dtype()) : Tensor();
-      dispatch(g.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        T* pgy = gy ? gy.data<T>() : nullptr;
-        T* pgz = gz ? gz.data<T>() : nullptr;
-        if (from_logits) {
-          kernels::sigmoid_cross_entropy_backward(y.data<T>(), z.data<T>(), g.data<T>(), pgy, pgz, y.numel());
-        } else {
-          kernels::binary_crossentropy_backward(y.data<T>(), z.data<T>(), g.data<T>(), pgy, pgz, y.numel(),
-                                                kLossEpsilon);
-        }
-      });
-      return std::vector<Tensor>{gz, gy};
-    });
-  }
-  return out;
-}
-
-// -log_softmax(x)[label] per row; labels < 0 are ignored rows.
-Tensor sparse_softmax_cross_entropy(const std::vector<int64_t>& labels, const Tensor& x,
-                                    const Shape& out_shape) {
-  const int64_t n = x.dim(-1);
-  const int64_t rows = static_cast<int64_t>(labels.size());
-  Tensor log_probs = Tensor::empty(x.shape(), x.dtype());
-  Tensor loss = Tensor::empty(out_shape, x.dtype());
-  dispatch(x.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    kernels::sparse_softmax_cross_entropy(x.data<T>(), labels.data(), log_probs.data<T>(), loss.data<T>(),
-                                          rows, n);
-  });
-  if (should_record({x})) {
-    record("sparse_softmax_cross_entropy", {x}, loss,
-           [labels, log_probs, rows, n](const Tensor& g, std::span<const bool> needs) {
-             if (!needs[0]) return std::vector<Tensor>{Tensor()};
-             Tensor gx = Tensor::empty(log_probs.shape(), log_probs.dtype());
-             dispatch(g.dtype(), [&](auto tag) {
-               using T = decltype(tag);
-               kernels::sparse_softmax_cross_entropy_backward(log_probs.data<T>(), labels.data(), g.data<T>(),
-                                                              gx.data<T>(), rows, n);
-             });
-             return std::vector<Tensor>{gx};
-           });
-  }
-  return loss;
-}
-
 }  // namespace
 
 Reduction parse_reduction(std::string_view name) {
@@ -233,10 +95,11 @@ Tensor mean_absolute_error(const Tensor& y_true, const Tensor& y_pred, Reduction
 Tensor binary_crossentropy(const Tensor& y_true, const Tensor& y_pred, const CrossentropyOptions& options) {
   check_smoothing(options.label_smoothing, "binary_crossentropy");
   auto [t, p] = same_rank(y_true, y_pred, "binary_crossentropy");
-  axis_view(p.shape(), options.axis, "binary_crossentropy");
+  loss_axis(p.shape(), options.axis, "binary_crossentropy");
   if (options.label_smoothing > 0) t = t * (1.0 - options.label_smoothing) + 0.5 * options.label_smoothing;
-  return reduce(mean(elementwise_binary_crossentropy(t, p, options.from_logits), {options.axis}),
-                options.reduction);
+  const Tensor per_element =
+      options.from_logits ? sigmoid_cross_entropy(t, p) : binary_cross_entropy(t, p, kLossEpsilon);
+  return reduce(mean(per_element, {options.axis}), options.reduction);
 }
 
 Tensor categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred,
@@ -248,8 +111,8 @@ Tensor categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred,
     t = t * (1.0 - options.label_smoothing) + options.label_smoothing / classes;
   }
   Tensor per_sample = options.from_logits
-                          ? softmax_cross_entropy(t, p, options.axis)
-                          : probability_cross_entropy(t, p, options.axis, "categorical_crossentropy");
+                          ? softmax_cross_entropy(t, p, options.axis, "categorical_crossentropy")
+                          : probability_cross_entropy(t, p, options.axis, kLossEpsilon, "categorical_crossentropy");
   return reduce(per_sample, options.reduction);
 }
 
@@ -297,7 +160,7 @@ Tensor sparse_categorical_crossentropy(const Tensor& y_true, const Tensor& y_pre
         if (labels[i] >= 0) o[static_cast<int64_t>(i) * classes + labels[i]] = T(1);
       }
     });
-    per_sample = probability_cross_entropy(onehot, y_pred, -1, name);
+    per_sample = probability_cross_entropy(onehot, y_pred, -1, kLossEpsilon, name);
   }
   if (options.ignore_class && options.reduction == Reduction::sum_over_batch_size) {
     return sum(per_sample) * (1.0 / (static_cast<double>(valid) + kLossEpsilon));

@@ -2,10 +2,11 @@
 
 #include <string_view>
 
+#include "autograd/normalize_ops.h"
 #include "gradlab/autograd/ops.h"
 #include "gradlab/error.h"
+#include "gradlab/nn/layer_normalization.h"
 #include "gradlab/tensor/creation.h"
-#include "nn/normalization/normalize_op.h"
 
 namespace gradlab {
 namespace {
@@ -54,7 +55,8 @@ Tensor columns(const Tensor& m, int64_t begin, int64_t width) { return slice(m, 
 // Ba et al. (2016)'s layer normalization of each row of a [rows, features] matrix.
 Tensor normalize_rows(const Tensor& m, const Variable& gamma, const Variable& beta) {
   const detail::NormPlan plan{{.n = m.dim(0), .a = 1, .c = m.dim(1), .b = 1, .groups = 1}, {}};
-  return detail::normalize_with_batch_statistics("layer_normalization", m, gamma.value(), beta.value(), plan, 1e-3);
+  return detail::normalize_with_batch_statistics("layer_normalization", m, gamma.value(), beta.value(), plan,
+                                                 LayerNormalizationOptions{}.epsilon);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "gradlab/nn/dropout.h"
 #include "gradlab/nn/model.h"
 #include "gradlab/tensor/rng.h"
+#include "gradlab/train/fit.h"
 
 namespace gradlab {
 namespace {

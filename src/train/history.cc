@@ -8,7 +8,7 @@
 
 #include "gradlab/error.h"
 #include "gradlab/io/json_error.h"
-#include "gradlab/train/fit.h"
+#include "gradlab/train/history.h"
 
 namespace gradlab {
 namespace {

@@ -7,7 +7,7 @@
 #include <functional>
 
 #include "gradlab/gradlab.h"
-#include "gradlab/nn/normalization.h"
+#include "gradlab/nn/normalization_layers.h"
 #include "support/grad_check.h"
 #include "support/test_helpers.h"
 

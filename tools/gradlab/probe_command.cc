@@ -10,6 +10,7 @@
 #include "gradlab/autograd/activations.h"
 #include "gradlab/io/atomic_file.h"
 #include "gradlab/lab/probe_configuration.h"
+#include "gradlab/lab/skip_network.h"
 #include "gradlab/nn/initializers.h"
 #include "model_files.h"
 #include "probe_report.h"
@@ -58,8 +59,8 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
                           ->excludes(weights)  // loaded weights replace the kernels it would draw
                           ->capture_default_str();
   network_option(cmd->add_option("--norm,--norms", s.norm, "Inline network: normalization after each Dense layer (group: GroupNormalization with the largest divisor of the units <= min(32, units / 8) as groups, 4 at 32 units, not Keras's default 32)")
-                     ->check(CLI::IsMember({"none", "batch", "layer", "group", "instance"})));
-  network_option(cmd->add_option("--skip,--skips", s.skip, "Inline network: skip connections")->check(CLI::IsMember({"none", "residual", "concat"})));
+                     ->check(CLI::IsMember(skip_normalization_names())));
+  network_option(cmd->add_option("--skip,--skips", s.skip, "Inline network: skip connections")->check(CLI::IsMember(skip_connection_names())));
   network_option(cmd->add_option("--features", s.features, "Inline network: features of the drawn input")
                      ->check(CLI::Range(int64_t{1}, kMaxProbeUnits)))
       ->excludes(input)

@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "gradlab/autograd/activations.h"
 #include "gradlab/io/atomic_file.h"
+#include "gradlab/lab/skip_network.h"
 #include "gradlab/lab/spec_variant.h"
 #include "gradlab/lab/sweep_run.h"
 #include "gradlab/io/model_spec.h"
@@ -25,8 +26,8 @@ namespace gradlab::cli {
 void add_report_command(CLI::App& app, CommandRun& run) {
   struct Settings {
     ReportStudyOptions study;
-    std::vector<std::string> skips{"none", "residual", "concat"};
-    std::vector<std::string> norms{"none", "batch", "layer", "group"};
+    std::vector<std::string> skips = skip_connection_names();
+    std::vector<std::string> norms = skip_normalization_names(kSweptNormalizations);
     std::string out = "gradlab-report.html";
     std::string model;
     bool json = false;
@@ -66,12 +67,12 @@ void add_report_command(CLI::App& app, CommandRun& run) {
       ->capture_default_str();
   cmd->add_option("--skip,--skips", s->skips, "Skip connections, comma-separated")
       ->delimiter(',')
-      ->check(CLI::IsMember({"none", "residual", "concat"}))
+      ->check(CLI::IsMember(skip_connection_names()))
       ->capture_default_str()
       ->excludes(model);
   cmd->add_option("--norm,--norms", s->norms, "Normalizations, comma-separated (group: GroupNormalization with the largest divisor of the units <= min(32, units / 8) as groups, 4 at 32 units, not Keras's default 32)")
       ->delimiter(',')
-      ->check(CLI::IsMember({"none", "batch", "layer", "group"}))
+      ->check(CLI::IsMember(skip_normalization_names(kSweptNormalizations)))
       ->capture_default_str()
       ->excludes(model);
   cmd->add_option("--lesson-trials", o.lesson_trials, "Trials of the lesson's tables")

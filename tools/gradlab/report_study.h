@@ -56,9 +56,8 @@ struct ReportStudyOptions {
   /// Initializers, activations, skips and normalizations swept (every combination).
   std::vector<std::string> initializers = {"glorot_uniform", "he_uniform"};
   std::vector<std::string> activations = {"sigmoid", "tanh", "relu"};
-  std::vector<SkipConnection> skips = {SkipConnection::none, SkipConnection::residual, SkipConnection::concat};
-  std::vector<SkipNormalization> normalizations = {SkipNormalization::none, SkipNormalization::batch,
-                                                   SkipNormalization::layer, SkipNormalization::group};
+  std::vector<SkipConnection> skips{std::begin(kSkipConnections), std::end(kSkipConnections)};
+  std::vector<SkipNormalization> normalizations{std::begin(kSweptNormalizations), std::end(kSweptNormalizations)};
   /// Trials of the lesson's tables (initializer variances and the three 4-layer networks).
   int lesson_trials = 1000;
   /// The user's spec (`report --model net.json`): when set, the matrix probes it instead of the

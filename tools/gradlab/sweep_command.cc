@@ -19,6 +19,7 @@
 #include "gradlab/autograd/activations.h"
 #include "gradlab/io/atomic_file.h"
 #include "gradlab/lab/probe_configuration.h"
+#include "gradlab/lab/skip_network.h"
 #include "gradlab/nn/initializers.h"
 #include "interrupt.h"
 #include "model_files.h"
@@ -273,8 +274,8 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
                                      ->check(CLI::IsMember(activation_names())));
   CLI::Option* init = list(cmd->add_option("--init,--initializer,--initializers", s->inits, "Kernel initializers (with --model: of every Dense layer)")
                                ->check(kInitializerName));
-  network_list(cmd->add_option("--norm,--norms", s->norms, "Normalizations after each Dense layer (group: GroupNormalization with the largest divisor of the units <= min(32, units / 8) as groups, 4 at 32 units, not Keras's default 32)")->check(CLI::IsMember({"none", "batch", "layer", "group"})));
-  network_list(cmd->add_option("--skip,--skips", s->skips, "Skip connections")->check(CLI::IsMember({"none", "residual", "concat"})));
+  network_list(cmd->add_option("--norm,--norms", s->norms, "Normalizations after each Dense layer (group: GroupNormalization with the largest divisor of the units <= min(32, units / 8) as groups, 4 at 32 units, not Keras's default 32)")->check(CLI::IsMember(skip_normalization_names(kSweptNormalizations))));
+  network_list(cmd->add_option("--skip,--skips", s->skips, "Skip connections")->check(CLI::IsMember(skip_connection_names())));
   CLI::Option* batch = list(cmd->add_option("--batch", s->batches, "Rows of the drawn input")
                                 ->check(CLI::Range(int64_t{1}, kMaxProbeUnits))
                                 ->excludes(input));

@@ -4,7 +4,7 @@
 // every sampled step), built on HtmlReport and report_charts.h.
 #include <string>
 
-#include "gradlab/train/fit.h"
+#include "gradlab/train/history.h"
 #include "train_output.h"
 
 namespace gradlab::cli {

@@ -27,6 +27,7 @@
 /// outputs beta (0) and no gradient passes.
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,6 +71,8 @@ std::string_view skip_connection_key(SkipConnection skip);
 std::string_view skip_connection_label(SkipConnection skip);
 /// The SkipConnection skip_connection_name() calls `name`; an Error listing the names otherwise.
 SkipConnection parse_skip_connection(std::string_view name);
+/// Every skip_connection_name(), in the lesson's order: the values a command line takes.
+std::vector<std::string> skip_connection_names();
 
 /// The normalization inside each block of a SkipNetwork (see the file comment).
 enum class SkipNormalization {
@@ -87,11 +90,21 @@ inline constexpr SkipNormalization kSkipNormalizations[] = {SkipNormalization::n
                                                             SkipNormalization::layer, SkipNormalization::group,
                                                             SkipNormalization::instance};
 
+/// The kinds a sweep and the report's study take: every kind but instance, which passes no gradient
+/// on their [batch, features] vectors. `gradlab probe` takes every kind.
+inline constexpr SkipNormalization kSweptNormalizations[] = {SkipNormalization::none, SkipNormalization::batch,
+                                                             SkipNormalization::layer, SkipNormalization::group};
+
 /// "none", "batch", "layer", "group" or "instance": names for machines (CLI values, JSON).
 std::string_view skip_normalization_name(SkipNormalization normalization);
 /// The kind skip_normalization_name() calls `name`; an Error listing the names for any other.
 ///   parse_skip_normalization("instance") == SkipNormalization::instance
 SkipNormalization parse_skip_normalization(std::string_view name);
+/// skip_normalization_name() of each of `kinds`, in order: the values a command line takes.
+///   skip_normalization_names(kSweptNormalizations) == {"none", "batch", "layer", "group"}
+std::vector<std::string> skip_normalization_names(std::span<const SkipNormalization> kinds = kSkipNormalizations);
+/// Whether a sweep (and the report's study) takes `normalization` (kSweptNormalizations).
+bool is_swept(SkipNormalization normalization);
 
 /// Groups used for GroupNormalization over `units` channels: the largest divisor of `units` that is
 /// at most min(32, units / 8), and at least 1, so each group has at least 8 channels when it can

@@ -22,7 +22,7 @@
 /// "<layer>/moving_variance". The whole layer is one tape node (inputs x, gamma, beta); in training
 /// its input gradient is dx = gamma rstd / M (M dy - sum(dy) - xhat sum(dy xhat)).
 /// PyTorch's BatchNorm maps as: momentum_torch = 1 - momentum, eps 1e-5 there (1e-3 here),
-/// affine = center && scale, track_running_stats = the moving variables (docs/normalization.md).
+/// affine = center && scale, track_running_stats = the moving variables (docs/normalization-layers.md).
 
 #include <cstdint>
 #include <optional>

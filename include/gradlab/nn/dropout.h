@@ -19,14 +19,11 @@
 #include <optional>
 #include <string>
 
+#include "gradlab/autograd/dropout_op.h"
 #include "gradlab/nn/layer.h"
 #include "gradlab/tensor/rng.h"
 
 namespace gradlab {
-
-/// Inverted dropout as one differentiable op: y = x * mask with mask drawn from `rng` (0 with
-/// probability rate, else 1 / (1 - rate)); the gradient is g * mask. rate in [0, 1), else Error.
-Tensor dropout(const Tensor& x, double rate, Rng& rng);
 
 /// Options of Dropout.
 struct DropoutOptions {

@@ -23,7 +23,8 @@
 #include "gradlab/io/safetensors.h"
 #include "gradlab/nn/layer.h"
 #include "gradlab/optim/optimizer.h"
-#include "gradlab/train/fit.h"
+#include "gradlab/train/callbacks.h"
+#include "gradlab/train/history.h"
 
 namespace gradlab {
 

@@ -3,7 +3,8 @@
 #include <string_view>
 
 #include "gradlab/error.h"
-#include "nn/normalization/normalize_op.h"
+#include "autograd/normalize_ops.h"
+#include "nn/normalization/input_checks.h"
 
 namespace gradlab {
 namespace {

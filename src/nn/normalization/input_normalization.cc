@@ -6,7 +6,8 @@
 
 #include "gradlab/autograd/shape_ops.h"
 #include "gradlab/error.h"
-#include "nn/normalization/normalize_op.h"
+#include "autograd/normalize_ops.h"
+#include "nn/normalization/input_checks.h"
 
 namespace gradlab {
 namespace {

@@ -1,6 +1,6 @@
 #pragma once
 /// The normalization layers in one include; each rescales and shifts activations so that gradients
-/// flow (the lesson's last section). docs/normalization.md compares them and maps them to PyTorch.
+/// flow (the lesson's last section). docs/normalization-layers.md compares them and maps them to PyTorch.
 ///
 ///   BatchNormalization bn;           // per channel, batch statistics (Ioffe & Szegedy 2015)
 ///   LayerNormalization ln;           // per example, over the features (Ba et al. 2016)

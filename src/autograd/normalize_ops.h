@@ -1,8 +1,9 @@
 #pragma once
-// The one differentiable op behind batch, layer, group and instance normalization: a fused kernel
-// forward and one tape node whose backward rule uses the closed-form gradients (kernels/normalize.h).
+// The differentiable ops behind the normalization layers (nn/normalization/): batch, layer, group and
+// instance normalization are one op, a fused kernel forward and one tape node whose backward rule uses
+// the closed-form gradients (kernels/normalize.h); input normalization is a per-channel affine map.
+// Private to the library: the plans are the kernels' [n, a, c, b] views, which the layers compute.
 #include <cstdint>
-#include <string>
 #include <vector>
 
 #include "gradlab/tensor/tensor.h"
@@ -39,14 +40,6 @@ Tensor normalize_with_fixed_statistics(const char* op, const Tensor& x, const Te
 /// y = (x - center[c]) * scale[c] + offset[c] on x viewed as [outer, channels, inner], one node `op`.
 Tensor channel_affine(const char* op, const Tensor& x, int64_t outer, int64_t channels, int64_t inner,
                       std::vector<double> center, std::vector<double> scale, std::vector<double> offset);
-
-/// `axis` resolved against `rank` to [1, rank); an Error naming the layer when it is out of range or
-/// the batch axis.
-int64_t resolve_axis(const std::string& layer, int64_t axis, int64_t rank);
-/// The product of shape's dimensions [begin, end).
-int64_t dims_product(const Shape& shape, int64_t begin, int64_t end);
-/// An Error naming the layer unless the input has rank >= 2.
-void check_rank(const std::string& layer, const Shape& shape);
 
 /// x with its axes reordered to `permutation` (a contiguous copy; not recorded).
 Tensor permuted(const Tensor& x, const std::vector<int64_t>& permutation);

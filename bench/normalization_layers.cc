@@ -1,6 +1,6 @@
 // Forward plus backward of each normalization layer on a (256, 1024) float32 input: gradients of
 // sum(y) with respect to the input, gamma and beta (batch normalization in training mode, so with
-// batch statistics and the moving-average update). bench/torch/normalization.py times the same cases
+// batch statistics and the moving-average update). bench/torch/normalization_layers.py times the same cases
 // in eager PyTorch; bench/compare.py prints the ratios.
 #include <benchmark/benchmark.h>
 
@@ -11,7 +11,7 @@
 
 #include "percentiles.h"
 #include "gradlab/gradlab.h"
-#include "gradlab/nn/normalization.h"
+#include "gradlab/nn/normalization_layers.h"
 
 namespace {
 

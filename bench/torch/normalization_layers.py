@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""PyTorch peer of bench/normalization.cc: forward plus backward of each normalization layer.
+"""PyTorch peer of bench/normalization_layers.cc: forward plus backward of each normalization layer.
 
 Each case mirrors the gradlab benchmark of the same name on a (256, 1024) float32 input: the
 gradients of sum(y) with respect to the input and the layer's weight and bias, in training mode
@@ -8,7 +8,7 @@ where PyTorch's differ only in a constant (eps 1e-3, momentum 0.01 = 1 - 0.99), 
 the work. The timing statistic matches Google Benchmark's, as in bench/torch/lesson_probe.py.
 
 Run with Debian's interpreter (/usr/bin/python3, python3-torch):
-  /usr/bin/python3 bench/torch/normalization.py --threads 1 --json out.json
+  /usr/bin/python3 bench/torch/normalization_layers.py --threads 1 --json out.json
 """
 import sys
 
