@@ -22,7 +22,9 @@ def test_lesson_notebook_runs_and_prints_the_lessons_quantities(source_dir, cpp_
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(os.path.abspath(p) for p in sys.path if p))
     monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     notebook = nbformat.read(source_dir / "examples" / "lesson.ipynb", as_version=4)
-    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+    # Generous limits: on a loaded 2-core machine the kernel once took over a minute to start (nbclient's
+    # default startup limit is 60 s); a real failure is a cell's error, which these do not hide.
+    nbclient.NotebookClient(notebook, timeout=240, startup_timeout=240, kernel_name="python3",
                             resources={"metadata": {"path": str(tmp_path)}}).execute()
     lines = list(stream_lines(notebook))
 
