@@ -1,6 +1,7 @@
-// `import gradlab`: the library's tensors, tape, ops, layers, initializers and files for Python.
+// `import gradlab`: the library's tensors, tape, ops, layers, initializers, files and lab for Python.
 // gradlab::Error becomes gradlab.Error, a ValueError, with the library's message.
 #include "bindings.h"
+#include "json_objects.h"
 
 PYBIND11_MODULE(gradlab, m) {
   namespace py = pybind11;
@@ -27,4 +28,5 @@ PYBIND11_MODULE(gradlab, m) {
   bind_initializers(m);
   bind_layers(m);
   bind_io(m);
+  bind_lab(m);
 }

@@ -27,6 +27,18 @@
 #include "sweep_files.h"
 
 namespace gradlab::cli {
+
+std::string grid_description(const SweepGrid& g) {
+  std::vector<std::string> norms, skips, dtypes;
+  for (const SkipNormalization n : g.normalizations) norms.emplace_back(skip_normalization_name(n));
+  for (const SkipConnection k : g.skips) skips.emplace_back(skip_connection_name(k));
+  for (const DType d : g.dtypes) dtypes.emplace_back(dtype_name(d));
+  return fmt::format("depth {}; width {}; activation {}; init {}; norm {}; skip {}; batch {}; dtype {}; {} trial(s); seed {}",
+                     fmt::join(g.depths, ", "), fmt::join(g.widths, ", "), fmt::join(g.activations, ", "),
+                     fmt::join(g.initializers, ", "), fmt::join(norms, ", "), fmt::join(skips, ", "),
+                     fmt::join(g.batches, ", "), fmt::join(dtypes, ", "), g.trials, g.seed);
+}
+
 namespace {
 
 constexpr std::uint64_t kMaxGridBytes = 1 << 20;
@@ -73,17 +85,6 @@ SweepFormat format_of(const SweepSettings& s) {
   if (ends_with(".jsonl") || ends_with(".json")) return SweepFormat::jsonl;
   throw UsageError(fmt::format("--out {}: cannot tell the format from the extension; name it .csv or .jsonl, "
                                "or add --format csv|jsonl", s.out));
-}
-
-std::string grid_description(const SweepGrid& g) {
-  std::vector<std::string> norms, skips, dtypes;
-  for (const SkipNormalization n : g.normalizations) norms.emplace_back(skip_normalization_name(n));
-  for (const SkipConnection k : g.skips) skips.emplace_back(skip_connection_name(k));
-  for (const DType d : g.dtypes) dtypes.emplace_back(dtype_name(d));
-  return fmt::format("depth {}; width {}; activation {}; init {}; norm {}; skip {}; batch {}; dtype {}; {} trial(s); seed {}",
-                     fmt::join(g.depths, ", "), fmt::join(g.widths, ", "), fmt::join(g.activations, ", "),
-                     fmt::join(g.initializers, ", "), fmt::join(norms, ", "), fmt::join(skips, ", "),
-                     fmt::join(g.batches, ", "), fmt::join(dtypes, ", "), g.trials, g.seed);
 }
 
 SpecSweepRequest inline_spec_request(const SweepSettings& s) {

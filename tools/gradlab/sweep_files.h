@@ -80,6 +80,9 @@ std::string verdict_counts_text(const std::map<std::string, int64_t>& verdicts);
 /// the totals.
 std::string sweep_table(const std::vector<SweepResult>& results);
 
+/// How the report names a grid of the built-in network: "depth 4, 8; width 32; ...; 1 trial(s); seed 0".
+std::string grid_description(const SweepGrid& grid);
+
 /// The self-contained HTML page of `sweep --report`: the verdicts, the trials table when there are
 /// several trials, and the flow section of report_charts.h with one run per result. Every result must
 /// carry its pass (SweepOptions::keep_pass); `grid_description` names the grid in the first paragraph.

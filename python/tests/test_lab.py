@@ -1,0 +1,153 @@
+# The lab from Python: gradlab.probe, gradlab.sweep and gradlab.lesson return exactly what the CLI's
+# JSON forms print for the same options and seed (the CLI binary of the same build tree is run and
+# compared), bad options are ValueErrors, probe and sweep results render the CLI's report page, and
+# Ctrl-C stops a sweep with KeyboardInterrupt.
+import json
+import os
+import signal
+import subprocess
+import threading
+
+import gradlab
+import pytest
+
+from conftest import BINARY_DIR, SOURCE_DIR
+
+CLI = BINARY_DIR / "gradlab"
+
+
+def cli_json(*args):
+    return json.loads(subprocess.run([str(CLI), *args], check=True, capture_output=True, text=True).stdout)
+
+
+def without_version(d):
+    return {k: v for k, v in d.items() if k != "version"}
+
+
+def test_probe_is_the_clis_probe_json_for_the_same_options():
+    result = gradlab.probe(depth=12, activation="tanh", init="he_uniform", skip="residual", norm="layer", seed=7)
+    expected = cli_json("probe", "--depth", "12", "--activation", "tanh", "--init", "he_uniform", "--skip", "residual",
+                        "--norm", "layer", "--seed", "7", "--json")
+    assert isinstance(result, dict)
+    assert result == expected  # same keys in the same order, same numbers bit for bit
+    assert list(result) == list(expected)
+    assert result["summary"]["verdict"] in ("healthy", "vanishing", "exploding")
+
+
+def test_probe_of_a_model_spec_with_overrides_is_the_clis():
+    spec = SOURCE_DIR / "examples" / "specs" / "deep_sigmoid.json"
+    result = gradlab.probe(model=spec, activation="relu", dtype="float64", seed=3, batch=8)
+    expected = cli_json("probe", "--model", str(spec), "--activation", "relu", "--dtype", "float64", "--seed", "3",
+                        "--batch", "8", "--json")
+    assert result == expected
+    assert result["dtype"] == "float64"
+
+
+def test_probe_seeds_differ_and_repeat():
+    a, b, c = gradlab.probe(seed=1), gradlab.probe(seed=1), gradlab.probe(seed=2)
+    assert a == b
+    assert a["loss"] != c["loss"]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"depth": 0}, r"depth=0: must be in \[1, 10000\]"),
+    ({"activation": "relux"}, "activation='relux'"),
+    ({"init": "not_an_initializer"}, "not_an_initializer"),
+    ({"skip": "dense"}, "skip='dense'"),
+    ({"mode": "eval"}, "mode='eval'"),
+    ({"vanishing_ratio": 10.0, "exploding_ratio": 5.0}, "must be below exploding_ratio"),
+    ({"model": "/nonexistent/net.json"}, "/nonexistent/net.json"),
+    ({"model": SOURCE_DIR / "examples" / "specs" / "deep_sigmoid.json", "depth": 3}, "cannot go with model="),
+    ({"weights": "w.safetensors"}, "weights= needs model="),
+])
+def test_bad_probe_options_are_value_errors_naming_the_option(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        gradlab.probe(**kwargs)
+
+
+def test_probe_result_shows_the_clis_report_page_offline(tmp_path):
+    options = ["--depth", "6", "--seed", "5"]
+    html = gradlab.probe(depth=6, seed=5)._repr_html_()
+    subprocess.run([str(CLI), "probe", *options, "--report", str(tmp_path / "p.html")], check=True, capture_output=True)
+    page = (tmp_path / "p.html").read_text()
+    assert html.startswith("<iframe srcdoc=\"") and html.endswith("</iframe>")
+    import html as html_module
+    inner = html_module.unescape(html[len("<iframe srcdoc=\""):html.index("\" style=")])
+    assert inner == page
+    assert "vegaEmbed" in inner and "<script src=" not in inner  # the chart library inlined: offline
+
+
+def test_sweep_rows_are_the_clis_jsonl_lines_in_grid_order(tmp_path):
+    out = tmp_path / "s.jsonl"
+    subprocess.run([str(CLI), "sweep", "--depth", "3,6", "--activation", "relu,tanh", "--skip", "none,residual",
+                    "--trials", "2", "--seed", "11", "--workers", "2", "--out", str(out)],
+                   check=True, capture_output=True)
+    expected = {row["id"]: row for row in map(json.loads, out.read_text().splitlines())}
+    seen = []
+    rows = gradlab.sweep(depth=[3, 6], activation=["relu", "tanh"], skip=["none", "residual"], trials=2, seed=11,
+                         workers=2, progress=lambda done, total, row: seen.append((done, total, row["id"])))
+    assert isinstance(rows, list) and len(rows) == 16
+    assert {row["id"]: row for row in rows} == expected
+    assert [row["id"].split(",")[0] for row in rows] == ["depth=3"] * 8 + ["depth=6"] * 8  # grid order
+    assert [s[:2] for s in seen] == [(i, 16) for i in range(1, 17)]
+
+
+def test_sweep_progress_bar_goes_to_stderr(capsys):
+    gradlab.sweep(depth=[2, 3], progress=True)
+    err = capsys.readouterr().err
+    assert "sweep" in err and "2/2" in err and err.endswith("\n")
+    gradlab.sweep(depth=2, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_sweep_result_shows_the_clis_report_page(tmp_path):
+    html = gradlab.sweep(depth=[2, 4], skip=["none", "concat"], progress=False)._repr_html_()
+    subprocess.run([str(CLI), "sweep", "--depth", "2,4", "--skip", "none,concat", "--report", str(tmp_path / "s.html")],
+                   check=True, capture_output=True)
+    import html as html_module
+    inner = html_module.unescape(html[len("<iframe srcdoc=\""):html.index("\" style=")])
+    assert inner == (tmp_path / "s.html").read_text()
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"depth": [4, 4]}, "4"),
+    ({"activation": "relux"}, "relux"),
+    ({"norm": "weird"}, "weird"),
+    ({"trials": 0}, "trials=0"),
+    ({"depth": []}, "depth"),
+])
+def test_bad_sweep_options_are_value_errors(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        gradlab.sweep(progress=False, **kwargs)
+
+
+def test_ctrl_c_stops_a_sweep_with_keyboard_interrupt():
+    # 100000 configurations on one worker take minutes; SIGINT after 0.3 s must stop the sweep at the
+    # next configuration. If it did not, ctest's timeout would fail this test. Python's own handler
+    # is installed for the test: a shell starting ctest in the background leaves SIGINT ignored.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    try:
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            gradlab.sweep(depth=2, trials=100000, workers=1, progress=False)
+    finally:
+        timer.join()
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_lesson_is_the_clis_lesson_json():
+    options = dict(trials=20, grid_trials=5, seed=3, depths=[4, 8], activations=["relu", "tanh"], norm_trials=1,
+                   norm_depths=[8])
+    result = gradlab.lesson(**options)
+    expected = cli_json("lesson", "--trials", "20", "--grid-trials", "5", "--seed", "3", "--depths", "4,8",
+                        "--activations", "relu,tanh", "--norm-trials", "1", "--norm-depths", "8", "--json")
+    assert without_version(result) == without_version(expected)
+    assert len(result["skip_connections"]) == 3
+
+
+@pytest.mark.parametrize("kwargs, message", [({"trials": 0}, "trials"), ({"activations": ["relux"]}, "relux"),
+                                             ({"dtype": "float16"}, "float16")])
+def test_bad_lesson_options_are_value_errors(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        gradlab.lesson(**kwargs)
