@@ -272,7 +272,7 @@ Json convert_layer(const Json& config, const Where& where) {
       continue;
     }
     const auto option = std::find_if(keras_class.options.begin(), keras_class.options.end(),
-                                     [&](const Option& o) { return key == o.key; });
+                                     [&name = key](const Option& o) { return name == o.key; });
     if (option == keras_class.options.end()) {
       fail("{}: option '{}' ({}) is not one gradlab's Keras reader knows; refusing it rather than ignoring "
            "something that may change results",
