@@ -56,7 +56,7 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
                           ->capture_default_str();
   network_option(cmd->add_option("--norm,--norms", s.norm, "Inline network: normalization after each Dense layer (group: GroupNormalization with the largest divisor of the units <= min(32, units / 8) as groups, 4 at 32 units, not Keras's default 32)")
                      ->check(CLI::IsMember({"none", "batch", "layer", "group", "instance"})));
-  network_option(cmd->add_option("--skip,--skips", s.skip, "Inline network: skip connections")->check(CLI::IsMember({"none", "residual", "concat"})));
+  network_option(cmd->add_option("--skip,--skips", s.skip, "Inline network: skip connections")->check(CLI::IsMember(skip_connection_names())));
   network_option(cmd->add_option("--features", s.features, "Inline network: features of the drawn input")
                      ->check(CLI::Range(int64_t{1}, kMaxProbeUnits)))
       ->excludes(input);
@@ -70,6 +70,13 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
       ->check(CLI::IsMember({"float32", "float64"}));
   cmd->add_option("--mode", s.mode, "training (batch statistics, as a training step sees) or inference")
       ->check(CLI::IsMember({"training", "inference"}))
+      ->capture_default_str();
+  cmd->add_option("--probe-loss", s.probe_loss,
+                  "Scalar differentiated: mean (mean of the output, the lesson's), random_projection (mean of the output "
+                  "times a fixed N(0, 1) tensor drawn from --seed), or auto: random_projection when batch normalization "
+                  "runs in training mode (its backward removes the batch mean of a constant upstream gradient, Ioffe & "
+                  "Szegedy 2015), mean otherwise")
+      ->check(CLI::IsMember(probe_loss_names()))
       ->capture_default_str();
   cmd->add_option("--vanishing-ratio", t.vanishing_ratio, "Verdict vanishing when first/last layer gradient norm is below this")
       ->check(CLI::PositiveNumber)

@@ -97,6 +97,7 @@ ordered_json probe_json(const ProbeReport& r) {
           {"dtype", dtype_name(r.pass.dtype)},
           {"mode", r.mode},
           {"seed", r.seed},
+          {"probe_loss", probe_loss_name(r.pass.loss_kind)},
           {"loss", json_number(r.pass.loss)},
           {"input_grad", gradient_json(r.pass.input_grad)},
           {"layers", layers},

@@ -119,8 +119,8 @@ std::string layer_rows(const ProbeReport& r) {
 
 std::string probe_text(const ProbeReport& r) {
   const FlowSummary& s = r.summary;
-  std::string out = fmt::format("gradlab probe: {}\n  input: {}; {}, {} mode; loss {}\n\n", r.network, r.input,
-                                dtype_name(r.pass.dtype), r.mode, sci(r.pass.loss));
+  std::string out = fmt::format("gradlab probe: {}\n  input: {}; {}, {} mode; loss {} = {}\n\n", r.network, r.input,
+                                dtype_name(r.pass.dtype), r.mode, probe_loss_label(r.pass.loss_kind), sci(r.pass.loss));
   out += layer_rows(r);
   const LogBar bar(r.pass, s.measure);
   if (bar.any()) out += bar.legend();

@@ -23,7 +23,8 @@ namespace gradlab::cli {
 void add_report_command(CLI::App& app, CommandRun& run) {
   struct Settings {
     ReportStudyOptions study;
-    std::vector<std::string> skips{"none", "residual", "concat"};
+    std::vector<std::string> skips{"none", "residual", "identity", "concat"};
+    std::string probe_loss = "auto";
     std::vector<std::string> norms{"none", "batch", "layer", "group"};
     std::string out = "gradlab-report.html";
     bool json = false;
@@ -57,11 +58,17 @@ void add_report_command(CLI::App& app, CommandRun& run) {
       ->capture_default_str();
   cmd->add_option("--skip,--skips", s->skips, "Skip connections, comma-separated")
       ->delimiter(',')
-      ->check(CLI::IsMember({"none", "residual", "concat"}))
+      ->check(CLI::IsMember(skip_connection_names()))
       ->capture_default_str();
   cmd->add_option("--norm,--norms", s->norms, "Normalizations, comma-separated (group: GroupNormalization with the largest divisor of the units <= min(32, units / 8) as groups, 4 at 32 units, not Keras's default 32)")
       ->delimiter(',')
       ->check(CLI::IsMember({"none", "batch", "layer", "group"}))
+      ->capture_default_str();
+  cmd->add_option("--probe-loss", s->probe_loss,
+                  "Scalar each probed pass differentiates (the lesson's tables always use mean): mean, "
+                  "random_projection (mean of the output times a fixed N(0, 1) tensor), or auto: random_projection "
+                  "with batch normalization (Ioffe & Szegedy 2015: its backward removes a constant gradient), mean otherwise")
+      ->check(CLI::IsMember(probe_loss_names()))
       ->capture_default_str();
   cmd->add_option("--lesson-trials", o.lesson_trials, "Trials of the lesson's tables")
       ->check(CLI::Range(1, 100'000))
@@ -84,6 +91,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
   cmd->callback([s, &run] {
     s->study.skips.clear();
     for (const std::string& name : s->skips) s->study.skips.push_back(parse_skip_connection(name));
+    s->study.probe_loss = parse_probe_loss(s->probe_loss);
     s->study.normalizations.clear();
     for (const std::string& name : s->norms) s->study.normalizations.push_back(parse_skip_normalization(name));
     try {

@@ -50,7 +50,9 @@ RemedyCell measure_cell(const RemedyConfig& config, int depth, const ReportStudy
     // Variable statistics stay on: summarize_flow finds the depth axis (the Dense layers, by their
     // kernels) through them.
     ConfigurationProbe probe =
-        probe_subject(skip_network_subject(net_options, x, rng), {.pass = {.training = true}, .check_underflow = false});
+        probe_subject(skip_network_subject(net_options, x, rng),
+                      {.pass = {.training = true, .loss = options.probe_loss, .projection_seed = rng->seed()},
+                       .check_underflow = false});
     PassRecord& pass = probe.pass;
     FlowSummary& summary = probe.summary;
     ++votes[summary.verdict == FlowVerdict::exploding ? 0 : summary.verdict == FlowVerdict::vanishing ? 1 : 2];

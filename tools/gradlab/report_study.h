@@ -50,9 +50,14 @@ struct ReportStudyOptions {
   /// Initializers, activations, skips and normalizations swept (every combination).
   std::vector<std::string> initializers = {"glorot_uniform", "he_uniform"};
   std::vector<std::string> activations = {"sigmoid", "tanh", "relu"};
-  std::vector<SkipConnection> skips = {SkipConnection::none, SkipConnection::residual, SkipConnection::concat};
+  std::vector<SkipConnection> skips = {SkipConnection::none, SkipConnection::residual, SkipConnection::identity,
+                                       SkipConnection::concat};
   std::vector<SkipNormalization> normalizations = {SkipNormalization::none, SkipNormalization::batch,
                                                    SkipNormalization::layer, SkipNormalization::group};
+  /// The scalar each probed pass differentiates (ProbeLoss): by default random_projection where the
+  /// network has batch normalization (mean's gradient is removed there), mean elsewhere. The lesson's
+  /// tables always use mean, the lesson's own.
+  ProbeLoss probe_loss = ProbeLoss::automatic;
   /// Trials of the lesson's tables (initializer variances and the three 4-layer networks).
   int lesson_trials = 1000;
 };
