@@ -4,6 +4,7 @@
 
 #include "gradlab/autograd/ops.h"
 #include "gradlab/error.h"
+#include "gradlab/instrument/example_spread.h"
 #include "gradlab/nn/model.h"
 #include "gradlab/tensor/creation.h"
 
@@ -106,6 +107,9 @@ void GradientProbe::on_layer_call(const LayerImpl& layer, const std::vector<Tens
     record.has_kernel |= v.name().ends_with("/kernel") || v.name() == "kernel";
   }
   record.output = forward_stats(output, record.activation, options_.saturation);
+  if (options_.across_examples && output.rank() >= 1 && output.dim(0) >= 2) {
+    record.std_across_examples = std_across_examples(output);
+  }
   if (calls_.empty()) pass_.dtype = output.dtype();
   calls_.push_back({&layer, call_inputs_.size(), call_inputs_.size() + inputs.size(), output, first});
   call_inputs_.insert(call_inputs_.end(), inputs.begin(), inputs.end());

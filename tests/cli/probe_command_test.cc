@@ -245,6 +245,18 @@ TEST_F(ProbeCommand, ProbeLossAutoProjectsWhereBatchNormalizationTrainsAndIsName
   expect_usage_error({"--probe-loss", "sum"}, "--probe-loss");
 }
 
+TEST_F(ProbeCommand, SpreadAcrossExamplesIsPrintedAndTheCollapseSentenceOnlyWhenMeasured) {
+  const json j = probe_json({"--depth", "4"});
+  for (const auto& layer : j["layers"]) EXPECT_GT(layer["std_across_examples"].get<double>(), 0.0) << layer["layer"];
+  // Seed 0: the 32-layer sigmoid stack's output varies far less than 1/100 of layer 1's between
+  // examples; the 4-layer relu stack's does not, and gets no such sentence.
+  const auto deep = run_cli({"probe", "--depth", "32", "--activation", "sigmoid"});
+  EXPECT_NE(deep.out.find("the forward signal collapsed toward one output for every input"), std::string::npos) << deep.out;
+  const auto shallow = run_cli({"probe", "--depth", "4"});
+  EXPECT_NE(shallow.out.find("spread across examples"), std::string::npos) << shallow.out;
+  EXPECT_EQ(shallow.out.find("collapsed"), std::string::npos) << shallow.out;
+}
+
 TEST_F(ProbeCommand, IdentitySkipIsASkipKind) {
   const json identity = probe_json({"--depth", "32", "--skip", "identity", "--activation", "sigmoid"});
   const json plain = probe_json({"--depth", "32", "--activation", "sigmoid"});

@@ -44,6 +44,7 @@ ordered_json layer_json(const LayerCallRecord& call) {
           {"activation", call.activation},
           {"output_shape", call.output_shape},
           {"output", forward_json(call.output)},
+          {"std_across_examples", json_number(call.std_across_examples)},
           {"output_grad", gradient_json(call.output_grad)},
           {"input_grad", gradient_json(call.input_grad)},
           {"variables", variables}};

@@ -98,6 +98,7 @@ ProbeReport run_probe(const ProbeSettings& s) {
                                           : spec_subject(s, s.dtype);
   ConfigurationProbe probe =
       probe_subject(subject.probe, {.pass = {.training = s.mode == "training",
+                                             .probe = {.across_examples = true},
                                              .loss = parse_probe_loss(s.probe_loss),
                                              .projection_seed = s.seed},
                                     .thresholds = s.thresholds});

@@ -56,6 +56,9 @@ struct LayerCallRecord {
   /// The layer has variables of its own (the depth axis of a pass without weight layers).
   bool has_variables = false;
   ForwardStats output;
+  /// std_across_examples(output) (example_spread.h): how much the output differs between examples;
+  /// set when GradientProbeOptions::across_examples asks and the output has 2 or more examples.
+  std::optional<double> std_across_examples;
   /// Statistics of dL/d(output); unset when the output was not recorded on the tape.
   std::optional<GradientStats> output_grad;
   /// Statistics of dL/d(input), all inputs taken together (see combine()); unset when the tape does
@@ -129,6 +132,8 @@ struct GradientProbeOptions {
   /// gradients too: free when the caller wants them anyway (a training step), one more matrix product
   /// per Dense layer when it would not (the lesson's input-gradient probe).
   bool variables = true;
+  /// Record each call's std_across_examples (one more read of every output).
+  bool across_examples = false;
 };
 
 /// Records layer calls while installed with ObserveLayerCalls; see the file comment.
