@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "autograd/activation_table.h"
 #include "autograd/elementwise.h"
 #include "gradlab/autograd/record.h"
 #include "kernels/activation.h"
@@ -11,16 +12,26 @@ namespace gradlab {
 
 using detail::Saved;
 using detail::unary_op;
+namespace traits = detail::activation_traits;
+
+namespace {
+
+// The unfused op of a row of activation_table.h: the fused ops' own forward and derivative, so fused
+// and unfused layers agree bit for bit.
+template <typename A>
+Tensor elementwise(const char* op, const Tensor& x) {
+  constexpr Saved kSaved = A::kSlopeFrom == detail::SlopeFrom::output ? Saved::output : Saved::input;
+  return unary_op<kSaved>(op, x, [](auto v) { return A::f(v); }, [](auto g, auto s) { return A::d(g, s); });
+}
+
+}  // namespace
 
 Tensor linear(const Tensor& x) {
   detail::require_defined(x, "linear");
   return x;
 }
 
-Tensor relu(const Tensor& x) {
-  return unary_op<Saved::output>(
-      "relu", x, [](auto v) { return kernels::relu(v); }, [](auto g, auto y) { return kernels::relu_grad(g, y); });
-}
+Tensor relu(const Tensor& x) { return elementwise<traits::relu>("relu", x); }
 
 Tensor leaky_relu(const Tensor& x, double negative_slope) {
   return unary_op<Saved::input>(
@@ -37,50 +48,27 @@ Tensor elu(const Tensor& x, double alpha) {
       [alpha](auto g, auto v, auto y) { return kernels::elu_grad(g, v, y, static_cast<decltype(v)>(alpha)); });
 }
 
-Tensor selu(const Tensor& x) {
-  return unary_op<Saved::input>(
-      "selu", x, [](auto v) { return kernels::selu(v); }, [](auto g, auto v) { return kernels::selu_grad(g, v); });
-}
+Tensor selu(const Tensor& x) { return elementwise<traits::selu>("selu", x); }
 
 Tensor gelu(const Tensor& x, bool approximate) {
   if (approximate) {
     return unary_op<Saved::input>(
         "gelu", x, [](auto v) { return kernels::gelu_tanh(v); }, [](auto g, auto v) { return kernels::gelu_tanh_grad(g, v); });
   }
-  return unary_op<Saved::input>(
-      "gelu", x, [](auto v) { return kernels::gelu(v); }, [](auto g, auto v) { return kernels::gelu_grad(g, v); });
+  return elementwise<traits::gelu>("gelu", x);
 }
 
-Tensor sigmoid(const Tensor& x) {
-  return unary_op<Saved::output>(
-      "sigmoid", x, [](auto v) { return kernels::sigmoid(v); }, [](auto g, auto y) { return kernels::sigmoid_grad(g, y); });
-}
+Tensor sigmoid(const Tensor& x) { return elementwise<traits::sigmoid>("sigmoid", x); }
 
-Tensor hard_sigmoid(const Tensor& x) {
-  return unary_op<Saved::input>(
-      "hard_sigmoid", x, [](auto v) { return kernels::hard_sigmoid(v); },
-      [](auto g, auto v) { return kernels::hard_sigmoid_grad(g, v); });
-}
+Tensor hard_sigmoid(const Tensor& x) { return elementwise<traits::hard_sigmoid>("hard_sigmoid", x); }
 
-Tensor tanh(const Tensor& x) {
-  return unary_op<Saved::output>(
-      "tanh", x, [](auto v) { return kernels::tanh(v); }, [](auto g, auto y) { return kernels::tanh_grad(g, y); });
-}
+Tensor tanh(const Tensor& x) { return elementwise<traits::tanh>("tanh", x); }
 
-Tensor softplus(const Tensor& x) {
-  return unary_op<Saved::input>(
-      "softplus", x, [](auto v) { return kernels::softplus(v); }, [](auto g, auto v) { return kernels::softplus_grad(g, v); });
-}
+Tensor softplus(const Tensor& x) { return elementwise<traits::softplus>("softplus", x); }
 
-Tensor softsign(const Tensor& x) {
-  return unary_op<Saved::input>(
-      "softsign", x, [](auto v) { return kernels::softsign(v); }, [](auto g, auto v) { return kernels::softsign_grad(g, v); });
-}
+Tensor softsign(const Tensor& x) { return elementwise<traits::softsign>("softsign", x); }
 
-Tensor swish(const Tensor& x) {
-  return unary_op<Saved::input>(
-      "swish", x, [](auto v) { return kernels::swish(v); }, [](auto g, auto v) { return kernels::swish_grad(g, v); });
-}
+Tensor swish(const Tensor& x) { return elementwise<traits::swish>("swish", x); }
 
 Tensor silu(const Tensor& x) { return swish(x); }
 

@@ -5,7 +5,7 @@
 #include <optional>
 #include <vector>
 
-#include "autograd/activation_traits.h"
+#include "autograd/activation_table.h"
 #include "autograd/op_checks.h"
 #include "gradlab/autograd/activations.h"
 #include "gradlab/autograd/math_ops.h"

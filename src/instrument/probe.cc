@@ -104,7 +104,7 @@ void GradientProbe::on_layer_call(const LayerImpl& layer, const std::vector<Tens
   record.output_shape = output.shape().to_string();
   for (const Variable& v : layer.own_variables()) {
     record.has_variables = true;
-    record.has_kernel |= v.name().ends_with("/kernel") || v.name() == "kernel";
+    record.has_kernel |= variable_role(layer.name(), v.name()) == "kernel";
   }
   record.output = forward_stats(output, record.activation, options_.saturation);
   if (options_.across_examples && output.rank() >= 1 && output.dim(0) >= 2) {
@@ -128,6 +128,7 @@ std::vector<Tensor> GradientProbe::gradient(GradientTape& tape, const Tensor& lo
   input_index.clear();
   where.assign(calls_.size(), Where{});
   std::vector<Variable> variables;
+  std::vector<std::string_view> owners;  // the name of each variable's layer
   const auto index_of_input = [&](std::size_t c, const Tensor& x) {
     for (std::size_t back = 1; back <= std::min(c, kLookBack); ++back) {
       const Where& earlier = where[c - back];
@@ -155,7 +156,10 @@ std::vector<Tensor> GradientProbe::gradient(GradientTape& tape, const Tensor& lo
     if (call.first_of_layer && options_.variables) {
       // own_variables(), not trainable_variables(): no list built per layer call.
       for (const Variable& v : call.layer->own_variables()) {
-        if (v.trainable() && tape.tracks(v.value())) variables.push_back(v);
+        if (v.trainable() && tape.tracks(v.value())) {
+          variables.push_back(v);
+          owners.push_back(call.layer->name());
+        }
       }
     }
     w.variables_end = variables.size();
@@ -172,16 +176,18 @@ std::vector<Tensor> GradientProbe::gradient(GradientTape& tape, const Tensor& lo
   struct Reader {
     const std::vector<Tensor>& list;
     const std::vector<Variable>& variables;
+    const std::vector<std::string_view>& owners;
     std::vector<GradientStats>& tensor_stats;
     std::vector<VariableGradientStats>& variable_stats;
     void operator()(std::size_t i, const Tensor& grad) const {
       if (i < tensor_stats.size()) {
         tensor_stats[i] = stats_of(grad, list[i]);
       } else {
-        variable_stats[i - tensor_stats.size()] = variable_gradient_stats(variables[i - tensor_stats.size()], grad);
+        const std::size_t j = i - tensor_stats.size();
+        variable_stats[j] = variable_gradient_stats(variables[j], grad, owners[j]);
       }
     }
-  } reader{list, variables, tensor_stats, variable_stats};
+  } reader{list, variables, owners, tensor_stats, variable_stats};
   // By pointer: a std::function keeps a callable this small without allocating.
   const std::vector<Tensor> grads =
       tape.gradient(loss, sources, list, [r = &reader](std::size_t i, const Tensor& grad) { (*r)(i, grad); });

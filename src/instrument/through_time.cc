@@ -2,8 +2,8 @@
 
 #include <cmath>
 #include <limits>
-#include <map>
 
+#include "gradlab/autograd/activation_facts.h"
 #include "gradlab/autograd/gradient_tape.h"
 #include "gradlab/autograd/ops.h"
 #include "gradlab/autograd/recurrent_op.h"
@@ -111,11 +111,8 @@ double spectral_radius(std::vector<double> b, int64_t u) {
 }
 
 double pascanu_bound(const std::string& activation) {
-  static const std::map<std::string, double> kInverseGamma = {
-      {"tanh", 1.0}, {"softsign", 1.0}, {"sigmoid", 4.0}, {"hard_sigmoid", 6.0},
-      {"relu", 1.0}, {"leaky_relu", 1.0}, {"elu", 1.0}, {"linear", 1.0}};
-  const auto it = kInverseGamma.find(activation);
-  return it == kInverseGamma.end() ? std::numeric_limits<double>::quiet_NaN() : it->second;
+  const ActivationFacts* facts = find_activation_facts(activation);
+  return facts == nullptr ? std::numeric_limits<double>::quiet_NaN() : facts->inverse_max_slope;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "gradlab/error.h"
 #include "gradlab/io/atomic_file.h"
 #include "gradlab/io/json_error.h"
+#include "gradlab/io/keras_model.h"
 #include "io/layer_registry.h"
 #include "io/spec_repeat.h"
 
@@ -175,6 +176,7 @@ ModelSpec parse_model_spec(const std::string& json_text, const std::string& sour
     fail("{}: not valid JSON: {}", source, json_error_text(e));
   }
   if (!root.is_object()) fail("{}: a model spec must be a JSON object", source);
+  if (is_keras_model_json(root)) root = keras_model_to_spec(root, source);
   static const std::set<std::string> top_keys = {"name", "inputs", "layers", "outputs"};
   for (const auto& [key, value] : root.items()) {
     if (!top_keys.count(key)) fail("{}: unknown top-level key '{}' (valid keys: name, inputs, layers, outputs)", source, key);

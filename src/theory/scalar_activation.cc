@@ -5,40 +5,41 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "autograd/activation_table.h"
 #include "gradlab/autograd/activations.h"
 #include "gradlab/error.h"
-#include "kernels/activation.h"
 
 namespace gradlab::theory {
 namespace {
 
-namespace k = gradlab::kernels;
+// phi' goes through the kernel's backward rule with an upstream gradient of 1, so the theory's phi'
+// is the slope gradlab's backward pass uses, kink conventions included.
+template <typename A>
+double slope(double x) {
+  if constexpr (A::kSlopeFrom == detail::SlopeFrom::output) return A::d(1.0, A::f(x));
+  return A::d(1.0, x);
+}
 
-// Each derivative goes through the kernel's backward rule with an upstream gradient of 1, so the
-// theory's phi' is the slope gradlab's backward pass uses, kink conventions included.
+// The element-wise rows of the table of activations, then their aliases.
 const std::vector<ScalarActivation>& table() {
-  static const std::vector<ScalarActivation> entries = {
-      {"linear", [](double x) { return x; }, [](double) { return 1.0; }, {}, true},
-      {"relu", [](double x) { return k::relu(x); }, [](double x) { return k::relu_grad(1.0, k::relu(x)); }, {0.0}, true},
-      {"leaky_relu", [](double x) { return k::leaky_relu(x, kLeakyReluSlope); },
-       [](double x) { return k::leaky_relu_grad(1.0, x, kLeakyReluSlope); }, {0.0}, true},
-      {"elu", [](double x) { return k::elu(x, kEluAlpha); },
-       [](double x) { return k::elu_grad(1.0, x, k::elu(x, kEluAlpha), kEluAlpha); }, {0.0}, false},
-      {"selu", [](double x) { return k::selu(x); }, [](double x) { return k::selu_grad(1.0, x); }, {0.0}, false},
-      {"gelu", [](double x) { return k::gelu(x); }, [](double x) { return k::gelu_grad(1.0, x); }, {}, false},
-      {"sigmoid", [](double x) { return k::sigmoid(x); }, [](double x) { return k::sigmoid_grad(1.0, k::sigmoid(x)); },
-       {}, false},
-      {"hard_sigmoid", [](double x) { return k::hard_sigmoid(x); },
-       [](double x) { return k::hard_sigmoid_grad(1.0, x); }, {-3.0, 3.0}, false},
-      {"tanh", [](double x) { return k::tanh(x); }, [](double x) { return k::tanh_grad(1.0, k::tanh(x)); }, {}, false},
-      {"softplus", [](double x) { return k::softplus(x); }, [](double x) { return k::softplus_grad(1.0, x); }, {},
-       false},
-      // softsign's second derivative jumps at 0.
-      {"softsign", [](double x) { return k::softsign(x); }, [](double x) { return k::softsign_grad(1.0, x); }, {0.0},
-       false},
-      {"swish", [](double x) { return k::swish(x); }, [](double x) { return k::swish_grad(1.0, x); }, {}, false},
-      {"silu", [](double x) { return k::swish(x); }, [](double x) { return k::swish_grad(1.0, x); }, {}, false},
-  };
+  namespace traits = detail::activation_traits;
+  static const std::vector<ScalarActivation> entries = [] {
+    std::vector<ScalarActivation> v = {
+#define GRADLAB_SCALAR(name, slope_from, forward, d, saturation, dead, kinks, homogeneous, ...) \
+  {#name, &traits::name::f<double>, &slope<traits::name>, {GRADLAB_UNPARENTHESIZE kinks}, homogeneous},
+        GRADLAB_ELEMENTWISE_ACTIVATIONS(GRADLAB_SCALAR)
+#undef GRADLAB_SCALAR
+    };
+    const auto row_named = [&v](std::string_view name) {
+      return *std::find_if(v.begin(), v.end(), [name](const ScalarActivation& a) { return a.name == name; });
+    };
+#define GRADLAB_SCALAR_ALIAS(alias, row) \
+  v.push_back(row_named(#row));           \
+  v.back().name = #alias;
+    GRADLAB_ACTIVATION_ALIASES(GRADLAB_SCALAR_ALIAS)
+#undef GRADLAB_SCALAR_ALIAS
+    return v;
+  }();
   return entries;
 }
 

@@ -73,7 +73,7 @@ TEST(ForwardStats, LargeOffsetDoesNotCancelTheSpread) {
   EXPECT_NEAR(forward_stats(y, "linear").std, 1.0, 1e-9);
 }
 
-// Float32 tensors of 32 values or more take the fast float32 scan (float32_scans.h), which sums in
+// Float32 tensors of 32 values or more take the fast float32 tier (kernels/stats.h), which sums in
 // float32 over short blocks; the same values in float64 take the exact double loop. Min, max, counts
 // and fractions must agree to the bit; mean, std and norms to a relative 1e-6 — for every length
 // (whole steps of 32 and a tail), with zeros of both signs, subnormals and values on either side of
@@ -160,7 +160,7 @@ TEST(LayerStats, Float32AgreesWithFloat64AtEveryScale) {
       EXPECT_EQ(ga.max_abs, gb.max_abs);
       EXPECT_EQ(ga.zero_count, gb.zero_count);
       EXPECT_EQ(ga.below_float32_normal_count, gb.below_float32_normal_count);
-      // A weight's norm takes a cheaper scan of its own (sum_of_squares_float32).
+      // A weight's norm takes a cheaper scan of its own (fast_sum_of_squares).
       const double weight32 = variable_gradient_stats(Variable("w", y32), Tensor()).weight_norm;
       const double weight64 = variable_gradient_stats(Variable("w", y64), Tensor()).weight_norm;
       EXPECT_PRED3(close_to, weight32, weight64, 1e-6);
@@ -224,6 +224,16 @@ TEST(GradientStats, CombineAddsInQuadrature) {
   EXPECT_DOUBLE_EQ(c.rms, 2.5);
   EXPECT_EQ(c.zero_count, 2);
   EXPECT_DOUBLE_EQ(c.max_abs, 4.0);
+}
+
+TEST(VariableGradientStats, RoleIsTheNameWithoutTheLayersPath) {
+  EXPECT_EQ(variable_role("dense_1", "dense_1/kernel"), "kernel");
+  EXPECT_EQ(variable_role("lstm", "lstm/kernel_norm/gamma"), "kernel_norm/gamma");
+  EXPECT_EQ(variable_role("dense", "dense_1/kernel"), "dense_1/kernel");  // another layer's prefix
+  EXPECT_EQ(variable_role("", "w"), "w");
+  const Variable w("bn/gamma", from_values({2}, {1, 1}, DType::float64));
+  EXPECT_EQ(variable_gradient_stats(w, Tensor(), "bn").role, "gamma");
+  EXPECT_EQ(variable_gradient_stats(w, Tensor()).role, "bn/gamma");
 }
 
 TEST(VariableGradientStats, RatioOfGradientToWeightNorm) {

@@ -6,11 +6,13 @@
 
 #include "gradlab/autograd/ops.h"
 #include "gradlab/error.h"
+#include "gradlab/instrument/learning_variable.h"
 #include "gradlab/lab/skip_network.h"
 #include "gradlab/nn/batch_normalization.h"
 #include "gradlab/nn/dense.h"
 #include "gradlab/nn/merge.h"
 #include "gradlab/nn/model.h"
+#include "gradlab/nn/recurrent.h"
 #include "gradlab/tensor/creation.h"
 
 namespace gradlab {
@@ -121,6 +123,25 @@ TEST(GradientProbe, LayerCalledTwiceHasTwoRecordsAndItsVariablesOnce) {
   ASSERT_EQ(pass.layers.size(), 2u);
   EXPECT_EQ(pass.layers[0].variables.size(), 2u);
   EXPECT_TRUE(pass.layers[1].variables.empty());
+}
+
+TEST(GradientProbe, VariablesCarryTheirRoleInTheirLayer) {
+  // A layer whose name ends in "kernel": its bias is still a bias, its kernel the one the tables show.
+  SimpleRNN rnn(3, {.name = "rnn"});
+  Dense head(2, {.name = "my/kernel"});
+  const Tensor x = full({2, 4, 5}, 0.25, DType::float64);
+  const PassRecord pass = probe_pass(
+      [&](const std::vector<Tensor>& xs, const CallOptions&) { return std::vector<Tensor>{head(rnn(xs[0]))}; }, {x});
+  ASSERT_EQ(pass.layers.size(), 2u);
+  std::vector<std::string> roles;
+  for (const LayerCallRecord& call : pass.layers) {
+    EXPECT_TRUE(call.has_kernel) << call.layer;
+    for (const VariableGradientStats& v : call.variables) roles.push_back(v.role);
+  }
+  EXPECT_EQ(roles, (std::vector<std::string>{"kernel", "recurrent_kernel", "bias", "kernel", "bias"}));
+  const VariableGradientStats* learning = learning_variable(pass.layers[1]);
+  ASSERT_NE(learning, nullptr);
+  EXPECT_EQ(learning->name, "my/kernel/kernel");
 }
 
 TEST(GradientProbe, ProbePassReportsTheFirstAnomaly) {

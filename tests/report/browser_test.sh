@@ -78,6 +78,11 @@ check "$work/report.html" 10
 # Per-layer norms, saturation (no heatmap for a single run).
 check "$work/probe.html" 2
 
+"$gradlab" sweep --depth 2,3 --width 8 --batch 4 --activation relu,tanh --trials 3 --out "$work/sweep.csv" \
+  --report "$work/sweep.html" >"$work/sweep.txt" 2>&1
+# Median and bands over trials; then trial by trial: per-layer norms, heatmap, dead units (relu).
+check "$work/sweep.html" 4
+
 if ((failures > 0)); then
   echo "$failures check(s) failed; pages and logs are in $work" >&2
   exit 1

@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "gradlab/instrument/model_gradients.h"
 #include "gradlab/io/weights.h"
+#include "data_inputs.h"
 #include "model_files.h"
 #include "text_table.h"
 
@@ -32,6 +33,7 @@ std::string norms_table(const ModelGradients& g) {
 void add_gradients_command(CLI::App& app, CommandRun& run) {
   struct Settings {
     std::string model, weights, input, out, dtype, loss = "mean";
+    DataInputSettings data;
     bool training = false, quiet = false;
   };
   auto s = std::make_shared<Settings>();
@@ -41,7 +43,8 @@ void add_gradients_command(CLI::App& app, CommandRun& run) {
       "state/<layer>/<variable>. See docs/model-spec.md.");
   cmd->add_option("--model", s->model, "Model spec (JSON); - reads standard input")->required();
   cmd->add_option("--weights", s->weights, "Weights (safetensors, as `gradlab init` writes)")->required();
-  cmd->add_option("--input", s->input, "Inputs (safetensors): one tensor per model input, named as in the spec")->required();
+  CLI::Option* input = cmd->add_option("--input", s->input, "Inputs (safetensors): one tensor per model input, named as in the spec");
+  add_data_options(cmd, s->data, input);
   cmd->add_option("--out", s->out, "Result file (safetensors); - writes standard output")->required();
   cmd->add_option("--dtype", s->dtype, "Element type (default: that of the weights)")->check(CLI::IsMember({"float32", "float64"}));
   cmd->add_option("--loss", s->loss, "Reduce every output element by mean or sum")
@@ -51,11 +54,20 @@ void add_gradients_command(CLI::App& app, CommandRun& run) {
   cmd->add_flag("--quiet", s->quiet, "Do not print the table of gradient norms");
   cmd->callback([s, &run] {
     run = [s] {
+      if (s->input.empty() && s->data.data.empty()) {
+        throw UsageError("gradients needs the model's input: --input x.safetensors, or --data fashion-mnist|FILE.csv");
+      }
       check_one_stdin({{"--model", s->model}, {"--weights", s->weights}, {"--input", s->input}});
       const ModelSpec spec = as_bad_input([&] { return read_model_spec(s->model); });
       const TensorFile weights = as_bad_input([&] { return read_safetensors(s->weights); });
-      const TensorFile inputs = as_bad_input([&] { return read_safetensors(s->input); });
       const DType dtype = dtype_for(s->dtype, weights);
+      TensorFile inputs;
+      if (!s->data.data.empty()) {
+        const Tensor features = read_data_features(s->data);
+        inputs.add(data_input_name(spec, s->data, features), features.to(dtype));
+      } else {
+        inputs = as_bad_input([&] { return read_safetensors(s->input); });
+      }
       Model model = as_bad_input([&] { return build_model(spec, {.dtype = dtype}); });
       as_bad_input([&] { load_weights(model, weights); });
       // Input problems (a missing tensor, a wrong shape, a NaN) are bad input too.

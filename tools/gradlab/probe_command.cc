@@ -33,12 +33,15 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
       "  gradlab probe --depth 50 --width 256 --activation tanh --norm layer --skip residual --batch 64\n"
       "  gradlab probe --depth 60 --activation sigmoid --dtype float64\n"
       "  gradlab probe --model net.json --weights w.safetensors --input x.safetensors --json\n"
+      "  gradlab probe --model mlp.json --data fashion-mnist --limit 256   (real images as the input)\n"
+      "  gradlab probe --model net.json --data houses.csv --label-column price\n"
       "  gradlab probe --model net.json --init he_uniform --activation tanh --seed 42   (a row of gradlab sweep --model)\n"
       "See docs/instruments.md for every statistic and threshold.");
   CLI::Option* model = cmd->add_option("--model", s.model, "Model spec (JSON) instead of the inline network; - reads standard input");
   CLI::Option* weights = cmd->add_option("--weights", s.weights, "Weights of --model (safetensors); fresh initialization from --seed if absent");
   weights->needs(model);
   CLI::Option* input = cmd->add_option("--input", s.input, "Input data (safetensors): one [batch, features] tensor, or one per model input");
+  CLI::Option* data = add_data_options(cmd, s.data, input);
   const auto network_option = [&](CLI::Option* option) {
     option->excludes(model)->capture_default_str();
     return option;
@@ -59,11 +62,13 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
   network_option(cmd->add_option("--skip,--skips", s.skip, "Inline network: skip connections")->check(CLI::IsMember(skip_connection_names())));
   network_option(cmd->add_option("--features", s.features, "Inline network: features of the drawn input")
                      ->check(CLI::Range(int64_t{1}, kMaxProbeUnits)))
-      ->excludes(input);
-  cmd->add_option("--batch", s.batch, "Rows of the drawn input")->check(CLI::Range(int64_t{1}, kMaxProbeUnits))->excludes(input)->capture_default_str();
+      ->excludes(input)
+      ->excludes(data);
+  cmd->add_option("--batch", s.batch, "Rows of the drawn input")->check(CLI::Range(int64_t{1}, kMaxProbeUnits))->excludes(input)->excludes(data)->capture_default_str();
   cmd->add_option("--input-dist", s.input_dist, "Distribution of the drawn input: uniform U[0, 1) or normal N(0, 1)")
       ->check(CLI::IsMember({"uniform", "normal"}))
       ->excludes(input)
+      ->excludes(data)
       ->capture_default_str();
   cmd->add_option("--seed", s.seed, "Seed of the drawn input and fresh weights")->check(kUnsignedDigits)->capture_default_str();
   cmd->add_option("--dtype", s.dtype, "Element type (default: float32, or that of --weights); float64 measures what float32 loses")

@@ -25,7 +25,7 @@ std::string field(const std::string& text) {
 
 const VariableGradientStats* kernel_of(const LayerCallRecord& call) {
   for (const VariableGradientStats& v : call.variables) {
-    if (v.name.size() >= 7 && v.name.compare(v.name.size() - 7, 7, "/kernel") == 0) return &v;
+    if (v.role == "kernel") return &v;
   }
   return nullptr;
 }

@@ -2,6 +2,7 @@
 // What `gradlab probe` computed, as one plain struct, and the three ways it is printed. The command
 // (probe_command.cc) fills a ProbeReport through run_probe (probe_run.cc); the printers only read it.
 
+#include "data_inputs.h"
 #include <cstdint>
 #include <string>
 
@@ -30,6 +31,8 @@ struct ProbeSettings {
   std::string probe_loss = "auto";
   uint64_t seed = 0;
   FlowThresholds thresholds;
+  /// --data: the input taken from real examples instead of drawn or read from --input.
+  DataInputSettings data;
   /// With `model`: the --init and --activation given, applied to the spec as a sweep does
   /// (apply_spec_overrides).
   SpecOverrides overrides;

@@ -41,7 +41,13 @@ Subject inline_subject(const ProbeSettings& s, DType dtype) {
   Subject subject;
   Tensor x;
   auto rng = std::make_shared<Rng>(s.seed);
-  if (!s.input.empty()) {
+  if (!s.data.data.empty()) {
+    const Tensor features = read_data_features(s.data);
+    options.input_features = features.dim(1);
+    options.batch = features.dim(0);
+    x = features.to(dtype);
+    subject.input_description = data_description(s.data, features);
+  } else if (!s.input.empty()) {
     const TensorFile file = as_bad_input([&] { return read_safetensors(s.input); });
     if (file.size() != 1) {
       throw UsageError(fmt::format("{}: expected one tensor [batch, features] for the inline network, found {}",
@@ -81,7 +87,12 @@ Subject spec_subject(const ProbeSettings& s, const std::string& dtype_option) {
   if (s.overrides.hidden_activation) variant += ", hidden activation " + *s.overrides.hidden_activation;
   subject.description = fmt::format("model {} ({}){}, {}", spec.name, s.model, variant,
                                     s.weights.empty() ? fmt::format("fresh weights, seed {}", s.seed) : "weights " + s.weights);
-  if (!s.input.empty()) {
+  if (!s.data.data.empty()) {
+    const Tensor features = read_data_features(s.data);
+    data_input_name(spec, s.data, features);
+    subject.probe.inputs = {features.to(dtype)};
+    subject.input_description = data_description(s.data, features);
+  } else if (!s.input.empty()) {
     for (const Tensor& x : read_spec_inputs(spec, s.input)) subject.probe.inputs.push_back(x.to(dtype));
     subject.input_description = s.input;
   } else {

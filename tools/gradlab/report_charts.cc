@@ -11,6 +11,7 @@
 
 #include "gradlab/error.h"
 #include "gradlab/instrument/learning_variable.h"
+#include "gradlab/instrument/statistics.h"
 #include "json_number.h"
 
 namespace gradlab::cli {
@@ -180,6 +181,73 @@ Chart gradient_norm_chart(const std::vector<FlowRun>& runs, const FlowSectionOpt
   return {spec, with_left_out("Gradient norm of each layer against its depth, log axis: a line falling toward the input "
                               "(left) is a vanishing gradient, a rising one an exploding gradient, a flat one healthy.",
                               left_out, "norms")};
+}
+
+Chart trial_band_chart(const std::vector<TrialGroup>& groups) {
+  int left_out = 0;
+  json rows = json::array();
+  for (const TrialGroup& group : groups) {
+    if (group.trials.empty()) continue;
+    const FlowRun& first = *group.trials.front();
+    std::size_t depth = first.summary.grad_norms.size();
+    for (const FlowRun* trial : group.trials) depth = std::min(depth, trial->summary.grad_norms.size());
+    for (std::size_t k = 0; k < depth; ++k) {
+      // NaN (no gradient) has no place in an order; it counts as 0, which the log axis leaves out.
+      std::vector<double> norms;
+      for (const FlowRun* trial : group.trials) {
+        const double g = trial->summary.grad_norms[k];
+        norms.push_back(std::isnan(g) ? 0.0 : g);
+      }
+      std::sort(norms.begin(), norms.end());
+      rows.push_back({{"configuration", group.label},
+                      {"k", k + 1},
+                      {"layer", first.pass.layers.at(first.summary.depth_layers.at(k)).layer},
+                      {"median", log_value(percentile(norms, 50), left_out)},
+                      {"q1", log_value(percentile(norms, 25), left_out)},
+                      {"q3", log_value(percentile(norms, 75), left_out)},
+                      {"min", log_value(norms.front(), left_out)},
+                      {"max", log_value(norms.back(), left_out)},
+                      {"trials", norms.size()}});
+    }
+  }
+  if (rows.empty()) return {nullptr, ""};
+  const json color = {{"field", "configuration"}, {"type", "nominal"}, {"sort", nullptr},
+                      {"title", "configuration (click to highlight)"},
+                      // Every layer shares this legend; its symbols stay opaque whatever the faint bands' opacity.
+                      {"legend", {{"symbolLimit", 0}, {"labelLimit", 320}, {"symbolOpacity", 1}}}};
+  const json y = {{"field", "median"}, {"type", "quantitative"}, {"scale", {{"type", "log"}}}, {"axis", {{"format", ".0e"}}},
+                  {"title", "gradient norm of layer k over trials (log)"}};
+  const json tooltip = json::array({{{"field", "configuration"}, {"type", "nominal"}},
+                                    {{"field", "layer"}, {"type", "nominal"}},
+                                    {{"field", "k"}, {"type", "quantitative"}, {"title", "weight layer k"}},
+                                    {{"field", "median"}, {"type", "quantitative"}, {"format", ".3e"}},
+                                    {{"field", "q1"}, {"type", "quantitative"}, {"format", ".3e"}, {"title", "25th percentile"}},
+                                    {{"field", "q3"}, {"type", "quantitative"}, {"format", ".3e"}, {"title", "75th percentile"}},
+                                    {{"field", "min"}, {"type", "quantitative"}, {"format", ".3e"}},
+                                    {{"field", "max"}, {"type", "quantitative"}, {"format", ".3e"}},
+                                    {{"field", "trials"}, {"type", "quantitative"}}});
+  const json highlight = {{"condition", {{"param", "pick"}, {"value", 1}}}, {"value", 0.12}};
+  const auto band = [&](const char* low, const char* high, double opacity) {
+    return json{{"mark", {{"type", "area"}, {"opacity", opacity}}},
+                {"encoding",
+                 {{"x", depth_axis()},
+                  {"y", {{"field", low}, {"type", "quantitative"}, {"scale", {{"type", "log"}}}}},
+                  {"y2", {{"field", high}}},
+                  {"color", color}}}};
+  };
+  json line = {{"mark", {{"type", "line"}, {"point", true}, {"tooltip", true}}},
+               {"params", json::array({{{"name", "pick"}, {"select", {{"type", "point"}, {"fields", {"configuration"}}}}, {"bind", "legend"}}})},
+               {"encoding", {{"x", depth_axis()}, {"y", y}, {"color", color}, {"opacity", highlight}, {"tooltip", tooltip}}}};
+  json spec = {{"$schema", kSchema},
+               {"width", 720},
+               {"height", 340},
+               {"data", {{"values", rows}}},
+               {"layer", json::array({band("min", "max", 0.12), band("q1", "q3", 0.3), line})}};
+  return {spec, with_left_out("Gradient norm of each layer against its depth over the trials of each configuration, log "
+                              "axis: the line is the median, the darker band the middle half of the trials (25th to 75th "
+                              "percentile), the lighter band the smallest to the largest trial. A wide band means the "
+                              "verdict depends on the draw.",
+                              left_out, "values")};
 }
 
 Chart gradient_heatmap(const std::vector<FlowRun>& runs) {

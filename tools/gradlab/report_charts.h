@@ -59,6 +59,21 @@ Chart gradient_heatmap(const std::vector<FlowRun>& runs);
 /// run measured either (no saturating or relu activation).
 Chart activity_chart(const std::vector<FlowRun>& runs, const FlowSectionOptions& options = {});
 
+/// Runs that are trials of one configuration: the same network and input distribution, other seeds.
+struct TrialGroup {
+  /// The configuration without the trial ("depth 3, activation tanh").
+  std::string label;
+  /// Its trials, each with the same depth positions.
+  std::vector<const FlowRun*> trials;
+};
+
+/// Per-layer gradient norm g_k over trials, log axis: for each configuration the median over its
+/// trials as a line, the interquartile range (25th to 75th percentile, linear interpolation) as a
+/// darker band and the range from the smallest to the largest trial as a lighter one, with tooltips
+/// (configuration, layer, k, median, quartiles, min, max, trials). Values a log axis cannot show are
+/// left out and counted.
+Chart trial_band_chart(const std::vector<TrialGroup>& groups);
+
 /// One point of a line chart.
 struct LinePoint {
   std::string series;  ///< the line it belongs to ("training loss")

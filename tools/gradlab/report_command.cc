@@ -10,7 +10,9 @@
 #include "commands.h"
 #include "gradlab/autograd/activations.h"
 #include "gradlab/io/atomic_file.h"
+#include "gradlab/lab/spec_variant.h"
 #include "gradlab/lab/sweep_run.h"
+#include "gradlab/io/model_spec.h"
 #include "gradlab/nn/initializers.h"
 #include "interrupt.h"
 #include "lesson_training_format.h"
@@ -27,6 +29,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
     std::string probe_loss = "auto";
     std::vector<std::string> norms{"none", "batch", "layer", "group"};
     std::string out = "gradlab-report.html";
+    std::string model;
     bool json = false;
     bool training = true;
     LessonTrainingOptions training_options;
@@ -40,14 +43,20 @@ void add_report_command(CLI::App& app, CommandRun& run) {
       "The study: the lesson's initializer table and three 4-layer networks, then every combination of\n"
       "initializer, activation, skip connection and normalization probed layer by layer at each depth.\n"
       "Example (a small study): gradlab report --depth 4,16 --activation relu,tanh --trials 1 --out small.html\n"
+      "Your own model instead of the built-in stacks: gradlab report --model net.json (a gradlab spec or Keras's to_json())\n"
       "See docs/report.md for what each chart shows.");
   cmd->add_option("--out", s->out, "HTML file to write (atomically)")->capture_default_str();
   cmd->add_option("--seed", o.seed, "Seed of every random draw (same seed, same report)")->check(kUnsignedDigits)->capture_default_str();
   cmd->add_option("--trials", o.trials, "Probed passes per configuration and depth")->check(CLI::Range(1, 100'000))->capture_default_str();
+  CLI::Option* model = cmd->add_option("--model", s->model,
+                                       "Probe variants of this model spec (gradlab or Keras JSON; - reads standard input) instead "
+                                       "of the built-in Dense(32) stacks: its Dense initializers and hidden activations varied as "
+                                       "sweep --model does");
   cmd->add_option("--depth,--depths", o.depths, "Network depths, comma-separated (the deepest is shown at a glance)")
       ->delimiter(',')
       ->check(CLI::Range(1, kMaxStudyDepth))
-      ->capture_default_str();
+      ->capture_default_str()
+      ->excludes(model);
   cmd->add_option("--init,--initializer,--initializers", o.initializers, "Kernel initializers, comma-separated")
       ->delimiter(',')
       ->check(kInitializerName)
@@ -59,11 +68,13 @@ void add_report_command(CLI::App& app, CommandRun& run) {
   cmd->add_option("--skip,--skips", s->skips, "Skip connections, comma-separated")
       ->delimiter(',')
       ->check(CLI::IsMember(skip_connection_names()))
-      ->capture_default_str();
+      ->capture_default_str()
+      ->excludes(model);
   cmd->add_option("--norm,--norms", s->norms, "Normalizations, comma-separated (group: GroupNormalization with the largest divisor of the units <= min(32, units / 8) as groups, 4 at 32 units, not Keras's default 32)")
       ->delimiter(',')
       ->check(CLI::IsMember({"none", "batch", "layer", "group"}))
-      ->capture_default_str();
+      ->capture_default_str()
+      ->excludes(model);
   cmd->add_option("--probe-loss", s->probe_loss,
                   "Scalar each probed pass differentiates (the lesson's tables always use mean): mean, "
                   "random_projection (mean of the output times a fixed N(0, 1) tensor), or auto: random_projection "
@@ -101,6 +112,18 @@ void add_report_command(CLI::App& app, CommandRun& run) {
     }
     run = [s] {
       check_output_path("--out", s->out);
+      if (!s->model.empty()) {
+        s->study.model = std::make_shared<const ModelSpec>(as_bad_input([&] { return read_model_spec(s->model); }));
+        // Every variant is checked before minutes of probing: a spec without a Dense layer or a hidden
+        // activation to replace is bad input, not a failure halfway.
+        as_bad_input([&] {
+          for (const std::string& init : s->study.initializers) {
+            for (const std::string& act : s->study.activations) {
+              apply_spec_overrides(*s->study.model, {.kernel_initializer = init, .hidden_activation = act});
+            }
+          }
+        });
+      }
       s->training_options.seed = s->study.seed;
       // A missing dataset should fail before minutes of probing, not after.
       std::optional<DataSplits> data;
@@ -134,7 +157,11 @@ void add_report_command(CLI::App& app, CommandRun& run) {
       HtmlReport page("gradlab report: vanishing and exploding gradients, and the lesson's remedies");
       add_glance_section(page, study);
       add_lesson_section(page, study.lesson);
-      add_depth_section(page, study);
+      if (study.options.model) {
+        add_model_section(page, study);
+      } else {
+        add_depth_section(page, study);
+      }
       if (training) add_training_section(page, *training);
       as_bad_input([&] { write_file_atomically(s->out, page.render()); });
       if (s->json) {

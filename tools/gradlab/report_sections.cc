@@ -10,6 +10,7 @@ namespace gradlab::cli {
 namespace {
 
 std::string skip_norm_label(const RemedyConfig& c) {
+  if (!c.model.empty()) return "model " + c.model;
   return fmt::format("{}, {}", skip_connection_label(c.skip),
                      c.normalization == SkipNormalization::none ? std::string("no norm")
                                                                 : fmt::format("{} norm", skip_normalization_name(c.normalization)));
@@ -45,9 +46,23 @@ void add_glance_section(HtmlReport& page, const ReportStudy& study) {
                                   verdict_tone(c->verdict));
     if (c->verdict == FlowVerdict::healthy) ++healthy;
   }
-  std::vector<std::string> headings{"skip, normalization"};
+  std::vector<std::string> headings{study.options.model ? "model" : "skip, normalization"};
   headings.insert(headings.end(), columns.begin(), columns.end());
 
+  if (const auto& model = study.options.model) {
+    page.add_heading(fmt::format("At a glance: which initializers and activations keep the gradients of {} healthy", model->name));
+    page.add_paragraph(fmt::format(
+        "{} of {} variants of the model {} ({}) keep their gradients healthy. Each cell is the model with the kernel of "
+        "every Dense layer drawn from the column's initializer and every non-linear hidden activation replaced by the "
+        "column's activation (as gradlab sweep --model does; outputs keep theirs), input U[0, 1) of 32 rows, loss = "
+        "mean of the output, training mode: the verdict of the most common of {} trial(s), then the median norm of the "
+        "gradient reaching the input, ||dL/dx||. Vanishing: the first layer gets less than {:g} times the last layer's "
+        "gradient; exploding: more than {:g} times, or a non-finite value; healthy otherwise.",
+        healthy, cells.size(), model->name, model->source, study.options.trials, FlowThresholds{}.vanishing_ratio,
+        FlowThresholds{}.exploding_ratio));
+    page.add_table(headings, table, "Columns: activation / kernel initializer.");
+    return;
+  }
   page.add_heading(fmt::format("At a glance: which remedies keep gradients healthy at depth {}", depth));
   page.add_paragraph(fmt::format(
       "{} of {} networks of depth {} keep their gradients healthy. Each cell is a stack of {} Dense layers of 32 units "
@@ -85,6 +100,19 @@ void add_lesson_section(HtmlReport& page, const LessonStudy& lesson) {
   }
   page.add_table({"network", "median", "5%", "95%", "lesson", "lesson at"}, networks,
                  "||d mean(output) / d input||_2 of 4 x Dense(32, relu), glorot_uniform (In [192]-[194]).");
+}
+
+void add_model_section(HtmlReport& page, const ReportStudy& study) {
+  const std::vector<const RemedyCell*> cells = study.deepest();
+  if (cells.empty()) return;
+  std::vector<FlowRun> runs;
+  for (const RemedyCell* c : cells) runs.push_back(c->first);
+  page.add_heading(fmt::format("Layer by layer: {}", study.options.model->name));
+  page.add_paragraph(
+      "The first trial of every variant, probed layer by layer. The drop-downs above the per-layer charts choose which "
+      "variants they show; click a legend entry to highlight one.");
+  const RemedyConfig& first = cells.front()->config;
+  add_flow_section(page, runs, {.initial_filter = {{"activation", first.activation}, {"initializer", first.initializer}}});
 }
 
 void add_depth_section(HtmlReport& page, const ReportStudy& study) {

@@ -10,6 +10,7 @@
 
 #include "gradlab/instrument/statistics.h"
 #include "gradlab/lab/probe_configuration.h"
+#include "gradlab/lab/spec_variant.h"
 #include "gradlab/nn/initializers.h"
 
 namespace gradlab::cli {
@@ -19,8 +20,10 @@ constexpr int kMaxTrials = 100'000;
 
 // FNV-1a: a stream number that depends only on what is measured, not on the grid around it.
 uint64_t stream_of(const RemedyConfig& c, int depth, int trial) {
-  const std::string key = fmt::format("{}|{}|{}|{}|{}|{}", c.initializer, c.activation, skip_connection_key(c.skip),
-                                      skip_normalization_name(c.normalization), depth, trial);
+  const std::string key = c.model.empty()
+                              ? fmt::format("{}|{}|{}|{}|{}|{}", c.initializer, c.activation, skip_connection_key(c.skip),
+                                            skip_normalization_name(c.normalization), depth, trial)
+                              : fmt::format("model|{}|{}|{}|{}", c.model, c.initializer, c.activation, trial);
   uint64_t h = 14695981039346656037ull;
   for (const unsigned char ch : key) h = (h ^ ch) * 1099511628211ull;
   return h;
@@ -34,30 +37,41 @@ double median(std::vector<double> values) {
   return percentile(values, 50);
 }
 
+ProbeSubject subject_of(const RemedyConfig& config, int depth, int trial, const ReportStudyOptions& options) {
+  if (options.model) {
+    // The same variant `sweep --model --init I --activation A` builds, with a seed of its own per trial.
+    const SpecVariant variant{.spec = options.model,
+                              .overrides = {.kernel_initializer = config.initializer, .hidden_activation = config.activation}};
+    return spec_variant_subject(variant, Rng(options.seed).fork(stream_of(config, depth, trial)).seed());
+  }
+  auto rng = std::make_shared<Rng>(Rng(options.seed).fork(stream_of(config, depth, trial)));
+  const SkipNetworkOptions net_options{.skip = config.skip,
+                                       .depth = depth,
+                                       .activation = config.activation,
+                                       .kernel_initializer = config.initializer,
+                                       .normalization = config.normalization};
+  // The input first, then the kernels on the first call, as the lesson draws them.
+  const Tensor x = draw_probe_input(net_options, InputDistribution::uniform, *rng);
+  return skip_network_subject(net_options, x, rng);
+}
+
 RemedyCell measure_cell(const RemedyConfig& config, int depth, const ReportStudyOptions& options) {
   RemedyCell cell{.config = config, .depth = depth};
   std::array<int, 3> votes{};  // exploding, vanishing, healthy: ties go to the first
   std::vector<double> input_norms, ratios;
   for (int t = 0; t < options.trials; ++t) {
-    auto rng = std::make_shared<Rng>(Rng(options.seed).fork(stream_of(config, depth, t)));
-    const SkipNetworkOptions net_options{.skip = config.skip,
-                                         .depth = depth,
-                                         .activation = config.activation,
-                                         .kernel_initializer = config.initializer,
-                                         .normalization = config.normalization};
-    // The input first, then the kernels on the first call, as the lesson draws them.
-    const Tensor x = draw_probe_input(net_options, InputDistribution::uniform, *rng);
     // Variable statistics stay on: summarize_flow finds the depth axis (the Dense layers, by their
     // kernels) through them.
-    ConfigurationProbe probe =
-        probe_subject(skip_network_subject(net_options, x, rng),
-                      {.pass = {.training = true, .loss = options.probe_loss, .projection_seed = rng->seed()},
-                       .check_underflow = false});
+    const uint64_t projection_seed = Rng(options.seed).fork(stream_of(config, depth, t)).seed();
+    ConfigurationProbe probe = probe_subject(
+        subject_of(config, depth, t, options),
+        {.pass = {.training = true, .loss = options.probe_loss, .projection_seed = projection_seed}, .check_underflow = false});
     PassRecord& pass = probe.pass;
     FlowSummary& summary = probe.summary;
     ++votes[summary.verdict == FlowVerdict::exploding ? 0 : summary.verdict == FlowVerdict::vanishing ? 1 : 2];
     input_norms.push_back(pass.input_grad ? pass.input_grad->l2_norm : summary.grad_norms.front());
     ratios.push_back(summary.first_to_last_ratio);
+    if (options.model) cell.depth = static_cast<int>(summary.grad_norms.size());
     if (t == 0) cell.first = FlowRun{remedy_label(config), remedy_pairs(config), std::move(pass), std::move(summary)};
   }
   const auto best = std::max_element(votes.begin(), votes.end()) - votes.begin();
@@ -65,13 +79,14 @@ RemedyCell measure_cell(const RemedyConfig& config, int depth, const ReportStudy
   cell.verdict_trials = votes[static_cast<std::size_t>(best)];
   cell.input_grad_median = median(input_norms);
   cell.ratio_median = median(ratios);
-  cell.first.label = fmt::format("{}, depth {}", remedy_label(config), depth);
+  cell.first.label = config.model.empty() ? fmt::format("{}, depth {}", remedy_label(config), depth) : remedy_label(config);
   return cell;
 }
 
 }  // namespace
 
 std::string remedy_label(const RemedyConfig& c) {
+  if (!c.model.empty()) return fmt::format("{}, {}, model {}", c.activation, c.initializer, c.model);
   return fmt::format("{}, {}, {}, {}", c.activation, c.initializer, skip_connection_label(c.skip),
                      c.normalization == SkipNormalization::none
                          ? std::string("no norm")
@@ -79,6 +94,7 @@ std::string remedy_label(const RemedyConfig& c) {
 }
 
 std::vector<std::pair<std::string, std::string>> remedy_pairs(const RemedyConfig& c) {
+  if (!c.model.empty()) return {{"activation", c.activation}, {"initializer", c.initializer}, {"model", c.model}};
   return {{"activation", c.activation},
           {"initializer", c.initializer},
           {"skip", std::string(skip_connection_label(c.skip))},
@@ -87,6 +103,11 @@ std::vector<std::pair<std::string, std::string>> remedy_pairs(const RemedyConfig
 
 std::vector<const RemedyCell*> ReportStudy::deepest() const {
   std::vector<const RemedyCell*> out;
+  // A model has one depth, its own: every cell is "the deepest".
+  if (options.model) {
+    for (const RemedyCell& cell : cells) out.push_back(&cell);
+    return out;
+  }
   const int depth = options.depths.empty() ? 0 : *std::max_element(options.depths.begin(), options.depths.end());
   for (const RemedyCell& cell : cells) {
     if (cell.depth == depth) out.push_back(&cell);
@@ -122,6 +143,17 @@ ReportStudy run_report_study(const ReportStudyOptions& options, const std::funct
                                    .depths = {4},
                                    .activations = {"relu"},
                                    .normalization_trials = 0});
+  if (options.model) {
+    const int64_t total = static_cast<int64_t>(options.initializers.size() * options.activations.size());
+    int64_t done = 0;
+    for (const std::string& initializer : options.initializers) {
+      for (const std::string& activation : options.activations) {
+        study.cells.push_back(measure_cell({.initializer = initializer, .activation = activation, .model = options.model->name}, 0, options));
+        if (progress) progress(++done, total);
+      }
+    }
+    return study;
+  }
   std::vector<int> depths = options.depths;
   std::sort(depths.begin(), depths.end());
   depths.erase(std::unique(depths.begin(), depths.end()), depths.end());

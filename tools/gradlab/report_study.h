@@ -13,11 +13,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "gradlab/io/model_spec.h"
 #include "gradlab/lab/lesson_study.h"
 #include "html_report.h"
 #include "report_charts.h"
@@ -30,6 +32,10 @@ struct RemedyConfig {
   std::string activation = "relu";             ///< activation of every block
   SkipConnection skip = SkipConnection::none;  ///< how blocks are wired (skip_network.h)
   SkipNormalization normalization = SkipNormalization::none;  ///< inside each block
+  /// The name of the user's model (`report --model`) when the cell probes that spec with this
+  /// initializer and activation swapped in (spec_variant.h); skip and normalization are then unused.
+  /// Empty for the built-in Dense(32) stacks.
+  std::string model;
 };
 
 /// "relu, he_uniform, residual, layer norm".
@@ -60,12 +66,17 @@ struct ReportStudyOptions {
   ProbeLoss probe_loss = ProbeLoss::automatic;
   /// Trials of the lesson's tables (initializer variances and the three 4-layer networks).
   int lesson_trials = 1000;
+  /// The user's spec (`report --model net.json`): when set, the matrix probes it instead of the
+  /// built-in stacks, once per initializer and activation, with every Dense kernel drawn from the
+  /// initializer and its hidden activations replaced, as `sweep --model` does (apply_spec_overrides);
+  /// depths, skips and normalizations are not used. Its input is drawn U[0, 1), 32 rows, float32.
+  std::shared_ptr<const ModelSpec> model;
 };
 
 /// One configuration at one depth over its trials.
 struct RemedyCell {
   RemedyConfig config;
-  int depth = 0;  ///< Dense layers
+  int depth = 0;  ///< Dense layers (with a model: the layers with kernels its probe found)
   /// The most common verdict over the trials and how many trials gave it.
   FlowVerdict verdict = FlowVerdict::healthy;
   int verdict_trials = 0;
@@ -104,6 +115,10 @@ void add_lesson_section(HtmlReport& page, const LessonStudy& lesson);
 /// The depth sweep: heatmap of the median ||dL/dx|| over depth x configuration, then the standard
 /// flow section (report_charts.h) for the deepest networks.
 void add_depth_section(HtmlReport& page, const ReportStudy& study);
+
+/// With a model (`report --model`): the first trial of every variant, layer by layer (the standard
+/// flow section); there is no depth to sweep.
+void add_model_section(HtmlReport& page, const ReportStudy& study);
 
 /// The terminal summary: the study's settings, the at-a-glance matrix and the verdicts in words.
 std::string report_text(const ReportStudy& study, const std::string& html_path);

@@ -39,16 +39,20 @@ std::string report_text(const ReportStudy& study, const std::string& html_path) 
   const std::vector<const RemedyCell*> cells = study.deepest();
   const ReportStudyOptions& o = study.options;
   const std::string depths = fmt::format("{}", fmt::join(o.depths, ","));
-  std::string out = fmt::format(
-      "gradlab report: which of the lesson's remedies keep gradients healthy as networks grow deeper\n"
-      "seed {}, {} trial(s) per configuration and depth, depths {}; Dense(32) stacks, input U[0, 1) 32 x 128\n\n",
-      o.seed, o.trials, depths);
+  std::string out =
+      o.model ? fmt::format("gradlab report: which initializers and activations keep the gradients of model {} healthy\n"
+                            "seed {}, {} trial(s) per variant; {}: every Dense kernel from the initializer, hidden "
+                            "activations replaced (as sweep --model), input U[0, 1) of 32 rows\n\n",
+                            o.model->name, o.seed, o.trials, o.model->source)
+              : fmt::format("gradlab report: which of the lesson's remedies keep gradients healthy as networks grow deeper\n"
+                            "seed {}, {} trial(s) per configuration and depth, depths {}; Dense(32) stacks, input U[0, 1) 32 x 128\n\n",
+                            o.seed, o.trials, depths);
   if (cells.empty()) return out;
   const int depth = cells.front()->depth;
 
   // Rows: skip and normalization; columns: activation and initializer (narrow enough for 100 columns).
   std::vector<std::string> columns;
-  std::vector<Column> heads{{"skip"}, {"norm"}};
+  std::vector<Column> heads = o.model ? std::vector<Column>{{"model"}, {""}} : std::vector<Column>{{"skip"}, {"norm"}};
   for (const RemedyCell* c : cells) {
     const std::string col = column_of(c->config);
     if (std::find(columns.begin(), columns.end(), col) == columns.end()) {
@@ -65,7 +69,9 @@ std::string report_text(const ReportStudy& study, const std::string& html_path) 
     auto it = std::find(row_keys.begin(), row_keys.end(), key);
     if (it == row_keys.end()) {
       it = row_keys.insert(row_keys.end(), key);
-      rows.push_back({std::string(skip_connection_label(c->config.skip)), norm_name(c->config.normalization)});
+      rows.push_back(o.model ? std::vector<std::string>{c->config.model, ""}
+                             : std::vector<std::string>{std::string(skip_connection_label(c->config.skip)),
+                                                        norm_name(c->config.normalization)});
       rows.back().resize(columns.size() + 2, "-");
     }
     const std::size_t at = std::find(columns.begin(), columns.end(), column_of(c->config)) - columns.begin();
@@ -80,19 +86,23 @@ std::string report_text(const ReportStudy& study, const std::string& html_path) 
   for (auto& row : rows) table.add_row(std::move(row));
 
   out += fmt::format(
-      "At depth {}: verdict and median ||dL/dx|| (ok = healthy; vanish: first layer gets < {:g} x the last layer's "
+      "{}: verdict and median ||dL/dx|| (ok = healthy; vanish: first layer gets < {:g} x the last layer's "
       "gradient; explode: > {:g} x)\n\n",
-      depth, FlowThresholds{}.vanishing_ratio, FlowThresholds{}.exploding_ratio);
+      o.model ? fmt::format("Model {} ({} layers with kernels)", o.model->name, depth) : fmt::format("At depth {}", depth),
+      FlowThresholds{}.vanishing_ratio, FlowThresholds{}.exploding_ratio);
   out += table.render("  ");
-  out += fmt::format("\n{} of {} configurations are healthy at depth {} (neither vanishing nor exploding)", healthy,
-                     cells.size(), depth);
+  out += o.model ? fmt::format("\n{} of {} variants are healthy (neither vanishing nor exploding)", healthy, cells.size())
+                 : fmt::format("\n{} of {} configurations are healthy at depth {} (neither vanishing nor exploding)", healthy,
+                               cells.size(), depth);
   if (healthy > 0 && healthy <= 12) {
     out += ":\n";
     for (const std::string& a : alive) out += "  " + a + "\n";
   } else {
     out += ".\n";
   }
-  // The lesson's story in words: each remedy alone, from the lesson's own network at depth.
+  // The lesson's story in words: each remedy alone, from the lesson's own network at depth (the
+  // built-in stacks only: a model's variants are not the lesson's networks).
+  if (o.model) return html_path.empty() ? out : out + fmt::format("\nReport with interactive charts: {}\n", html_path);
   const auto find = [&](const RemedyConfig& want) -> const RemedyCell* {
     for (const RemedyCell* c : cells) {
       if (c->config.activation == want.activation && c->config.initializer == want.initializer &&
@@ -128,7 +138,12 @@ nlohmann::ordered_json report_json(const ReportStudy& study, const std::string& 
   j["version"] = GRADLAB_VERSION;
   j["seed"] = study.options.seed;
   j["trials"] = study.options.trials;
-  j["depths"] = study.options.depths;
+  if (study.options.model) {
+    j["model"] = study.options.model->name;
+    j["model_file"] = study.options.model->source;
+  } else {
+    j["depths"] = study.options.depths;
+  }
   j["html"] = html_path;
   nlohmann::ordered_json cells = nlohmann::ordered_json::array();
   for (const RemedyCell& c : study.cells) {

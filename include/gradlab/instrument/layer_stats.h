@@ -73,6 +73,10 @@ struct GradientStats {
 /// Gradient of one trainable variable w and its size relative to the variable.
 struct VariableGradientStats {
   std::string name;              ///< "dense_1/kernel"
+  /// What the variable is to its layer: the name the layer gave it (Keras's Variable.name, without
+  /// the layer's path): "kernel", "bias", "recurrent_kernel", "gamma", "beta", "kernel_norm/gamma".
+  /// Printers pick a layer's kernel by it.
+  std::string role;
   double grad_norm = 0;          ///< ||dL/dw||_2
   double max_abs_grad = 0;       ///< max |dL/dw|
   double weight_norm = 0;        ///< ||w||_2
@@ -100,7 +104,13 @@ GradientStats gradient_stats(const Tensor& grad);
 /// of a merge layer): norms add in quadrature, counts add.
 GradientStats combine(const std::vector<GradientStats>& parts);
 
-/// Statistics of the gradient `grad` of variable `variable` (an undefined `grad` counts as zero).
-VariableGradientStats variable_gradient_stats(const Variable& variable, const Tensor& grad);
+/// The role of the variable called `variable` in the layer called `layer`: the variable's name
+/// without the "layer/" its layer put in front (variable_role("dense_1", "dense_1/kernel") is
+/// "kernel"); the whole name when it does not start with it.
+std::string variable_role(std::string_view layer, std::string_view variable);
+
+/// Statistics of the gradient `grad` of variable `variable` of the layer called `layer` (an
+/// undefined `grad` counts as zero); the role is variable_role(layer, variable.name()).
+VariableGradientStats variable_gradient_stats(const Variable& variable, const Tensor& grad, std::string_view layer = {});
 
 }  // namespace gradlab
