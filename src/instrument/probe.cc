@@ -3,7 +3,10 @@
 #include <utility>
 
 #include "gradlab/autograd/ops.h"
+#include "gradlab/error.h"
+#include "gradlab/instrument/example_spread.h"
 #include "gradlab/nn/model.h"
+#include "gradlab/tensor/creation.h"
 
 namespace gradlab {
 namespace {
@@ -42,7 +45,42 @@ GradientStats stats_of(const Tensor& grad, const Tensor& like) {
   return s;
 }
 
+const ProbeLossWords& words_of(ProbeLoss loss) {
+  for (const ProbeLossWords& w : kProbeLossWords) {
+    if (w.loss == loss) return w;
+  }
+  fail("unknown ProbeLoss {}", static_cast<int>(loss));
+}
+
+ProbeLoss resolved(ProbeLoss asked, const PassRecord& pass, bool training) {
+  if (asked != ProbeLoss::automatic) return asked;
+  // Only batch statistics remove the batch mean of the upstream gradient; in inference mode batch
+  // normalization is a fixed affine map per unit.
+  if (training) {
+    for (const LayerCallRecord& call : pass.layers) {
+      if (call.type == "batch_normalization") return ProbeLoss::random_projection;
+    }
+  }
+  return ProbeLoss::mean;
+}
+
 }  // namespace
+
+std::string_view probe_loss_name(ProbeLoss loss) { return words_of(loss).name; }
+std::string_view probe_loss_label(ProbeLoss loss) { return words_of(loss).label; }
+
+std::vector<std::string> probe_loss_names() {
+  std::vector<std::string> names;
+  for (const ProbeLossWords& w : kProbeLossWords) names.emplace_back(w.name);
+  return names;
+}
+
+ProbeLoss parse_probe_loss(std::string_view name) {
+  for (const ProbeLossWords& w : kProbeLossWords) {
+    if (w.name == name) return w.loss;
+  }
+  fail("unknown probe loss '{}' (known: auto, mean, random_projection)", name);
+}
 
 GradientProbe::GradientProbe(GradientProbeOptions options) : options_(options) { pass_.step = options_.step; }
 
@@ -69,6 +107,9 @@ void GradientProbe::on_layer_call(const LayerImpl& layer, const std::vector<Tens
     record.has_kernel |= variable_role(layer.name(), v.name()) == "kernel";
   }
   record.output = forward_stats(output, record.activation, options_.saturation);
+  if (options_.across_examples && output.rank() >= 1 && output.dim(0) >= 2) {
+    record.std_across_examples = std_across_examples(output);
+  }
   if (calls_.empty()) pass_.dtype = output.dtype();
   calls_.push_back({&layer, call_inputs_.size(), call_inputs_.size() + inputs.size(), output, first});
   call_inputs_.insert(call_inputs_.end(), inputs.begin(), inputs.end());
@@ -204,10 +245,18 @@ PassRecord probe_pass(const ProbeForward& forward, const std::vector<Tensor>& in
     outputs = forward(inputs, {.training = options.training});
   }
   if (outputs.empty()) fail("probe_pass: the network returned no outputs");
+  const ProbeLoss loss_kind = resolved(options.loss, probe.pass(), options.training);
   Tensor total;
   int64_t count = 0;
-  for (const Tensor& o : outputs) {
-    total = total.defined() ? total + sum(o) : sum(o);
+  const Rng projections(options.projection_seed);
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    const Tensor& o = outputs[i];
+    Tensor term = o;
+    if (loss_kind == ProbeLoss::random_projection) {
+      Rng rng = projections.fork(i);
+      term = o * normal(o.shape(), rng, 0.0, 1.0, o.dtype());
+    }
+    total = total.defined() ? total + sum(term) : sum(term);
     count += o.numel();
   }
   const Tensor loss = total * (1.0 / static_cast<double>(std::max<int64_t>(count, 1)));
@@ -215,6 +264,7 @@ PassRecord probe_pass(const ProbeForward& forward, const std::vector<Tensor>& in
 
   PassRecord pass = probe.take();
   pass.dtype = inputs.front().dtype();
+  pass.loss_kind = loss_kind;
   std::vector<GradientStats> parts;
   for (std::size_t i = 0; i < inputs.size(); ++i) parts.push_back(stats_of(input_grads[i], inputs[i]));
   pass.input_grad = combine(parts);

@@ -9,6 +9,7 @@
 
 #include "gradlab/autograd/activations.h"
 #include "gradlab/error.h"
+#include "gradlab/instrument/example_spread.h"
 #include "gradlab/instrument/probe.h"
 #include "gradlab/lab/lesson_study.h"
 #include "gradlab/nn/input_normalization.h"
@@ -49,22 +50,6 @@ struct ProbeInput {
 };
 
 double finite_or_inf(double v) { return std::isnan(v) ? std::numeric_limits<double>::infinity() : v; }
-
-// Mean over units of the standard deviation over the batch (axis 0).
-double std_across_examples(const Tensor& output) {
-  const int64_t n = output.dim(0), units = output.numel() / std::max<int64_t>(n, 1);
-  if (n < 2) return 0;
-  const std::vector<double> y = output.to_vector();
-  double total = 0;
-  for (int64_t u = 0; u < units; ++u) {
-    double m = 0, s = 0;
-    for (int64_t i = 0; i < n; ++i) m += y[static_cast<std::size_t>(i * units + u)];
-    m /= static_cast<double>(n);
-    for (int64_t i = 0; i < n; ++i) s += std::pow(y[static_cast<std::size_t>(i * units + u)] - m, 2);
-    total += std::sqrt(s / static_cast<double>(n));
-  }
-  return total / static_cast<double>(units);
-}
 
 Trial probe_trial(const SkipNetworkOptions& options, Rng& rng, const ProbeInput& input = {}) {
   SkipNetwork network(options, rng);

@@ -28,17 +28,17 @@ std::string_view skip_connection_name(SkipConnection skip) { return words_of(ski
 std::string_view skip_connection_key(SkipConnection skip) { return words_of(skip).key; }
 std::string_view skip_connection_label(SkipConnection skip) { return words_of(skip).label; }
 
+std::vector<std::string> skip_connection_names() {
+  std::vector<std::string> names;
+  for (const SkipConnectionWords& w : kSkipConnectionWords) names.emplace_back(w.name);
+  return names;
+}
+
 SkipConnection parse_skip_connection(std::string_view name) {
   for (const SkipConnectionWords& w : kSkipConnectionWords) {
     if (w.name == name) return w.skip;
   }
   fail("unknown skip connection '{}' (known: {})", name, fmt::join(skip_connection_names(), ", "));
-}
-
-std::vector<std::string> skip_connection_names() {
-  std::vector<std::string> names;
-  for (const SkipConnectionWords& w : kSkipConnectionWords) names.emplace_back(w.name);
-  return names;
 }
 
 std::string_view skip_normalization_name(SkipNormalization normalization) {
@@ -149,6 +149,10 @@ Tensor SkipNetwork::operator()(const Tensor& inputs, CallOptions options) const 
         break;
       case SkipConnection::residual:
         outs.push_back(k >= 3 ? layer(outs[k - 1] + outs[k - 2]) : layer(outs[k - 1]));
+        break;
+      case SkipConnection::identity:
+        // The input is not added to the first block's output: its features need not match the units.
+        outs.push_back(k >= 2 ? outs[k - 1] + layer(outs[k - 1]) : layer(outs[k - 1]));
         break;
       case SkipConnection::concat: {
         std::vector<Tensor> parts;

@@ -127,6 +127,11 @@ Parameters variant_parameters(const SpecVariant& v) {
   return p;
 }
 
+Parameters with_loss(Parameters p, ProbeLoss loss) {
+  if (loss != ProbeLoss::automatic) p.emplace_back("loss", std::string(probe_loss_name(loss)));
+  return p;
+}
+
 std::string id_of(const Parameters& parameters, int trial) {
   std::string id;
   for (const auto& [name, value] : parameters) id += name + "=" + value + ",";
@@ -136,7 +141,8 @@ std::string id_of(const Parameters& parameters, int trial) {
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> sweep_config_parameters(const SweepConfig& config) {
-  return config.spec ? variant_parameters(*config.spec) : network_parameters(config.network);
+  return with_loss(config.spec ? variant_parameters(*config.spec) : network_parameters(config.network),
+                   config.probe_loss);
 }
 
 std::string sweep_config_id(const SkipNetworkOptions& n, int trial) { return id_of(network_parameters(n), trial); }
@@ -167,7 +173,8 @@ std::vector<SweepConfig> expand_grid(const SweepGrid& g) {
                                  .dtype = dtype,
                                  .normalization = norm};
                     c.trial = trial;
-                    c.id = sweep_config_id(c.network, trial);
+                    c.probe_loss = g.probe_loss;
+                    c.id = id_of(with_loss(network_parameters(c.network), g.probe_loss), trial);
                     c.seed = sweep_config_seed(g.seed, c.id);
                     configs.push_back(std::move(c));
                   }
@@ -265,7 +272,8 @@ std::vector<SweepConfig> expand_spec_grid(const SpecSweepGrid& g) {
                                    .inputs = g.inputs,
                                    .inputs_source = g.inputs_source};
               c.trial = trial;
-              c.id = id_of(variant_parameters(*c.spec), trial);
+              c.probe_loss = g.probe_loss;
+              c.id = id_of(with_loss(variant_parameters(*c.spec), g.probe_loss), trial);
               c.seed = sweep_config_seed(g.seed, c.id);
               configs.push_back(std::move(c));
             }

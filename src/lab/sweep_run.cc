@@ -30,7 +30,11 @@ SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& th
   // Variable statistics are not reported (and the summary's depth axis, the weight layers, does not
   // need them), so the tape is not asked for the kernels' gradients.
   ConfigurationProbe probe = probe_subject(
-      subject, {.pass = {.training = true, .detect_anomalies = true, .probe = {.variables = false}},
+      subject, {.pass = {.training = true,
+                         .detect_anomalies = true,
+                         .probe = {.variables = false},
+                         .loss = config.probe_loss,
+                         .projection_seed = config.seed},
                 .thresholds = thresholds,
                 .check_underflow = false});
   PassRecord& pass = probe.pass;
@@ -46,6 +50,7 @@ SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& th
   r.saturation_begins = summary.saturation_begins;
   r.dead_units_begin = summary.dead_units_begin;
   r.loss = pass.loss;
+  r.probe_loss = pass.loss_kind;
   if (pass.anomaly) r.anomaly = pass.anomaly->describe();
   if (keep_pass) r.pass = std::make_shared<const PassRecord>(std::move(pass));
   return r;

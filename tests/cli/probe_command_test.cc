@@ -225,5 +225,46 @@ TEST_F(ProbeCommand, BadUsageExitsWithTwo) {
   expect_usage_error({"--model", path("m.json"), "--input", path("missing.safetensors")}, "missing.safetensors");
 }
 
+TEST_F(ProbeCommand, ProbeLossAutoProjectsWhereBatchNormalizationTrainsAndIsNamed) {
+  const std::vector<std::string> bn_linear{"--depth", "3", "--width", "8", "--batch", "8", "--norm", "batch",
+                                           "--activation", "linear"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = bn_linear;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return probe_json(args);
+  };
+  const json automatic = with({}), by_mean = with({"--probe-loss", "mean"});
+  EXPECT_EQ(automatic["probe_loss"], "random_projection");
+  EXPECT_EQ(with({"--mode", "inference"})["probe_loss"], "mean");
+  EXPECT_EQ(probe_json({"--depth", "3"})["probe_loss"], "mean") << "no batch normalization";
+  EXPECT_EQ(by_mean["probe_loss"], "mean");
+  // Mean's constant gradient is removed by training-mode batch normalization (Ioffe & Szegedy 2015).
+  EXPECT_LT(by_mean["input_grad"]["l2_norm"].get<double>(), 1e-4 * automatic["input_grad"]["l2_norm"].get<double>());
+  const auto text = run_cli({"probe", "--depth", "2", "--norm", "batch"});
+  EXPECT_NE(text.out.find("loss mean(output * R), R ~ N(0, 1) fixed by the seed = "), std::string::npos) << text.out;
+  expect_usage_error({"--probe-loss", "sum"}, "--probe-loss");
+}
+
+TEST_F(ProbeCommand, SpreadAcrossExamplesIsPrintedAndTheCollapseSentenceOnlyWhenMeasured) {
+  const json j = probe_json({"--depth", "4"});
+  for (const auto& layer : j["layers"]) EXPECT_GT(layer["std_across_examples"].get<double>(), 0.0) << layer["layer"];
+  // Seed 0: the 32-layer sigmoid stack's output varies far less than 1/100 of layer 1's between
+  // examples; the 4-layer relu stack's does not, and gets no such sentence.
+  const auto deep = run_cli({"probe", "--depth", "32", "--activation", "sigmoid"});
+  EXPECT_NE(deep.out.find("the forward signal collapsed toward one output for every input"), std::string::npos) << deep.out;
+  const auto shallow = run_cli({"probe", "--depth", "4"});
+  EXPECT_NE(shallow.out.find("spread across examples"), std::string::npos) << shallow.out;
+  EXPECT_EQ(shallow.out.find("collapsed"), std::string::npos) << shallow.out;
+}
+
+TEST_F(ProbeCommand, IdentitySkipIsASkipKind) {
+  const json identity = probe_json({"--depth", "32", "--skip", "identity", "--activation", "sigmoid"});
+  const json plain = probe_json({"--depth", "32", "--activation", "sigmoid"});
+  EXPECT_NE(identity["network"].get<std::string>().find("identity skip"), std::string::npos) << identity["network"];
+  // Seed 0, one draw each: x + F(x) keeps the input gradient the plain sigmoid stack loses (He et al. 2016).
+  EXPECT_GT(identity["input_grad"]["l2_norm"].get<double>(), 1e6 * plain["input_grad"]["l2_norm"].get<double>());
+  EXPECT_EQ(identity["summary"]["verdict"], "healthy");
+}
+
 }  // namespace
 }  // namespace gradlab

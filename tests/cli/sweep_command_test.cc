@@ -103,6 +103,24 @@ TEST_F(SweepCli, ARowIsReproducedByProbeWithItsSeed) {
   const auto p = nlohmann::json::parse(probe.out);
   EXPECT_EQ(row["input_grad_norm"].get<double>(), p["input_grad"]["l2_norm"].get<double>());
   EXPECT_EQ(row["loss"].get<double>(), p["loss"].get<double>());
+  // Batch normalization in training mode: auto chose the random projection in both, from the same seed.
+  EXPECT_EQ(row["probe_loss"], "random_projection");
+  EXPECT_EQ(p["probe_loss"], "random_projection");
+}
+
+TEST_F(SweepCli, AProbeLossOtherThanAutoJoinsTheIdAndChangesTheScalar) {
+  const auto with_loss = [&](const char* loss, const char* file) {
+    const auto r = run_cli({"sweep", "--depth", "3", "--norm", "batch", "--activation", "linear", "--width", "8",
+                            "--batch", "8", "--probe-loss", loss, "--out", path(file)});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(read_text(file));
+  };
+  const auto mean_row = with_loss("mean", "m.jsonl"), projected = with_loss("random_projection", "p.jsonl");
+  EXPECT_NE(mean_row["id"].get<std::string>().find(",loss=mean,trial=0"), std::string::npos) << mean_row["id"];
+  EXPECT_EQ(mean_row["probe_loss"], "mean");
+  // Batch normalization feeding a linear output removes mean's constant gradient (Ioffe & Szegedy 2015).
+  EXPECT_LT(mean_row["input_grad_norm"].get<double>(), 1e-4 * projected["input_grad_norm"].get<double>());
+  EXPECT_EQ(run_cli({"sweep", "--probe-loss", "sum"}).exit_code, 2);
 }
 
 TEST_F(SweepCli, ReportChartsEveryConfigurationAlsoAfterAResume) {

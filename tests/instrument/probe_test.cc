@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include "gradlab/autograd/ops.h"
+#include "gradlab/error.h"
 #include "gradlab/instrument/learning_variable.h"
 #include "gradlab/lab/skip_network.h"
+#include "gradlab/nn/batch_normalization.h"
 #include "gradlab/nn/dense.h"
 #include "gradlab/nn/merge.h"
 #include "gradlab/nn/model.h"
@@ -177,6 +179,73 @@ TEST(GradientProbe, TrainingReachesNormalizationLayersOfASkipNetwork) {
   // Batch statistics: every unit of norm1's output has mean 0 over the batch, so the mean is 0.
   EXPECT_NEAR(pass.layers[1].output.mean, 0.0, 1e-9);
   EXPECT_NEAR(pass.layers[1].output.std, 1.0, 0.05);
+}
+
+// Dense then BatchNormalization feeding the output (no activation), in float64.
+struct BatchNormAtOutput {
+  Dense dense{6, {.activation = "linear", .name = "dense"}};
+  BatchNormalization bn{{.name = "bn"}};
+  ProbeForward forward() {
+    return [this](const std::vector<Tensor>& xs, const CallOptions& call) {
+      return std::vector<Tensor>{bn(dense(xs[0], call), call)};
+    };
+  }
+};
+
+TEST(ProbeLoss, MeanGivesNoGradientThroughTrainingBatchNormAtTheOutputRandomProjectionDoes) {
+  // Ioffe & Szegedy 2015: in training mode batch normalization's backward subtracts the batch mean of
+  // dL/dy, and mean's dL/dy is the same for every element, so nothing passes below it.
+  Rng rng(3);
+  const Tensor x = uniform({16, 5}, rng, -1, 1, DType::float64);
+  BatchNormAtOutput net;
+  const PassRecord by_mean = probe_pass(net.forward(), {x}, {.training = true, .loss = ProbeLoss::mean});
+  const PassRecord projected =
+      probe_pass(net.forward(), {x}, {.training = true, .loss = ProbeLoss::random_projection, .projection_seed = 1});
+  ASSERT_TRUE(by_mean.input_grad && projected.input_grad);
+  EXPECT_EQ(by_mean.loss_kind, ProbeLoss::mean);
+  EXPECT_EQ(projected.loss_kind, ProbeLoss::random_projection);
+  EXPECT_LT(by_mean.input_grad->l2_norm, 1e-12);
+  EXPECT_GT(projected.input_grad->l2_norm, 1e-3);
+  // Both upstream gradients have expected squared norm 1/n: the same scale.
+  EXPECT_NEAR(by_mean.layers[1].output_grad->l2_norm, 1 / std::sqrt(16.0 * 6), 1e-12);
+  EXPECT_GT(projected.layers[1].output_grad->l2_norm, 0.3 / std::sqrt(16.0 * 6));
+  EXPECT_LT(projected.layers[1].output_grad->l2_norm, 3 / std::sqrt(16.0 * 6));
+}
+
+TEST(ProbeLoss, RandomProjectionIsMeanOfOutputTimesAFixedNormalTensorFromTheSeed) {
+  Rng rng(4);
+  const Tensor x = uniform({8, 5}, rng, -1, 1, DType::float64);
+  BatchNormAtOutput net;
+  const auto projected = [&](uint64_t seed) {
+    return probe_pass(net.forward(), {x}, {.training = true, .loss = ProbeLoss::random_projection, .projection_seed = seed});
+  };
+  const PassRecord a = projected(5);
+  const Tensor y = net.forward()({x}, {.training = true})[0];
+  Rng r = Rng(5).fork(0);
+  const Tensor R = normal(y.shape(), r, 0.0, 1.0, DType::float64);
+  EXPECT_NEAR(a.loss, mean(y * R).item(), 1e-14);
+  EXPECT_EQ(a.loss, projected(5).loss);
+  EXPECT_NE(a.loss, projected(6).loss);
+}
+
+TEST(ProbeLoss, AutomaticProjectsOnlyWhenBatchNormalizationRunsInTrainingMode) {
+  Rng rng(5);
+  const Tensor x = uniform({8, 5}, rng, -1, 1, DType::float64);
+  BatchNormAtOutput net;
+  EXPECT_EQ(probe_pass(net.forward(), {x}, {.training = true, .loss = ProbeLoss::automatic}).loss_kind,
+            ProbeLoss::random_projection);
+  EXPECT_EQ(probe_pass(net.forward(), {x}, {.training = false, .loss = ProbeLoss::automatic}).loss_kind, ProbeLoss::mean);
+  Dense plain(3, {.name = "plain"});
+  const ProbeForward dense_only = [&](const std::vector<Tensor>& xs, const CallOptions& call) {
+    return std::vector<Tensor>{plain(xs[0], call)};
+  };
+  EXPECT_EQ(probe_pass(dense_only, {x}, {.training = true, .loss = ProbeLoss::automatic}).loss_kind, ProbeLoss::mean);
+}
+
+TEST(ProbeLoss, NamesParseAndUnknownNamesAreRefused) {
+  for (const ProbeLossWords& w : kProbeLossWords) EXPECT_EQ(parse_probe_loss(w.name), w.loss);
+  EXPECT_EQ(probe_loss_names(), (std::vector<std::string>{"auto", "mean", "random_projection"}));
+  EXPECT_THROW(parse_probe_loss("sum"), Error);
 }
 
 }  // namespace

@@ -77,6 +77,13 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
   cmd->add_option("--mode", s.mode, "training (batch statistics, as a training step sees) or inference")
       ->check(CLI::IsMember({"training", "inference"}))
       ->capture_default_str();
+  cmd->add_option("--probe-loss", s.probe_loss,
+                  "Scalar differentiated: mean (mean of the output, the lesson's), random_projection (mean of the output "
+                  "times a fixed N(0, 1) tensor drawn from --seed), or auto: random_projection when batch normalization "
+                  "runs in training mode (its backward removes the batch mean of a constant upstream gradient, Ioffe & "
+                  "Szegedy 2015), mean otherwise")
+      ->check(CLI::IsMember(probe_loss_names()))
+      ->capture_default_str();
   cmd->add_option("--vanishing-ratio", t.vanishing_ratio, "Verdict vanishing when first/last layer gradient norm is below this")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

@@ -44,6 +44,7 @@ ordered_json layer_json(const LayerCallRecord& call) {
           {"activation", call.activation},
           {"output_shape", call.output_shape},
           {"output", forward_json(call.output)},
+          {"std_across_examples", json_number(call.std_across_examples)},
           {"output_grad", gradient_json(call.output_grad)},
           {"input_grad", gradient_json(call.input_grad)},
           {"variables", variables}};
@@ -97,6 +98,7 @@ ordered_json probe_json(const ProbeReport& r) {
           {"dtype", dtype_name(r.pass.dtype)},
           {"mode", r.mode},
           {"seed", r.seed},
+          {"probe_loss", probe_loss_name(r.pass.loss_kind)},
           {"loss", json_number(r.pass.loss)},
           {"input_grad", gradient_json(r.pass.input_grad)},
           {"layers", layers},

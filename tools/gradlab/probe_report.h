@@ -27,6 +27,8 @@ struct ProbeSettings {
   std::string activation = SkipNetworkOptions{}.activation, init = SkipNetworkOptions{}.kernel_initializer.name(),
               norm = "none", skip = "none";
   std::string input_dist = "uniform", dtype, mode = "training";
+  // The scalar differentiated: a name of kProbeLossWords; its projection is drawn from `seed`.
+  std::string probe_loss = "auto";
   uint64_t seed = 0;
   FlowThresholds thresholds;
   /// --data: the input taken from real examples instead of drawn or read from --input.

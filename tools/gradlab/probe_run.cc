@@ -108,7 +108,11 @@ ProbeReport run_probe(const ProbeSettings& s) {
   const Subject subject = s.model.empty() ? inline_subject(s, s.dtype.empty() ? DType::float32 : parse_dtype(s.dtype))
                                           : spec_subject(s, s.dtype);
   ConfigurationProbe probe =
-      probe_subject(subject.probe, {.pass = {.training = s.mode == "training"}, .thresholds = s.thresholds});
+      probe_subject(subject.probe, {.pass = {.training = s.mode == "training",
+                                             .probe = {.across_examples = true},
+                                             .loss = parse_probe_loss(s.probe_loss),
+                                             .projection_seed = s.seed},
+                                    .thresholds = s.thresholds});
   ProbeReport r;
   r.network = subject.description;
   r.input = subject.input_description;

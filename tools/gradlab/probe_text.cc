@@ -85,6 +85,7 @@ std::string layer_rows(const ProbeReport& r) {
                    {"activation"},
                    {"mean", Align::right},
                    {"std", Align::right},
+                   {"spread", Align::right},
                    {"zeros", Align::right},
                    {"dead", Align::right},
                    {"saturated", Align::right},
@@ -93,7 +94,8 @@ std::string layer_rows(const ProbeReport& r) {
                    {"|dL/dW|/|W|", Align::right}});
   for (const LayerCallRecord& call : r.pass.layers) {
     const ForwardStats& f = call.output;
-    table.add_row({call.layer, call.type, call.activation, num(f.mean), num(f.std), percent(f.zero_fraction),
+    table.add_row({call.layer, call.type, call.activation, num(f.mean), num(f.std),
+                   call.std_across_examples ? num(*call.std_across_examples) : "-", percent(f.zero_fraction),
                    percent(f.dead_fraction), percent(f.saturated_fraction), norm_of(call.output_grad),
                    norm_of(call.input_grad), weight_ratio(call)});
   }
@@ -115,12 +117,35 @@ std::string layer_rows(const ProbeReport& r) {
   return out;
 }
 
+// The forward signal across examples, first weight layer against the network's output; the
+// sentence about collapse is printed only when the measurement shows one.
+std::string spread_lines(const ProbeReport& r) {
+  // A 100x fall in the spread between examples is where we call the signal collapsed: the same
+  // factor as the vanishing threshold's default (FlowThresholds::vanishing_ratio).
+  constexpr double kCollapsed = 1e-2;
+  const LayerCallRecord& first = r.pass.layers[r.summary.depth_layers.front()];
+  const LayerCallRecord& output = r.pass.layers.back();
+  if (!first.std_across_examples || !output.std_across_examples) return "";
+  const double a = *first.std_across_examples, b = *output.std_across_examples;
+  std::string out = fmt::format("  spread across examples {} at {} -> {} at {}   (std over the batch, mean over units)\n",
+                                num(a), first.layer, num(b), output.layer);
+  if (a > 0 && b < kCollapsed * a) {
+    const std::string how = b == 0 ? std::string("the output is the same for every example")
+                                   : fmt::format("the output differs {:.3g}x less between examples than {}'s", a / b, first.layer);
+    out += fmt::format(
+        "  {}: the forward signal collapsed toward one output for every input\n"
+        "  (the ordered phase of Poole et al. 2016 and Schoenholz et al. 2017)\n",
+        how);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string probe_text(const ProbeReport& r) {
   const FlowSummary& s = r.summary;
-  std::string out = fmt::format("gradlab probe: {}\n  input: {}; {}, {} mode; loss {}\n\n", r.network, r.input,
-                                dtype_name(r.pass.dtype), r.mode, sci(r.pass.loss));
+  std::string out = fmt::format("gradlab probe: {}\n  input: {}; {}, {} mode; loss {} = {}\n\n", r.network, r.input,
+                                dtype_name(r.pass.dtype), r.mode, probe_loss_label(r.pass.loss_kind), sci(r.pass.loss));
   out += layer_rows(r);
   const LogBar bar(r.pass, s.measure);
   if (bar.any()) out += bar.legend();
@@ -135,6 +160,7 @@ std::string probe_text(const ProbeReport& r) {
                      100 * s.thresholds.saturated_fraction);
   out += fmt::format("  dead units begin      {}   (dead fraction above {:g}%)\n", s.dead_units_begin.value_or("nowhere"),
                      100 * s.thresholds.dead_fraction);
+  out += spread_lines(r);
   std::string verdict = flow_verdict_name(s.verdict);
   std::transform(verdict.begin(), verdict.end(), verdict.begin(), [](unsigned char c) { return std::toupper(c); });
   out += fmt::format("verdict: {}: {}\n", verdict, s.reason);

@@ -27,6 +27,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
   struct Settings {
     ReportStudyOptions study;
     std::vector<std::string> skips = skip_connection_names();
+    std::string probe_loss = "auto";
     std::vector<std::string> norms = skip_normalization_names(kSweptNormalizations);
     std::string out = "gradlab-report.html";
     std::string model;
@@ -75,6 +76,12 @@ void add_report_command(CLI::App& app, CommandRun& run) {
       ->check(CLI::IsMember(skip_normalization_names(kSweptNormalizations)))
       ->capture_default_str()
       ->excludes(model);
+  cmd->add_option("--probe-loss", s->probe_loss,
+                  "Scalar each probed pass differentiates (the lesson's tables always use mean): mean, "
+                  "random_projection (mean of the output times a fixed N(0, 1) tensor), or auto: random_projection "
+                  "with batch normalization (Ioffe & Szegedy 2015: its backward removes a constant gradient), mean otherwise")
+      ->check(CLI::IsMember(probe_loss_names()))
+      ->capture_default_str();
   cmd->add_option("--lesson-trials", o.lesson_trials, "Trials of the lesson's tables")
       ->check(CLI::Range(1, 100'000))
       ->capture_default_str();
@@ -96,6 +103,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
   cmd->callback([s, &run] {
     s->study.skips.clear();
     for (const std::string& name : s->skips) s->study.skips.push_back(parse_skip_connection(name));
+    s->study.probe_loss = parse_probe_loss(s->probe_loss);
     s->study.normalizations.clear();
     for (const std::string& name : s->norms) s->study.normalizations.push_back(parse_skip_normalization(name));
     try {

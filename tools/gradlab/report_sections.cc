@@ -66,11 +66,12 @@ void add_glance_section(HtmlReport& page, const ReportStudy& study) {
   page.add_heading(fmt::format("At a glance: which remedies keep gradients healthy at depth {}", depth));
   page.add_paragraph(fmt::format(
       "{} of {} networks of depth {} keep their gradients healthy. Each cell is a stack of {} Dense layers of 32 units "
-      "(input U[0, 1) of 32 x 128, loss = mean of the output, training mode) with one choice per remedy: the verdict "
+      "(input U[0, 1) of 32 x 128, loss = {}, training mode) with one choice per remedy: the verdict "
       "of the most common of {} trial(s), then the median norm of the gradient reaching the input, ||dL/dx||. "
       "Vanishing: the first layer gets less than {:g} times the last layer's gradient; exploding: more than {:g} "
       "times, or a non-finite value; healthy otherwise.",
-      healthy, cells.size(), depth, depth, study.options.trials, FlowThresholds{}.vanishing_ratio,
+      healthy, cells.size(), depth, depth, probe_loss_label(study.options.probe_loss), study.options.trials,
+      FlowThresholds{}.vanishing_ratio,
       FlowThresholds{}.exploding_ratio));
   page.add_table(headings, table, "Rows: skip connections and normalization; columns: activation / kernel initializer "
                                  "(glorot_uniform or he_uniform).");

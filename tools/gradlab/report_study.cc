@@ -62,7 +62,10 @@ RemedyCell measure_cell(const RemedyConfig& config, int depth, const ReportStudy
   for (int t = 0; t < options.trials; ++t) {
     // Variable statistics stay on: summarize_flow finds the depth axis (the Dense layers, by their
     // kernels) through them.
-    ConfigurationProbe probe = probe_subject(subject_of(config, depth, t, options), {.pass = {.training = true}, .check_underflow = false});
+    const uint64_t projection_seed = Rng(options.seed).fork(stream_of(config, depth, t)).seed();
+    ConfigurationProbe probe = probe_subject(
+        subject_of(config, depth, t, options),
+        {.pass = {.training = true, .loss = options.probe_loss, .projection_seed = projection_seed}, .check_underflow = false});
     PassRecord& pass = probe.pass;
     FlowSummary& summary = probe.summary;
     ++votes[summary.verdict == FlowVerdict::exploding ? 0 : summary.verdict == FlowVerdict::vanishing ? 1 : 2];

@@ -56,8 +56,14 @@ struct ReportStudyOptions {
   /// Initializers, activations, skips and normalizations swept (every combination).
   std::vector<std::string> initializers = {"glorot_uniform", "he_uniform"};
   std::vector<std::string> activations = {"sigmoid", "tanh", "relu"};
-  std::vector<SkipConnection> skips{std::begin(kSkipConnections), std::end(kSkipConnections)};
+  /// The lesson's three skip kinds, then He et al.'s identity skip (every kSkipConnectionWords kind).
+  std::vector<SkipConnection> skips = {SkipConnection::none, SkipConnection::residual, SkipConnection::concat,
+                                       SkipConnection::identity};
   std::vector<SkipNormalization> normalizations{std::begin(kSweptNormalizations), std::end(kSweptNormalizations)};
+  /// The scalar each probed pass differentiates (ProbeLoss): by default random_projection where the
+  /// network has batch normalization (mean's gradient is removed there), mean elsewhere. The lesson's
+  /// tables always use mean, the lesson's own.
+  ProbeLoss probe_loss = ProbeLoss::automatic;
   /// Trials of the lesson's tables (initializer variances and the three 4-layer networks).
   int lesson_trials = 1000;
   /// The user's spec (`report --model net.json`): when set, the matrix probes it instead of the

@@ -58,6 +58,7 @@ struct SweepSettings {
   bool init_given = false, activation_given = false, batch_given = false, dtype_given = false;
   int workers = 0;
   bool resume = false;
+  std::string probe_loss = "auto";
 };
 
 // The configurations to run and how the report names them.
@@ -68,7 +69,8 @@ struct SweepPlan {
 
 SweepGrid inline_grid(const SweepSettings& s) {
   SweepGrid g{.depths = s.depths, .widths = s.widths, .activations = s.activations, .initializers = s.inits,
-              .normalizations = {}, .skips = {}, .batches = s.batches, .dtypes = {}, .trials = s.trials, .seed = s.seed};
+              .normalizations = {}, .skips = {}, .batches = s.batches, .dtypes = {}, .trials = s.trials, .seed = s.seed,
+              .probe_loss = parse_probe_loss(s.probe_loss)};
   for (const std::string& n : s.norms) g.normalizations.push_back(parse_skip_normalization(n));
   for (const std::string& n : s.skips) g.skips.push_back(parse_skip_connection(n));
   for (const std::string& n : s.dtypes) g.dtypes.push_back(parse_dtype(n));
@@ -88,7 +90,7 @@ SweepFormat format_of(const SweepSettings& s) {
 }
 
 SpecSweepRequest inline_spec_request(const SweepSettings& s) {
-  SpecSweepRequest r{.model = s.model, .input = s.input, .grid = {.trials = s.trials, .seed = s.seed}};
+  SpecSweepRequest r{.model = s.model, .input = s.input, .grid = {.trials = s.trials, .seed = s.seed, .probe_loss = parse_probe_loss(s.probe_loss)}};
   if (s.init_given) r.grid.initializers = s.inits;
   if (s.activation_given) r.grid.activations = s.activations;
   if (s.batch_given) r.grid.batches = s.batches;
@@ -288,6 +290,14 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
   CLI::Option* dtype = list(cmd->add_option("--dtype", s->dtypes, "Element types")->check(CLI::IsMember({"float32", "float64"})));
   cmd->add_option("--trials", s->trials, "Trials of each combination, each with its own seed")
       ->check(CLI::Range(1, kMaxSweepTrials))
+      ->excludes(grid)
+      ->capture_default_str();
+  cmd->add_option("--probe-loss", s->probe_loss,
+                  "Scalar each configuration differentiates: mean (the lesson's), random_projection (mean of the output "
+                  "times a fixed N(0, 1) tensor drawn from the configuration's seed), or auto: random_projection with "
+                  "batch normalization (Ioffe & Szegedy 2015: its backward removes a constant gradient), mean otherwise; "
+                  "other than auto it joins the ids (loss=...)")
+      ->check(CLI::IsMember(probe_loss_names()))
       ->excludes(grid)
       ->capture_default_str();
   cmd->add_option("--seed", s->seed, "Base seed; each configuration's seed derives from it and the configuration")

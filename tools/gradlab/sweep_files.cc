@@ -142,6 +142,7 @@ void add_result_keys(Json& j, const SweepResult& r) {
   j["saturation_begins"] = optional_text(r.saturation_begins);
   j["dead_units_begin"] = optional_text(r.dead_units_begin);
   j["loss"] = r.loss;
+  j["probe_loss"] = probe_loss_name(r.probe_loss);
   j["anomaly"] = optional_text(r.anomaly);
   j["layer_grad_norms"] = r.layer_grad_norms;
 }

@@ -16,7 +16,7 @@
 ///   optimizer.apply(grads);                           // the gradients are the tape's, unchanged
 ///
 /// or, for one probe of a network on a batch (watching the inputs, loss = mean of every output
-/// element, anomaly detection on):
+/// element unless ProbePassOptions::loss says otherwise, anomaly detection on):
 ///
 ///   PassRecord pass = probe_pass(model, {x}, {.training = true});
 ///
@@ -34,6 +34,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gradlab/autograd/gradient_tape.h"
@@ -55,6 +56,9 @@ struct LayerCallRecord {
   /// The layer has variables of its own (the depth axis of a pass without weight layers).
   bool has_variables = false;
   ForwardStats output;
+  /// std_across_examples(output) (example_spread.h): how much the output differs between examples;
+  /// set when GradientProbeOptions::across_examples asks and the output has 2 or more examples.
+  std::optional<double> std_across_examples;
   /// Statistics of dL/d(output); unset when the output was not recorded on the tape.
   std::optional<GradientStats> output_grad;
   /// Statistics of dL/d(input), all inputs taken together (see combine()); unset when the tape does
@@ -64,12 +68,53 @@ struct LayerCallRecord {
   std::vector<VariableGradientStats> variables;
 };
 
+/// The scalar probe_pass() differentiates. kProbeLossWords is the one table of their names.
+///   mean               L = mean(y) over every output element: the lesson's tf.reduce_mean(output).
+///   random_projection  L = mean(y * R), R a fixed tensor of N(0, 1) draws shaped like y (drawn from
+///                      ProbePassOptions::projection_seed, one stream per output). dL/dy = R / n has
+///                      the same expected squared norm as mean's 1 / n, but varies across examples.
+///   automatic          random_projection when a batch normalization layer ran in training mode
+///                      during the pass, mean otherwise.
+/// Why: in training mode batch normalization's backward subtracts the batch mean of its upstream
+/// gradient (Ioffe & Szegedy 2015, section 3, the backward formulas), so when its output reaches
+/// the loss through a map that is the same for every example (a linear activation, another linear
+/// layer) mean's constant dL/dy is removed and every gradient below it is 0 up to rounding. The same
+/// reason makes grad_check project its outputs with a random tensor (DESIGN.md section 6).
+enum class ProbeLoss { automatic, mean, random_projection };
+
+/// The names of one ProbeLoss (Keras-style snake_case values for CLI options and JSON).
+struct ProbeLossWords {
+  ProbeLoss loss;
+  std::string_view name;  ///< "auto", "mean" or "random_projection"
+  /// For people: "mean(output)" or "mean(output * R), R ~ N(0, 1) fixed by the seed".
+  std::string_view label;
+};
+
+/// Every ProbeLoss's words.
+inline constexpr ProbeLossWords kProbeLossWords[] = {
+    {ProbeLoss::automatic, "auto", "random_projection with batch normalization in training mode, mean otherwise"},
+    {ProbeLoss::mean, "mean", "mean(output)"},
+    {ProbeLoss::random_projection, "random_projection", "mean(output * R), R ~ N(0, 1) fixed by the seed"},
+};
+
+/// "auto", "mean" or "random_projection" (kProbeLossWords).
+std::string_view probe_loss_name(ProbeLoss loss);
+/// The label of kProbeLossWords for people.
+std::string_view probe_loss_label(ProbeLoss loss);
+/// Every name of kProbeLossWords, in its order (for CLI checks).
+std::vector<std::string> probe_loss_names();
+/// The ProbeLoss probe_loss_name() calls `name`; an Error listing the names otherwise.
+ProbeLoss parse_probe_loss(std::string_view name);
+
 /// One forward and backward pass, layer call by layer call.
 struct PassRecord {
   int64_t step = 0;
   DType dtype = DType::float32;
   /// The differentiated scalar.
   double loss = 0;
+  /// Which scalar probe_pass differentiated (never automatic: the choice it made). A pass recorded
+  /// with GradientProbe directly says mean, whatever the caller differentiated.
+  ProbeLoss loss_kind = ProbeLoss::mean;
   /// Layer calls in the order they ran.
   std::vector<LayerCallRecord> layers;
   /// ||dL/d input||_2 over all the model's inputs (the lesson's measure), when probe_pass ran it.
@@ -87,6 +132,8 @@ struct GradientProbeOptions {
   /// gradients too: free when the caller wants them anyway (a training step), one more matrix product
   /// per Dense layer when it would not (the lesson's input-gradient probe).
   bool variables = true;
+  /// Record each call's std_across_examples (one more read of every output).
+  bool across_examples = false;
 };
 
 /// Records layer calls while installed with ObserveLayerCalls; see the file comment.
@@ -132,13 +179,17 @@ struct ProbePassOptions {
   /// Check every op and backward rule for NaN and infinity (AnomalyDetector), recording the first.
   bool detect_anomalies = true;
   GradientProbeOptions probe;
+  /// The differentiated scalar; mean, the lesson's, unless asked (see ProbeLoss).
+  ProbeLoss loss = ProbeLoss::mean;
+  /// Seed of random_projection's R: Rng(projection_seed).fork(i) draws R for output i.
+  uint64_t projection_seed = 0;
 };
 
 /// A network as probe_pass runs it: inputs and call options to outputs.
 using ProbeForward = std::function<std::vector<Tensor>(const std::vector<Tensor>&, const CallOptions&)>;
 
-/// One probed pass: watches `inputs`, runs `forward` under a GradientProbe, differentiates the mean
-/// of every output element with respect to the inputs, every trainable variable and every layer
+/// One probed pass: watches `inputs`, runs `forward` under a GradientProbe, differentiates
+/// options.loss (the mean of every output element by default; see ProbeLoss) with respect to the inputs, every trainable variable and every layer
 /// call, and returns the record (dtype: the first input's).
 PassRecord probe_pass(const ProbeForward& forward, const std::vector<Tensor>& inputs,
                       const ProbePassOptions& options = {});

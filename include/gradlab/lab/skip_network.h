@@ -10,10 +10,14 @@
 ///
 ///   none:      l_k = layer_k(l_{k-1})
 ///   residual:  l_1 = layer_1(l_0),  l_2 = layer_2(l_1),  l_k = layer_k(l_{k-1} + l_{k-2}) for k >= 3
-///              (the input itself is never added: its features need not match the layers' units)
+///              (the input itself is never added: its features need not match the layers' units).
+///              The lesson's sum-skip: the sum passes through layer_k, so there is no identity path.
+///   identity:  l_1 = layer_1(l_0),  l_k = l_{k-1} + layer_k(l_{k-1}) for k >= 2: a true identity
+///              skip, x + F(x) (He et al. 2016, "Identity Mappings in Deep Residual Networks"), whose
+///              backward adds dL/dl_k itself to what layer_k passes back. Not one of the lesson's.
 ///   concat:    l_k = layer_k(concat[l_{k-1}, l_{k-2}, l_{k-3}]), keeping only indices >= 0
 ///
-/// At depth 4 these are exactly the lesson's three networks. The output is l_depth.
+/// At depth 4 none, residual and concat are exactly the lesson's three networks. The output is l_depth.
 ///
 /// With a normalization (options.normalization), layer_k is a block instead of one Dense layer:
 /// Dense(units, linear) named "layer<k>", then the normalization named "norm<k>", then
@@ -39,9 +43,9 @@
 namespace gradlab {
 
 /// How the layers of a SkipNetwork are connected (see the file comment).
-enum class SkipConnection { none, residual, concat };
+enum class SkipConnection { none, residual, concat, identity };
 
-/// Every kind, in the order the lesson presents them.
+/// The lesson's three kinds, in the order the lesson presents them (identity is gradlab's addition).
 inline constexpr SkipConnection kSkipConnections[] = {SkipConnection::none, SkipConnection::residual,
                                                       SkipConnection::concat};
 
@@ -56,23 +60,25 @@ struct SkipConnectionWords {
   std::string_view label;
 };
 
-/// Every SkipConnection's words, in the order the lesson presents them.
+/// Every SkipConnection's words: the lesson's three in its order, then identity. "residual" is the
+/// lesson's sum-skip (see the file comment), not He et al.'s identity skip.
 inline constexpr SkipConnectionWords kSkipConnectionWords[] = {
     {SkipConnection::none, "none", "no_skip", "no skip"},
     {SkipConnection::residual, "residual", "residual", "residual"},
     {SkipConnection::concat, "concat", "concat_skip", "concat skip"},
+    {SkipConnection::identity, "identity", "identity_skip", "identity skip"},
 };
 
-/// "none", "residual" or "concat" (kSkipConnectionWords).
+/// "none", "residual", "concat" or "identity" (kSkipConnectionWords).
 std::string_view skip_connection_name(SkipConnection skip);
-/// "no_skip", "residual" or "concat_skip": keys of the lesson's JSON (kSkipConnectionWords).
+/// "no_skip", "residual", "concat_skip" or "identity_skip": JSON keys (kSkipConnectionWords).
 std::string_view skip_connection_key(SkipConnection skip);
-/// "no skip", "residual" or "concat skip": names for people (kSkipConnectionWords).
+/// Names for people, such as "concat skip" (kSkipConnectionWords).
 std::string_view skip_connection_label(SkipConnection skip);
+/// Every name of kSkipConnectionWords, in its order (for CLI checks).
+std::vector<std::string> skip_connection_names();
 /// The SkipConnection skip_connection_name() calls `name`; an Error listing the names otherwise.
 SkipConnection parse_skip_connection(std::string_view name);
-/// Every skip_connection_name(), in the lesson's order: the values a command line takes.
-std::vector<std::string> skip_connection_names();
 
 /// The normalization inside each block of a SkipNetwork (see the file comment).
 enum class SkipNormalization {

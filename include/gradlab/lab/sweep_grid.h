@@ -11,11 +11,15 @@
 ///   depth, width, activation, init, norm, skip, batch, dtype, trial.
 /// Id: "depth=8,width=32,activation=relu,init=glorot_uniform,norm=none,skip=none,batch=32,
 ///   dtype=float32,trial=0" (one line, no spaces), unique within a grid.
+///   With a probe loss other than automatic (SweepGrid::probe_loss), ",loss=mean" or
+///   ",loss=random_projection" comes before ",trial=".
 /// Seed: Rng(grid.seed).fork(fnv1a_64(id)).seed() — a function of the base seed and the id only, so
 ///   the same configuration gets the same seed in any grid that contains it, wherever it is.
 /// Each configuration is `gradlab probe --seed <seed>` of the same network (probe_configuration.h):
 ///   the input [batch, 128] is drawn from U[0, 1) with Rng(seed), then the kernels from the same
-///   generator; one probe_pass in training mode (batch statistics) with anomaly detection;
+///   generator; one probe_pass in training mode (batch statistics) with anomaly detection,
+///   differentiating the grid's probe_loss (automatic: random_projection where the network has batch
+///   normalization, mean elsewhere; see ProbeLoss, probe.h) with projection seed `seed`;
 ///   summarize_flow.
 
 #include <cstdint>
@@ -49,6 +53,8 @@ struct SweepGrid {
   int trials = 1;
   /// The base seed every configuration's seed is derived from.
   uint64_t seed = 0;
+  /// The scalar every configuration differentiates (ProbeLoss); one for the whole grid.
+  ProbeLoss probe_loss = ProbeLoss::automatic;
 };
 
 /// Throws Error naming the list and value when a grid cannot be expanded: an empty list, a depth,
@@ -66,8 +72,10 @@ struct SweepConfig {
   /// The spec variant probed, in a sweep of a model spec (SpecSweepGrid).
   std::optional<SpecVariant> spec;
   int trial = 0;
-  /// Rng(seed) draws the input, then the kernels.
+  /// Rng(seed) draws the input, then the kernels; also the probe loss's projection seed.
   uint64_t seed = 0;
+  /// The scalar differentiated (ProbeLoss; automatic resolves per network as probe_pass does).
+  ProbeLoss probe_loss = ProbeLoss::automatic;
   /// See the file comment.
   std::string id;
 };
@@ -115,6 +123,8 @@ struct SpecSweepGrid {
   std::string inputs_source;
   int trials = 1;
   uint64_t seed = 0;
+  /// As SweepGrid::probe_loss.
+  ProbeLoss probe_loss = ProbeLoss::automatic;
 };
 
 /// Throws Error naming the list and value as validate_grid does (unknown names, values listed twice,
@@ -131,7 +141,7 @@ std::vector<SweepConfig> expand_spec_grid(const SpecSweepGrid& grid);
 
 /// The (name, value) pairs that make up a configuration's id, in id order, without the trial:
 /// ("depth", "8"), ("width", "32"), ... for a SkipNetwork; ("model", "net") and the axes given for a
-/// spec variant. Tables and reports label configurations with them.
+/// spec variant; then ("loss", name) when the probe loss is not automatic. Tables and reports label configurations with them.
 std::vector<std::pair<std::string, std::string>> sweep_config_parameters(const SweepConfig& config);
 
 /// A fingerprint of a spec as parsed (16 hex digits of a 64-bit FNV-1a hash of its layers, inputs,

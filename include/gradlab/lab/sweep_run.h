@@ -23,7 +23,7 @@ namespace gradlab {
 /// What one configuration measured.
 struct SweepResult {
   SweepConfig config;
-  /// ||d mean(output) / d input||_2, the lesson's measure (0 when nothing reaches the input).
+  /// ||dL / d input||_2 (0 when nothing reaches the input); with L = mean(output), the lesson's measure.
   double input_grad_norm = 0;
   /// g_k of the summary, one per Dense layer from the input side (see flow_summary.h).
   std::vector<double> layer_grad_norms;
@@ -32,8 +32,10 @@ struct SweepResult {
   FlowVerdict verdict = FlowVerdict::healthy;
   std::optional<std::string> saturation_begins;
   std::optional<std::string> dead_units_begin;
-  /// mean of the output, the differentiated scalar.
+  /// The differentiated scalar (mean of the output unless probe_loss says otherwise).
   double loss = 0;
+  /// Which scalar was differentiated (ProbeLoss, resolved: never automatic).
+  ProbeLoss probe_loss = ProbeLoss::mean;
   /// Anomaly::describe() of the first NaN or infinity, when there was one.
   std::optional<std::string> anomaly;
   /// The whole probed pass, kept only when asked (SweepOptions::keep_pass), for charts.
