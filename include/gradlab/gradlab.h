@@ -12,6 +12,7 @@
 ///   Tensor out = mean(layer2(layer1(inputs)));
 ///   double input_grad_norm = norm(tape.gradient(out, inputs)).item();
 
+#include "gradlab/autograd/activation_facts.h"
 #include "gradlab/autograd/dropout_op.h"
 #include "gradlab/autograd/gradient_tape.h"
 #include "gradlab/autograd/loss_ops.h"
@@ -23,6 +24,7 @@
 #include "gradlab/nn/bidirectional.h"
 #include "gradlab/nn/dense.h"
 #include "gradlab/nn/dropout.h"
+#include "gradlab/nn/gaussian_init.h"
 #include "gradlab/nn/initializers.h"
 #include "gradlab/nn/layer.h"
 #include "gradlab/nn/losses.h"

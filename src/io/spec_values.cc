@@ -23,6 +23,16 @@ double number_arg(const Json& spec, const char* key, double fallback, const Cont
   return v.get<double>();
 }
 
+std::string string_arg(const Json& spec, const char* key, const char* fallback, const Context& where, const char* init) {
+  if (!spec.contains(key)) return fallback;
+  const Json& v = spec.at(key);
+  if (!v.is_string()) {
+    fail("{}: layer '{}' ({}): initializer '{}': '{}' must be a string, got {}", where.source, where.layer, where.type,
+         init, key, v.dump());
+  }
+  return v.get<std::string>();
+}
+
 }  // namespace
 
 std::string get_string(const Json& options, const char* key, const Context& where) {
@@ -92,8 +102,8 @@ Initializer get_initializer(const Json& options, const char* key, const Context&
     if (name == "variance_scaling") {
       VarianceScalingOptions o;
       o.scale = number_arg(v, "scale", 1.0, where, init);
-      const std::string mode = v.value("mode", std::string("fan_in"));
-      const std::string dist = v.value("distribution", std::string("truncated_normal"));
+      const std::string mode = string_arg(v, "mode", "fan_in", where, init);
+      const std::string dist = string_arg(v, "distribution", "truncated_normal", where, init);
       o.mode = parse_fan_mode(mode);
       o.distribution = parse_distribution(dist);
       return variance_scaling(o);

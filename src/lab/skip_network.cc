@@ -104,12 +104,15 @@ SkipNetwork::SkipNetwork(SkipNetworkOptions options, Rng& rng) : options_(std::m
     fail("SkipNetwork: input_features must be at least 1, got {}", options_.input_features);
   }
   if (options_.steps < 0) fail("SkipNetwork: steps must be 0 (vectors) or more, got {}", options_.steps);
+  const Initializer kernel = options_.gaussian_init ? gaussian_kernel(*options_.gaussian_init) : options_.kernel_initializer;
+  const Initializer bias = options_.gaussian_init ? gaussian_bias(*options_.gaussian_init) : zeros_initializer();
   layers_.reserve(static_cast<std::size_t>(options_.depth));
   for (int k = 1; k <= options_.depth; ++k) {
     // Explicit names keep thousands of trials from inflating the automatic name counters.
     const bool normalized = options_.normalization != SkipNormalization::none;
     Dense layer(options_.units, {.activation = normalized ? "linear" : options_.activation,
-                                 .kernel_initializer = options_.kernel_initializer,
+                                 .kernel_initializer = kernel,
+                                 .bias_initializer = bias,
                                  .name = fmt::format("layer{}", k)});
     layer.impl().set_rng(&rng);
     layers_.push_back(std::move(layer));

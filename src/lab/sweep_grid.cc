@@ -1,5 +1,6 @@
 // Expanding a sweep grid: validation, ids, seeds and the documented order (sweep_grid.h).
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include <fmt/format.h>
@@ -42,6 +43,16 @@ void check_names(const std::vector<std::string>& values, const char* key, const 
   }
 }
 
+// Numbers in ids and results: the shortest text that reads back to the same double.
+std::string number_text(double v) { return fmt::format("{}", v); }
+
+void check_variances(const std::vector<double>& values, const char* key) {
+  check_list(values, key, number_text);
+  for (const double v : values) {
+    if (!std::isfinite(v) || v < 0) fail("sweep grid: '{}' value {} is out of range; expected a finite number >= 0", key, v);
+  }
+}
+
 std::string quoted(const std::string& s) { return "'" + s + "'"; }
 template <typename T>
 T as_is(T v) {
@@ -67,11 +78,17 @@ void validate_grid(const SweepGrid& g) {
   check_range(g.widths, "width", int64_t{1}, kMaxProbeUnits);
   check_list(g.activations, "activation", quoted);
   check_names(g.activations, "activation", activation_names());
-  check_names(g.initializers, "init", initializer_names());
-  // Aliases ("GlorotUniform") name the same initializer, and so the same id.
-  std::vector<std::string> canonical;
-  for (const std::string& name : g.initializers) canonical.push_back(Initializer(name).name());
-  check_list(canonical, "init", quoted);
+  if (g.sigma_w2s.empty()) {
+    if (!g.sigma_b2s.empty()) fail("sweep grid: 'sigma_b2' needs 'sigma_w2' (the variances replace the initializer together)");
+    check_names(g.initializers, "init", initializer_names());
+    // Aliases ("GlorotUniform") name the same initializer, and so the same id.
+    std::vector<std::string> canonical;
+    for (const std::string& name : g.initializers) canonical.push_back(Initializer(name).name());
+    check_list(canonical, "init", quoted);
+  } else {
+    check_variances(g.sigma_w2s, "sigma_w2");
+    if (!g.sigma_b2s.empty()) check_variances(g.sigma_b2s, "sigma_b2");
+  }
   check_list(g.normalizations, "norm", [](SkipNormalization n) { return quoted(std::string(skip_normalization_name(n))); });
   for (const SkipNormalization n : g.normalizations) {
     // Instance normalization passes nothing on the sweep's [batch, features] vectors (skip_network.h).
@@ -94,7 +111,8 @@ void validate_grid(const SweepGrid& g) {
 int64_t grid_size(const SweepGrid& g) {
   // Saturating, so a hostile grid cannot overflow the count before validate_grid refuses it.
   int64_t n = 1;
-  for (const std::size_t size : {g.depths.size(), g.widths.size(), g.activations.size(), g.initializers.size(),
+  const std::size_t inits = g.sigma_w2s.empty() ? g.initializers.size() : g.sigma_w2s.size() * std::max<std::size_t>(g.sigma_b2s.size(), 1);
+  for (const std::size_t size : {g.depths.size(), g.widths.size(), g.activations.size(), inits,
                                  g.normalizations.size(), g.skips.size(), g.batches.size(), g.dtypes.size(),
                                  static_cast<std::size_t>(std::max(g.trials, 0))}) {
     n = std::min<int64_t>(n * static_cast<int64_t>(std::min<std::size_t>(size, 1u << 30)), int64_t{1} << 40);
@@ -107,7 +125,7 @@ namespace {
 using Parameters = std::vector<std::pair<std::string, std::string>>;
 
 Parameters network_parameters(const SkipNetworkOptions& n) {
-  return {{"depth", std::to_string(n.depth)},
+  Parameters p{{"depth", std::to_string(n.depth)},
           {"width", std::to_string(n.units)},
           {"activation", n.activation},
           {"init", n.kernel_initializer.name()},
@@ -115,6 +133,11 @@ Parameters network_parameters(const SkipNetworkOptions& n) {
           {"skip", std::string(skip_connection_name(n.skip))},
           {"batch", std::to_string(n.batch)},
           {"dtype", std::string(dtype_name(n.dtype))}};
+  if (n.gaussian_init) {
+    p[3] = {"sigma_w2", number_text(n.gaussian_init->sigma_w2)};
+    p.insert(p.begin() + 4, {"sigma_b2", number_text(n.gaussian_init->sigma_b2)});
+  }
+  return p;
 }
 
 Parameters variant_parameters(const SpecVariant& v) {
@@ -149,6 +172,28 @@ std::string sweep_config_id(const SkipNetworkOptions& n, int trial) { return id_
 
 uint64_t sweep_config_seed(uint64_t base_seed, std::string_view id) { return Rng(base_seed).fork(fnv1a_64(id)).seed(); }
 
+namespace {
+
+// One value of the init axis: an initializer by name, or the variances that replace it.
+struct InitChoice {
+  std::string initializer = SkipNetworkOptions{}.kernel_initializer.name();
+  std::optional<GaussianInit> gaussian;
+};
+
+std::vector<InitChoice> init_choices(const SweepGrid& g) {
+  std::vector<InitChoice> choices;
+  if (g.sigma_w2s.empty()) {
+    for (const std::string& name : g.initializers) choices.push_back({.initializer = name});
+    return choices;
+  }
+  const std::vector<double> sigma_b2s = g.sigma_b2s.empty() ? std::vector<double>{0.0} : g.sigma_b2s;
+  for (const double w2 : g.sigma_w2s)
+    for (const double b2 : sigma_b2s) choices.push_back({.gaussian = GaussianInit{.sigma_w2 = w2, .sigma_b2 = b2}});
+  return choices;
+}
+
+}  // namespace
+
 std::vector<SweepConfig> expand_grid(const SweepGrid& g) {
   validate_grid(g);
   std::vector<SweepConfig> configs;
@@ -156,7 +201,7 @@ std::vector<SweepConfig> expand_grid(const SweepGrid& g) {
   for (const int depth : g.depths)
     for (const int64_t width : g.widths)
       for (const std::string& activation : g.activations)
-        for (const std::string& init : g.initializers)
+        for (const InitChoice& init : init_choices(g))
           for (const SkipNormalization norm : g.normalizations)
             for (const SkipConnection skip : g.skips)
               for (const int64_t batch : g.batches)
@@ -167,7 +212,8 @@ std::vector<SweepConfig> expand_grid(const SweepGrid& g) {
                                  .depth = depth,
                                  .units = width,
                                  .activation = activation,
-                                 .kernel_initializer = init,
+                                 .kernel_initializer = init.initializer,
+                                 .gaussian_init = init.gaussian,
                                  .batch = batch,
                                  .input_features = 128,
                                  .dtype = dtype,

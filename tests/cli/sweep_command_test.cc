@@ -42,7 +42,7 @@ TEST_F(SweepCli, CsvAndJsonLinesHoldOneLinePerConfigurationWithTheSameFigures) {
 
   std::vector<std::string> csv = sorted_lines(read_text("r.csv"));
   ASSERT_EQ(csv.size(), 9u);
-  EXPECT_TRUE(csv.back().starts_with("id,depth,width,activation,init,norm,skip,batch,dtype,trial,seed,input_grad_norm,"));
+  EXPECT_TRUE(csv.back().starts_with("id,depth,width,activation,init,sigma_w2,sigma_b2,norm,skip,batch,dtype,trial,seed,input_grad_norm,"));
   csv.pop_back();  // the header sorts last: '"' < 'i'
   std::map<std::string, nlohmann::json> json;
   for (const std::string& line : sorted_lines(read_text("r.jsonl"))) {
@@ -52,11 +52,14 @@ TEST_F(SweepCli, CsvAndJsonLinesHoldOneLinePerConfigurationWithTheSameFigures) {
   ASSERT_EQ(json.size(), 8u);
   for (const std::string& line : csv) {
     const auto f = csv_fields(line);
-    ASSERT_EQ(f.size(), 19u) << line;
+    ASSERT_EQ(f.size(), 21u) << line;
     const nlohmann::json& j = json.at(f[0]);
-    EXPECT_EQ(f[10], std::to_string(j["seed"].get<uint64_t>()));
-    EXPECT_EQ(std::stod(f[11]), j["input_grad_norm"].get<double>()) << "the same bits with 1 and 2 workers";
-    EXPECT_EQ(f[14], j["verdict"].get<std::string>());
+    EXPECT_EQ(f[4], j["init"].get<std::string>());
+    EXPECT_EQ(f[5], "") << "no variances for a network initialized by name";
+    EXPECT_TRUE(j["sigma_w2"].is_null());
+    EXPECT_EQ(f[12], std::to_string(j["seed"].get<uint64_t>()));
+    EXPECT_EQ(std::stod(f[13]), j["input_grad_norm"].get<double>()) << "the same bits with 1 and 2 workers";
+    EXPECT_EQ(f[16], j["verdict"].get<std::string>());
     EXPECT_EQ(j["layer_grad_norms"].size(), static_cast<std::size_t>(std::stoi(f[1])));
   }
 }

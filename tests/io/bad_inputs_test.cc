@@ -180,6 +180,27 @@ TEST(BadInputs, SpecNonNumericValues) {
                     {"input 'x': dimensions must be positive integers"});
 }
 
+TEST(BadInputs, SpecBadInitializerArguments) {
+  const auto spec = [](const std::string& initializer) {
+    return R"({"inputs": {"x": [3]}, "layers": [{"name": "d", "type": "dense", "units": 4, "kernel_initializer": )" +
+           initializer + "}]}";
+  };
+  expect_spec_error(spec(R"({"name": "variance_scaling", "mode": "fan_sum"})"),
+                    {"layer 'd' (dense): key 'kernel_initializer': mode must be fan_in, fan_out or fan_avg, got 'fan_sum'"});
+  expect_spec_error(spec(R"({"name": "variance_scaling", "distribution": "normal"})"),
+                    {"key 'kernel_initializer': distribution must be truncated_normal, untruncated_normal or uniform, got 'normal'"});
+  expect_spec_error(spec(R"({"name": "variance_scaling", "mode": 2})"),
+                    {"layer 'd' (dense): initializer 'variance_scaling': 'mode' must be a string, got 2"});
+  expect_spec_error(spec(R"({"name": "variance_scaling", "scale": 0})"),
+                    {"key 'kernel_initializer': variance_scaling: argument scale must be a positive finite number"});
+  expect_spec_error(spec(R"({"name": "random_normal", "stddev": "wide"})"),
+                    {"initializer 'random_normal': 'stddev' must be a finite number, got \"wide\""});
+  expect_spec_error(spec(R"({"name": "random_normal", "stddev": -1})"),
+                    {"key 'kernel_initializer': random_normal: expected a finite mean and a finite stddev >= 0"});
+  expect_spec_error(spec(R"({"name": "variance_scaling", "seed": 1})"),
+                    {"key 'kernel_initializer': initializer 'variance_scaling' has no argument 'seed'"});
+}
+
 TEST(BadInputs, SpecNotJson) {
   expect_spec_error(R"({"inputs": {"x": [3]}, "layers": [)", {"not valid JSON"});
 }

@@ -1,6 +1,9 @@
+#include "gradlab/nn/gaussian_init.h"
 #include "gradlab/nn/initializers.h"
 
 #include <gtest/gtest.h>
+
+#include <fmt/format.h>
 
 #include <cmath>
 #include <string>
@@ -101,6 +104,38 @@ TEST(Initializers, VarianceScalingModesAndDistributions) {
                         testing::truncated_normal_expected(0, std::sqrt(scale) / 0.87962566103423978),
                         tru.description());
   }
+}
+
+// Poole et al. (2016): weights N(0, sigma_w2 / fan_in), biases N(0, sigma_b2), with the false-failure
+// rates of distribution_checks.h (about 1e-6 per check, fixed seeds).
+TEST(Initializers, GaussianInitDrawsWeightsOfVarianceSigmaW2OverFanInAndBiasesOfVarianceSigmaB2) {
+  const GaussianInit init{.sigma_w2 = 1.76, .sigma_b2 = 0.05};
+  const Initializer kernel = gaussian_kernel(init);
+  EXPECT_EQ(kernel.description(), "variance_scaling(scale=1.76, mode=fan_in, distribution=untruncated_normal)");
+  expect_distribution(draw(kernel, kBig, 60), testing::normal_expected(0, std::sqrt(1.76 / 500)), "gaussian_kernel");
+  const Initializer bias = gaussian_bias(init);
+  EXPECT_EQ(bias.description(), "random_normal(mean=0, stddev=" + fmt::format("{}", std::sqrt(0.05)) + ")");
+  expect_distribution(draw(bias, Shape{1000000}, 61), testing::normal_expected(0, std::sqrt(0.05)), "gaussian_bias");
+  EXPECT_EQ(kernel.variance(compute_fans(Shape{256, 64})), 1.76 / 256);
+}
+
+TEST(Initializers, GaussianInitOfZeroVarianceIsZerosWithoutDrawing) {
+  Rng rng(62);
+  Rng untouched(62);
+  const Tensor b = gaussian_bias({.sigma_w2 = 2, .sigma_b2 = 0})(Shape{8}, DType::float32, rng);
+  const Tensor w = gaussian_kernel({.sigma_w2 = 0})(Shape{4, 8}, DType::float32, rng);
+  for (double v : b.to_vector()) EXPECT_EQ(v, 0.0);
+  for (double v : w.to_vector()) EXPECT_EQ(v, 0.0);
+  EXPECT_EQ(normal(Shape{4}, rng, 0.0, 1.0, DType::float64).to_vector(),
+            normal(Shape{4}, untouched, 0.0, 1.0, DType::float64).to_vector())
+      << "zero variance draws nothing, as Keras's zero bias";
+}
+
+TEST(Initializers, GaussianInitRefusesNegativeOrNonFiniteVariancesByName) {
+  EXPECT_NE(error_message([] { gaussian_kernel({.sigma_w2 = -1}); }).find("sigma_w2"), std::string::npos);
+  EXPECT_NE(error_message([] { gaussian_kernel({.sigma_w2 = std::nan("")}); }).find("sigma_w2"), std::string::npos);
+  EXPECT_NE(error_message([] { gaussian_bias({.sigma_b2 = -0.1}); }).find("sigma_b2"), std::string::npos);
+  EXPECT_NE(error_message([] { gaussian_bias({.sigma_b2 = INFINITY}); }).find("sigma_b2"), std::string::npos);
 }
 
 TEST(Initializers, VarianceScalingDividesByAtLeastOne) {

@@ -1,5 +1,6 @@
 // What the commands share: the seed validator and writing to standard output.
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <iostream>
 
@@ -33,6 +34,16 @@ const CLI::Validator kInitializerName(
       }
     },
     fmt::format("one of {}", fmt::join(canonical_initializer_names(), ",")), "initializer");
+
+const CLI::Validator kVariance(
+    [](std::string& value) -> std::string {
+      double parsed = 0;
+      const char* end = value.data() + value.size();
+      auto [ptr, ec] = std::from_chars(value.data(), end, parsed);
+      if (!value.empty() && ec == std::errc() && ptr == end && std::isfinite(parsed) && parsed >= 0) return "";
+      return "expected a finite number >= 0, got '" + value + "'";
+    },
+    "finite >= 0", "variance");
 
 void write_stdout(const std::string& text) {
   std::cout << text << std::flush;

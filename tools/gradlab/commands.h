@@ -47,6 +47,9 @@ extern const CLI::Validator kUnsignedDigits;
 /// the help list the canonical names only.
 extern const CLI::Validator kInitializerName;
 
+/// Accepts a variance: a finite number >= 0 (--sigma-w2, --sigma-b2); NaN and infinity are refused.
+extern const CLI::Validator kVariance;
+
 /// Writes `text` to standard output and flushes; throws Error when the write fails (a full disk).
 void write_stdout(const std::string& text);
 

@@ -22,6 +22,7 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
   struct Options {
     ProbeSettings probe;
     bool json = false, csv = false;
+    double sigma_w2 = 1, sigma_b2 = 0;
     std::string out, report;
   };
   auto o = std::make_shared<Options>();
@@ -58,6 +59,14 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
                           ->check(kInitializerName)
                           ->excludes(weights)  // loaded weights replace the kernels it would draw
                           ->capture_default_str();
+  // Poole et al. 2016: weights N(0, sigma_w2 / fan_in), biases N(0, sigma_b2), in place of --init.
+  CLI::Option* sigma_w2 = cmd->add_option("--sigma-w2", o->sigma_w2, "Inline network: weight variance times fan_in, weights N(0, sigma_w2/fan_in), in place of --init")
+                              ->check(kVariance)
+                              ->excludes(model)
+                              ->excludes(init);
+  cmd->add_option("--sigma-b2", o->sigma_b2, "Inline network, with --sigma-w2: bias variance, biases N(0, sigma_b2) (default 0)")
+      ->check(kVariance)
+      ->needs(sigma_w2);
   network_option(cmd->add_option("--norm,--norms", s.norm, "Inline network: normalization after each Dense layer (group: GroupNormalization with the largest divisor of the units <= min(32, units / 8) as groups, 4 at 32 units, not Keras's default 32)")
                      ->check(CLI::IsMember(skip_normalization_names())));
   network_option(cmd->add_option("--skip,--skips", s.skip, "Inline network: skip connections")->check(CLI::IsMember(skip_connection_names())));
@@ -101,7 +110,8 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
   cmd->add_option("--out", o->out, "Write to this file (atomically) instead of standard output");
   cmd->add_option("--report", o->report, "Also write an interactive HTML report (charts and the per-layer table) to this file");
 
-  cmd->callback([o, &run, init, activation] {
+  cmd->callback([o, &run, init, activation, sigma_w2] {
+    if (sigma_w2->count() > 0) o->probe.gaussian_init = GaussianInit{.sigma_w2 = o->sigma_w2, .sigma_b2 = o->sigma_b2};
     if (!o->probe.model.empty() && init->count() > 0) o->probe.overrides.kernel_initializer = o->probe.init;
     if (!o->probe.model.empty() && activation->count() > 0) o->probe.overrides.hidden_activation = o->probe.activation;
     run = [o] {

@@ -94,6 +94,8 @@ ordered_json probe_json(const ProbeReport& r) {
   return {{"command", "probe"},
           {"version", GRADLAB_VERSION},
           {"network", r.network},
+          {"sigma_w2", r.gaussian_init ? ordered_json(r.gaussian_init->sigma_w2) : ordered_json(nullptr)},
+          {"sigma_b2", r.gaussian_init ? ordered_json(r.gaussian_init->sigma_b2) : ordered_json(nullptr)},
           {"input", r.input},
           {"dtype", dtype_name(r.pass.dtype)},
           {"mode", r.mode},

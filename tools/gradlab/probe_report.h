@@ -4,6 +4,7 @@
 
 #include "data_inputs.h"
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -30,6 +31,8 @@ struct ProbeSettings {
   // The scalar differentiated: a name of kProbeLossWords; its projection is drawn from `seed`.
   std::string probe_loss = "auto";
   uint64_t seed = 0;
+  /// Inline network initialized by variances (--sigma-w2, --sigma-b2) instead of --init.
+  std::optional<GaussianInit> gaussian_init;
   FlowThresholds thresholds;
   /// --data: the input taken from real examples instead of drawn or read from --input.
   DataInputSettings data;
@@ -46,6 +49,8 @@ struct ProbeReport {
   std::string input;
   std::string mode;  ///< "training" or "inference"
   uint64_t seed = 0;
+  /// The variances the inline network was initialized by, when --sigma-w2 was given.
+  std::optional<GaussianInit> gaussian_init;
   PassRecord pass;
   FlowSummary summary;
   Float32Underflow underflow;
@@ -61,7 +66,8 @@ ProbeReport run_probe(const ProbeSettings& settings);
 /// then the summary, the verdict, float32 underflow and the anomaly check.
 std::string probe_text(const ProbeReport& report);
 
-/// The JSON form: "command", "version", "network", "input", "dtype", "mode", "seed", "loss",
+/// The JSON form: "command", "version", "network", "sigma_w2", "sigma_b2" (null unless the inline
+/// network was initialized by variances), "input", "dtype", "mode", "seed", "loss",
 /// "input_grad", "layers" (every statistic of every layer call), "summary", "underflow", "anomaly"
 /// (null when none). Non-finite numbers become null.
 nlohmann::ordered_json probe_json(const ProbeReport& report);

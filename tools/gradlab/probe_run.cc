@@ -34,6 +34,7 @@ Subject inline_subject(const ProbeSettings& s, DType dtype) {
                              .units = s.width,
                              .activation = s.activation,
                              .kernel_initializer = s.init,
+                             .gaussian_init = s.gaussian_init,
                              .batch = s.batch,
                              .input_features = s.features,
                              .dtype = dtype,
@@ -66,7 +67,10 @@ Subject inline_subject(const ProbeSettings& s, DType dtype) {
         fmt::format("{} x {} drawn from {}, seed {}", s.batch, s.features, dist_label(s.input_dist), s.seed);
   }
   subject.probe = skip_network_subject(options, x, rng);
-  subject.description = fmt::format("inline: {} x Dense({}, {}), {}, {}, norm {}", s.depth, s.width, s.activation, s.init,
+  const std::string init = s.gaussian_init ? fmt::format("weights N(0, {}/fan_in), biases N(0, {})", s.gaussian_init->sigma_w2,
+                                                         s.gaussian_init->sigma_b2)
+                                           : s.init;
+  subject.description = fmt::format("inline: {} x Dense({}, {}), {}, {}, norm {}", s.depth, s.width, s.activation, init,
                                     skip_connection_label(options.skip), s.norm);
   return subject;
 }
@@ -118,6 +122,7 @@ ProbeReport run_probe(const ProbeSettings& s) {
   r.input = subject.input_description;
   r.mode = s.mode;
   r.seed = s.seed;
+  if (s.model.empty()) r.gaussian_init = s.gaussian_init;
   r.pass = std::move(probe.pass);
   r.summary = std::move(probe.summary);
   r.underflow = std::move(probe.underflow);

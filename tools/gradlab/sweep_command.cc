@@ -33,9 +33,13 @@ std::string grid_description(const SweepGrid& g) {
   for (const SkipNormalization n : g.normalizations) norms.emplace_back(skip_normalization_name(n));
   for (const SkipConnection k : g.skips) skips.emplace_back(skip_connection_name(k));
   for (const DType d : g.dtypes) dtypes.emplace_back(dtype_name(d));
-  return fmt::format("depth {}; width {}; activation {}; init {}; norm {}; skip {}; batch {}; dtype {}; {} trial(s); seed {}",
+  const std::string init =
+      g.sigma_w2s.empty() ? fmt::format("init {}", fmt::join(g.initializers, ", "))
+                          : fmt::format("sigma_w2 {}; sigma_b2 {}", fmt::join(g.sigma_w2s, ", "),
+                                        g.sigma_b2s.empty() ? std::string("0") : fmt::format("{}", fmt::join(g.sigma_b2s, ", ")));
+  return fmt::format("depth {}; width {}; activation {}; {}; norm {}; skip {}; batch {}; dtype {}; {} trial(s); seed {}",
                      fmt::join(g.depths, ", "), fmt::join(g.widths, ", "), fmt::join(g.activations, ", "),
-                     fmt::join(g.initializers, ", "), fmt::join(norms, ", "), fmt::join(skips, ", "),
+                     init, fmt::join(norms, ", "), fmt::join(skips, ", "),
                      fmt::join(g.batches, ", "), fmt::join(dtypes, ", "), g.trials, g.seed);
 }
 
@@ -49,6 +53,7 @@ struct SweepSettings {
   std::vector<int64_t> widths{32}, batches{32};
   std::vector<std::string> activations{"relu"}, inits{"glorot_uniform"}, norms{"none"}, skips{"none"},
       dtypes{"float32"}, input_dists;
+  std::vector<double> sigma_w2s, sigma_b2s;
   int trials = 1;
   uint64_t seed = 0;
   std::string grid_file, out, format, report;
@@ -69,8 +74,8 @@ struct SweepPlan {
 
 SweepGrid inline_grid(const SweepSettings& s) {
   SweepGrid g{.depths = s.depths, .widths = s.widths, .activations = s.activations, .initializers = s.inits,
-              .normalizations = {}, .skips = {}, .batches = s.batches, .dtypes = {}, .trials = s.trials, .seed = s.seed,
-              .probe_loss = parse_probe_loss(s.probe_loss)};
+              .sigma_w2s = s.sigma_w2s, .sigma_b2s = s.sigma_b2s, .normalizations = {}, .skips = {}, .batches = s.batches,
+              .dtypes = {}, .trials = s.trials, .seed = s.seed, .probe_loss = parse_probe_loss(s.probe_loss)};
   for (const std::string& n : s.norms) g.normalizations.push_back(parse_skip_normalization(n));
   for (const std::string& n : s.skips) g.skips.push_back(parse_skip_connection(n));
   for (const std::string& n : s.dtypes) g.dtypes.push_back(parse_dtype(n));
@@ -277,6 +282,13 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
                                      ->check(CLI::IsMember(activation_names())));
   CLI::Option* init = list(cmd->add_option("--init,--initializer,--initializers", s->inits, "Kernel initializers (with --model: of every Dense layer)")
                                ->check(kInitializerName));
+  // Poole et al. 2016: weights N(0, sigma_w2 / fan_in), biases N(0, sigma_b2), in place of --init.
+  CLI::Option* sigma_w2 = network_list(cmd->add_option("--sigma-w2", s->sigma_w2s, "Weight variances times fan_in: weights N(0, sigma_w2/fan_in), in place of --init")
+                                           ->check(kVariance)
+                                           ->excludes(init));
+  network_list(cmd->add_option("--sigma-b2", s->sigma_b2s, "Bias variances with --sigma-w2: biases N(0, sigma_b2) (default 0)")
+                   ->check(kVariance)
+                   ->needs(sigma_w2));
   network_list(cmd->add_option("--norm,--norms", s->norms, "Normalizations after each Dense layer (group: GroupNormalization with the largest divisor of the units <= min(32, units / 8) as groups, 4 at 32 units, not Keras's default 32)")->check(CLI::IsMember(skip_normalization_names(kSweptNormalizations))));
   network_list(cmd->add_option("--skip,--skips", s->skips, "Skip connections")->check(CLI::IsMember(skip_connection_names())));
   CLI::Option* batch = list(cmd->add_option("--batch", s->batches, "Rows of the drawn input")

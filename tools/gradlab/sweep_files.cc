@@ -26,9 +26,10 @@ struct CsvLayout {
 
 const CsvLayout& csv_layout(SweepKind kind) {
   static const CsvLayout network{
-      {"id", "depth", "width", "activation", "init", "norm", "skip", "batch", "dtype", "trial", "seed", "input_grad_norm",
-       "first_last_ratio", "mean_gain", "verdict", "saturation_begins", "dead_units_begin", "loss", "anomaly"},
-      0, 10, 14, std::nullopt, "\"depth="};
+      {"id", "depth", "width", "activation", "init", "sigma_w2", "sigma_b2", "norm", "skip", "batch", "dtype", "trial",
+       "seed", "input_grad_norm", "first_last_ratio", "mean_gain", "verdict", "saturation_begins", "dead_units_begin",
+       "loss", "anomaly"},
+      0, 12, 16, std::nullopt, "\"depth="};
   static const CsvLayout model_spec{
       {"id", "model", "spec_digest", "init", "activation", "batch", "input", "dtype", "trial", "seed", "input_grad_norm",
        "first_last_ratio", "mean_gain", "verdict", "saturation_begins", "dead_units_begin", "loss", "anomaly"},
@@ -192,10 +193,13 @@ std::string sweep_line(const SweepResult& r, SweepFormat format) {
     return j.dump() + "\n";
   }
   const SkipNetworkOptions& n = c.network;
-  const std::string init = n.kernel_initializer.name();
+  // A network initialized by variances has no initializer name; one initialized by name has no variances.
+  const std::string init = n.gaussian_init ? "" : n.kernel_initializer.name();
+  const std::string sigma_w2 = n.gaussian_init ? number(n.gaussian_init->sigma_w2) : "";
+  const std::string sigma_b2 = n.gaussian_init ? number(n.gaussian_init->sigma_b2) : "";
   if (format == SweepFormat::csv) {
-    return fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", field(c.id), n.depth, n.units,
-                       field(n.activation), field(init), skip_normalization_name(n.normalization),
+    return fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", field(c.id), n.depth, n.units,
+                       field(n.activation), field(init), sigma_w2, sigma_b2, skip_normalization_name(n.normalization),
                        skip_connection_name(n.skip), n.batch, dtype_name(n.dtype), c.trial, c.seed, number(r.input_grad_norm),
                        number(r.first_to_last_ratio), number(r.mean_gain), flow_verdict_name(r.verdict),
                        field(r.saturation_begins.value_or("")), field(r.dead_units_begin.value_or("")), number(r.loss),
@@ -206,7 +210,9 @@ std::string sweep_line(const SweepResult& r, SweepFormat format) {
   j["depth"] = n.depth;
   j["width"] = n.units;
   j["activation"] = n.activation;
-  j["init"] = init;
+  j["init"] = n.gaussian_init ? Json(nullptr) : Json(init);
+  j["sigma_w2"] = n.gaussian_init ? Json(n.gaussian_init->sigma_w2) : Json(nullptr);
+  j["sigma_b2"] = n.gaussian_init ? Json(n.gaussian_init->sigma_b2) : Json(nullptr);
   j["norm"] = skip_normalization_name(n.normalization);
   j["skip"] = skip_connection_name(n.skip);
   j["batch"] = n.batch;

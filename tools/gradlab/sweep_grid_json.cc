@@ -14,7 +14,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr const char* kKeys = "depth, width, activation, init, norm, skip, batch, dtype, trials, seed; or model with its keys";
+constexpr const char* kKeys = "depth, width, activation, init, sigma_w2, sigma_b2, norm, skip, batch, dtype, trials, seed; or model with its keys";
 constexpr const char* kSpecKeys = "model, input, init, activation, batch, input_dist, dtype, trials, seed";
 
 std::string shown(const Json& value) {
@@ -50,6 +50,16 @@ std::vector<T> names(const Json& value, const std::string& source, const char* k
     } catch (const Error& e) {
       fail("{}: key '{}': {}", source, key, e.what());
     }
+  }
+  return out;
+}
+
+// Variances (sigma_w2, sigma_b2): numbers; their range is validate_grid's to check.
+std::vector<double> numbers(const Json& value, const std::string& source, const char* key) {
+  std::vector<double> out;
+  for (const Json& v : values_of(value)) {
+    if (!v.is_number()) fail("{}: key '{}' must hold numbers, got {}", source, key, shown(v));
+    out.push_back(v.get<double>());
   }
   return out;
 }
@@ -139,6 +149,10 @@ SweepGridFile parse_sweep_grid(const std::string& json_text, const std::string& 
       g.activations = names<std::string>(value, source, "activation", as_name);
     } else if (key == "init") {
       g.initializers = names<std::string>(value, source, "init", as_name);
+    } else if (key == "sigma_w2") {
+      g.sigma_w2s = numbers(value, source, "sigma_w2");
+    } else if (key == "sigma_b2") {
+      g.sigma_b2s = numbers(value, source, "sigma_b2");
     } else if (key == "norm") {
       g.normalizations = names<SkipNormalization>(value, source, "norm", [](const std::string& s) { return parse_skip_normalization(s); });
     } else if (key == "skip") {
@@ -154,6 +168,9 @@ SweepGridFile parse_sweep_grid(const std::string& json_text, const std::string& 
     } else {
       fail("{}: unknown key '{}' (valid keys: {})", source, key, kKeys);
     }
+  }
+  if (root.contains("init") && root.contains("sigma_w2")) {
+    fail("{}: keys 'init' and 'sigma_w2' exclude each other: the variances replace the initializer", source);
   }
   try {
     validate_grid(g);

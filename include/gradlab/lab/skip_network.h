@@ -31,12 +31,14 @@
 /// outputs beta (0) and no gradient passes.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "gradlab/nn/dense.h"
+#include "gradlab/nn/gaussian_init.h"
 #include "gradlab/tensor/rng.h"
 #include "gradlab/tensor/tensor.h"
 
@@ -128,6 +130,10 @@ struct SkipNetworkOptions {
   std::string activation = "relu";
   /// Kernel initializer of every Dense layer; Keras's default. Biases start at zero.
   Initializer kernel_initializer = "glorot_uniform";
+  /// When set, every Dense layer is initialized by variances instead (Poole et al. 2016): kernels
+  /// gaussian_kernel(N(0, sigma_w2 / fan_in)) and biases gaussian_bias (N(0, sigma_b2)), drawn layer
+  /// by layer, kernel then bias; kernel_initializer is then not used.
+  std::optional<GaussianInit> gaussian_init;
   /// Rows of the probe's input batch.
   int64_t batch = 32;
   /// Features of the probe's input.

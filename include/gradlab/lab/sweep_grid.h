@@ -8,9 +8,10 @@
 ///   std::vector<SweepConfig> configs = expand_grid(grid);          // 18, in the documented order
 ///
 /// Order: expand_grid() nests the lists as loops in this order, the last varying fastest:
-///   depth, width, activation, init, norm, skip, batch, dtype, trial.
+///   depth, width, activation, init (or sigma_w2, sigma_b2), norm, skip, batch, dtype, trial.
 /// Id: "depth=8,width=32,activation=relu,init=glorot_uniform,norm=none,skip=none,batch=32,
-///   dtype=float32,trial=0" (one line, no spaces), unique within a grid.
+///   dtype=float32,trial=0" (one line, no spaces), unique within a grid; a network initialized by
+///   variances has "sigma_w2=2,sigma_b2=0.05" (shortest round-trip numbers) in place of "init=...".
 ///   With a probe loss other than automatic (SweepGrid::probe_loss), ",loss=mean" or
 ///   ",loss=random_projection" comes before ",trial=".
 /// Seed: Rng(grid.seed).fork(fnv1a_64(id)).seed() — a function of the base seed and the id only, so
@@ -43,8 +44,13 @@ struct SweepGrid {
   std::vector<int> depths{SkipNetworkOptions{}.depth};
   std::vector<int64_t> widths{SkipNetworkOptions{}.units};
   std::vector<std::string> activations{SkipNetworkOptions{}.activation};
-  /// Kernel initializer names (initializer_names()).
+  /// Kernel initializer names (initializer_names()); not used when sigma_w2s is given.
   std::vector<std::string> initializers{SkipNetworkOptions{}.kernel_initializer.name()};
+  /// Initialization by variances instead of by initializer (SkipNetworkOptions::gaussian_init):
+  /// weight variances times fan_in, each >= 0. Empty: the initializers axis is swept.
+  std::vector<double> sigma_w2s;
+  /// Bias variances, each >= 0, combined with every sigma_w2; only with sigma_w2s (empty: {0}).
+  std::vector<double> sigma_b2s;
   std::vector<SkipNormalization> normalizations{SkipNetworkOptions{}.normalization};
   std::vector<SkipConnection> skips{SkipNetworkOptions{}.skip};
   std::vector<int64_t> batches{SkipNetworkOptions{}.batch};
@@ -59,7 +65,8 @@ struct SweepGrid {
 
 /// Throws Error naming the list and value when a grid cannot be expanded: an empty list, a depth,
 /// width or batch below 1 (or above 10000 layers / 2^20 units or rows), an unknown activation or
-/// initializer, a value listed twice (its configurations would share an id), trials below 1.
+/// initializer, a sigma_w2 or sigma_b2 negative or not finite, sigma_b2s without sigma_w2s, a value
+/// listed twice (its configurations would share an id), trials below 1.
 void validate_grid(const SweepGrid& grid);
 
 /// Number of configurations of `grid`: the product of the list sizes and trials.
