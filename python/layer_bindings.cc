@@ -241,7 +241,8 @@ void bind_layers(py::module_& top) {
                                                                        .name = name_or_empty(name),
                                                                        .dtype = layer_dtype(dtype)}));
            }),
-           py::arg("axis") = -1, py::arg("momentum") = 0.99, py::arg("epsilon") = 1e-3, center, scale, beta_init,
+           py::arg("axis") = -1, py::arg("momentum") = BatchNormalizationOptions{}.momentum,
+           py::arg("epsilon") = BatchNormalizationOptions{}.epsilon, center, scale, beta_init,
            gamma_init, py::arg("moving_mean_initializer") = "zeros", py::arg("moving_variance_initializer") = "ones",
            name_arg, dtype_arg);
 
@@ -258,7 +259,7 @@ void bind_layers(py::module_& top) {
                                                                        .name = name_or_empty(name),
                                                                        .dtype = layer_dtype(dtype)}));
            }),
-           py::arg("axis") = -1, py::arg("epsilon") = 1e-3, center, scale, beta_init, gamma_init, name_arg, dtype_arg);
+           py::arg("axis") = -1, py::arg("epsilon") = LayerNormalizationOptions{}.epsilon, center, scale, beta_init, gamma_init, name_arg, dtype_arg);
 
   py::class_<Handle<GroupNormalizationImpl>, Layer>(m, "GroupNormalization",
                                                     "Wu & He (2018), with Keras's arguments and defaults")
@@ -274,7 +275,8 @@ void bind_layers(py::module_& top) {
                                                                        .name = name_or_empty(name),
                                                                        .dtype = layer_dtype(dtype)}));
            }),
-           py::arg("groups") = 32, py::arg("axis") = -1, py::arg("epsilon") = 1e-3, center, scale, beta_init,
+           py::arg("groups") = GroupNormalizationOptions{}.groups, py::arg("axis") = -1,
+           py::arg("epsilon") = GroupNormalizationOptions{}.epsilon, center, scale, beta_init,
            gamma_init, name_arg, dtype_arg);
 
   py::class_<Handle<InstanceNormalizationImpl>, Layer>(m, "InstanceNormalization",
@@ -290,7 +292,7 @@ void bind_layers(py::module_& top) {
                                                                              .name = name_or_empty(name),
                                                                              .dtype = layer_dtype(dtype)}));
            }),
-           py::arg("axis") = -1, py::arg("epsilon") = 1e-3, center, scale, beta_init, gamma_init, name_arg, dtype_arg);
+           py::arg("axis") = -1, py::arg("epsilon") = InstanceNormalizationOptions{}.epsilon, center, scale, beta_init, gamma_init, name_arg, dtype_arg);
 
   py::class_<Handle<NormalizationImpl>, Layer>(m, "Normalization", "Keras's Normalization of inputs: (x - mean) / sqrt(variance)")
       .def(py::init([](py::handle axis, std::vector<double> mean, std::vector<double> variance, bool invert,
