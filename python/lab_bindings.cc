@@ -87,6 +87,26 @@ py::object probe(py::object model, py::object weights, py::object input, std::op
                  std::optional<std::string> label_column, std::optional<std::string> data_dir, double vanishing_ratio,
                  double exploding_ratio, double saturation_threshold, double dead_threshold) {
   cli::ProbeSettings s;
+  const bool model_object = py::isinstance<Layer>(model);
+  if (model_object) {
+    // A gradlab model object, probed with its own weights on arrays (or an input drawn for it).
+    if (!weights.is_none() || init || activation) {
+      throw Error("weights=, init= and activation= change a model spec; a model object is probed as it is");
+    }
+    s.layer = model.cast<Layer>();
+    if (!input.is_none()) {
+      if (py::isinstance<py::list>(input) || py::isinstance<py::tuple>(input)) {
+        for (py::handle x : input) s.layer_inputs.push_back(to_tensor(x));
+      } else {
+        s.layer_inputs.push_back(to_tensor(input));
+      }
+      if (dtype) {
+        for (Tensor& x : s.layer_inputs) x = x.to(parse_dtype(*dtype));
+      }
+      input = py::none();
+    }
+    model = py::none();
+  }
   if (!data.is_none()) {
     // The checks of --data's exclusions: the examples are the input, so nothing else may draw or give one.
     const std::pair<const char*, bool> drawn_input[] = {{"input", !input.is_none()}, {"features", features.has_value()},
@@ -105,14 +125,21 @@ py::object probe(py::object model, py::object weights, py::object input, std::op
   check_range("limit", limit, 1, int64_t{1} << 40);
   if (sigma_b2 && !sigma_w2) throw Error("sigma_b2= needs sigma_w2=: together they initialize the inline network");
   if (sigma_w2) {
-    if (!model.is_none()) throw Error("sigma_w2= initializes the inline network; it cannot go with model=");
+    if (!model.is_none() || model_object) throw Error("sigma_w2= initializes the inline network; it cannot go with model=");
     if (init) throw Error("sigma_w2= cannot go with init=: the variances replace the initializer");
     for (const auto& [name, value] : {std::pair{"sigma_w2", *sigma_w2}, std::pair{"sigma_b2", sigma_b2.value_or(0.0)}}) {
       if (!(std::isfinite(value) && value >= 0)) throw Error(fmt::format("{}={}: must be a finite number >= 0", name, value));
     }
     s.gaussian_init = GaussianInit{.sigma_w2 = *sigma_w2, .sigma_b2 = sigma_b2.value_or(0.0)};
   }
-  if (!model.is_none()) {
+  if (model_object) {
+    const std::pair<const char*, bool> inline_only[] = {{"depth", depth.has_value()}, {"width", width.has_value()},
+                                                        {"norm", norm.has_value()},   {"skip", skip.has_value()},
+                                                        {"features", features.has_value()}};
+    for (const auto& [name, given] : inline_only) {
+      if (given) throw Error(fmt::format("{}= describes the inline network; it cannot go with model=", name));
+    }
+  } else if (!model.is_none()) {
     s.model = path_text(model);
     const std::pair<const char*, bool> inline_only[] = {{"depth", depth.has_value()}, {"width", width.has_value()},
                                                         {"norm", norm.has_value()},   {"skip", skip.has_value()},
@@ -359,7 +386,8 @@ void bind_lab(py::module_& m) {
         py::arg("data_dir") = py::none(), py::arg("vanishing_ratio") = t.vanishing_ratio,
         py::arg("exploding_ratio") = t.exploding_ratio, py::arg("saturation_threshold") = t.saturated_fraction,
         py::arg("dead_threshold") = t.dead_fraction,
-        "Probe one pass of the lesson's network (or model=, a spec file) layer by layer, as `gradlab probe "
+        "Probe one pass of the lesson's network (or model=, a spec file or a gradlab model object with input= "
+        "arrays) layer by layer, as `gradlab probe "
         "--json` with the same options (batch and input_dist default to the command's: 32 rows, uniform; "
         "data='fashion-mnist' or a CSV file takes the first `limit` examples as the input): a ProbeResult "
         "(a dict) that shows the probe's page in Jupyter");

@@ -9,6 +9,7 @@ import subprocess
 import threading
 
 import gradlab
+import numpy as np
 import pytest
 
 from conftest import BINARY_DIR, SOURCE_DIR
@@ -188,3 +189,23 @@ def test_lesson_is_the_clis_lesson_json():
 def test_bad_lesson_options_are_value_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
         gradlab.lesson(**kwargs)
+
+
+def test_probe_of_a_model_object_is_the_probe_of_its_spec(tmp_path):
+    # The same network and weights as a spec file and as a Python object give the same figures.
+    spec = SOURCE_DIR / "examples" / "specs" / "deep_sigmoid.json"
+    model = gradlab.load_spec(str(spec))
+    weights = tmp_path / "w.safetensors"
+    model.save_weights(str(weights))
+    x = np.random.default_rng(6).uniform(size=(16, 784)).astype(np.float32)
+    gradlab.save_safetensors({"images": x}, str(tmp_path / "x.safetensors"))
+    from_object = gradlab.probe(model=model, input=x)
+    from_spec = gradlab.probe(model=spec, weights=weights, input=tmp_path / "x.safetensors")
+    assert from_object["layers"] == from_spec["layers"]
+    assert from_object["summary"] == from_spec["summary"]
+    drawn = gradlab.probe(model=model, batch=8, seed=2)
+    assert drawn["input"] == "batch 8 drawn from U[0, 1), seed 2"
+    with pytest.raises(ValueError, match="a model object is probed as it is"):
+        gradlab.probe(model=model, init="he_uniform")
+    with pytest.raises(ValueError, match="no declared input shape"):
+        gradlab.probe(model=gradlab.Sequential([gradlab.layers.Dense(2)]))
