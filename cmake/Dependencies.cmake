@@ -44,3 +44,14 @@ if(GRADLAB_PYTHON)
                    "(scripts/setup installs pybind11-dev and python3-dev)")
   endif()
 endif()
+
+# MPI is optional: with Debian's Open MPI (libopenmpi-dev, openmpi-bin) the gradlab command joins an
+# MPI job when started by mpirun or srun and splits a sweep across its ranks (docs/distributed.md);
+# without it the command runs on one machine as before.
+if(GRADLAB_MPI)
+  find_package(MPI COMPONENTS CXX)
+  if(NOT MPI_CXX_FOUND)
+    message(STATUS "gradlab: MPI not found; `mpirun gradlab sweep` is not built (scripts/setup installs "
+                   "libopenmpi-dev and openmpi-bin)")
+  endif()
+endif()

@@ -1,4 +1,6 @@
 // Running a sweep: one configuration per worker thread, results handed to the caller's thread.
+#include <sched.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -56,10 +58,19 @@ SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& th
   return r;
 }
 
+int usable_cpus() {
+  // The CPUs this process may run on: fewer than the machine's under taskset, a cgroup's cpuset, or an
+  // MPI launcher that binds each rank to its cores.
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 int64_t run_sweep(const std::vector<SweepConfig>& configs, const SweepOptions& options,
                   const SweepResultCallback& on_result, const SweepStopPredicate& should_stop) {
   if (configs.empty()) return 0;
-  const int hardware = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int hardware = usable_cpus();
   const int workers = static_cast<int>(
       std::min<std::size_t>(configs.size(), static_cast<std::size_t>(options.workers > 0 ? options.workers : hardware)));
 

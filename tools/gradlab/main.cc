@@ -9,8 +9,14 @@
 #include <string_view>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "commands.h"
 #include "interrupt.h"
+#include "team.h"
+#ifdef GRADLAB_HAVE_MPI
+#include "mpi_team.h"
+#endif
 
 namespace gradlab::cli {
 
@@ -22,7 +28,11 @@ constexpr int kUsage = 2;
 // Usage errors found while parsing point to the help; errors about a file's content or a value a
 // command checked later already say what to fix, and a generic pointer would only bury that.
 int report(std::string_view message, int status, std::string_view help_hint = "") {
-  std::cerr << "gradlab: " << message << "\n";
+  // In an MPI job every rank parses and plans the same command, so only rank 0 tells the user what
+  // all would; another rank speaks only of a failure of its own.
+  const int rank = team().rank();
+  if (rank != 0 && status != kFailure) return status;
+  std::cerr << (rank == 0 ? std::string("gradlab: ") : "gradlab (rank " + std::to_string(rank) + "): ") << message << "\n";
   if (!help_hint.empty()) std::cerr << help_hint << "\n";
   return status;
 }
@@ -145,10 +155,14 @@ int run_main(int argc, char** argv) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help and --version
     return report(e.what(), kUsage, help_hint_for(command));
   }
+  if (team().size() > 1 && command != "sweep") {
+    return report(fmt::format("{} runs on one process; of the commands only sweep splits its work across the {} ranks "
+                              "of an MPI job (docs/distributed.md)", command, team().size()), kUsage);
+  }
   try {
     run();
   } catch (const Interrupted& e) {
-    std::cerr << "gradlab: " << e.what() << "\n";
+    if (team().rank() == 0) std::cerr << "gradlab: " << e.what() << "\n";
     return e.status();
   } catch (const UsageError& e) {
     return report(e.what(), kUsage);
@@ -162,7 +176,15 @@ int run_main(int argc, char** argv) {
 }  // namespace gradlab::cli
 
 int main(int argc, char** argv) {
+  // Leaves the MPI job (MPI_Finalize) however main returns, before static destructors run.
+  struct LeaveTeam {
+    ~LeaveTeam() { gradlab::cli::set_team(nullptr); }
+  } leave_team;
   try {
+#ifdef GRADLAB_HAVE_MPI
+    // Started by mpirun or srun: join the job.
+    if (auto joined = gradlab::cli::join_mpi_job(argc, argv)) gradlab::cli::set_team(std::move(joined));
+#endif
     return gradlab::cli::run_main(argc, argv);
   } catch (const std::exception& e) {
     std::cerr << "gradlab: " << e.what() << "\n";

@@ -8,12 +8,14 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
 #include <variant>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "commands.h"
 #include "gradlab/autograd/activations.h"
@@ -25,6 +27,8 @@
 #include "model_files.h"
 #include "progress_bar.h"
 #include "sweep_files.h"
+#include "sweep_team.h"
+#include "team.h"
 
 namespace gradlab::cli {
 
@@ -169,8 +173,63 @@ class ResultFile {
   int fd_;
 };
 
+// Refuses what a sweep across several ranks cannot do, before any rank starts work.
+void check_team_sweep(const SweepSettings& s, int ranks) {
+  if (s.out.empty()) {
+    throw UsageError(fmt::format("a sweep across {} ranks streams its results to a file: give --out FILE.csv or .jsonl", ranks));
+  }
+  if (!s.report.empty()) {
+    throw UsageError("--report charts every configuration's whole pass, which stays on the rank that probed it: run the "
+                     "sweep across ranks with --out, then the same command on one process with --resume --report FILE "
+                     "(it probes the configurations again to chart them)");
+  }
+  for (const auto& [option, path] : {std::pair{"--grid", s.grid_file}, {"--model", s.model}, {"--input", s.input}}) {
+    if (path == "-") throw UsageError(fmt::format("{} -: standard input reaches only rank 0 of an MPI job; give a file", option));
+  }
+}
+
+// Rank 0 reads what --resume keeps and prepares --out (`prepare`); the other ranks learn the finished
+// ids from it, or its error, so every rank runs the same configurations or stops with the same message.
+std::vector<std::string> shared_done_ids(Team& t, const std::function<std::vector<std::string>()>& prepare) {
+  if (t.size() == 1) return prepare();
+  std::string message;
+  std::vector<std::string> ids;
+  if (t.rank() == 0) {
+    try {
+      ids = prepare();
+      message = "+" + fmt::format("{}", fmt::join(ids, "\n"));
+    } catch (const std::exception& e) {
+      t.broadcast(std::string("!") + e.what());
+      throw;
+    }
+  }
+  message = t.broadcast(message);
+  if (message.empty() || message[0] == '!') throw UsageError(message.empty() ? "rank 0 sent nothing" : message.substr(1));
+  if (t.rank() == 0) return ids;
+  for (std::size_t start = 1; start < message.size();) {
+    const std::size_t end = std::min(message.find('\n', start), message.size());
+    ids.push_back(message.substr(start, end - start));
+    start = end + 1;
+  }
+  return ids;
+}
+
+// A finished sweep's file is rewritten in grid order, so that it is the same bytes whatever the
+// workers, ranks and resumes that made it.
+void write_in_grid_order(const std::string& path, SweepFormat format, const std::vector<SweepConfig>& configs) {
+  const SweepResumeState state = read_sweep_results(read_file(path, kMaxResultsBytes), path, format, configs);
+  std::map<std::string_view, const std::string*> line_of;
+  for (std::size_t i = 0; i < state.done_ids.size(); ++i) line_of[state.done_ids[i]] = &state.lines[i];
+  std::string text = format == SweepFormat::csv ? sweep_csv_header(sweep_kind(configs)) : std::string();
+  for (const SweepConfig& c : configs) text += *line_of.at(c.id);
+  write_file_atomically(path, text);
+}
+
 void run_sweep_command(const SweepSettings& s) {
+  Team& t = team();
+  const bool leader = t.rank() == 0;
   if (s.resume && s.out.empty()) throw UsageError("--resume needs --out: the file to resume");
+  if (t.size() > 1) check_team_sweep(s, t.size());
   const SweepPlan plan = plan_sweep(s);
   const std::vector<SweepConfig>& configs = plan.configs;
   const int64_t total = static_cast<int64_t>(configs.size());
@@ -182,15 +241,18 @@ void run_sweep_command(const SweepSettings& s) {
   SweepResumeState resumed;
   if (!s.out.empty()) {
     format = format_of(s);
-    if (s.resume && ::access(s.out.c_str(), F_OK) == 0) {
-      resumed = as_bad_input([&] { return read_sweep_results(read_file(s.out, kMaxResultsBytes), s.out, format, configs); });
-    } else if (format == SweepFormat::csv) {
-      resumed.kept = sweep_csv_header(sweep_kind(configs));
-    }
-    // Rewritten whole and atomically: drops a partial last line, and proves the path writable before
-    // any work is done.
-    as_bad_input([&] { write_file_atomically(s.out, resumed.kept); });
-    file = std::make_unique<ResultFile>(s.out);
+    resumed.done_ids = shared_done_ids(t, [&] {
+      if (s.resume && ::access(s.out.c_str(), F_OK) == 0) {
+        resumed = as_bad_input([&] { return read_sweep_results(read_file(s.out, kMaxResultsBytes), s.out, format, configs); });
+      } else if (format == SweepFormat::csv) {
+        resumed.kept = sweep_csv_header(sweep_kind(configs));
+      }
+      // Rewritten whole and atomically: drops a partial last line, and proves the path writable before
+      // any work is done.
+      as_bad_input([&] { write_file_atomically(s.out, resumed.kept); });
+      file = std::make_unique<ResultFile>(s.out);
+      return resumed.done_ids;
+    });
   }
 
   const std::set<std::string> done_before(resumed.done_ids.begin(), resumed.done_ids.end());
@@ -201,17 +263,30 @@ void run_sweep_command(const SweepSettings& s) {
   std::vector<SweepResult> results;
 
   InterruptGuard guard;
-  ProgressBar bar("sweep", total);
+  ProgressBar bar("sweep", total, leader ? ProgressMode::automatic : ProgressMode::never);
   bar.update(done, verdict_counts_text(verdicts));
-  run_sweep(todo, {.workers = s.workers, .keep_pass = report},
-            [&](const SweepResult& r) {
-              if (file) file->append(sweep_line(r, format));
-              if (!file || report) results.push_back(r);
-              ++done;
-              ++verdicts[flow_verdict_name(r.verdict)];
-              bar.update(done, verdict_counts_text(verdicts));
-            },
-            interrupt_requested);
+  if (t.size() == 1) {
+    run_sweep(todo, {.workers = s.workers, .keep_pass = report},
+              [&](const SweepResult& r) {
+                if (file) file->append(sweep_line(r, format));
+                if (!file || report) results.push_back(r);
+                ++done;
+                ++verdicts[flow_verdict_name(r.verdict)];
+                bar.update(done, verdict_counts_text(verdicts));
+              },
+              interrupt_requested);
+  } else {
+    run_team_sweep(todo, {.workers = s.workers}, format, [&](const TeamResultLine& r) {
+      file->append(r.line);
+      ++done;
+      ++verdicts[r.verdict];
+      bar.update(done, verdict_counts_text(verdicts));
+    });
+    if (!leader) {
+      if (interrupt_requested()) throw Interrupted(fmt::format("rank {}: stopped; rank 0 saved the results", t.rank()));
+      return;
+    }
+  }
   bar.finish(verdict_counts_text(verdicts));
   // The report charts every configuration; those a resumed file already held are probed again (each
   // result depends only on its id and seed, so they are the ones in the file).
@@ -231,14 +306,20 @@ void run_sweep_command(const SweepSettings& s) {
   if (report && !interrupted) {
     as_bad_input([&] { write_file_atomically(s.report, sweep_report_html(results, plan.description)); });
   }
-  if (interrupted) {
-    std::string message = fmt::format("sweep interrupted: {} of {} configurations done", done, total);
-    message += file ? fmt::format(" and saved in {}; run the same command with --resume to finish", s.out)
-                    : std::string(" (not saved: no --out)");
+  if (file && done == total) {
+    file.reset();
+    as_bad_input([&] { write_in_grid_order(s.out, format, configs); });
+  }
+  if (interrupted || done < total) {
+    std::string message = fmt::format("sweep {}: {} of {} configurations done", interrupted ? "interrupted" : "incomplete",
+                                      done, total);
+    message += !s.out.empty() ? fmt::format(" and saved in {}; run the same command with --resume to finish", s.out)
+                              : std::string(" (not saved: no --out)");
     if (report) message += "; no report written";
+    if (!interrupted) throw Error(message + " (a rank stopped without reporting)");
     throw Interrupted(message);
   }
-  if (file) {
+  if (!s.out.empty()) {
     write_stdout(fmt::format("{} configurations ({}) in {}\n", total, verdict_counts_text(verdicts), s.out));
   }
   if (report) write_stdout(fmt::format("report: {}\n", s.report));
@@ -308,7 +389,7 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
       ->check(kUnsignedDigits)
       ->excludes(grid)
       ->capture_default_str();
-  cmd->add_option("--workers", s->workers, "Worker threads, one configuration each (0: one per hardware thread)")
+  cmd->add_option("--workers", s->workers, "Worker threads, one configuration each (0: one per CPU this process may use)")
       ->check(CLI::Range(0, 4096))
       ->capture_default_str();
   CLI::Option* out = cmd->add_option("--out", s->out, "Stream results here, one line per configuration (.csv or .jsonl)");

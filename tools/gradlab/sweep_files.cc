@@ -290,6 +290,7 @@ SweepResumeState read_sweep_results(const std::string& text, const std::string& 
     }
     state.kept += with_newline;
     state.done_ids.push_back(f.id);
+    state.lines.emplace_back(with_newline);
     ++state.verdicts[f.verdict];
   }
   if (format == SweepFormat::csv && state.kept.empty()) state.kept = header;

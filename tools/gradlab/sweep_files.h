@@ -56,8 +56,9 @@ std::string sweep_line(const SweepResult& result, SweepFormat format);
 struct SweepResumeState {
   /// What to keep: the header (CSV) and every complete line, each with its newline.
   std::string kept;
-  /// Ids of the kept lines.
+  /// Ids of the kept lines, and the lines (with their newlines), in the file's order.
   std::vector<std::string> done_ids;
+  std::vector<std::string> lines;
   /// Verdict counts of the kept lines ("vanishing" -> 3).
   std::map<std::string, int64_t> verdicts;
   /// True when a last line without a newline (a write cut short) was dropped.

@@ -46,9 +46,13 @@ struct SweepResult {
 /// result when `keep_pass`.
 SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& thresholds = {}, bool keep_pass = false);
 
+/// The CPUs this process may run on (its affinity mask: fewer than the machine's under taskset, a
+/// cpuset, or an MPI launcher binding each rank to cores); at least 1.
+int usable_cpus();
+
 /// Options of run_sweep().
 struct SweepOptions {
-  /// Worker threads; 0 means std::thread::hardware_concurrency(). Never more than the configurations.
+  /// Worker threads; 0 means usable_cpus(). Never more than the configurations.
   int workers = 0;
   FlowThresholds thresholds;
   /// Keep each configuration's PassRecord in its result (SweepResult::pass): about a kilobyte per

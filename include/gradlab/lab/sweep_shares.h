@@ -1,0 +1,28 @@
+#pragma once
+/// Splitting a sweep's configurations into shares of about equal cost, one per process of a
+/// distributed sweep (`mpirun -np N gradlab sweep`, docs/distributed.md).
+///
+///   std::vector<std::vector<SweepConfig>> shares = split_by_cost(configs, 4);   // shares[rank]
+///
+/// The split is the longest-processing-time-first rule (Graham 1969, "Bounds on multiprocessing
+/// timing anomalies"): configurations in decreasing expected cost, each to the share with the least
+/// cost so far; its makespan is at most 4/3 of the best possible. It depends only on the
+/// configurations and the number of shares, so every rank computes the same split on its own.
+
+#include <vector>
+
+#include "gradlab/lab/sweep_grid.h"
+
+namespace gradlab {
+
+/// The relative cost of probing `config`: the multiply-adds of its Dense layers' forward pass (batch
+/// x fan_in x units per layer; a concat skip doubles the fan-in), twice that for float64. A
+/// configuration of a model spec costs its batch (x2 for float64): the variants of one spec differ
+/// only in batch and dtype as far as cost goes.
+double expected_cost(const SweepConfig& config);
+
+/// `configs` split into `parts` shares (see the file comment), each in the order of `configs`; a
+/// share may be empty when there are fewer configurations than parts. Error when parts < 1.
+std::vector<std::vector<SweepConfig>> split_by_cost(const std::vector<SweepConfig>& configs, int parts);
+
+}  // namespace gradlab

@@ -1,0 +1,47 @@
+#include "gradlab/lab/sweep_shares.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "gradlab/error.h"
+
+namespace gradlab {
+
+double expected_cost(const SweepConfig& config) {
+  if (config.spec) {
+    const double batch = static_cast<double>(config.spec->batch_or_default());
+    return batch * (config.spec->dtype_or_default() == DType::float64 ? 2.0 : 1.0);
+  }
+  const SkipNetworkOptions& n = config.network;
+  const double units = static_cast<double>(n.units);
+  // The first layer reads the input; each later layer its predecessor, twice as wide under a concat skip.
+  const double later_fan_in = n.skip == SkipConnection::concat ? 2 * units : units;
+  const double per_example = static_cast<double>(n.input_features) * units + (n.depth - 1) * later_fan_in * units;
+  return static_cast<double>(n.batch) * std::max(1.0, static_cast<double>(n.steps)) * per_example *
+         (n.dtype == DType::float64 ? 2.0 : 1.0);
+}
+
+std::vector<std::vector<SweepConfig>> split_by_cost(const std::vector<SweepConfig>& configs, int parts) {
+  if (parts < 1) fail("split_by_cost: parts must be at least 1, got {}", parts);
+  std::vector<double> cost(configs.size());
+  for (std::size_t i = 0; i < configs.size(); ++i) cost[i] = expected_cost(configs[i]);
+  std::vector<std::size_t> order(configs.size());
+  std::iota(order.begin(), order.end(), 0);
+  // Ties keep grid order, so the split is the same on every rank and every run.
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return cost[a] > cost[b]; });
+  std::vector<double> load(static_cast<std::size_t>(parts), 0.0);
+  std::vector<std::vector<std::size_t>> chosen(static_cast<std::size_t>(parts));
+  for (std::size_t i : order) {
+    const auto lightest = static_cast<std::size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+    load[lightest] += cost[i];
+    chosen[lightest].push_back(i);
+  }
+  std::vector<std::vector<SweepConfig>> shares(static_cast<std::size_t>(parts));
+  for (std::size_t p = 0; p < chosen.size(); ++p) {
+    std::sort(chosen[p].begin(), chosen[p].end());
+    for (std::size_t i : chosen[p]) shares[p].push_back(configs[i]);
+  }
+  return shares;
+}
+
+}  // namespace gradlab

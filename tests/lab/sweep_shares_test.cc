@@ -1,0 +1,81 @@
+// split_by_cost: the shares partition the configurations, keep grid order, are the same every time,
+// and meet the longest-processing-time rule's bound (Graham 1969): the largest share costs at most
+// 4/3 of a lower bound on the best split, max(total / parts, largest configuration).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "gradlab/lab/sweep_grid.h"
+#include "gradlab/lab/sweep_shares.h"
+
+namespace gradlab {
+namespace {
+
+std::vector<SweepConfig> mixed_grid() {
+  return expand_grid({.depths = {2, 4, 16, 64},
+                      .widths = {16, 64},
+                      .activations = {"relu", "tanh"},
+                      .skips = {SkipConnection::none, SkipConnection::concat},
+                      .trials = 3});
+}
+
+TEST(SweepShares, ExpectedCostGrowsWithDepthWidthConcatAndFloat64) {
+  SweepConfig shallow, deep;
+  shallow.network.depth = 4;
+  deep.network.depth = 64;
+  EXPECT_GT(expected_cost(deep), 5 * expected_cost(shallow));  // 64 layers against 4, the first reading 128 features
+  SweepConfig concat = deep;
+  concat.network.skip = SkipConnection::concat;
+  EXPECT_GT(expected_cost(concat), 1.9 * expected_cost(deep));
+  SweepConfig wide = deep;
+  wide.network.units = 4 * deep.network.units;
+  EXPECT_GT(expected_cost(wide), 10 * expected_cost(deep));
+  SweepConfig f64 = deep;
+  f64.network.dtype = DType::float64;
+  EXPECT_DOUBLE_EQ(expected_cost(f64), 2 * expected_cost(deep));
+}
+
+TEST(SweepShares, SharesPartitionTheGridInGridOrderAndRepeat) {
+  const std::vector<SweepConfig> configs = mixed_grid();
+  std::map<std::string, std::size_t> position;
+  for (std::size_t i = 0; i < configs.size(); ++i) position[configs[i].id] = i;
+  for (int parts : {1, 2, 3, 7, 1000}) {
+    const auto shares = split_by_cost(configs, parts);
+    ASSERT_EQ(shares.size(), static_cast<std::size_t>(parts));
+    std::set<std::string> seen;
+    for (const auto& share : shares) {
+      for (std::size_t i = 0; i < share.size(); ++i) {
+        EXPECT_TRUE(seen.insert(share[i].id).second) << share[i].id << " is in two shares";
+        if (i > 0) EXPECT_LT(position[share[i - 1].id], position[share[i].id]);
+      }
+    }
+    EXPECT_EQ(seen.size(), configs.size());
+    const auto again = split_by_cost(configs, parts);
+    for (std::size_t p = 0; p < shares.size(); ++p) {
+      ASSERT_EQ(again[p].size(), shares[p].size());
+      for (std::size_t i = 0; i < shares[p].size(); ++i) EXPECT_EQ(again[p][i].id, shares[p][i].id);
+    }
+  }
+}
+
+TEST(SweepShares, TheLargestShareIsWithinFourThirdsOfTheBestPossible) {
+  const std::vector<SweepConfig> configs = mixed_grid();
+  double total = 0, largest = 0;
+  for (const SweepConfig& c : configs) total += expected_cost(c), largest = std::max(largest, expected_cost(c));
+  for (int parts : {2, 3, 5, 8}) {
+    double makespan = 0;
+    for (const auto& share : split_by_cost(configs, parts)) {
+      double load = 0;
+      for (const SweepConfig& c : share) load += expected_cost(c);
+      makespan = std::max(makespan, load);
+    }
+    EXPECT_LE(makespan, 4.0 / 3.0 * std::max(total / parts, largest)) << parts << " parts";
+  }
+}
+
+TEST(SweepShares, RefusesNoParts) { EXPECT_THROW(split_by_cost(mixed_grid(), 0), Error); }
+
+}  // namespace
+}  // namespace gradlab
