@@ -117,9 +117,9 @@ std::vector<ConvCase> conv_cases() {
   };
 }
 
-class Conv2DOptions : public ::testing::TestWithParam<ConvCase> {};
+class Conv2DOpCases : public ::testing::TestWithParam<ConvCase> {};
 
-TEST_P(Conv2DOptions, ForwardMatchesTheDirectSum) {
+TEST_P(Conv2DOpCases, ForwardMatchesTheDirectSum) {
   const ConvCase& c = GetParam();
   const Tensor x = random_tensor(c.image, 1, -2, 2);
   const Tensor kernel = random_tensor(c.kernel, 2);
@@ -128,7 +128,7 @@ TEST_P(Conv2DOptions, ForwardMatchesTheDirectSum) {
   EXPECT_TRUE(all_close(y, y.shape(), direct_conv2d(x, kernel, bias, c.args)));
 }
 
-TEST_P(Conv2DOptions, GradientsMatchFiniteDifferences) {
+TEST_P(Conv2DOpCases, GradientsMatchFiniteDifferences) {
   const ConvCase& c = GetParam();
   const Conv2DArgs args = c.args;
   std::vector<Tensor> inputs = {random_tensor(c.image, 4, -2, 2), random_tensor(c.kernel, 5)};
@@ -138,7 +138,7 @@ TEST_P(Conv2DOptions, GradientsMatchFiniteDifferences) {
       inputs));
 }
 
-TEST_P(Conv2DOptions, Float32AgreesWithFloat64) {
+TEST_P(Conv2DOpCases, Float32AgreesWithFloat64) {
   const ConvCase& c = GetParam();
   const Tensor x = random_tensor(c.image, 7, -2, 2);
   const Tensor kernel = random_tensor(c.kernel, 8);
@@ -148,7 +148,7 @@ TEST_P(Conv2DOptions, Float32AgreesWithFloat64) {
   EXPECT_TRUE(all_close(y32, y64.shape(), y64.to_vector(), 1e-5));
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryOption, Conv2DOptions, ::testing::ValuesIn(conv_cases()),
+INSTANTIATE_TEST_SUITE_P(EveryOption, Conv2DOpCases, ::testing::ValuesIn(conv_cases()),
                          [](const auto& info) { return info.param.name; });
 
 TEST(Conv1D, GradientsMatchFiniteDifferencesForEveryOption) {
