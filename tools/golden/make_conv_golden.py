@@ -4,10 +4,10 @@
 gradlab lays images out channels last, [N, H, W, C], with kernels (KH, KW, Cin / groups, Cout) as
 Keras does; PyTorch takes [N, C, H, W] and weights (Cout, Cin / groups, KH, KW). Each case maps
 gradlab's tensors to PyTorch's (docs/conventions.md), computes in float64, and maps the results
-back. Padding "same" is TensorFlow's: total = max((out - 1) * stride + (k - 1) * dilation + 1 - in, 0)
-with the smaller half before; PyTorch pads both sides equally, so the cases pad explicitly with F.pad
-(zeros for convolution, -inf for max pooling; average pooling divides by the count of real
-positions, as TensorFlow does).
+back, through torch_model's conv, max_pool and avg_pool: padding "same" is TensorFlow's,
+total = max((out - 1) * stride + (k - 1) * dilation + 1 - in, 0) with the smaller half before, applied
+with F.pad (zeros for convolution, -inf for max pooling; average pooling divides by the count of
+real positions, as TensorFlow does).
 
 Each case is one file <name>.safetensors holding input, kernel, bias (convolutions), projection r,
 output and grad/input, grad/kernel, grad/bias of the loss sum(r * output), with the options as
@@ -21,19 +21,12 @@ import shutil
 import sys
 
 import torch
-import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(__file__))
 import safetensors_io  # noqa: E402
+import torch_model  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "golden_conv")
-
-
-def same_pads(size, window, stride, dilation):
-    """TensorFlow's "same" padding along one axis: (before, after)."""
-    out = math.ceil(size / stride)
-    total = max((out - 1) * stride + (window - 1) * dilation + 1 - size, 0)
-    return total // 2, total - total // 2
 
 
 def conv_case(name, image, kernel, strides=None, padding="valid", dilation=None, groups=1, bias=True):
@@ -73,21 +66,9 @@ def cases():
     ]
 
 
-def pad_nchw(x, spatial, window, strides, dilation, padding, value):
-    """F.pad of x [N, C, *spatial] with TensorFlow's padding; F.pad lists the last axis first."""
-    if padding == "valid":
-        return x
-    pads = []
-    for size, k, s, d in reversed(list(zip(spatial, window, strides, dilation))):
-        pads.extend(same_pads(size, k, s, d))
-    return F.pad(x, pads, value=value)
-
-
 def run(case, gen):
     image = case["image"]
     x = (torch.rand(*image, generator=gen, dtype=torch.float64) * 4 - 2).requires_grad_(True)
-    spatial = image[1:-1]
-    channels_first = x.movedim(-1, 1)  # [N, C, ...]
     tensors = {"input": x}
     leaves = [x]
     if case["op"] in ("conv1d", "conv2d"):
@@ -102,24 +83,13 @@ def run(case, gen):
             bias = (torch.rand(kernel_shape[-1], generator=gen, dtype=torch.float64) - 0.5).requires_grad_(True)
             tensors["bias"] = bias
             leaves.append(bias)
-        # (KH, KW, Cin/g, Cout) -> (Cout, Cin/g, KH, KW); (K, Cin/g, Cout) -> (Cout, Cin/g, K).
-        weight = kernel.permute(3, 2, 0, 1) if len(kernel_shape) == 4 else kernel.permute(2, 1, 0)
-        window = kernel_shape[:-2]
-        padded = pad_nchw(channels_first, spatial, window, case["strides"], case["dilation"], case["padding"], 0.0)
-        conv = F.conv1d if case["op"] == "conv1d" else F.conv2d
-        y = conv(padded, weight, bias, stride=case["strides"], dilation=case["dilation"], groups=case["groups"])
+        y = torch_model.conv(x, kernel, bias, case["strides"], case["padding"], case["dilation"], case["groups"])
         meta = {"strides": case["strides"], "dilation_rate": case["dilation"], "groups": case["groups"]}
     else:
         window, strides = case["pool_size"], case["strides"]
-        if case["op"] == "max_pool2d":
-            padded = pad_nchw(channels_first, spatial, window, strides, (1, 1), case["padding"], -math.inf)
-            y = F.max_pool2d(padded, window, strides)
-        else:
-            padded = pad_nchw(channels_first, spatial, window, strides, (1, 1), case["padding"], 0.0)
-            ones = pad_nchw(torch.ones_like(channels_first), spatial, window, strides, (1, 1), case["padding"], 0.0)
-            y = F.avg_pool2d(padded, window, strides) / F.avg_pool2d(ones, window, strides)
+        fn = torch_model.max_pool if case["op"] == "max_pool2d" else torch_model.avg_pool
+        y = fn(x, window, strides, case["padding"])
         meta = {"pool_size": window, "strides": strides}
-    y = y.movedim(1, -1)
     r = torch.rand(*y.shape, generator=gen, dtype=torch.float64) * 2 - 1
     loss = (r * y).sum()
     grads = torch.autograd.grad(loss, leaves)
