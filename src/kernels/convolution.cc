@@ -77,7 +77,8 @@ void conv2d_forward(const T* x, const T* kernel, const T* bias, const ConvShape&
   const int64_t filters = shape.filters, fg = shape.group_filters();
   for (int64_t g = 0; g < shape.groups; ++g) {
     im2col(x, shape, g, cols);
-    gemm<T>(false, false, m, fg, patch, T(1), cols, patch, kernel + g * fg, filters, T(0), y + g * fg, filters);
+    gemm<T>(false, false, m, fg, patch, T(1), cols, patch, kernel + g * fg, filters, T(0), y + g * fg,
+            filters);
   }
   if (bias == nullptr) return;
   for (int64_t row = 0; row < m; ++row) {
@@ -93,7 +94,8 @@ void conv2d_input_gradient(const T* dy, const T* kernel, const ConvShape& shape,
   const int64_t m = w.positions(), patch = shape.patch_size();
   const int64_t filters = shape.filters, fg = shape.group_filters();
   for (int64_t g = 0; g < shape.groups; ++g) {
-    gemm<T>(false, true, m, patch, fg, T(1), dy + g * fg, filters, kernel + g * fg, filters, T(0), cols, patch);
+    gemm<T>(false, true, m, patch, fg, T(1), dy + g * fg, filters, kernel + g * fg, filters, T(0), cols,
+            patch);
     col2im_add(cols, shape, g, dx);
   }
 }
@@ -104,7 +106,8 @@ void conv2d_kernel_gradient(const T* x, const T* dy, const ConvShape& shape, T* 
   const int64_t filters = shape.filters, fg = shape.group_filters();
   for (int64_t g = 0; g < shape.groups; ++g) {
     im2col(x, shape, g, cols);
-    gemm<T>(true, false, patch, fg, m, T(1), cols, patch, dy + g * fg, filters, T(0), dkernel + g * fg, filters);
+    gemm<T>(true, false, patch, fg, m, T(1), cols, patch, dy + g * fg, filters, T(0), dkernel + g * fg,
+            filters);
   }
 }
 
@@ -179,7 +182,8 @@ void avg_pool_backward(const T* dy, const ImageWindows& w, T* dx) {
       for (int64_t ow = 0; ow < w.out_w; ++ow) {
         const T* g = dy + ((n * w.out_h + oh) * w.out_w + ow) * c;
         int64_t count = 0;
-        for_window(w, oh, ow, [&](int64_t, int64_t, int64_t) { ++count; }, [](int64_t) {});
+        for_window(
+            w, oh, ow, [&](int64_t, int64_t, int64_t) { ++count; }, [](int64_t) {});
         const T scale = T(1) / static_cast<T>(count);
         for_window(
             w, oh, ow,
@@ -193,15 +197,15 @@ void avg_pool_backward(const T* dy, const ImageWindows& w, T* dx) {
   }
 }
 
-#define GRADLAB_CONVOLUTION(T)                                                                        \
-  template void im2col<T>(const T*, const ConvShape&, int64_t, T*);                                 \
-  template void col2im_add<T>(const T*, const ConvShape&, int64_t, T*);                             \
-  template void conv2d_forward<T>(const T*, const T*, const T*, const ConvShape&, T*, T*);           \
-  template void conv2d_input_gradient<T>(const T*, const T*, const ConvShape&, T*, T*);              \
-  template void conv2d_kernel_gradient<T>(const T*, const T*, const ConvShape&, T*, T*);             \
-  template void max_pool_forward<T>(const T*, const ImageWindows&, T*, int64_t*);                   \
-  template void max_pool_backward<T>(const T*, const int64_t*, const ImageWindows&, int64_t, T*);   \
-  template void avg_pool_forward<T>(const T*, const ImageWindows&, T*);                             \
+#define GRADLAB_CONVOLUTION(T)                                                                    \
+  template void im2col<T>(const T*, const ConvShape&, int64_t, T*);                               \
+  template void col2im_add<T>(const T*, const ConvShape&, int64_t, T*);                           \
+  template void conv2d_forward<T>(const T*, const T*, const T*, const ConvShape&, T*, T*);        \
+  template void conv2d_input_gradient<T>(const T*, const T*, const ConvShape&, T*, T*);           \
+  template void conv2d_kernel_gradient<T>(const T*, const T*, const ConvShape&, T*, T*);          \
+  template void max_pool_forward<T>(const T*, const ImageWindows&, T*, int64_t*);                 \
+  template void max_pool_backward<T>(const T*, const int64_t*, const ImageWindows&, int64_t, T*); \
+  template void avg_pool_forward<T>(const T*, const ImageWindows&, T*);                           \
   template void avg_pool_backward<T>(const T*, const ImageWindows&, T*);
 GRADLAB_CONVOLUTION(float)
 GRADLAB_CONVOLUTION(double)

@@ -16,8 +16,8 @@ struct ImageWindows {
   int64_t window_h, window_w;              // kernel or pool size
   int64_t stride_h, stride_w;
   int64_t dilation_h, dilation_w;
-  int64_t pad_top, pad_left;               // padding before each axis (after follows from the output)
-  int64_t out_h, out_w;                    // output spatial size
+  int64_t pad_top, pad_left;  // padding before each axis (after follows from the output)
+  int64_t out_h, out_w;       // output spatial size
   /// Rows of the patch matrix: batch * out_h * out_w.
   int64_t positions() const { return batch * out_h * out_w; }
 };

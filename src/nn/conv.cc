@@ -14,12 +14,14 @@ const char* type_of(int spatial_rank) { return spatial_rank == 1 ? "conv1d" : "c
 // Validates before the base class takes an automatic name, so a rejected layer does not use one up.
 const std::string& checked_name(int spatial_rank, int64_t filters, std::array<int64_t, 2> kernel_size,
                                 const Conv2DOptions& o) {
-  const std::string_view label = o.name.empty() ? std::string_view(type_of(spatial_rank)) : std::string_view(o.name);
+  const std::string_view label =
+      o.name.empty() ? std::string_view(type_of(spatial_rank)) : std::string_view(o.name);
   if (filters <= 0) fail("{}: filters must be positive, got {}", label, filters);
   for (int axis = 0; axis < 2; ++axis) {
     if (kernel_size[axis] <= 0) fail("{}: kernel_size must be positive, got {}", label, kernel_size[axis]);
     if (o.strides[axis] <= 0) fail("{}: strides must be positive, got {}", label, o.strides[axis]);
-    if (o.dilation_rate[axis] <= 0) fail("{}: dilation_rate must be positive, got {}", label, o.dilation_rate[axis]);
+    if (o.dilation_rate[axis] <= 0)
+      fail("{}: dilation_rate must be positive, got {}", label, o.dilation_rate[axis]);
   }
   if (o.groups <= 0) fail("{}: groups must be positive, got {}", label, o.groups);
   if (filters % o.groups != 0) {
@@ -54,8 +56,10 @@ std::string pair_text(int spatial_rank, std::array<int64_t, 2> v) {
 
 }  // namespace
 
-ConvImpl::ConvImpl(int spatial_rank, int64_t filters, std::array<int64_t, 2> kernel_size, Conv2DOptions options)
-    : LayerImpl(type_of(spatial_rank), checked_name(spatial_rank, filters, kernel_size, options), options.dtype),
+ConvImpl::ConvImpl(int spatial_rank, int64_t filters, std::array<int64_t, 2> kernel_size,
+                   Conv2DOptions options)
+    : LayerImpl(type_of(spatial_rank), checked_name(spatial_rank, filters, kernel_size, options),
+                options.dtype),
       spatial_rank_(spatial_rank),
       filters_(filters),
       kernel_size_(kernel_size),
@@ -74,14 +78,16 @@ ConvImpl::ConvImpl(int64_t filters, int64_t kernel_size, const Conv1DOptions& op
 void ConvImpl::check_input_shape(const Shape& shape) const {
   if (shape.rank() != spatial_rank_ + 2) {
     if (spatial_rank_ == 1) {
-      fail("{}: expected a sequence input of rank 3 [batch, steps, channels], got shape {}", name(), shape.to_string());
+      fail("{}: expected a sequence input of rank 3 [batch, steps, channels], got shape {}", name(),
+           shape.to_string());
     }
     fail("{}: expected an image input of rank 4 [batch, height, width, channels], got shape {}", name(),
          shape.to_string());
   }
   const int64_t channels = shape[-1];
   if (channels % options_.groups != 0) {
-    fail("{}: the input has {} channels, which groups = {} does not divide", name(), channels, options_.groups);
+    fail("{}: the input has {} channels, which groups = {} does not divide", name(), channels,
+         options_.groups);
   }
   // Each spatial axis must hold the (dilated) kernel once padded; axis_windows names the axis.
   const char* axis_names[2] = {"height", spatial_rank_ == 1 ? "steps" : "width"};
@@ -126,7 +132,8 @@ Tensor ConvImpl::forward(const std::vector<Tensor>& inputs, const CallOptions&) 
 
 std::string ConvImpl::config_summary() const {
   return fmt::format(
-      "filters={}, kernel_size={}, strides={}, padding={}, dilation_rate={}, groups={}, activation={}, use_bias={}, "
+      "filters={}, kernel_size={}, strides={}, padding={}, dilation_rate={}, groups={}, activation={}, "
+      "use_bias={}, "
       "kernel_initializer={}, bias_initializer={}",
       filters_, pair_text(spatial_rank_, kernel_size_), pair_text(spatial_rank_, options_.strides),
       padding_name(args_.padding), pair_text(spatial_rank_, options_.dilation_rate), options_.groups,

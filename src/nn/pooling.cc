@@ -47,11 +47,15 @@ Pooling2DImpl::Pooling2DImpl(Kind kind, std::array<int64_t, 2> pool_size, Poolin
 
 void Pooling2DImpl::check_input_shape(const Shape& shape) const {
   require_image(*this, shape);
-  axis_windows(fmt::format("{} (height)", name()), shape[1], args_.pool_size[0], args_.strides[0], 1, args_.padding);
-  axis_windows(fmt::format("{} (width)", name()), shape[2], args_.pool_size[1], args_.strides[1], 1, args_.padding);
+  axis_windows(fmt::format("{} (height)", name()), shape[1], args_.pool_size[0], args_.strides[0], 1,
+               args_.padding);
+  axis_windows(fmt::format("{} (width)", name()), shape[2], args_.pool_size[1], args_.strides[1], 1,
+               args_.padding);
 }
 
-void Pooling2DImpl::build(const std::vector<Shape>& input_shapes, DType) { check_input_shape(input_shapes.front()); }
+void Pooling2DImpl::build(const std::vector<Shape>& input_shapes, DType) {
+  check_input_shape(input_shapes.front());
+}
 
 Tensor Pooling2DImpl::forward(const std::vector<Tensor>& inputs, const CallOptions&) {
   const Tensor& x = inputs.front();
@@ -60,8 +64,8 @@ Tensor Pooling2DImpl::forward(const std::vector<Tensor>& inputs, const CallOptio
 }
 
 std::string Pooling2DImpl::config_summary() const {
-  return fmt::format("pool_size=({}, {}), strides=({}, {}), padding={}", args_.pool_size[0], args_.pool_size[1],
-                     args_.strides[0], args_.strides[1], padding_name(args_.padding));
+  return fmt::format("pool_size=({}, {}), strides=({}, {}), padding={}", args_.pool_size[0],
+                     args_.pool_size[1], args_.strides[0], args_.strides[1], padding_name(args_.padding));
 }
 
 MaxPooling2D::MaxPooling2D(std::array<int64_t, 2> pool_size, Pooling2DOptions options)
@@ -79,7 +83,9 @@ Tensor GlobalAveragePooling2DImpl::forward(const std::vector<Tensor>& inputs, co
   return mean(x, {1, 2}, keepdims_);
 }
 
-std::string GlobalAveragePooling2DImpl::config_summary() const { return fmt::format("keepdims={}", keepdims_); }
+std::string GlobalAveragePooling2DImpl::config_summary() const {
+  return fmt::format("keepdims={}", keepdims_);
+}
 
 GlobalAveragePooling2D::GlobalAveragePooling2D(GlobalPoolingOptions options)
     : Layer(std::make_shared<GlobalAveragePooling2DImpl>(std::move(options))) {}

@@ -3,15 +3,15 @@
 // float64, 1e-10), float32 against float64, and the errors.
 #include "gradlab/autograd/conv_ops.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "gradlab/autograd/gradient_tape.h"
 #include "gradlab/autograd/ops.h"
@@ -34,7 +34,8 @@ TEST(AxisWindows, SamePutsTheSmallerHalfOfTheHeadBefore) {
   EXPECT_EQ(even.before, 1);
   EXPECT_EQ(even.after, 2);
   EXPECT_EQ(even.outputs, 7);
-  // Stride 2 over 8 positions with a kernel of 3: ceil(8 / 2) = 4 outputs, (4 - 1) * 2 + 3 - 8 = 1 pad, after.
+  // Stride 2 over 8 positions with a kernel of 3: ceil(8 / 2) = 4 outputs, (4 - 1) * 2 + 3 - 8 = 1 pad,
+  // after.
   const AxisWindows strided = axis_windows("t", 8, 3, 2, 1, Padding::same);
   EXPECT_EQ(strided.before, 0);
   EXPECT_EQ(strided.after, 1);
@@ -65,12 +66,16 @@ TEST(Padding, NamesRoundTripAndUnknownOnesAreListed) {
 }
 
 // A direct sum over the formula in conv_ops.h, the reference the im2col path must equal.
-std::vector<double> direct_conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2DArgs& a) {
-  const AxisWindows rows = axis_windows("h", x.dim(1), kernel.dim(0), a.strides[0], a.dilation_rate[0], a.padding);
-  const AxisWindows cols = axis_windows("w", x.dim(2), kernel.dim(1), a.strides[1], a.dilation_rate[1], a.padding);
+std::vector<double> direct_conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias,
+                                  const Conv2DArgs& a) {
+  const AxisWindows rows =
+      axis_windows("h", x.dim(1), kernel.dim(0), a.strides[0], a.dilation_rate[0], a.padding);
+  const AxisWindows cols =
+      axis_windows("w", x.dim(2), kernel.dim(1), a.strides[1], a.dilation_rate[1], a.padding);
   const std::vector<double> xv = x.to_vector(), kv = kernel.to_vector();
   const int64_t n = x.dim(0), h = x.dim(1), w = x.dim(2), c = x.dim(3);
-  const int64_t kh = kernel.dim(0), kw = kernel.dim(1), cg = kernel.dim(2), f = kernel.dim(3), fg = f / a.groups;
+  const int64_t kh = kernel.dim(0), kw = kernel.dim(1), cg = kernel.dim(2), f = kernel.dim(3),
+                fg = f / a.groups;
   std::vector<double> out;
   for (int64_t b = 0; b < n; ++b) {
     for (int64_t i = 0; i < rows.outputs; ++i) {
@@ -83,7 +88,8 @@ std::vector<double> direct_conv2d(const Tensor& x, const Tensor& kernel, const T
               const int64_t z = j * a.strides[1] + q * a.dilation_rate[1] - cols.before;
               if (y < 0 || y >= h || z < 0 || z >= w) continue;
               for (int64_t ci = 0; ci < cg; ++ci) {
-                s += xv[((b * h + y) * w + z) * c + (o / fg) * cg + ci] * kv[((p * kw + q) * cg + ci) * f + o];
+                s +=
+                    xv[((b * h + y) * w + z) * c + (o / fg) * cg + ci] * kv[((p * kw + q) * cg + ci) * f + o];
               }
             }
           }
@@ -134,7 +140,9 @@ TEST_P(Conv2DOpCases, GradientsMatchFiniteDifferences) {
   std::vector<Tensor> inputs = {random_tensor(c.image, 4, -2, 2), random_tensor(c.kernel, 5)};
   if (c.bias) inputs.push_back(random_tensor({c.kernel[3]}, 6));
   EXPECT_TRUE(check_gradients(
-      [args](const std::vector<Tensor>& in) { return conv2d(in[0], in[1], in.size() > 2 ? in[2] : Tensor(), args); },
+      [args](const std::vector<Tensor>& in) {
+        return conv2d(in[0], in[1], in.size() > 2 ? in[2] : Tensor(), args);
+      },
       inputs));
 }
 
@@ -173,7 +181,8 @@ Tensor distinct_values(const Shape& shape, uint64_t seed) {
   std::vector<std::size_t> order(v.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
-  for (std::size_t rank = 0; rank < order.size(); ++rank) v[order[rank]] = -1.0 + 0.01 * static_cast<double>(rank);
+  for (std::size_t rank = 0; rank < order.size(); ++rank)
+    v[order[rank]] = -1.0 + 0.01 * static_cast<double>(rank);
   return from_values(shape, v, DType::float64);
 }
 
@@ -186,9 +195,11 @@ TEST(Pooling, GradientsMatchFiniteDifferencesForEveryOption) {
   };
   for (const Pool2DArgs& args : cases) {
     const Tensor x = distinct_values({2, 5, 6, 2}, 12);
-    EXPECT_TRUE(check_gradients([args](const std::vector<Tensor>& in) { return max_pool2d(in[0], args); }, {x}))
+    EXPECT_TRUE(
+        check_gradients([args](const std::vector<Tensor>& in) { return max_pool2d(in[0], args); }, {x}))
         << "max_pool2d " << padding_name(args.padding);
-    EXPECT_TRUE(check_gradients([args](const std::vector<Tensor>& in) { return avg_pool2d(in[0], args); }, {x}))
+    EXPECT_TRUE(
+        check_gradients([args](const std::vector<Tensor>& in) { return avg_pool2d(in[0], args); }, {x}))
         << "avg_pool2d " << padding_name(args.padding);
   }
 }
@@ -213,15 +224,16 @@ std::array<int64_t, 2> pair_of(const std::string& text) {
 // Relative to the tensor's largest element, as the model golden tests compare.
 ::testing::AssertionResult close(const Tensor& actual, const Tensor& expected, const std::string& name) {
   if (actual.shape() != expected.shape()) {
-    return ::testing::AssertionFailure() << name << ": shape " << actual.shape().to_string() << " vs "
-                                         << expected.shape().to_string();
+    return ::testing::AssertionFailure()
+           << name << ": shape " << actual.shape().to_string() << " vs " << expected.shape().to_string();
   }
   const std::vector<double> a = actual.to_vector(), e = expected.to_vector();
   double scale = 0;
   for (double v : e) scale = std::max(scale, std::abs(v));
   for (std::size_t i = 0; i < e.size(); ++i) {
     if (!(std::abs(a[i] - e[i]) <= 1e-10 * (std::abs(e[i]) + scale))) {
-      return ::testing::AssertionFailure() << name << ": element " << i << " is " << a[i] << ", PyTorch gives " << e[i];
+      return ::testing::AssertionFailure()
+             << name << ": element " << i << " is " << a[i] << ", PyTorch gives " << e[i];
     }
   }
   return ::testing::AssertionSuccess();
@@ -253,7 +265,10 @@ TEST_P(ConvGolden, MatchesPyTorch) {
             ? conv2d(x, file.get("kernel"), bias,
                      {.strides = strides, .padding = padding, .dilation_rate = dilation, .groups = groups})
             : conv1d(x, file.get("kernel"), bias,
-                     {.strides = strides[0], .padding = padding, .dilation_rate = dilation[0], .groups = groups});
+                     {.strides = strides[0],
+                      .padding = padding,
+                      .dilation_rate = dilation[0],
+                      .groups = groups});
   } else {
     const Pool2DArgs args{.pool_size = pair_of(file.metadata.at("pool_size")),
                           .strides = pair_of(file.metadata.at("strides")),
@@ -268,8 +283,8 @@ TEST_P(ConvGolden, MatchesPyTorch) {
 
 std::vector<std::string> golden_cases() {
   std::vector<std::string> names;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(std::filesystem::path(GRADLAB_SOURCE_DIR) / "tests" / "golden_conv")) {
+  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(GRADLAB_SOURCE_DIR) /
+                                                               "tests" / "golden_conv")) {
     names.push_back(entry.path().stem().string());
   }
   std::sort(names.begin(), names.end());
@@ -294,21 +309,37 @@ TEST(Conv2DErrors, NameTheProblem) {
     }
     return std::string("no error");
   };
-  EXPECT_THAT(message([&] { conv2d(x, random_tensor({3, 3, 2, 4}, 14), Tensor(), {.groups = 4}); }),
+  EXPECT_THAT(message([&] {
+                conv2d(x, random_tensor({3, 3, 2, 4}, 14), Tensor(), {.groups = 4});
+              }),
               HasSubstr("6 input channels and 4 filters must both be divisible by groups = 4"));
-  EXPECT_THAT(message([&] { conv2d(x, random_tensor({3, 3, 4, 4}, 14), Tensor(), {}); }),
+  EXPECT_THAT(message([&] {
+                conv2d(x, random_tensor({3, 3, 4, 4}, 14), Tensor(), {});
+              }),
               HasSubstr("input has 6 channels but the kernel [3, 3, 4, 4] expects 4"));
-  EXPECT_THAT(message([&] { conv2d(random_tensor({5, 5, 6}, 15), random_tensor({3, 3, 6, 4}, 14), Tensor(), {}); }),
+  EXPECT_THAT(message([&] {
+                conv2d(random_tensor({5, 5, 6}, 15), random_tensor({3, 3, 6, 4}, 14), Tensor(), {});
+              }),
               HasSubstr("expected an image batch of rank 4"));
-  EXPECT_THAT(message([&] { conv2d(x, random_tensor({6, 3, 6, 4}, 14), Tensor(), {}); }),
+  EXPECT_THAT(message([&] {
+                conv2d(x, random_tensor({6, 3, 6, 4}, 14), Tensor(), {});
+              }),
               HasSubstr("conv2d (height): the window spans 6 positions"));
-  EXPECT_THAT(message([&] { conv2d(x, random_tensor({3, 3, 6, 4}, 14), Tensor(), {.strides = {1, 0}}); }),
+  EXPECT_THAT(message([&] {
+                conv2d(x, random_tensor({3, 3, 6, 4}, 14), Tensor(), {.strides = {1, 0}});
+              }),
               HasSubstr("conv2d (width): strides must be positive, got 0"));
-  EXPECT_THAT(message([&] { conv2d(x, random_tensor({3, 3, 6, 4}, 14), random_tensor({3}, 16), {}); }),
+  EXPECT_THAT(message([&] {
+                conv2d(x, random_tensor({3, 3, 6, 4}, 14), random_tensor({3}, 16), {});
+              }),
               HasSubstr("bias is [3] but the kernel has 4 filters"));
-  EXPECT_THAT(message([&] { conv1d(x, random_tensor({3, 6, 4}, 14), Tensor(), {}); }),
+  EXPECT_THAT(message([&] {
+                conv1d(x, random_tensor({3, 6, 4}, 14), Tensor(), {});
+              }),
               HasSubstr("conv1d: expected a sequence batch of rank 3"));
-  EXPECT_THAT(message([&] { conv1d(random_tensor({2, 2, 6}, 13), random_tensor({3, 6, 4}, 14), Tensor(), {}); }),
+  EXPECT_THAT(message([&] {
+                conv1d(random_tensor({2, 2, 6}, 13), random_tensor({3, 6, 4}, 14), Tensor(), {});
+              }),
               HasSubstr("conv1d (steps): the window spans 3 positions"));
   EXPECT_THAT(message([&] { max_pool2d(x, {.pool_size = {2, 7}}); }), HasSubstr("max_pool2d (width)"));
 }

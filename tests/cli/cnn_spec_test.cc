@@ -49,15 +49,16 @@ TEST_F(CnnSpec, SummaryNamesTheLayersAsKeras) {
 
 TEST_F(CnnSpec, GradientsWritesWhatTheLibraryComputes) {
   ASSERT_EQ(run_cli({"init", "--model", path("cnn.json"), "--dtype", "float64", "--seed", "3", "--out",
-                     path("w.safetensors")}).exit_code,
+                     path("w.safetensors")})
+                .exit_code,
             0);
   Rng rng(4);
   const Tensor x = uniform({2, 8, 8, 1}, rng, -1, 1, DType::float64);
   TensorFile input;
   input.add("x", x);
   write_safetensors(path("x.safetensors"), input);
-  const auto r = run_cli({"gradients", "--model", path("cnn.json"), "--weights", path("w.safetensors"), "--input",
-                          path("x.safetensors"), "--out", path("g.safetensors"), "--quiet"});
+  const auto r = run_cli({"gradients", "--model", path("cnn.json"), "--weights", path("w.safetensors"),
+                          "--input", path("x.safetensors"), "--out", path("g.safetensors"), "--quiet"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const TensorFile got = read_safetensors(path("g.safetensors"));
 

@@ -36,7 +36,8 @@ TEST(ConvInstruments, DeadFiguresCountChannels) {
 
 TEST(ConvInstruments, SaturationIsAShareOfElementsAsForDense) {
   // tanh outputs beyond 0.99 in magnitude: 3 of the 8 elements of [2, 1, 2, 2], whatever their channel.
-  const Tensor y = from_values({2, 1, 2, 2}, {0.995, 0.1, -0.999, 0.2, 0.3, 0.4, 0.5, 0.9999}, DType::float64);
+  const Tensor y =
+      from_values({2, 1, 2, 2}, {0.995, 0.1, -0.999, 0.2, 0.3, 0.4, 0.5, 0.9999}, DType::float64);
   const ForwardStats s = forward_stats(y, "tanh");
   ASSERT_TRUE(s.saturated_fraction.has_value());
   EXPECT_DOUBLE_EQ(*s.saturated_fraction, 3.0 / 8.0);

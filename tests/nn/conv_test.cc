@@ -77,7 +77,8 @@ TEST_F(ConvLayers, OutputShapesFollowPaddingStridesAndDilation) {
   EXPECT_EQ(Conv2D(8, {4, 4}, {.strides = {2, 3}, .padding = "same"})(x).shape(), (Shape{2, 14, 10, 8}));
   EXPECT_EQ(Conv2D(8, {3, 3}, {.dilation_rate = {2, 4}})(x).shape(), (Shape{2, 24, 20, 8}));
   EXPECT_EQ(MaxPooling2D({2, 2})(x).shape(), (Shape{2, 14, 14, 1}));
-  EXPECT_EQ(AveragePooling2D({3, 3}, {.strides = {{2, 2}}, .padding = "same"})(x).shape(), (Shape{2, 14, 14, 1}));
+  EXPECT_EQ(AveragePooling2D({3, 3}, {.strides = {{2, 2}}, .padding = "same"})(x).shape(),
+            (Shape{2, 14, 14, 1}));
   EXPECT_EQ(GlobalAveragePooling2D()(x).shape(), (Shape{2, 1}));
   EXPECT_EQ(GlobalAveragePooling2D({.keepdims = true})(x).shape(), (Shape{2, 1, 1, 1}));
   EXPECT_EQ(Flatten()(x).shape(), (Shape{2, 784}));
@@ -86,15 +87,19 @@ TEST_F(ConvLayers, OutputShapesFollowPaddingStridesAndDilation) {
 
 TEST_F(ConvLayers, LayersComputeTheirOps) {
   const Tensor x = random_tensor({2, 6, 5, 4}, 5, -2, 2);
-  Conv2D conv(6, {2, 3}, {.strides = {2, 1}, .padding = "same", .groups = 2, .activation = "tanh",
-                          .bias_initializer = "glorot_uniform"});
+  Conv2D conv(6, {2, 3},
+              {.strides = {2, 1},
+               .padding = "same",
+               .groups = 2,
+               .activation = "tanh",
+               .bias_initializer = "glorot_uniform"});
   const Tensor y = conv(x);
   const Tensor expected = tanh(conv2d(x, conv.kernel().value(), conv.bias().value(),
                                       {.strides = {2, 1}, .padding = Padding::same, .groups = 2}));
   EXPECT_TRUE(test::all_close(y, expected.shape(), expected.to_vector()));
   const Pool2DArgs pool{.pool_size = {3, 2}, .strides = {1, 2}, .padding = Padding::same};
-  EXPECT_TRUE(test::all_close(MaxPooling2D({3, 2}, {.strides = {{1, 2}}, .padding = "same"})(x), max_pool2d(x, pool).shape(),
-                              max_pool2d(x, pool).to_vector()));
+  EXPECT_TRUE(test::all_close(MaxPooling2D({3, 2}, {.strides = {{1, 2}}, .padding = "same"})(x),
+                              max_pool2d(x, pool).shape(), max_pool2d(x, pool).to_vector()));
   EXPECT_TRUE(test::all_close(AveragePooling2D({3, 2}, {.strides = {{1, 2}}, .padding = "same"})(x),
                               avg_pool2d(x, pool).shape(), avg_pool2d(x, pool).to_vector()));
   const Tensor g = GlobalAveragePooling2D()(x);
@@ -105,13 +110,19 @@ TEST_F(ConvLayers, LayersComputeTheirOps) {
 }
 
 TEST_F(ConvLayers, GradientsThroughVariablesMatchFiniteDifferences) {
-  Conv2D conv(4, {3, 2}, {.strides = {2, 1}, .padding = "same", .dilation_rate = {1, 2}, .groups = 2,
-                          .activation = "tanh", .bias_initializer = "glorot_uniform"});
+  Conv2D conv(4, {3, 2},
+              {.strides = {2, 1},
+               .padding = "same",
+               .dilation_rate = {1, 2},
+               .groups = 2,
+               .activation = "tanh",
+               .bias_initializer = "glorot_uniform"});
   const Tensor x = random_tensor({2, 5, 6, 2}, 6, -2, 2);
   conv(x);
   EXPECT_TRUE(test::check_gradients([&](const std::vector<Tensor>& in) { return conv(in[0]); }, {x}, {},
                                     conv.variables()));
-  Conv1D seq(3, 4, {.strides = 2, .padding = "same", .activation = "tanh", .bias_initializer = "glorot_uniform"});
+  Conv1D seq(3, 4,
+             {.strides = 2, .padding = "same", .activation = "tanh", .bias_initializer = "glorot_uniform"});
   const Tensor s = random_tensor({2, 9, 2}, 7, -2, 2);
   seq(s);
   EXPECT_TRUE(test::check_gradients([&](const std::vector<Tensor>& in) { return seq(in[0]); }, {s}, {},
@@ -135,29 +146,51 @@ TEST_F(ConvLayers, ConfigSummariesSpellTheOptionsAsKeras) {
 }
 
 TEST_F(ConvLayers, BadOptionsAndInputsAreErrorsNamingTheLayer) {
-  EXPECT_THAT(error_of([] { Conv2D(8, {3, 3}, {.strides = {0, 1}, .name = "c"}); }),
+  EXPECT_THAT(error_of([] {
+                Conv2D(8, {3, 3}, {.strides = {0, 1}, .name = "c"});
+              }),
               HasSubstr("c: strides must be positive, got 0"));
-  EXPECT_THAT(error_of([] { Conv2D(6, {3, 3}, {.groups = 4}); }),
+  EXPECT_THAT(error_of([] {
+                Conv2D(6, {3, 3}, {.groups = 4});
+              }),
               HasSubstr("conv2d: filters = 6 must be divisible by groups = 4"));
   EXPECT_THAT(error_of([] { Conv2D(8, {3, 3}, {.padding = "full"}); }), HasSubstr("unknown padding 'full'"));
   EXPECT_THAT(error_of([] { MaxPooling2D({2, 0}); }), HasSubstr("max_pooling2d: pool_size must be positive"));
-  EXPECT_THAT(error_of([] { Conv2D(8, {3, 3}, {.groups = 2, .name = "c"})(random_tensor({1, 5, 5, 3}, 9)); }),
+  EXPECT_THAT(error_of([] {
+                Conv2D(8, {3, 3}, {.groups = 2, .name = "c"})(random_tensor({1, 5, 5, 3}, 9));
+              }),
               HasSubstr("c: the input has 3 channels, which groups = 2 does not divide"));
-  EXPECT_THAT(error_of([] { Conv2D(8, {3, 3}, {.name = "c"})(random_tensor({1, 5, 5}, 9)); }),
-              HasSubstr("c: expected an image input of rank 4 [batch, height, width, channels], got shape [1, 5, 5]"));
-  EXPECT_THAT(error_of([] { Conv1D(8, 3, {.name = "c"})(random_tensor({1, 5, 5, 2}, 9)); }),
+  EXPECT_THAT(
+      error_of([] {
+        Conv2D(8, {3, 3}, {.name = "c"})(random_tensor({1, 5, 5}, 9));
+      }),
+      HasSubstr(
+          "c: expected an image input of rank 4 [batch, height, width, channels], got shape [1, 5, 5]"));
+  EXPECT_THAT(error_of([] {
+                Conv1D(8, 3, {.name = "c"})(random_tensor({1, 5, 5, 2}, 9));
+              }),
               HasSubstr("c: expected a sequence input of rank 3"));
-  EXPECT_THAT(error_of([] { Conv2D(8, {3, 6}, {.name = "c"})(random_tensor({1, 5, 5, 1}, 9)); }),
+  EXPECT_THAT(error_of([] {
+                Conv2D(8, {3, 6}, {.name = "c"})(random_tensor({1, 5, 5, 1}, 9));
+              }),
               HasSubstr("c (width): the window spans 6 positions"));
-  EXPECT_THAT(error_of([] { Conv1D(8, 3, {.dilation_rate = 3, .name = "c"})(random_tensor({1, 6, 1}, 9)); }),
+  EXPECT_THAT(error_of([] {
+                Conv1D(8, 3, {.dilation_rate = 3, .name = "c"})(random_tensor({1, 6, 1}, 9));
+              }),
               HasSubstr("c (steps): the window spans 7 positions"));
-  EXPECT_THAT(error_of([] { MaxPooling2D({3, 3}, {.name = "p"})(random_tensor({1, 2, 5, 1}, 9)); }),
+  EXPECT_THAT(error_of([] {
+                MaxPooling2D({3, 3}, {.name = "p"})(random_tensor({1, 2, 5, 1}, 9));
+              }),
               HasSubstr("p (height): the window spans 3 positions"));
-  EXPECT_THAT(error_of([] { GlobalAveragePooling2D({.name = "g"})(random_tensor({1, 5, 1}, 9)); }),
+  EXPECT_THAT(error_of([] {
+                GlobalAveragePooling2D({.name = "g"})(random_tensor({1, 5, 1}, 9));
+              }),
               HasSubstr("g: expected an image input of rank 4"));
   Conv2D built(4, {3, 3}, {.name = "b"});
   built(random_tensor({1, 5, 5, 2}, 9));
-  EXPECT_THAT(error_of([&] { built(random_tensor({1, 5, 5, 3}, 9)); }),
+  EXPECT_THAT(error_of([&] {
+                built(random_tensor({1, 5, 5, 3}, 9));
+              }),
               HasSubstr("b: input has 3 channels but the kernel was built for 2"));
   // Another height and width is fine once built, as in Keras.
   EXPECT_EQ(built(random_tensor({1, 7, 6, 2}, 9)).shape(), (Shape{1, 5, 4, 4}));

@@ -49,8 +49,8 @@ struct AxisWindows {
 /// Padding and output size along one axis of `input` positions for a window of `window` taps
 /// spaced `dilation` apart, moved by `stride`. Throws Error (starting with `what`) when a size or
 /// step is not positive or a "valid" window is larger than the input.
-AxisWindows axis_windows(std::string_view what, int64_t input, int64_t window, int64_t stride, int64_t dilation,
-                         Padding padding);
+AxisWindows axis_windows(std::string_view what, int64_t input, int64_t window, int64_t stride,
+                         int64_t dilation, Padding padding);
 
 /// Options of conv2d, Keras's names. Height first, then width.
 struct Conv2DArgs {
