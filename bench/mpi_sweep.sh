@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sweep throughput on 1 and 2 MPI ranks (issue 20's scaling figure; docs/distributed.md): the same
-# sweep of 256 configurations run alone on one worker, alone on two workers, and under
+# sweep of 1024 configurations run alone on one worker, alone on two workers, and under
 # `mpirun -np 2` with one worker per rank, alternating over --rounds rounds; prints the median
 # configurations per second of each, the ratios, the median seconds per configuration and the mean
 # bytes per result line (the message a rank sends rank 0), the inputs of the projection in
@@ -14,7 +14,7 @@ rounds=5
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-grid=(--depth 8,16,32,64 --width 64,128 --activation relu,tanh --skip none,residual --trials 8 --seed 1)
+grid=(--depth 8,16,32,64 --width 64,128 --activation relu,tanh --skip none,residual --trials 32 --seed 1)
 
 seconds() {  # seconds of one run of "$@" writing $work/out.jsonl
   rm -f "$work/out.jsonl"

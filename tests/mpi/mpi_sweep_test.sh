@@ -3,7 +3,8 @@
 #   1. the result file of 2 and 3 ranks is byte-identical to one process's, in CSV and JSON Lines;
 #   2. a rank killed mid-sweep leaves the finished results in the file and a non-zero exit; --resume
 #      on another number of ranks finishes it, and the file is again the one-process file;
-#   3. commands that do not split their work, and a sweep without --out, are refused under mpirun.
+#   3. commands that do not split their work, a sweep without --out, with --report or reading standard
+#      input are refused under mpirun (exit status 2, one message, from rank 0).
 # Usage: mpi_sweep_test.sh GRADLAB MPIEXEC WORKDIR
 set -euo pipefail
 gradlab=$1 mpiexec=$2 work=$3
@@ -51,9 +52,16 @@ cmp reference.csv killed.csv || fail "the resumed file differs from the one-proc
 # Refusals: exit status 2 and one message from rank 0.
 status=0
 mpi 2 "$gradlab" probe --depth 3 >/dev/null 2>probe.err || status=$?
-((status != 0)) && grep -q "only sweep splits its work" probe.err || fail "probe under mpirun was not refused: $(cat probe.err)"
+((status == 2)) && grep -q "only sweep splits its work" probe.err || fail "probe under mpirun was not refused: $(cat probe.err)"
 status=0
 mpi 2 "$gradlab" sweep --depth 2,3 >/dev/null 2>noout.err || status=$?
-((status != 0)) && grep -q "give --out" noout.err || fail "a sweep without --out under mpirun was not refused: $(cat noout.err)"
+((status == 2)) && grep -q "give --out" noout.err || fail "a sweep without --out under mpirun was not refused: $(cat noout.err)"
 [[ $(grep -c "give --out" noout.err) -eq 1 ]] || fail "the refusal was printed by more than rank 0"
+status=0
+mpi 2 "$gradlab" sweep --depth 2,3 --out r.csv --report r.html >/dev/null 2>report.err || status=$?
+((status == 2)) && grep -q -- "--report charts every configuration" report.err || fail "--report under mpirun was not refused: $(cat report.err)"
+status=0
+echo '{"depth": [2, 3]}' >grid.json
+mpi 2 "$gradlab" sweep --grid - --out s.csv <grid.json >/dev/null 2>stdin.err || status=$?
+((status == 2)) && grep -q "standard input reaches only rank 0" stdin.err || fail "--grid - under mpirun was not refused: $(cat stdin.err)"
 echo "mpi sweep: identical files for 1, 2 and 3 ranks; resumed after a killed rank; refusals clear"
