@@ -5,6 +5,8 @@
 #include <optional>
 #include <vector>
 
+#include <fmt/ranges.h>
+
 #include "autograd/activation_table.h"
 #include "autograd/op_checks.h"
 #include "gradlab/autograd/record.h"
@@ -409,6 +411,19 @@ std::string_view cell_name(RecurrentCell cell) {
     case RecurrentCell::gru: return "gru";
   }
   return "simple_rnn";
+}
+
+std::vector<std::string> recurrent_cell_names() {
+  std::vector<std::string> names;
+  for (RecurrentCell cell : kRecurrentCells) names.emplace_back(cell_name(cell));
+  return names;
+}
+
+RecurrentCell parse_recurrent_cell(std::string_view name) {
+  for (RecurrentCell cell : kRecurrentCells) {
+    if (cell_name(cell) == name) return cell;
+  }
+  fail("unknown recurrent cell '{}' (known: {})", name, fmt::join(recurrent_cell_names(), ", "));
 }
 
 Tensor recurrent_sequence(const Tensor& x, const Tensor& h0, const Tensor& c0, const Tensor& kernel,

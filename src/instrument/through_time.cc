@@ -3,11 +3,15 @@
 #include <cmath>
 #include <limits>
 
+#include <fmt/format.h>
+
 #include "gradlab/autograd/activation_facts.h"
 #include "gradlab/autograd/gradient_tape.h"
 #include "gradlab/autograd/ops.h"
 #include "gradlab/autograd/recurrent_op.h"
+#include "gradlab/autograd/activations.h"
 #include "gradlab/error.h"
+#include "gradlab/tensor/creation.h"
 
 namespace gradlab {
 namespace {
@@ -24,6 +28,13 @@ class Collector : public RecurrentStepObserver {
   }
   std::vector<StateGradients> result;
 };
+
+// Σ v² in double, so squares of tiny float32 gradients do not underflow.
+double squared_norm(const Tensor& g) {
+  double s = 0;
+  for (double v : g.to_vector()) s += v * v;
+  return s;
+}
 
 double fitted_gain(const std::vector<double>& norms) {
   double n = 0, st = 0, sy = 0, stt = 0, sty = 0;
@@ -115,7 +126,219 @@ double pascanu_bound(const std::string& activation) {
   return facts == nullptr ? std::numeric_limits<double>::quiet_NaN() : facts->inverse_max_slope;
 }
 
+// Keeps every recurrent layer call of a forward pass with its inputs, for the spectra and gate
+// saturation computed once the tape is gone.
+class RecurrentCalls : public LayerCallObserver {
+ public:
+  struct Call {
+    const RecurrentImpl* layer;  // kept alive by the forward that called it
+    std::vector<Tensor> inputs;
+  };
+  void on_layer_call(const LayerImpl& layer, const std::vector<Tensor>& inputs, const Tensor&,
+                     const CallOptions&) override {
+    if (const auto* rnn = dynamic_cast<const RecurrentImpl*>(&layer)) {
+      calls.push_back({rnn, inputs});
+    }
+  }
+  std::vector<Call> calls;
+};
+
+// Keeps the step states of every layer-normalized cell call, to differentiate the loss by them.
+class LayerNormStates : public LayerNormStateObserver {
+ public:
+  void on_states(const RecurrentImpl& layer, const std::vector<Tensor>& states) override {
+    calls.push_back({layer.name(), states});
+  }
+  struct Call {
+    std::string layer;
+    std::vector<Tensor> states;
+  };
+  std::vector<Call> calls;
+};
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kBoundMargin = 1e-6;
+
+double ratio(double first, double last) {
+  return std::isfinite(first) && std::isfinite(last) && last != 0 ? first / last : kNaN;
+}
+
+FlowVerdict verdict_of(double first, double ratio, bool finite, const FlowThresholds& thresholds) {
+  if (!finite) return FlowVerdict::exploding;
+  if (first == 0 || ratio < thresholds.vanishing_ratio) return FlowVerdict::vanishing;
+  if (ratio > thresholds.exploding_ratio) return FlowVerdict::exploding;
+  return FlowVerdict::healthy;
+}
+
+bool all_finite(const std::vector<double>& v) {
+  for (double e : v) {
+    if (!std::isfinite(e)) return false;
+  }
+  return true;
+}
+
+// Share of v below low and above high.
+GateSaturation shares(std::string gate, const Tensor& values, const SaturationThresholds& thresholds) {
+  const std::vector<double> v = values.to_vector();
+  double low = 0, high = 0;
+  for (double e : v) {
+    low += e < thresholds.low ? 1 : 0;
+    high += e > thresholds.high ? 1 : 0;
+  }
+  const double n = v.empty() ? 1.0 : static_cast<double>(v.size());
+  return {std::move(gate), low / n, high / n};
+}
+
+Tensor columns_of(const Tensor& m, int64_t begin, int64_t width) { return slice(m, {0, begin}, {-1, width}); }
+
 }  // namespace
+
+std::vector<GateSaturation> gate_saturation(const RecurrentImpl& layer, const std::vector<Tensor>& inputs,
+                                            const SaturationThresholds& thresholds) {
+  const RecurrentOptions& o = layer.options();
+  const RecurrentCell cell = layer.cell();
+  if (cell == RecurrentCell::simple_rnn || o.layer_norm) return {};
+  if (o.recurrent_activation != "sigmoid" && o.recurrent_activation != "hard_sigmoid") return {};
+  if (!layer.built()) fail("{}: the layer is not built yet; call it once before reading its gates", layer.name());
+  if (inputs.empty() || inputs[0].rank() != 3) fail("{}: gate_saturation needs the call's sequence [batch, time, features]", layer.name());
+  const Tensor& x = inputs[0];
+  const int64_t n = x.dim(0), steps = x.dim(1), f = x.dim(2), u = layer.units(), gu = gate_count(cell) * u;
+  const Tensor h0 = inputs.size() > 1 ? inputs[1] : zeros(Shape({n, u}), x.dtype());
+  const Tensor c0 = cell == RecurrentCell::lstm ? (inputs.size() > 2 ? inputs[2] : zeros(Shape({n, u}), x.dtype())) : Tensor();
+  const Tensor bias = layer.bias().defined() ? layer.bias().value() : Tensor();
+  const Tensor states = recurrent_sequence(x, h0, c0, layer.kernel().value(), layer.recurrent_kernel().value(), bias,
+                                           {.cell = cell,
+                                            .activation = o.activation,
+                                            .recurrent_activation = o.recurrent_activation,
+                                            .reset_after = o.reset_after,
+                                            .go_backwards = o.go_backwards,
+                                            .name = layer.name()});
+  // The gates of processing step t see x at its processing position and h_{t-1}.
+  const Tensor xs = o.go_backwards ? reverse(x, 1) : x;
+  const Tensor h = reshape(slice(states, {0, 0, 0, 0}, {1, -1, -1, -1}), {n, steps, u});
+  Tensor h_prev = reshape(h0, {n, 1, u});
+  if (steps > 1) h_prev = concat({h_prev, slice(h, {0, 0, 0}, {-1, steps - 1, -1})}, 1);
+  Tensor z = matmul(reshape(xs, {n * steps, f}), layer.kernel().value());
+  Tensor r = matmul(reshape(h_prev, {n * steps, u}), layer.recurrent_kernel().value());
+  if (bias.defined() && bias.rank() == 2) {
+    z = z + reshape(slice(bias, {0, 0}, {1, -1}), {gu});
+    r = r + reshape(slice(bias, {1, 0}, {1, -1}), {gu});
+  } else if (bias.defined()) {
+    z = z + bias;
+  }
+  const Tensor pre = z + r;
+  const ActivationFn s = get_activation(o.recurrent_activation);
+  if (cell == RecurrentCell::lstm) {
+    return {shares("i", s(columns_of(pre, 0, u)), thresholds), shares("f", s(columns_of(pre, u, u)), thresholds),
+            shares("o", s(columns_of(pre, 3 * u, u)), thresholds)};
+  }
+  return {shares("z", s(columns_of(pre, 0, u)), thresholds), shares("r", s(columns_of(pre, u, u)), thresholds)};
+}
+
+ThroughTimeRecord probe_through_time(const ProbeForward& forward, const std::vector<Tensor>& inputs,
+                                     const FlowThresholds& thresholds, const SaturationThresholds& saturation) {
+  Collector collector;
+  RecurrentCalls calls;
+  LayerNormStates normalized;
+  std::vector<StateGradients> normalized_gradients;
+  {
+    GradientTape tape;
+    for (const Tensor& x : inputs) tape.watch(x);
+    Tensor loss;
+    {
+      ObserveLayerCalls observe(calls);
+      ObserveLayerNormStates observe_states(normalized);
+      // The mean of every output element: each output's mean weighted by its share of the elements.
+      const std::vector<Tensor> outputs = forward(inputs, CallOptions{.training = false});
+      double total = 0;
+      for (const Tensor& y : outputs) total += static_cast<double>(y.numel());
+      for (const Tensor& y : outputs) {
+        const Tensor m = mean(y) * (static_cast<double>(y.numel()) / total);
+        loss = loss.defined() ? loss + m : m;
+      }
+    }
+    if (calls.calls.empty()) return {};
+    // The layer-normalized cells' steps are tensors on the tape: the gradient by each is ∂L/∂h_t,
+    // recurrent path included, as the fused cells report it.
+    std::vector<Tensor> sources = inputs;
+    for (const LayerNormStates::Call& c : normalized.calls) sources.insert(sources.end(), c.states.begin(), c.states.end());
+    ObserveRecurrentSteps observe(collector);
+    const std::vector<Tensor> grads = tape.gradient(loss, sources, UnconnectedGradients::zero);
+    std::size_t k = inputs.size();
+    for (const LayerNormStates::Call& c : normalized.calls) {
+      StateGradients g{c.layer, {}, 0.0};
+      for (std::size_t t = 0; t < c.states.size(); ++t, ++k) g.grad_norm.push_back(std::sqrt(squared_norm(grads[k])));
+      normalized_gradients.push_back(std::move(g));
+    }
+  }
+  ThroughTimeRecord record;
+  // The backward pass reported the calls last to first; each forward call takes its own.
+  std::vector<bool> used(collector.result.size(), false), used_normalized(normalized_gradients.size(), false);
+  for (const RecurrentCalls::Call& call : calls.calls) {
+    const RecurrentImpl& layer = *call.layer;
+    RecurrentLayerThroughTime r;
+    r.layer = layer.name();
+    r.cell = std::string(cell_name(layer.cell()));
+    r.time_steps = call.inputs[0].dim(1);
+    r.layer_norm = layer.options().layer_norm;
+    for (std::size_t k = collector.result.size(); k-- > 0 && !r.layer_norm;) {
+      if (!used[k] && collector.result[k].layer == r.layer) {
+        used[k] = true;
+        r.grad_norm = collector.result[k].grad_norm;
+        break;
+      }
+    }
+    for (std::size_t k = 0; k < normalized_gradients.size() && r.layer_norm; ++k) {
+      if (!used_normalized[k] && normalized_gradients[k].layer == r.layer) {
+        used_normalized[k] = true;
+        r.grad_norm = normalized_gradients[k].grad_norm;
+        break;
+      }
+    }
+    r.gain_per_step = r.grad_norm.empty() ? kNaN : fitted_gain(r.grad_norm);
+    if (!r.grad_norm.empty()) {
+      r.first_to_last_ratio = ratio(r.grad_norm.front(), r.grad_norm.back());
+      r.verdict = verdict_of(r.grad_norm.front(), r.first_to_last_ratio, all_finite(r.grad_norm), thresholds);
+    } else {
+      r.first_to_last_ratio = kNaN;
+    }
+    r.spectrum = recurrent_kernel_spectrum(layer);
+    r.gates = gate_saturation(layer, call.inputs, saturation);
+    record.layers.push_back(std::move(r));
+  }
+  const RecurrentLayerThroughTime* bottom = nullptr;
+  const RecurrentLayerThroughTime* top = nullptr;
+  bool finite = true;
+  for (const RecurrentLayerThroughTime& r : record.layers) {
+    if (r.grad_norm.empty()) continue;
+    if (!bottom) bottom = &r;
+    top = &r;
+    finite = finite && all_finite(r.grad_norm);
+  }
+  if (!bottom) {
+    record.first_to_last_ratio = kNaN;
+    return record;
+  }
+  const double first = bottom->grad_norm.front(), last = top->grad_norm.back();
+  record.first_to_last_ratio = ratio(first, last);
+  record.verdict = verdict_of(first, record.first_to_last_ratio, finite, thresholds);
+  const std::string where = fmt::format("step 0 of {} gets {:.3g} times the gradient norm of step {} of {}", bottom->layer,
+                                        record.first_to_last_ratio, top->time_steps - 1, top->layer);
+  switch (record.verdict) {
+    case FlowVerdict::exploding:
+      record.reason = finite ? fmt::format("{}, above {:g}", where, thresholds.exploding_ratio)
+                             : std::string("the gradient overflowed: a state gradient norm is not finite");
+      break;
+    case FlowVerdict::vanishing:
+      record.reason = first == 0 ? fmt::format("no gradient reaches step 0 of {}: its gradient norm is exactly 0", bottom->layer)
+                                 : fmt::format("{}, below {:g}", where, thresholds.vanishing_ratio);
+      break;
+    case FlowVerdict::healthy:
+      record.reason = fmt::format("{}, within [{:g}, {:g}]", where, thresholds.vanishing_ratio, thresholds.exploding_ratio);
+      break;
+  }
+  return record;
+}
 
 std::vector<StateGradients> state_gradients_through_time(const Layer& model, const Tensor& x) {
   Collector collector;
@@ -142,9 +365,11 @@ KernelSpectrum recurrent_kernel_spectrum(const RecurrentImpl& layer) {
     const std::vector<double> b = block(kernel, g * u, u);
     out.gates.push_back({names[g], largest_singular_value(b, u), spectral_radius(b, u)});
   }
-  out.pascanu_bound = layer.cell() == RecurrentCell::simple_rnn ? pascanu_bound(layer.options().activation)
-                                                                : std::numeric_limits<double>::quiet_NaN();
-  out.vanishing_guaranteed = out.gates.front().largest_singular_value < out.pascanu_bound;
+  // A layer-normalized recurrence rescales W h_{t-1} by its own spread, outside the theorem.
+  const bool plain = layer.cell() == RecurrentCell::simple_rnn && !layer.options().layer_norm;
+  out.pascanu_bound = plain ? pascanu_bound(layer.options().activation) : std::numeric_limits<double>::quiet_NaN();
+  // An orthogonal kernel's σ_max is 1 up to rounding: it must be below the bound by more than that.
+  out.vanishing_guaranteed = out.gates.front().largest_singular_value < out.pascanu_bound * (1 - kBoundMargin);
   return out;
 }
 

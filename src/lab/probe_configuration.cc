@@ -1,5 +1,6 @@
 #include "gradlab/lab/probe_configuration.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "gradlab/error.h"
@@ -84,10 +85,21 @@ ProbeSubject spec_variant_subject(const SpecVariant& variant, uint64_t seed) {
   return subject;
 }
 
+bool has_recurrent_layer(const PassRecord& pass) {
+  const std::vector<std::string> cells = recurrent_cell_names();
+  for (const LayerCallRecord& call : pass.layers) {
+    if (std::find(cells.begin(), cells.end(), call.type) != cells.end()) return true;
+  }
+  return false;
+}
+
 ConfigurationProbe probe_subject(const ProbeSubject& subject, const ConfigurationProbeOptions& options) {
   ConfigurationProbe r;
   r.pass = probe_pass(subject.forward, subject.inputs, options.pass);
   r.summary = summarize_flow(r.pass, options.thresholds);
+  if (options.through_time && has_recurrent_layer(r.pass)) {
+    r.through_time = probe_through_time(subject.forward, subject.inputs, options.thresholds, options.pass.probe.saturation);
+  }
   if (!options.check_underflow) return r;
   if (r.pass.dtype == DType::float32 && suspect_float32_underflow(r.pass) && subject.float64_forward) {
     std::vector<Tensor> inputs64;

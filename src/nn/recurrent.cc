@@ -11,6 +11,8 @@
 namespace gradlab {
 namespace {
 
+thread_local std::vector<LayerNormStateObserver*> state_observers;
+
 // Keras's LSTM bias with unit_forget_bias: bias_initializer for the input gate, ones for the
 // forget gate, bias_initializer for the cell and output gates, drawn in that order.
 class UnitForgetBias : public InitializerImpl {
@@ -137,7 +139,7 @@ Tensor RecurrentImpl::run_layer_norm_cell(const Tensor& x, const Tensor& h0, con
   if (input_bias.defined()) xw = xw + input_bias;
   xw = reshape(xw, {n, steps, gu});
   Tensor h = h0, c = c0;
-  std::vector<Tensor> hs, cs;
+  std::vector<Tensor> hs, cs, states;
   for (int64_t t = 0; t < steps; ++t) {
     const int64_t src = options_.go_backwards ? steps - 1 - t : t;
     const Tensor xt = reshape(slice(xw, {0, src, 0}, {-1, 1, -1}), {n, gu});
@@ -162,8 +164,10 @@ Tensor RecurrentImpl::run_layer_norm_cell(const Tensor& x, const Tensor& h0, con
         break;
       }
     }
+    states.push_back(h);
     hs.push_back(reshape(h, {n, 1, u}));
   }
+  for (LayerNormStateObserver* observer : state_observers) observer->on_states(*this, states);
   Tensor out = reshape(concat(hs, 1), {1, n, steps, u});
   if (cell_ == RecurrentCell::lstm) out = concat({out, reshape(concat(cs, 1), {1, n, steps, u})}, 0);
   return out;
@@ -238,5 +242,11 @@ LSTM::LSTM(int64_t units, RecurrentOptions options)
     : Recurrent(std::make_shared<RecurrentImpl>(RecurrentCell::lstm, units, std::move(options))) {}
 GRU::GRU(int64_t units, RecurrentOptions options)
     : Recurrent(std::make_shared<RecurrentImpl>(RecurrentCell::gru, units, std::move(options))) {}
+
+ObserveLayerNormStates::ObserveLayerNormStates(LayerNormStateObserver& observer) : observer_(&observer) {
+  state_observers.push_back(observer_);
+}
+
+ObserveLayerNormStates::~ObserveLayerNormStates() { std::erase(state_observers, observer_); }
 
 }  // namespace gradlab

@@ -269,6 +269,29 @@ TEST_F(BadInputsCli, ProbeReportUnwritable) {
   EXPECT_EQ(files(), before) << "no report, and no temporary file, is left behind";
 }
 
+TEST_F(BadInputsCli, ProbeRecurrentBadOptions) {
+  TensorFile flat;
+  flat.add("x", zeros({2, 3}));
+  write_safetensors(path("flat.safetensors"), flat);
+  const std::vector<std::string> small = {"--units", "4", "--features", "3", "--batch", "2", "--out", path("o.txt")};
+  const auto with = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), "probe");
+    args.insert(args.end(), small.begin(), small.end());
+    return args;
+  };
+  expect_refused(with({"--cell", "lstm", "--time-steps", "0"}), {"--time-steps: Value 0 not in range 1 to 100000"});
+  expect_refused(with({"--cell", "lstn"}), {"--cell: lstn not in {simple_rnn,lstm,gru}"});
+  expect_refused(with({"--time-steps", "5"}), {"--time-steps requires --cell"});
+  expect_refused({"probe", "--cell", "gru", "--model", path("m.json"), "--out", path("o.txt")}, {"--model excludes --cell"});
+  expect_refused({"probe", "--recurrent-init", "orthogonal", "--model", path("m.json"), "--out", path("o.txt")},
+                 {"--model excludes --recurrent-init"});
+  expect_refused(with({"--cell", "gru", "--norm", "batch"}), {"--norm batch: a recurrent network takes --norm layer"});
+  expect_refused(with({"--cell", "gru", "--skip", "residual"}), {"--skip residual: the inline recurrent network (--cell) has no skip connections"});
+  expect_refused(with({"--cell", "lstm", "--recurrent-init", "orthogonl"}), {"--recurrent-init: unknown initializer 'orthogonl'"});
+  expect_refused({"probe", "--cell", "lstm", "--input", path("flat.safetensors"), "--out", path("o.txt")},
+                 {path("flat.safetensors") + ": tensor 'x' is", "expected a sequence [batch, time, features]"});
+}
+
 TEST_F(BadInputsCli, ExistingOutputSurvivesARefusedRun) {
   // A bad run must not replace or truncate a good file already at the output path.
   const std::string good = path("w.safetensors");

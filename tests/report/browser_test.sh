@@ -78,6 +78,11 @@ check "$work/report.html" 10
 # Per-layer norms, saturation (no heatmap for a single run).
 check "$work/probe.html" 2
 
+"$gradlab" probe --cell simple_rnn --time-steps 300 --layers 2 --units 8 --features 4 --batch 4 \
+  --report "$work/probe_rnn.html" >"$work/probe_rnn.txt"
+# Per-layer norms, saturation (tanh cells), and the layers x time heatmap (300 steps in bins).
+check "$work/probe_rnn.html" 3
+
 "$gradlab" sweep --depth 2,3 --width 8 --batch 4 --activation relu,tanh --trials 3 --out "$work/sweep.csv" \
   --report "$work/sweep.html" >"$work/sweep.txt" 2>&1
 # Median and bands over trials; then trial by trial: per-layer norms, heatmap, dead units (relu).

@@ -1,6 +1,7 @@
 // `gradlab probe`: one probed forward and backward pass of a model spec or an inline network; prints
 // per-layer statistics with a log-scale bar of the gradient norm, the summary over depth, the verdict,
-// float32 underflow and the anomaly check, as text, JSON or CSV, and on request as an HTML report.
+// the time axis of recurrent layers, float32 underflow and the anomaly check, as text, JSON or CSV,
+// and on request as an HTML report.
 #include <cstdint>
 #include <memory>
 
@@ -10,6 +11,7 @@
 #include "gradlab/autograd/activations.h"
 #include "gradlab/io/atomic_file.h"
 #include "gradlab/lab/probe_configuration.h"
+#include "gradlab/lab/recurrent_network.h"
 #include "gradlab/lab/skip_network.h"
 #include "gradlab/nn/initializers.h"
 #include "model_files.h"
@@ -23,7 +25,7 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
     ProbeSettings probe;
     bool json = false, csv = false;
     double sigma_w2 = 1, sigma_b2 = 0;
-    std::string out, report;
+    std::string out, report, grid_csv;
   };
   auto o = std::make_shared<Options>();
   ProbeSettings& s = o->probe;
@@ -34,6 +36,8 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
       "Examples:\n"
       "  gradlab probe --depth 50 --width 256 --activation tanh --norm layer --skip residual --batch 64\n"
       "  gradlab probe --depth 60 --activation sigmoid --dtype float64\n"
+      "  gradlab probe --cell lstm --time-steps 100 --layers 2 --units 64   (the gradient through layers x time)\n"
+      "  gradlab probe --cell simple_rnn --time-steps 200 --recurrent-init glorot_uniform --norm layer\n"
       "  gradlab probe --model net.json --weights w.safetensors --input x.safetensors --json\n"
       "  gradlab probe --model mlp.json --data fashion-mnist --limit 256   (real images as the input)\n"
       "  gradlab probe --model net.json --data houses.csv --label-column price\n"
@@ -48,11 +52,21 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
     option->excludes(model)->capture_default_str();
     return option;
   };
-  network_option(cmd->add_option("--depth,--depths", s.depth, "Inline network: number of Dense layers")->check(CLI::Range(1, kMaxProbeDepth)));
-  network_option(cmd->add_option("--width", s.width, "Inline network: units of every Dense layer")->check(CLI::Range(int64_t{1}, kMaxProbeUnits)));
+  network_option(cmd->add_option("--depth,--depths,--layers", s.depth, "Inline network: number of Dense (or, with --cell, recurrent) layers")
+                     ->check(CLI::Range(1, kMaxProbeDepth)));
+  network_option(cmd->add_option("--width,--units", s.width, "Inline network: units of every layer")->check(CLI::Range(int64_t{1}, kMaxProbeUnits)));
+  // The inline recurrent network (lab/recurrent_network.h): a stack of one cell over a drawn sequence.
+  CLI::Option* cell = network_option(cmd->add_option("--cell", s.cell, "Inline recurrent network instead of Dense layers: the cell of every layer (Keras's SimpleRNN, LSTM, GRU)")
+                                         ->check(CLI::IsMember(recurrent_cell_names())));
+  network_option(cmd->add_option("--time-steps", s.time_steps, "Inline recurrent network: time steps of the drawn sequence")
+                     ->check(CLI::Range(int64_t{1}, kMaxProbeTimeSteps))
+                     ->needs(cell));
+  network_option(cmd->add_option("--recurrent-init,--recurrent-initializer", s.recurrent_init, "Inline recurrent network: recurrent kernel initializer (Keras's orthogonal)")
+                     ->check(kInitializerName)
+                     ->needs(cell));
   // With --model these two make the variant `gradlab sweep --model` probes (apply_spec_overrides).
   CLI::Option* activation = cmd->add_option("--activation,--activations", s.activation,
-                                            "Inline network: activation; with --model: of every hidden layer with a non-linear one")
+                                            "Inline network: activation (with --cell: the cell's, default tanh); with --model: of every hidden layer with a non-linear one")
                                 ->check(CLI::IsMember(activation_names()))
                                 ->capture_default_str();
   CLI::Option* init = cmd->add_option("--init,--initializer,--initializers", s.init, "Inline network: kernel initializer; with --model: of every Dense layer")
@@ -105,23 +119,33 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
   cmd->add_option("--dead-threshold", t.dead_fraction, "Dead units begin where a layer's dead fraction exceeds this")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  cell->excludes(sigma_w2)->excludes(data);
   CLI::Option* json = cmd->add_flag("--json", o->json, "Print one JSON object instead of the table");
   cmd->add_flag("--csv", o->csv, "Print CSV, one row per layer call, instead of the table")->excludes(json);
   cmd->add_option("--out", o->out, "Write to this file (atomically) instead of standard output");
   cmd->add_option("--report", o->report, "Also write an interactive HTML report (charts and the per-layer table) to this file");
+  cmd->add_option("--grid-csv", o->grid_csv, "With recurrent layers: also write the layers x time grid of |dL/dh_t| (layer,cell,step,state_grad_norm) to this file");
 
-  cmd->callback([o, &run, init, activation, sigma_w2] {
+  cmd->callback([o, &run, init, activation, sigma_w2, cell] {
+    if (cell->count() > 0 && activation->count() == 0) o->probe.activation = RecurrentNetworkOptions{}.activation;
     if (sigma_w2->count() > 0) o->probe.gaussian_init = GaussianInit{.sigma_w2 = o->sigma_w2, .sigma_b2 = o->sigma_b2};
     if (!o->probe.model.empty() && init->count() > 0) o->probe.overrides.kernel_initializer = o->probe.init;
     if (!o->probe.model.empty() && activation->count() > 0) o->probe.overrides.hidden_activation = o->probe.activation;
     run = [o] {
       const ProbeSettings& s = o->probe;
+      if (!s.cell.empty() && s.norm != "none" && s.norm != "layer") {
+        throw UsageError(fmt::format("--norm {}: a recurrent network takes --norm layer (layer-normalized cells, Ba et al. 2016) or none", s.norm));
+      }
+      if (!s.cell.empty() && s.skip != "none") {
+        throw UsageError(fmt::format("--skip {}: the inline recurrent network (--cell) has no skip connections", s.skip));
+      }
       if (!(s.thresholds.vanishing_ratio < s.thresholds.exploding_ratio)) {
         throw UsageError(fmt::format("--vanishing-ratio ({:g}) must be below --exploding-ratio ({:g})",
                                      s.thresholds.vanishing_ratio, s.thresholds.exploding_ratio));
       }
       check_output_path("--out", o->out);
       check_output_path("--report", o->report);
+      check_output_path("--grid-csv", o->grid_csv);
       const ProbeReport report = run_probe(s);
       std::string text;
       if (o->json) {
@@ -137,6 +161,7 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
         as_bad_input([&] { write_file_atomically(o->out, text); });
       }
       if (!o->report.empty()) as_bad_input([&] { write_file_atomically(o->report, probe_html(report)); });
+      if (!o->grid_csv.empty()) as_bad_input([&] { write_file_atomically(o->grid_csv, through_time_csv(report.through_time)); });
     };
   });
 }

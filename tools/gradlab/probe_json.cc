@@ -113,7 +113,8 @@ ordered_json probe_json(const ProbeReport& r) {
             {"elements", u.elements},
             {"float64_min_norm", json_number(u.float64_min_norm)},
             {"message", u.message}}},
-          {"anomaly", anomaly_json(r.pass.anomaly)}};
+          {"anomaly", anomaly_json(r.pass.anomaly)},
+          {"through_time", through_time_json(r.through_time)}};
 }
 
 }  // namespace gradlab::cli

@@ -12,6 +12,7 @@
 #include "gradlab/instrument/flow_summary.h"
 #include "gradlab/instrument/probe.h"
 #include "gradlab/instrument/underflow.h"
+#include "gradlab/lab/recurrent_network.h"
 #include "gradlab/lab/skip_network.h"
 #include "gradlab/lab/spec_variant.h"
 
@@ -27,6 +28,12 @@ struct ProbeSettings {
           features = SkipNetworkOptions{}.input_features;
   std::string activation = SkipNetworkOptions{}.activation, init = SkipNetworkOptions{}.kernel_initializer.name(),
               norm = "none", skip = "none";
+  // The inline recurrent network (--cell): depth layers of `width` units over time_steps steps, with
+  // `activation` (tanh unless given), `init` for the kernels and recurrent_init for the recurrent
+  // kernels; norm "layer" makes layer-normalized cells. Empty: the Dense network.
+  std::string cell;
+  int64_t time_steps = RecurrentNetworkOptions{}.time_steps;
+  std::string recurrent_init = RecurrentNetworkOptions{}.recurrent_initializer.name();
   std::string input_dist = "uniform", dtype, mode = "training";
   // The scalar differentiated: a name of kProbeLossWords; its projection is drawn from `seed`.
   std::string probe_loss = "auto";
@@ -61,6 +68,8 @@ struct ProbeReport {
   Float32Underflow underflow;
   /// True when a float64 twin of a float32 network was probed to confirm underflow.
   bool compared_with_float64 = false;
+  /// The time axis of the recurrent layers (empty without one).
+  ThroughTimeRecord through_time;
 };
 
 /// Builds the network and input of `settings`, probes them (anomaly detection on) and summarizes.
@@ -74,10 +83,34 @@ std::string probe_text(const ProbeReport& report);
 /// The JSON form: "command", "version", "network", "sigma_w2", "sigma_b2" (null unless the inline
 /// network was initialized by variances), "input", "dtype", "mode", "seed", "loss",
 /// "input_grad", "layers" (every statistic of every layer call), "summary", "underflow", "anomaly"
-/// (null when none). Non-finite numbers become null.
+/// (null when none), "through_time" (null without a recurrent layer: through_time_json). Non-finite
+/// numbers become null.
 nlohmann::ordered_json probe_json(const ProbeReport& report);
 
-/// The CSV form: a header line and one row per layer call (no summary; see the JSON form).
+/// The CSV form: a header line and one row per layer call (no summary; see the JSON form); a
+/// recurrent layer's row also carries its time axis in brief (steps, gain per step, first/last
+/// ratio, verdict in time, σ_max of its first gate block, Pascanu bound, forget gate saturation).
 std::string probe_csv(const ProbeReport& report);
+
+/// The layers × time grid as CSV: "layer,cell,step,state_grad_norm", one row per layer and step
+/// (bottom layer first, step 0 first); only the header without a measured recurrent layer.
+std::string through_time_csv(const ThroughTimeRecord& record);
+
+/// The header fields probe_csv adds for the time axis, and one layer's values (empty fields for a
+/// layer without one).
+std::string through_time_csv_columns();
+std::string through_time_csv_fields(const ThroughTimeRecord& record, const std::string& layer);
+
+/// The time axis as JSON: "verdict", "reason", "first_to_last_ratio" and "layers", each with "layer",
+/// "cell", "time_steps", "layer_norm", "state_grad_norm" (one per step), "gain_per_step",
+/// "first_to_last_ratio", "verdict", "spectrum" ("gates": gate, largest_singular_value,
+/// spectral_radius; "pascanu_bound", "vanishing_guaranteed") and "gates" (gate, near_zero, near_one);
+/// null for an empty record.
+nlohmann::ordered_json through_time_json(const ThroughTimeRecord& record);
+
+/// The time axis as text: a table of the recurrent layers (gain per step, first/last ratio, verdict in
+/// time, σ_max and ρ beside the Pascanu bound, saturated gates), the layers × time grid at up to
+/// `columns` evenly spaced steps, and the verdict over layers × time; "" for an empty record.
+std::string through_time_text(const ThroughTimeRecord& record, int columns = 10);
 
 }  // namespace gradlab::cli

@@ -1,4 +1,5 @@
-// run_probe: builds what `gradlab probe` was asked to probe — an inline SkipNetwork or a model spec —
+// run_probe: builds what `gradlab probe` was asked to probe — an inline SkipNetwork, an inline
+// recurrent network (recurrent_network.h) or a model spec —
 // with its input, and probes it with the library's probe_configuration.h (which, for float32, checks
 // underflow against a float64 twin when the float32 gradients look underflowed).
 #include <memory>
@@ -10,6 +11,7 @@
 #include "gradlab/io/model_spec.h"
 #include "gradlab/io/safetensors.h"
 #include "gradlab/lab/probe_configuration.h"
+#include "gradlab/lab/recurrent_network.h"
 #include "gradlab/lab/skip_network.h"
 #include "gradlab/lab/spec_variant.h"
 #include "gradlab/lab/sweep_run.h"
@@ -75,6 +77,47 @@ Subject inline_subject(const ProbeSettings& s, DType dtype) {
                                            : s.init;
   subject.description = fmt::format("inline: {} x Dense({}, {}), {}, {}, norm {}", s.depth, s.width, s.activation, init,
                                     skip_connection_label(options.skip), s.norm);
+  return subject;
+}
+
+// The inline recurrent network: the sequence is drawn (or read) first, then the kernels, as for Dense.
+Subject recurrent_subject(const ProbeSettings& s, DType dtype) {
+  RecurrentNetworkOptions options{.cell = parse_recurrent_cell(s.cell),
+                                  .layers = s.depth,
+                                  .units = s.width,
+                                  .time_steps = s.time_steps,
+                                  .activation = s.activation,
+                                  .kernel_initializer = s.init,
+                                  .recurrent_initializer = s.recurrent_init,
+                                  .layer_norm = s.norm == "layer",
+                                  .batch = s.batch,
+                                  .input_features = s.features,
+                                  .dtype = dtype};
+  Subject subject;
+  Tensor x;
+  auto rng = std::make_shared<Rng>(s.seed);
+  if (!s.input.empty()) {
+    const TensorFile file = as_bad_input([&] { return read_safetensors(s.input); });
+    if (file.size() != 1) {
+      throw UsageError(fmt::format("{}: expected one tensor [batch, time, features] for the inline recurrent network, found {}",
+                                   s.input, file.size()));
+    }
+    const auto& [name, tensor] = file.tensors().front();
+    if (tensor.rank() != 3 || tensor.dim(0) < 1 || tensor.dim(1) < 1 || tensor.dim(2) < 1) {
+      throw UsageError(fmt::format("{}: tensor '{}' is {}, expected a sequence [batch, time, features] with each at least 1",
+                                   s.input, name, tensor.description()));
+    }
+    check_finite_input(tensor, s.input, name);
+    x = tensor.to(dtype);
+    options.time_steps = x.dim(1);
+    subject.input_description = fmt::format("{} ('{}', {} x {} x {})", s.input, name, x.dim(0), x.dim(1), x.dim(2));
+  } else {
+    x = as_bad_input([&] { return draw_recurrent_input(options, parse_input_distribution(s.input_dist), *rng); });
+    subject.input_description = fmt::format("{} x {} steps x {} drawn from {}, seed {}", s.batch, s.time_steps, s.features,
+                                            dist_label(s.input_dist), s.seed);
+  }
+  subject.probe = as_bad_input([&] { return recurrent_network_subject(options, x, rng); });
+  subject.description = "inline: " + recurrent_network_label(options);
   return subject;
 }
 
@@ -150,9 +193,11 @@ Subject object_subject(const ProbeSettings& s) {
 }  // namespace
 
 ProbeReport run_probe(const ProbeSettings& s) {
-  const Subject subject = s.layer ? object_subject(s)
-                          : s.model.empty() ? inline_subject(s, s.dtype.empty() ? DType::float32 : parse_dtype(s.dtype))
-                                            : spec_subject(s, s.dtype);
+  const DType inline_dtype = s.dtype.empty() ? DType::float32 : parse_dtype(s.dtype);
+  const Subject subject = s.layer            ? object_subject(s)
+                          : !s.model.empty() ? spec_subject(s, s.dtype)
+                          : s.cell.empty()   ? inline_subject(s, inline_dtype)
+                                             : recurrent_subject(s, inline_dtype);
   ConfigurationProbe probe =
       probe_subject(subject.probe, {.pass = {.training = s.mode == "training",
                                              .probe = {.across_examples = true},
@@ -169,6 +214,7 @@ ProbeReport run_probe(const ProbeSettings& s) {
   r.summary = std::move(probe.summary);
   r.underflow = std::move(probe.underflow);
   r.compared_with_float64 = probe.compared_with_float64;
+  r.through_time = std::move(probe.through_time);
   return r;
 }
 

@@ -164,6 +164,7 @@ std::string probe_text(const ProbeReport& r) {
   std::string verdict = flow_verdict_name(s.verdict);
   std::transform(verdict.begin(), verdict.end(), verdict.begin(), [](unsigned char c) { return std::toupper(c); });
   out += fmt::format("verdict: {}: {}\n", verdict, s.reason);
+  out += through_time_text(r.through_time);
   if (r.underflow.underflowed) {
     out += fmt::format("underflow: {}\n", r.underflow.message);
     if (!r.underflow.measured_in_float64) out += "  Run with --dtype float64 to measure these gradients.\n";

@@ -279,6 +279,33 @@ Chart gradient_heatmap(const std::vector<FlowRun>& runs) {
                               left_out, "cells")};
 }
 
+Chart through_time_heatmap(const ThroughTimeRecord& record) {
+  int left_out = 0;
+  json rows = json::array(), order = json::array();
+  for (auto it = record.layers.rbegin(); it != record.layers.rend(); ++it) {
+    if (it->grad_norm.empty()) continue;
+    order.push_back(it->layer);
+    for (std::size_t t = 0; t < it->grad_norm.size(); ++t) {
+      rows.push_back({{"layer", it->layer}, {"step", t}, {"norm", log_value(it->grad_norm[t], left_out)}});
+    }
+  }
+  if (order.empty()) return {nullptr, ""};
+  json spec = {{"$schema", kSchema},
+               {"width", 720},
+               {"height", {{"step", 24}}},
+               {"data", {{"values", rows}}},
+               {"mark", {{"type", "rect"}, {"tooltip", true}}},
+               {"encoding",
+                {{"x", {{"field", "step"}, {"type", "quantitative"}, {"bin", {{"maxbins", 200}}}, {"title", "time step t (0 ran first)"}}},
+                 {"y", {{"field", "layer"}, {"type", "nominal"}, {"sort", order}, {"title", nullptr}}},
+                 {"color", {{"aggregate", "mean"}, {"field", "norm"}, {"type", "quantitative"}, {"scale", {{"type", "log"}, {"scheme", "viridis"}}},
+                            {"legend", {{"format", ".0e"}}}, {"title", "|dL/dh_t|"}}}}}};
+  return {spec, with_left_out("The gradient of each step's state over layers (rows, top layer first) and time (columns), "
+                              "colour on a log scale (mean over a bin of steps when there are more than 200): dark cells "
+                              "at the bottom left are where the gradient hardly reaches.",
+                              left_out, "cells")};
+}
+
 Chart activity_chart(const std::vector<FlowRun>& runs, const FlowSectionOptions& options) {
   const auto keys = config_keys(runs);
   json rows = json::array();

@@ -19,6 +19,7 @@
 
 #include "gradlab/instrument/flow_summary.h"
 #include "gradlab/instrument/probe.h"
+#include "gradlab/instrument/through_time.h"
 #include "html_report.h"
 
 namespace gradlab::cli {
@@ -54,6 +55,9 @@ CellTone verdict_tone(FlowVerdict verdict);
 Chart gradient_norm_chart(const std::vector<FlowRun>& runs, const FlowSectionOptions& options = {});
 /// Heatmap of g_k over depth position k (x) and run (y), colour on a log scale.
 Chart gradient_heatmap(const std::vector<FlowRun>& runs);
+/// Heatmap of ‖∂L/∂h_t‖ over time step t (x) and recurrent layer (y, top layer first), colour on a
+/// log scale; null spec when no layer was measured.
+Chart through_time_heatmap(const ThroughTimeRecord& record);
 /// Per-layer saturated and dead fractions (ForwardStats) against depth position k — the block of the
 /// nearest weight layer at or before the call — one line per run and measure. Null spec when no
 /// run measured either (no saturating or relu activation).

@@ -6,6 +6,32 @@
 #include "report_charts.h"
 
 namespace gradlab::cli {
+namespace {
+
+// The recurrent layers' time axis: the verdict over layers × time, a row per layer and the grid.
+void add_through_time_section(HtmlReport& page, const ThroughTimeRecord& record) {
+  if (record.layers.empty()) return;
+  page.add_heading("Through time");
+  if (!record.reason.empty()) {
+    page.add_table({"verdict in time", "why"}, {{{flow_verdict_name(record.verdict), verdict_tone(record.verdict)}, record.reason}});
+  }
+  std::vector<std::vector<TableCell>> rows;
+  for (const RecurrentLayerThroughTime& r : record.layers) {
+    const bool measured = !r.grad_norm.empty();
+    rows.push_back({r.layer, r.cell + (r.layer_norm ? " (layer norm)" : ""), std::to_string(r.time_steps),
+                    measured ? table_number(r.gain_per_step) : "-", measured ? table_number(r.first_to_last_ratio) : "-",
+                    measured ? TableCell(flow_verdict_name(r.verdict), verdict_tone(r.verdict)) : TableCell("-"),
+                    r.spectrum.gates.empty() ? "-" : table_number(r.spectrum.gates.front().largest_singular_value),
+                    table_number(r.spectrum.pascanu_bound)});
+  }
+  page.add_table({"layer", "cell", "steps", "gain per step", "first/last", "in time", "sigma_max (first gate)", "1/gamma"}, rows,
+                 "gain per step: the norm's factor per step back in time (fit on a log scale); first/last: |dL/dh_0| / "
+                 "|dL/dh_T-1|; sigma_max below 1/gamma guarantees vanishing for a SimpleRNN (Pascanu et al. 2013).");
+  const Chart heatmap = through_time_heatmap(record);
+  if (!heatmap.spec.is_null()) page.add_chart(heatmap.spec, heatmap.caption);
+}
+
+}  // namespace
 
 std::string probe_html(const ProbeReport& report) {
   HtmlReport page("gradlab probe: " + report.network);
@@ -18,6 +44,7 @@ std::string probe_html(const ProbeReport& report) {
   const FlowRun run{report.network, {}, report.pass, report.summary};
   page.add_heading("Gradient flow");
   add_flow_section(page, {run});
+  add_through_time_section(page, report.through_time);
   page.add_heading("Every layer call");
   add_layer_table(page, run);
   return page.render();

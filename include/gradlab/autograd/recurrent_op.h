@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gradlab/tensor/tensor.h"
 
@@ -39,6 +40,12 @@ enum class RecurrentCell { simple_rnn, lstm, gru };
 int64_t gate_count(RecurrentCell cell);
 /// "simple_rnn", "lstm", "gru".
 std::string_view cell_name(RecurrentCell cell);
+/// Every cell, in the enum's order.
+inline constexpr RecurrentCell kRecurrentCells[] = {RecurrentCell::simple_rnn, RecurrentCell::lstm, RecurrentCell::gru};
+/// cell_name() of every cell: the values a command line takes.
+std::vector<std::string> recurrent_cell_names();
+/// The cell cell_name() calls `name`; an Error listing the names for any other.
+RecurrentCell parse_recurrent_cell(std::string_view name);
 
 /// Options of recurrent_sequence, with Keras's defaults.
 struct RecurrentSequenceOptions {

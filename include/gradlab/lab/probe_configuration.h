@@ -23,6 +23,7 @@
 
 #include "gradlab/instrument/flow_summary.h"
 #include "gradlab/instrument/probe.h"
+#include "gradlab/instrument/through_time.h"
 #include "gradlab/instrument/underflow.h"
 #include "gradlab/io/model_spec.h"
 #include "gradlab/io/safetensors.h"
@@ -76,6 +77,9 @@ struct ConfigurationProbeOptions {
   /// Check float32 underflow (float32_underflow), probing the float64 twin when the float32
   /// gradients look underflowed (suspect_float32_underflow); off, `underflow` stays empty.
   bool check_underflow = true;
+  /// Measure the time axis (probe_through_time, a second pass in inference mode) when the pass has
+  /// a recurrent layer call; off, or without one, `through_time` stays empty.
+  bool through_time = true;
 };
 
 /// What probing one configuration found.
@@ -85,7 +89,13 @@ struct ConfigurationProbe {
   Float32Underflow underflow;
   /// True when the float64 twin was probed to confirm underflow.
   bool compared_with_float64 = false;
+  /// The recurrent layers' state gradients through time, kernel spectra and gates (see
+  /// ConfigurationProbeOptions::through_time).
+  ThroughTimeRecord through_time;
 };
+
+/// Whether `pass` called a recurrent layer (SimpleRNN, LSTM, GRU).
+bool has_recurrent_layer(const PassRecord& pass);
 
 /// One probed pass of `subject`, its summary over depth and (when asked) the underflow check.
 ConfigurationProbe probe_subject(const ProbeSubject& subject, const ConfigurationProbeOptions& options);

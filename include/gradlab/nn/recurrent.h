@@ -110,6 +110,28 @@ class RecurrentImpl : public LayerImpl {
   std::vector<Tensor> last_states_;
 };
 
+/// Sees, on the calling thread while installed with ObserveLayerNormStates, the state tensors h_t
+/// [N, units] of every step of a layer-normalized cell as it runs (processing order), so an
+/// instrument can ask the tape for ∂L/∂h_t: the fused cells report their state gradients through
+/// RecurrentStepObserver instead, from inside their backward rule.
+class LayerNormStateObserver {
+ public:
+  virtual ~LayerNormStateObserver() = default;
+  virtual void on_states(const RecurrentImpl& layer, const std::vector<Tensor>& states) = 0;
+};
+
+/// Installs `observer` on the calling thread while in scope.
+class ObserveLayerNormStates {
+ public:
+  explicit ObserveLayerNormStates(LayerNormStateObserver& observer);
+  ~ObserveLayerNormStates();
+  ObserveLayerNormStates(const ObserveLayerNormStates&) = delete;
+  ObserveLayerNormStates& operator=(const ObserveLayerNormStates&) = delete;
+
+ private:
+  LayerNormStateObserver* observer_;
+};
+
 /// Handle shared by the three recurrent layers.
 class Recurrent : public Layer {
  public:
