@@ -41,6 +41,7 @@ Subject inline_subject(const ProbeSettings& s, DType dtype) {
                              .normalization = parse_skip_normalization(s.norm)};
   Subject subject;
   Tensor x;
+  bool drawn = false;
   auto rng = std::make_shared<Rng>(s.seed);
   if (!s.data.data.empty()) {
     const Tensor features = read_data_features(s.data);
@@ -63,10 +64,12 @@ Subject inline_subject(const ProbeSettings& s, DType dtype) {
     subject.input_description = fmt::format("{} ('{}', {} x {})", s.input, name, x.dim(0), x.dim(1));
   } else {
     x = draw_probe_input(options, parse_input_distribution(s.input_dist), *rng);
+    drawn = true;
     subject.input_description =
         fmt::format("{} x {} drawn from {}, seed {}", s.batch, s.features, dist_label(s.input_dist), s.seed);
   }
   subject.probe = skip_network_subject(options, x, rng);
+  if (drawn) subject.probe.more_inputs = more_probe_inputs(options, parse_input_distribution(s.input_dist), s.seed);
   const std::string init = s.gaussian_init ? fmt::format("weights N(0, {}/fan_in), biases N(0, {})", s.gaussian_init->sigma_w2,
                                                          s.gaussian_init->sigma_b2)
                                            : s.init;
@@ -101,6 +104,9 @@ Subject spec_subject(const ProbeSettings& s, const std::string& dtype_option) {
     subject.input_description = s.input;
   } else {
     subject.probe.inputs = draw_spec_inputs(spec, s.batch, parse_input_distribution(s.input_dist), s.seed, dtype);
+    subject.probe.more_inputs = [spec, s, dtype](int64_t b) {
+      return draw_spec_inputs(spec, s.batch, parse_input_distribution(s.input_dist), more_inputs_seed(s.seed, b), dtype);
+    };
     subject.input_description = fmt::format("batch {} drawn from {}, seed {}", s.batch, dist_label(s.input_dist), s.seed);
   }
   return subject;
@@ -116,7 +122,8 @@ ProbeReport run_probe(const ProbeSettings& s) {
                                              .probe = {.across_examples = true},
                                              .loss = parse_probe_loss(s.probe_loss),
                                              .projection_seed = s.seed},
-                                    .thresholds = s.thresholds});
+                                    .thresholds = s.thresholds,
+                                    .dead_unit_batches = s.dead_batches});
   ProbeReport r;
   r.network = subject.description;
   r.input = subject.input_description;
