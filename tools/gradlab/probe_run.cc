@@ -141,6 +141,16 @@ Subject object_subject(const ProbeSettings& s) {
                                                               : uniform(Shape(dims), rng, 0, 1, dtype));
     }
     subject.input_description = fmt::format("batch {} drawn from {}, seed {}", s.batch, dist_label(s.input_dist), s.seed);
+    std::vector<Shape> shapes;
+    for (const Tensor& x : subject.probe.inputs) shapes.push_back(x.shape());
+    subject.probe.more_inputs = [shapes, s, dtype](int64_t b) {
+      Rng more(more_inputs_seed(s.seed, b));
+      std::vector<Tensor> xs;
+      for (const Shape& shape : shapes) {
+        xs.push_back(s.input_dist == "normal" ? normal(shape, more, 0, 1, dtype) : uniform(shape, more, 0, 1, dtype));
+      }
+      return xs;
+    };
   } else {
     std::vector<std::string> shapes;
     for (const Tensor& x : subject.probe.inputs) shapes.push_back(x.description());
@@ -165,7 +175,10 @@ ProbeReport run_probe(const ProbeSettings& s) {
                                              .loss = parse_probe_loss(s.probe_loss),
                                              .projection_seed = s.seed},
                                     .thresholds = s.thresholds,
-                                    .dead_unit_batches = s.dead_batches});
+                                    // A model object is the caller's own: more passes in training mode would
+                                    // move its batch normalization statistics further, so it is measured only
+                                    // in inference mode.
+                                    .dead_unit_batches = s.layer && s.mode == "training" ? 0 : s.dead_batches});
   ProbeReport r;
   r.network = subject.description;
   r.input = subject.input_description;
