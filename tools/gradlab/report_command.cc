@@ -93,7 +93,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
   cmd->add_flag("--json", s->json, "Print the summary as one JSON object instead of tables");
   LessonTrainingOptions& t = s->training_options;
   cmd->add_flag("!--no-training", s->training,
-                "Leave out the training section (the lesson's cases trained on Fashion-MNIST, gradlab's extension; 9 arms x 3 seeds, about 40 s of CPU)");
+                "Leave out the training section (the lesson's cases trained on Fashion-MNIST, gradlab's extension; 9 arms x 3 seeds, about 35 s of CPU)");
   cmd->add_option("--train-examples", t.train_examples, "Training section: Fashion-MNIST training images used (of 60,000)")
       ->check(CLI::Range(int64_t{1}, int64_t{60000}))
       ->capture_default_str();
