@@ -259,7 +259,7 @@ std::string known_layer_classes() {
 Json convert_layer(const Json& config, const Where& where) {
   const auto found = classes().find(where.class_name);
   if (found == classes().end()) {
-    fail("{}: gradlab has no {} layer (it reads {})", describe(where), where.class_name, known_layer_classes());
+    fail("{}: gradlab's Keras reader has no {} layer (it reads {})", describe(where), where.class_name, known_layer_classes());
   }
   if (!config.is_object()) fail("{}: 'config' must be an object", describe(where));
   check_common(config, where);

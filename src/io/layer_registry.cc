@@ -1,15 +1,19 @@
 #include "io/layer_registry.h"
 
+#include <array>
 #include <cmath>
 #include <optional>
 #include <vector>
 
 #include "gradlab/nn/activation_layer.h"
 #include "gradlab/nn/bidirectional.h"
+#include "gradlab/nn/conv.h"
 #include "gradlab/nn/dense.h"
 #include "gradlab/nn/dropout.h"
+#include "gradlab/nn/flatten.h"
 #include "gradlab/nn/merge.h"
 #include "gradlab/nn/normalization_layers.h"
+#include "gradlab/nn/pooling.h"
 #include "gradlab/nn/recurrent.h"
 
 namespace gradlab::spec {
@@ -188,6 +192,74 @@ Layer wrapped_layer(const Json& o, const Context& where, DType dtype) {
   return make_recurrent(*cell, options, inner_where, dtype);
 }
 
+// A size per spatial axis, as Keras takes it: one integer for every axis, or a list of `rank`
+// integers (height first). The layers check that they are positive, naming themselves.
+std::array<int64_t, 2> get_window(const Json& options, const char* key, const Context& where, int rank) {
+  const std::vector<int64_t> v = get_int_list(options, key, where);
+  if (v.size() == 1) return rank == 1 ? std::array<int64_t, 2>{1, v[0]} : std::array<int64_t, 2>{v[0], v[0]};
+  if (static_cast<int>(v.size()) != rank) {
+    bad_choice(options, key, where, rank == 1 ? "an integer or a list of 1 integer" : "an integer or a list of 2 integers");
+  }
+  return rank == 1 ? std::array<int64_t, 2>{1, v[0]} : std::array<int64_t, 2>{v[0], v[1]};
+}
+
+// Conv1D's and Conv2D's keys with their options' defaults (Keras's); a window of 1 is written 1.
+template <typename Options>
+Json conv_defaults(const Options& d) {
+  return Json{{"filters", nullptr},
+              {"kernel_size", nullptr},
+              {"strides", 1},
+              {"padding", d.padding},
+              {"dilation_rate", 1},
+              {"groups", d.groups},
+              {"activation", d.activation},
+              {"use_bias", d.use_bias},
+              {"kernel_initializer", d.kernel_initializer.name()},
+              {"bias_initializer", d.bias_initializer.name()}};
+}
+
+LayerType conv_type(int rank) {
+  Json defaults = rank == 1 ? conv_defaults(Conv1DOptions{}) : conv_defaults(Conv2DOptions{});
+  return {std::move(defaults), false, [rank](const Json& o, const Context& where, DType dtype) -> Layer {
+            const Conv2DOptions options{.strides = get_window(o, "strides", where, rank),
+                                        .padding = get_string(o, "padding", where),
+                                        .dilation_rate = get_window(o, "dilation_rate", where, rank),
+                                        .groups = get_int(o, "groups", where),
+                                        .activation = get_string(o, "activation", where),
+                                        .use_bias = get_bool(o, "use_bias", where),
+                                        .kernel_initializer = get_initializer(o, "kernel_initializer", where),
+                                        .bias_initializer = get_initializer(o, "bias_initializer", where),
+                                        .name = where.layer,
+                                        .dtype = dtype};
+            const int64_t filters = get_int(o, "filters", where);
+            const std::array<int64_t, 2> kernel_size = get_window(o, "kernel_size", where, rank);
+            if (rank == 2) return Conv2D(filters, kernel_size, options);
+            return Conv1D(filters, kernel_size[1],
+                          {.strides = options.strides[1],
+                           .padding = options.padding,
+                           .dilation_rate = options.dilation_rate[1],
+                           .groups = options.groups,
+                           .activation = options.activation,
+                           .use_bias = options.use_bias,
+                           .kernel_initializer = options.kernel_initializer,
+                           .bias_initializer = options.bias_initializer,
+                           .name = where.layer,
+                           .dtype = dtype});
+          }};
+}
+
+// MaxPooling2D's and AveragePooling2D's keys; "strides": [] stands for Keras's None (the pool size).
+LayerType pooling_type(Pooling2DImpl::Kind kind) {
+  const Pooling2DOptions d;
+  return {Json{{"pool_size", Json::array({2, 2})}, {"strides", Json::array()}, {"padding", d.padding}}, false,
+          [kind](const Json& o, const Context& where, DType) -> Layer {
+            const std::array<int64_t, 2> pool_size = get_window(o, "pool_size", where, 2);
+            Pooling2DOptions options{.padding = get_string(o, "padding", where), .name = where.layer};
+            if (!(o.at("strides").is_array() && o.at("strides").empty())) options.strides = get_window(o, "strides", where, 2);
+            return Layer(std::make_shared<Pooling2DImpl>(kind, pool_size, std::move(options)));
+          }};
+}
+
 }  // namespace
 
 const std::map<std::string, LayerType>& layer_types() {
@@ -305,6 +377,19 @@ const std::map<std::string, LayerType>& layer_types() {
                                 .name = where.layer,
                                 .dtype = dtype});
         }}},
+      {"conv2d", conv_type(2)},
+      {"conv1d", conv_type(1)},
+      {"max_pooling2d", pooling_type(Pooling2DImpl::Kind::max)},
+      {"average_pooling2d", pooling_type(Pooling2DImpl::Kind::average)},
+      {"global_average_pooling2d",
+       {Json{{"keepdims", GlobalPoolingOptions{}.keepdims}},
+        false,
+        [](const Json& o, const Context& where, DType) -> Layer {
+          return GlobalAveragePooling2D({.keepdims = get_bool(o, "keepdims", where), .name = where.layer});
+        }}},
+      {"flatten", {Json::object(), false, [](const Json&, const Context& where, DType) -> Layer {
+                     return Flatten({.name = where.layer});
+                   }}},
       {"simple_rnn", recurrent_type(RecurrentCell::simple_rnn)},
       {"lstm", recurrent_type(RecurrentCell::lstm)},
       {"gru", recurrent_type(RecurrentCell::gru)},

@@ -41,6 +41,8 @@ std::string display_type(const std::string& type) {
       upper = true;
       continue;
     }
+    // Keras writes the dimension of a layer as 1D, 2D: conv2d is Conv2D.
+    if (c == 'd' && !out.empty() && std::isdigit(static_cast<unsigned char>(out.back()))) upper = true;
     out += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
     upper = false;
   }

@@ -137,6 +137,26 @@ TEST_F(BadInputsCli, SequenceWithZeroTimeSteps) {
                       {"bad.json: input 'x': dimensions must be positive integers"});
 }
 
+TEST_F(BadInputsCli, ConvKernelLargerThanPaddedInput) {
+  expect_init_refused(R"({"inputs": {"x": [5, 4, 1]}, "layers": [{"name": "c", "type": "conv2d", "filters": 2, "kernel_size": 5}]})",
+                      {"bad.json: layer 'c' (conv2d)", "c (width): the window spans 5 positions"});
+}
+
+TEST_F(BadInputsCli, ConvZeroStrides) {
+  expect_init_refused(R"({"inputs": {"x": [5, 5, 1]}, "layers": [{"name": "c", "type": "conv2d", "filters": 2, "kernel_size": 3, "strides": 0}]})",
+                      {"bad.json: layer 'c' (conv2d)", "c: strides must be positive, got 0"});
+}
+
+TEST_F(BadInputsCli, ConvGroupsDoNotDivideChannels) {
+  expect_init_refused(R"({"inputs": {"x": [5, 5, 3]}, "layers": [{"name": "c", "type": "conv2d", "filters": 4, "kernel_size": 3, "groups": 2}]})",
+                      {"bad.json: layer 'c' (conv2d)", "which groups = 2 does not divide"});
+}
+
+TEST_F(BadInputsCli, ImageInputWrongRank) {
+  expect_init_refused(R"({"inputs": {"x": [28, 28]}, "layers": [{"name": "c", "type": "conv2d", "filters": 2, "kernel_size": 3}]})",
+                      {"bad.json: layer 'c' (conv2d)", "expected an image input of rank 4 [batch, height, width, channels]"});
+}
+
 TEST_F(BadInputsCli, BidirectionalAroundANonRecurrentLayer) {
   expect_init_refused(R"({"inputs": {"x": [5, 3]}, "layers": [
                           {"name": "b", "type": "bidirectional", "layer": {"type": "dense", "units": 4}}]})",

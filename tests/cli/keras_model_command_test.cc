@@ -40,7 +40,7 @@ TEST_F(KerasModelCommand, AKerasFileWorksWhereASpecDoesAndItsRefusalsExitTwo) {
       {"class_name": "Conv2D", "config": {"name": "conv2d", "filters": 8}}]}})");
   const auto refused = run_cli({"init", "--model", path("conv.json"), "--out", path("w.safetensors")});
   EXPECT_EQ(refused.exit_code, 2);
-  EXPECT_NE(refused.err.find("Keras layer 'conv2d' (Conv2D): gradlab has no Conv2D layer"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("Keras layer 'conv2d' (Conv2D): gradlab's Keras reader has no Conv2D layer"), std::string::npos) << refused.err;
   EXPECT_TRUE(refused.out.empty());
   EXPECT_FALSE(fs::exists(path("w.safetensors")));
 }

@@ -255,6 +255,46 @@ TEST(BadInputs, SequenceWithZeroTimeSteps) {
                {"l: the input sequence has 0 time steps; a recurrent layer needs at least 1"});
 }
 
+TEST(BadInputs, ConvKernelLargerThanPaddedInput) {
+  expect_spec_error(R"({"inputs": {"x": [5, 4, 1]}, "layers": [{"name": "c", "type": "conv2d", "filters": 2, "kernel_size": 5}]})",
+                    {"layer 'c' (conv2d)", "c (width): the window spans 5 positions (size 5, dilation 1) but the input has only 4"});
+  expect_spec_error(R"({"inputs": {"x": [9, 2]}, "layers": [
+      {"name": "k", "type": "conv1d", "filters": 2, "kernel_size": 3, "dilation_rate": 5}]})",
+                    {"layer 'k' (conv1d)", "k (steps): the window spans 11 positions"});
+  expect_spec_error(R"({"inputs": {"x": [2, 6, 1]}, "layers": [{"name": "p", "type": "max_pooling2d", "pool_size": 3}]})",
+                    {"layer 'p' (max_pooling2d)", "p (height): the window spans 3 positions"});
+  // "same" padding fits any kernel.
+  EXPECT_NO_THROW(build_model(parse_model_spec(
+      R"({"inputs": {"x": [2, 2, 1]}, "layers": [{"type": "conv2d", "filters": 2, "kernel_size": 5, "padding": "same"}]})")));
+}
+
+TEST(BadInputs, ConvZeroStrides) {
+  expect_spec_error(R"({"inputs": {"x": [5, 5, 1]}, "layers": [{"name": "c", "type": "conv2d", "filters": 2, "kernel_size": 3, "strides": [1, 0]}]})",
+                    {"layer 'c' (conv2d)", "c: strides must be positive, got 0"});
+  expect_spec_error(R"({"inputs": {"x": [5, 5, 1]}, "layers": [{"name": "p", "type": "average_pooling2d", "strides": 0}]})",
+                    {"layer 'p' (average_pooling2d)", "p: strides must be positive, got 0"});
+  expect_spec_error(R"({"inputs": {"x": [5, 5, 1]}, "layers": [{"name": "c", "type": "conv2d", "filters": 2, "kernel_size": [3, 3, 3]}]})",
+                    {"layer 'c' (conv2d): key 'kernel_size' must be an integer or a list of 2 integers, got [3,3,3]"});
+}
+
+TEST(BadInputs, ConvGroupsDoNotDivideChannels) {
+  expect_spec_error(R"({"inputs": {"x": [5, 5, 3]}, "layers": [{"name": "c", "type": "conv2d", "filters": 4, "kernel_size": 3, "groups": 2}]})",
+                    {"layer 'c' (conv2d)", "c: the input has 3 channels, which groups = 2 does not divide"});
+  expect_spec_error(R"({"inputs": {"x": [5, 4]}, "layers": [{"name": "k", "type": "conv1d", "filters": 3, "kernel_size": 3, "groups": 2}]})",
+                    {"layer 'k' (conv1d)", "k: filters = 3 must be divisible by groups = 2"});
+}
+
+TEST(BadInputs, ImageInputWrongRank) {
+  expect_spec_error(R"({"inputs": {"x": [28, 28]}, "layers": [{"name": "c", "type": "conv2d", "filters": 2, "kernel_size": 3}]})",
+                    {"layer 'c' (conv2d)", "c: expected an image input of rank 4 [batch, height, width, channels], got shape [N, 28, 28]"});
+  expect_spec_error(R"({"inputs": {"x": [784]}, "layers": [{"name": "p", "type": "max_pooling2d"}]})",
+                    {"layer 'p' (max_pooling2d)", "p: expected an image input of rank 4"});
+  expect_spec_error(R"({"inputs": {"x": [28, 28, 1]}, "layers": [{"name": "k", "type": "conv1d", "filters": 2, "kernel_size": 3}]})",
+                    {"layer 'k' (conv1d)", "k: expected a sequence input of rank 3 [batch, steps, channels], got shape [N, 28, 28, 1]"});
+  expect_spec_error(R"({"inputs": {"x": [10]}, "layers": [{"name": "g", "type": "global_average_pooling2d"}]})",
+                    {"layer 'g' (global_average_pooling2d)", "g: expected an image input of rank 4"});
+}
+
 TEST(BadInputs, BidirectionalAroundANonRecurrentLayer) {
   expect_spec_error(R"({"inputs": {"x": [5, 3]}, "layers": [
       {"name": "b", "type": "bidirectional", "layer": {"type": "dense", "units": 4}}]})",

@@ -153,11 +153,11 @@ TEST(KerasModel, RefusesWhatGradlabLacksByName) {
   expect_refused(R"({"class_name": "Sequential", "config": {"layers": [
       {"class_name": "InputLayer", "config": {"batch_shape": [null, 28, 28, 1], "name": "in"}},
       {"class_name": "Conv2D", "config": {"name": "conv2d", "filters": 8}}]}})",
-                 {"net.json: Keras layer 'conv2d' (Conv2D)", "gradlab has no Conv2D layer", "Dense", "LSTM"});
+                 {"net.json: Keras layer 'conv2d' (Conv2D)", "gradlab's Keras reader has no Conv2D layer", "Dense", "LSTM"});
   expect_refused(R"({"class_name": "Sequential", "config": {"layers": [
       {"class_name": "InputLayer", "config": {"batch_shape": [null, 28, 28], "name": "in"}},
       {"class_name": "Flatten", "config": {"name": "flatten"}}]}})",
-                 {"'flatten' (Flatten)", "gradlab has no Flatten layer"});
+                 {"'flatten' (Flatten)", "gradlab's Keras reader has no Flatten layer"});
   // Options that change results are refused, not ignored.
   expect_refused(sequential_with_dense(R"(, "kernel_regularizer": {"class_name": "L2", "config": {"l2": 0.01}})"),
                  {"Keras layer 'head' (Dense)", "option 'kernel_regularizer'", "refused"});

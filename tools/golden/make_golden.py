@@ -75,7 +75,29 @@ def cases():
         for depth in (4, 16):
             out.append((f"lesson_{kind}_{depth}", lesson_net(kind, depth), "mean"))
         out.append((f"lesson_{kind}_8_tanh", lesson_net(kind, 8, activation="tanh"), "sum"))
-    return out + normalization_cases() + recurrent_cases()
+    return out + normalization_cases() + recurrent_cases() + convolution_cases()
+
+
+def convolution_cases():
+    """Small CNNs on channels-last images and sequences: every convolution and pooling option a
+    spec can set, in one graph each."""
+    def conv(name, kind, filters, kernel_size, **kw):
+        return {"name": name, "type": kind, "filters": filters, "kernel_size": kernel_size, **kw}
+    image = {"name": "cnn_image", "inputs": {"x": [7, 6, 2]}, "layers": [
+        conv("c1", "conv2d", 4, 3, padding="same", activation="tanh"),
+        {"name": "p1", "type": "max_pooling2d", "pool_size": 2, "padding": "same"},
+        conv("c2", "conv2d", 6, [2, 3], strides=[1, 2], groups=2, activation="relu", padding="same"),
+        {"name": "p2", "type": "average_pooling2d", "pool_size": [2, 2], "strides": 1, "padding": "same"},
+        conv("c3", "conv2d", 4, 2, dilation_rate=[1, 2], padding="same", use_bias=False, inputs=["c2"]),
+        {"name": "gap", "type": "global_average_pooling2d", "inputs": ["p2"]},
+        {"name": "flat", "type": "flatten", "inputs": ["c3"]},
+        dense("head", 3, inputs=["flat"]), dense("side", 2, "sigmoid", inputs=["gap"])],
+        "outputs": ["head", "side"]}
+    sequence = {"name": "cnn_sequence", "inputs": {"s": [11, 3]}, "layers": [
+        conv("k1", "conv1d", 4, 4, strides=2, padding="same", activation="elu"),
+        conv("k2", "conv1d", 2, 2, dilation_rate=2, groups=2, activation="tanh"),
+        {"name": "flat", "type": "flatten"}, dense("out", 3)]}
+    return [("cnn_image", image, "mean"), ("cnn_sequence", sequence, "sum")]
 
 
 def recurrent_cases():
@@ -172,7 +194,11 @@ def make_weights(spec, gen, dtype):
                 shapes[entry["name"]][axis] = sum(shapes[i][axis] for i in entry["inputs"])
             if entry["type"].endswith("normalization"):
                 weights.update(normalization_weights(entry, full, gen))
-            if entry["type"] in RECURRENT_GATES or entry["type"] == "bidirectional":
+            if entry["type"] in IMAGE_LAYERS:
+                shapes[entry["name"]] = image_layer_shape(entry, full)
+                weights.update(conv_weights(entry, full, gen))
+                dims[entry["name"]] = shapes[entry["name"]][-1]
+            elif entry["type"] in RECURRENT_GATES or entry["type"] == "bidirectional":
                 shapes[entry["name"]] = recurrent_shape(entry, full)
                 weights.update(recurrent_layer_weights(entry, ins[0], gen))
                 dims[entry["name"]] = shapes[entry["name"]][-1]
@@ -192,6 +218,43 @@ def make_weights(spec, gen, dtype):
 
 
 RECURRENT_GATES = {"simple_rnn": 1, "lstm": 4, "gru": 3}
+IMAGE_LAYERS = {"conv1d", "conv2d", "max_pooling2d", "average_pooling2d", "global_average_pooling2d", "flatten"}
+
+
+def image_layer_shape(entry, full):
+    """The output shape [batch, ...] of a convolution, pooling or flatten layer on `full`."""
+    kind = entry["type"]
+    if kind == "flatten":
+        return [full[0], math.prod(full[1:])]
+    if kind == "global_average_pooling2d":
+        return [full[0], 1, 1, full[-1]] if entry.get("keepdims", False) else [full[0], full[-1]]
+    rank = len(full) - 2
+    opts = {**torch_model.CONV_DEFAULTS, **entry}
+    if kind in ("max_pooling2d", "average_pooling2d"):
+        window = torch_model.window(entry.get("pool_size", [2, 2]), 2)
+        strides, dilation = torch_model.window(entry.get("strides") or window, 2), [1, 1]
+        channels = full[-1]
+    else:
+        window = torch_model.window(entry["kernel_size"], rank)
+        strides, dilation = torch_model.window(opts["strides"], rank), torch_model.window(opts["dilation_rate"], rank)
+        channels = entry["filters"]
+    sizes = [torch_model.output_size(n, k, s, d, opts["padding"]) for n, k, s, d in zip(full[1:-1], window, strides, dilation)]
+    return [full[0], *sizes, channels]
+
+
+def conv_weights(entry, full, gen):
+    """Glorot-uniform kernels (KH, KW, Cin / groups, filters) with Keras's fans, small uniform biases."""
+    if entry["type"] not in ("conv1d", "conv2d"):
+        return {}
+    rank = len(full) - 2
+    opts = {**torch_model.CONV_DEFAULTS, **entry}
+    shape = torch_model.window(entry["kernel_size"], rank) + [full[-1] // opts["groups"], entry["filters"]]
+    receptive = math.prod(shape[:-2])
+    limit = math.sqrt(6.0 / (receptive * (shape[-2] + shape[-1])))
+    out = {f"{entry['name']}/kernel": (torch.rand(*shape, generator=gen, dtype=torch.float64) * 2 - 1) * limit}
+    if opts["use_bias"]:
+        out[f"{entry['name']}/bias"] = (torch.rand(entry["filters"], generator=gen, dtype=torch.float64) * 2 - 1) * 0.1
+    return out
 
 
 def recurrent_shape(entry, full):

@@ -3,10 +3,15 @@
 Keras's Dense kernel is (in, out); PyTorch's Linear weight is (out, in): y = x @ kernel + bias.
 Recurrent layers run in torch.nn.RNN, LSTM and GRU (batch_first) with their weights mapped from
 Keras's layout (see recurrent_weights and docs/conventions.md).
+Convolution and pooling layers are channels-last as in Keras: images move to [N, C, H, W], kernels
+(KH, KW, Cin / groups, Cout) to PyTorch's (Cout, Cin / groups, KH, KW), and TensorFlow's "same"
+padding (the smaller half before) is applied with F.pad, since PyTorch pads symmetrically.
 Normalization layers are channels-last as in Keras; the channel axis is moved to dim 1 for PyTorch's
 functional batch_norm / group_norm. Keras updates the moving variance with the biased batch variance,
 PyTorch with the unbiased one ("moving_variance_update": "unbiased" runs PyTorch's own update).
 """
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -34,6 +39,79 @@ DENSE_DEFAULTS = {"activation": "linear", "use_bias": True}
 NORM_DEFAULTS = {"axis": -1, "epsilon": 1e-3, "center": True, "scale": True}
 BN_DEFAULTS = {**NORM_DEFAULTS, "momentum": 0.99, "moving_variance_update": "biased"}
 KERAS_EPSILON = 1e-7  # keras.backend.epsilon(), the floor of Normalization's standard deviation
+
+
+def same_pads(size, window, stride, dilation=1):
+    """TensorFlow's "same" padding along one axis: (before, after), the smaller half before."""
+    out = math.ceil(size / stride)
+    total = max((out - 1) * stride + (window - 1) * dilation + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+def output_size(size, window, stride, dilation, padding):
+    """Positions along one axis after a convolution or pooling window."""
+    if padding == "same":
+        return math.ceil(size / stride)
+    return (size - (window - 1) * dilation - 1) // stride + 1
+
+
+def pad_channels_first(x, window, strides, dilation, padding, value):
+    """F.pad of x [N, C, *spatial] with TensorFlow's padding; F.pad lists the last axis first."""
+    if padding == "valid":
+        return x
+    pads = []
+    for size, k, s, d in reversed(list(zip(x.shape[2:], window, strides, dilation))):
+        pads.extend(same_pads(size, k, s, d))
+    return F.pad(x, pads, value=value)
+
+
+def conv(x, kernel, bias, strides, padding, dilation, groups):
+    """Keras's Conv1D/Conv2D without activation: x [N, *spatial, Cin], kernel (*window, Cin/g, Cout)."""
+    rank = x.dim() - 2
+    weight = kernel.permute(rank + 1, rank, *range(rank))  # (Cout, Cin/g, *window)
+    padded = pad_channels_first(x.movedim(-1, 1), kernel.shape[:rank], strides, dilation, padding, 0.0)
+    fn = F.conv1d if rank == 1 else F.conv2d
+    return fn(padded, weight, bias, stride=tuple(strides), dilation=tuple(dilation), groups=groups).movedim(1, -1)
+
+
+def max_pool(x, pool_size, strides, padding):
+    """Keras's MaxPooling2D on x [N, H, W, C]: padding never wins (-inf)."""
+    padded = pad_channels_first(x.movedim(-1, 1), pool_size, strides, (1, 1), padding, -math.inf)
+    return F.max_pool2d(padded, tuple(pool_size), tuple(strides)).movedim(1, -1)
+
+
+def avg_pool(x, pool_size, strides, padding):
+    """Keras's AveragePooling2D on x [N, H, W, C]: the mean of each window's real positions."""
+    nchw = x.movedim(-1, 1)
+    total = F.avg_pool2d(pad_channels_first(nchw, pool_size, strides, (1, 1), padding, 0.0), tuple(pool_size), tuple(strides))
+    count = F.avg_pool2d(pad_channels_first(torch.ones_like(nchw), pool_size, strides, (1, 1), padding, 0.0),
+                         tuple(pool_size), tuple(strides))
+    return (total / count).movedim(1, -1)
+
+
+def window(value, rank):
+    """A spec's size: one integer for every axis, or a list."""
+    return [value] * rank if isinstance(value, int) else list(value)
+
+
+CONV_DEFAULTS = {"strides": 1, "padding": "valid", "dilation_rate": 1, "groups": 1, "activation": "linear",
+                 "use_bias": True}
+
+
+def conv_layer(x, name, entry, weights):
+    opts = {**CONV_DEFAULTS, **entry}
+    rank = 1 if entry["type"] == "conv1d" else 2
+    bias = weights[f"{name}/bias"] if opts["use_bias"] else None
+    y = conv(x, weights[f"{name}/kernel"], bias, window(opts["strides"], rank), opts["padding"],
+             window(opts["dilation_rate"], rank), opts["groups"])
+    return ACTIVATIONS[opts["activation"]](y)
+
+
+def pooling_layer(x, entry):
+    pool_size = window(entry.get("pool_size", [2, 2]), 2)
+    strides = window(entry.get("strides") or pool_size, 2)
+    fn = max_pool if entry["type"] == "max_pooling2d" else avg_pool
+    return fn(x, pool_size, strides, entry.get("padding", "valid"))
 
 
 def _affine(weights, name, opts):
@@ -240,6 +318,14 @@ def run(spec, weights, inputs, training=False, state=None):
                 y = recurrent(args[0], name, entry, weights)
             elif kind == "bidirectional":
                 y = bidirectional(args[0], name, entry, weights)
+            elif kind in ("conv1d", "conv2d"):
+                y = conv_layer(args[0], name, entry, weights)
+            elif kind in ("max_pooling2d", "average_pooling2d"):
+                y = pooling_layer(args[0], entry)
+            elif kind == "global_average_pooling2d":
+                y = args[0].mean(dim=(1, 2), keepdim=entry.get("keepdims", False))
+            elif kind == "flatten":
+                y = args[0].reshape(args[0].shape[0], -1)
             elif kind == "dropout":
                 # Masks come from different generators in PyTorch and gradlab: compare inference only.
                 if training:

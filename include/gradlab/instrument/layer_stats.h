@@ -91,7 +91,7 @@ struct VariableGradientStats {
 /// Float32's smallest positive normal number, 2^-126.
 inline constexpr double kFloat32MinNormal = static_cast<double>(std::numeric_limits<float>::min());
 
-/// The activation applied last by `layer`: a Dense's activation option, an Activation layer's
+/// The activation applied last by `layer`: a Dense's, Conv2D's or Conv1D's activation option, an Activation layer's
 /// function, a SimpleRNN's activation, or "linear" for every other layer.
 std::string layer_activation(const LayerImpl& layer);
 
