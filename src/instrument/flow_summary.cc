@@ -108,7 +108,7 @@ FlowSummary summarize_flow(const PassRecord& pass, const FlowThresholds& thresho
     if (!s.saturation_begins && f.saturated_fraction && *f.saturated_fraction > thresholds.saturated_fraction) {
       s.saturation_begins = call.layer;
     }
-    if (!s.dead_units_begin && f.dead_fraction && *f.dead_fraction > thresholds.dead_fraction) {
+    if (!s.dead_units_begin && call.dead_fraction && *call.dead_fraction > thresholds.dead_fraction) {
       s.dead_units_begin = call.layer;
     }
   }

@@ -66,7 +66,7 @@ ForwardStats forward_stats_of(const T* y, int64_t n, int64_t units, std::string_
     s = forward_stats_from(t, n, n - t.nonfinite, saturation);
   }
   if (const ActivationFacts* facts = find_activation_facts(activation); facts != nullptr && facts->dead_units) {
-    s.dead_fraction = static_cast<double>(kernels::dead_units(y, n / units, units)) / static_cast<double>(units);
+    s.silent_fraction = static_cast<double>(kernels::dead_units(y, n / units, units)) / static_cast<double>(units);
   }
   return s;
 }

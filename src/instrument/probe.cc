@@ -11,8 +11,6 @@
 namespace gradlab {
 namespace {
 
-// Model and Sequential set these types; comparing them costs less than two dynamic_casts per call.
-bool is_container(const LayerImpl& layer) { return layer.type() == "functional" || layer.type() == "sequential"; }
 
 constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
@@ -84,9 +82,14 @@ ProbeLoss parse_probe_loss(std::string_view name) {
 
 GradientProbe::GradientProbe(GradientProbeOptions options) : options_(options) { pass_.step = options_.step; }
 
+// Model and Sequential set these types; comparing them costs less than two dynamic_casts per call.
+bool is_container_layer(const LayerImpl& layer) {
+  return layer.type() == "functional" || layer.type() == "sequential";
+}
+
 void GradientProbe::on_layer_call(const LayerImpl& layer, const std::vector<Tensor>& inputs, const Tensor& output,
                                   const CallOptions&) {
-  if (is_container(layer)) return;
+  if (is_container_layer(layer)) return;
   if (calls_.empty()) {
     // One allocation each for a pass of a few layer calls, not one per doubling.
     constexpr std::size_t kFirstCapacity = 16;

@@ -588,12 +588,21 @@ int64_t dead_units(const T* y, int64_t rows, int64_t units) {
   return dead;
 }
 
+template <typename T>
+void mark_active_units(const T* y, int64_t rows, int64_t units, uint8_t* active) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const T* row = y + r * units;
+    for (int64_t c = 0; c < units; ++c) active[c] |= row[c] != 0 ? 1 : 0;
+  }
+}
+
 #define GRADLAB_STATS_INSTANTIATE(T)                                                           \
   template ForwardTotals careful_forward_totals<T>(const T*, int64_t, const SaturationBounds&); \
   template ForwardTotals finite_forward_totals<T>(const T*, int64_t, const SaturationBounds&);  \
   template GradientTotals careful_gradient_totals<T>(const T*, int64_t);                       \
   template GradientTotals finite_gradient_totals<T>(const T*, int64_t);                        \
-  template int64_t dead_units<T>(const T*, int64_t, int64_t);
+  template int64_t dead_units<T>(const T*, int64_t, int64_t);                                  \
+  template void mark_active_units<T>(const T*, int64_t, int64_t, uint8_t*);
 GRADLAB_STATS_INSTANTIATE(float)
 GRADLAB_STATS_INSTANTIATE(double)
 #undef GRADLAB_STATS_INSTANTIATE

@@ -85,4 +85,9 @@ GradientTotals finite_gradient_totals(const T* g, int64_t n);
 template <typename T>
 int64_t dead_units(const T* y, int64_t rows, int64_t units);
 
+/// Sets active[c] to 1 for each unit c (last axis) of y [rows, units] that is non-zero in some row
+/// (NaN counts as non-zero); leaves the other entries as they were, so calls accumulate.
+template <typename T>
+void mark_active_units(const T* y, int64_t rows, int64_t units, uint8_t* active);
+
 }  // namespace gradlab::kernels

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -54,21 +55,23 @@ StudyModel plain_stack(const LessonTrainingOptions& o, int64_t classes, const st
 }
 
 // dense_1 maps the input to `width`; each later layer adds a residual branch x + Dense(relu)(x), or
-// x + Dense(relu)(LayerNormalization(x)) with `normalize`. The branch kernels have He's variance
+// x + Dense(relu)(LayerNormalization(x)) with `normalize`. With `scaled` the branch kernels have He's variance
 // divided by depth (scale 2 / depth; standard deviation He's / sqrt(depth)): with plain He every branch
 // adds as much variance as x already has, so x doubles in variance per block and a 30-block stack
 // overflows after one SGD step (the exploding case again). Dividing the variance by the number of
 // residual layers is GPT-2's rule (Radford et al. 2019, weights scaled by 1 / sqrt(N)); Fixup (Zhang et
 // al. 2019) scales differently, by L^(-1/(2m-2)). The sum then grows by at most (1 + 1/depth)^depth ~ e.
-StudyModel residual_stack(const LessonTrainingOptions& o, int64_t features, int64_t classes, bool normalize) {
+StudyModel residual_stack(const LessonTrainingOptions& o, int64_t features, int64_t classes, bool scaled,
+                          bool normalize) {
   StudyModel m;
   const SymbolicTensor inputs = Input({features});
   m.dense.push_back(
       Dense(o.width, {.activation = "relu", .kernel_initializer = he_uniform(), .name = dense_name(1)}));
   SymbolicTensor x = m.dense.back()(inputs);
-  const Initializer branch_init = variance_scaling({.scale = 2.0 / static_cast<double>(o.depth),
-                                                    .mode = FanMode::fan_in,
-                                                    .distribution = Distribution::uniform});
+  const Initializer branch_init = scaled ? variance_scaling({.scale = 2.0 / static_cast<double>(o.depth),
+                                                             .mode = FanMode::fan_in,
+                                                             .distribution = Distribution::uniform})
+                                         : he_uniform();
   for (int64_t i = 2; i <= o.depth; ++i) {
     m.dense.push_back(
         Dense(o.width, {.activation = "relu", .kernel_initializer = branch_init, .name = dense_name(i)}));
@@ -76,11 +79,9 @@ StudyModel residual_stack(const LessonTrainingOptions& o, int64_t features, int6
     x = x + m.dense.back()(h);
   }
   m.dense.push_back(Dense(classes, {.kernel_initializer = he_uniform(), .name = "logits"}));
-  m.model = Model(inputs, m.dense.back()(x), normalize ? "deep_residual_norm" : "deep_residual");
+  m.model = Model(inputs, m.dense.back()(x), normalize ? "deep_residual_norm" : scaled ? "deep_residual" : "deep_residual_unscaled");
   return m;
 }
-
-constexpr int kRuns = 7;
 
 // Reports each step of the run in progress to the study's progress callback.
 class ProgressCallback : public Callback {
@@ -100,14 +101,11 @@ class ProgressCallback : public Callback {
 
 // Trains `m` with `optimizer` through fit(), the test set as validation data, instruments sampled
 // every `sample_every` steps and the anomaly check on.
-LessonRun train(std::string name, std::string description, const StudyModel& m,
-                std::shared_ptr<Optimizer> optimizer, const DataSplits& data, const LessonTrainingOptions& o,
-                int64_t sample_every, const LessonTrainingCallback& progress, int run_index) {
-  LessonRun run;
-  run.name = std::move(name);
-  run.description = std::move(description);
+LessonRun train(LessonRun run, const StudyModel& m, std::shared_ptr<Optimizer> optimizer, const DataSplits& data,
+                const LessonTrainingOptions& o, int64_t sample_every, const LessonTrainingCallback& progress,
+                int run_index, int runs) {
   for (const Dense& d : m.dense) run.dense_layers.push_back(d.name());
-  ProgressCallback reporter(progress, {.run = run.name, .run_index = run_index, .runs = kRuns});
+  ProgressCallback reporter(progress, {.run = run.name, .seed_index = run.seed_index, .run_index = run_index, .runs = runs});
   std::vector<Callback*> callbacks;
   if (progress) callbacks.push_back(&reporter);
   const auto start = std::chrono::steady_clock::now();
@@ -115,7 +113,7 @@ LessonRun train(std::string name, std::string description, const StudyModel& m,
                     {.optimizer = std::move(optimizer),
                      .epochs = o.epochs,
                      .batch_size = o.batch_size,
-                     .seed = o.seed,
+                     .seed = run.seed,
                      .validation_data = data.test,
                      .callbacks = callbacks,
                      .sample_every = sample_every,
@@ -139,6 +137,7 @@ void check_options(const LessonTrainingOptions& o) {
   require(o.clipnorm > 0, "clipnorm", o.clipnorm, "> 0");
   require(o.train_examples >= 0, "train_examples", double(o.train_examples), ">= 0");
   require(o.test_examples >= 0, "test_examples", double(o.test_examples), ">= 0");
+  require(o.seeds >= 1 && o.seeds <= kMaxLessonSeeds, "seeds", double(o.seeds), "in [1, 1000]");
 }
 
 void check_data(const DataSplits& d) {
@@ -178,6 +177,10 @@ DataSplits load_lesson_data(const LessonTrainingOptions& options) {
   return data;
 }
 
+uint64_t lesson_run_seed(uint64_t study_seed, int64_t index) {
+  return Rng(study_seed).fork(static_cast<uint64_t>(index)).seed();
+}
+
 LessonTrainingResult run_lesson_training(const DataSplits& data, const LessonTrainingOptions& o,
                                          const LessonTrainingCallback& progress) {
   check_options(o);
@@ -189,63 +192,123 @@ LessonTrainingResult run_lesson_training(const DataSplits& data, const LessonTra
   r.data =
       fmt::format("{} ({} training, {} test examples)", data.train.name, data.train.size(), data.test.size());
   r.classes = classes;
+  for (int64_t i = 0; i < o.seeds; ++i) r.seeds.push_back(lesson_run_seed(o.seed, i));
+
   // "Dense(64, relu) x 30, he_uniform; SGD(0.01, momentum 0.9)"
   auto deep = [&](const char* activation, const std::string& rest) {
     return fmt::format("Dense({}, {}) x {}, {}", o.width, activation, o.depth, rest);
   };
-  auto sgd = [&](std::optional<double> clipnorm = std::nullopt) {
-    return std::make_shared<SGD>(
-        SGDOptions{.learning_rate = o.sgd_learning_rate, .momentum = o.sgd_momentum, .global_clipnorm = clipnorm});
-  };
-  // Every model is built right after set_seed(seed), so the two exploding runs start from the same
-  // weights.
-  int next_run = 0;
-  auto run = [&](const char* name, const std::string& description, auto build,
-                 std::shared_ptr<Optimizer> optimizer, int64_t sample_every) {
-    set_seed(o.seed);
-    return train(name, description, build(), std::move(optimizer), data, o, sample_every, progress,
-                 next_run++);
-  };
   const std::string sgd_text = sgd_description(o.sgd_learning_rate, o.sgd_momentum);
-  r.mlp = run(
-      "mlp", fmt::format("MLP {}-256-128-100-{}, relu, he_uniform; Adam(0.001)", features, classes),
-      [&] {
-        return dense_stack({256, 128, 100}, "relu", he_uniform(), classes);
-      },
-      std::make_shared<Adam>(AdamOptions{.learning_rate = 1e-3}), o.sample_every);
-  r.vanishing = run(
-      "deep_sigmoid", deep("sigmoid", "glorot_uniform; " + sgd_text),
-      [&] { return plain_stack(o, classes, "sigmoid", glorot_uniform()); }, sgd(), o.sample_every);
-  r.remedies.push_back(run(
-      "deep_relu_he", deep("relu", "he_uniform; " + sgd_text),
-      [&] { return plain_stack(o, classes, "relu", he_uniform()); }, sgd(), o.sample_every));
-  r.remedies.push_back(run(
-      "deep_residual", deep("relu", "he_uniform, residual (branches he_uniform / depth); " + sgd_text),
-      [&] { return residual_stack(o, features, classes, false); }, sgd(), o.sample_every));
-  r.remedies.push_back(run(
-      "deep_residual_norm",
-      deep("relu", "he_uniform, residual (branches he_uniform / depth), layer normalization; " + sgd_text),
-      [&] { return residual_stack(o, features, classes, true); }, sgd(), o.sample_every));
-  auto compare = [](LessonRun& run, const std::string& baseline, std::string change) {
-    run.baseline = baseline;
-    run.change = std::move(change);
-  };
-  compare(r.remedies[0], r.vanishing.name, "relu instead of sigmoid, he_uniform instead of glorot_uniform");
-  compare(r.remedies[1], r.remedies[0].name,
-          "residual connections x + Dense(x), branch kernels with He's variance / depth");
-  compare(r.remedies[2], r.remedies[1].name, "layer normalization before each branch");
-  // The exploding pair samples every step: the unclipped run overflows within a few.
   const std::string exploding = fmt::format("random_normal(stddev {:g}); ", o.exploding_stddev);
-  auto exploding_stack = [&] {
-    return plain_stack(o, classes, "relu", random_normal(0.0, o.exploding_stddev));
+  const std::string branches = fmt::format("branches he_uniform / {}", o.depth);
+  // Each arm: what it is, the arm it changes and the one change, how to build it, its optimizer and
+  // its sampling interval. The exploding pair samples every step: the unclipped run overflows within
+  // a few.
+  struct ArmPlan {
+    LessonArm arm;
+    std::function<StudyModel()> build;
+    std::function<std::shared_ptr<Optimizer>()> optimizer;
+    int64_t sample_every;
   };
-  r.exploding = run("exploding", deep("relu", exploding + sgd_text), exploding_stack, sgd(), 1);
-  r.exploding_clipped =
-      run("exploding_clipped", deep("relu", exploding + sgd_description(o.sgd_learning_rate, o.sgd_momentum, o.clipnorm)),
-          exploding_stack, sgd(o.clipnorm), 1);
-  compare(r.exploding_clipped, r.exploding.name, fmt::format("global_clipnorm {:g}", o.clipnorm));
+  auto sgd = [&](std::optional<double> clipnorm = std::nullopt) {
+    return [&o, clipnorm]() -> std::shared_ptr<Optimizer> {
+      return std::make_shared<SGD>(SGDOptions{
+          .learning_rate = o.sgd_learning_rate, .momentum = o.sgd_momentum, .global_clipnorm = clipnorm});
+    };
+  };
+  auto arm = [](std::string name, std::string description, std::string baseline = {}, std::string change = {}) {
+    return LessonArm{.name = std::move(name),
+                     .description = std::move(description),
+                     .baseline = std::move(baseline),
+                     .change = std::move(change)};
+  };
+  auto plain = [&](const char* activation, Initializer init) {
+    return [&o, classes, activation, init] { return plain_stack(o, classes, activation, init); };
+  };
+  auto residual = [&](bool scaled, bool normalize) {
+    return [&o, features, classes, scaled, normalize] { return residual_stack(o, features, classes, scaled, normalize); };
+  };
+  const std::vector<ArmPlan> plans = {
+      {arm("mlp", fmt::format("MLP {}-256-128-100-{}, relu, he_uniform; Adam(0.001)", features, classes)),
+       [&] { return dense_stack({256, 128, 100}, "relu", he_uniform(), classes); },
+       [] { return std::make_shared<Adam>(AdamOptions{.learning_rate = 1e-3}); }, o.sample_every},
+      {arm("deep_sigmoid", deep("sigmoid", "glorot_uniform; " + sgd_text)), plain("sigmoid", glorot_uniform()), sgd(),
+       o.sample_every},
+      {arm("deep_relu_glorot", deep("relu", "glorot_uniform; " + sgd_text), "deep_sigmoid", "relu instead of sigmoid"),
+       plain("relu", glorot_uniform()), sgd(), o.sample_every},
+      {arm("deep_relu_he", deep("relu", "he_uniform; " + sgd_text), "deep_relu_glorot",
+           "he_uniform instead of glorot_uniform"),
+       plain("relu", he_uniform()), sgd(), o.sample_every},
+      {arm("deep_residual_unscaled", deep("relu", "he_uniform, residual (branches he_uniform); " + sgd_text),
+           "deep_relu_he", "residual connections x + Dense(x) from the second layer on"),
+       residual(false, false), sgd(), o.sample_every},
+      {arm("deep_residual", deep("relu", "he_uniform, residual (" + branches + "); " + sgd_text),
+           "deep_residual_unscaled", fmt::format("branch kernels with He's variance / {}", o.depth)),
+       residual(true, false), sgd(), o.sample_every},
+      {arm("deep_residual_norm", deep("relu", "he_uniform, residual (" + branches + "), layer normalization; " + sgd_text),
+           "deep_residual", "layer normalization before each branch"),
+       residual(true, true), sgd(), o.sample_every},
+      {arm("exploding", deep("relu", exploding + sgd_text)), plain("relu", random_normal(0.0, o.exploding_stddev)),
+       sgd(), 1},
+      {arm("exploding_clipped",
+           deep("relu", exploding + sgd_description(o.sgd_learning_rate, o.sgd_momentum, o.clipnorm)), "exploding",
+           fmt::format("global_clipnorm {:g}", o.clipnorm)),
+       plain("relu", random_normal(0.0, o.exploding_stddev)), sgd(o.clipnorm), 1},
+  };
+
+  const int runs = static_cast<int>(plans.size() * static_cast<std::size_t>(o.seeds));
+  int next_run = 0;
+  for (const ArmPlan& plan : plans) {
+    LessonArm a = plan.arm;
+    for (int64_t i = 0; i < o.seeds; ++i) {
+      LessonRun run{.name = a.name, .description = a.description, .seed = r.seeds[static_cast<std::size_t>(i)],
+                    .seed_index = i};
+      // Every model is built right after set_seed(seed), so run i of the two exploding arms starts from
+      // the same weights.
+      set_seed(run.seed);
+      const StudyModel model = plan.build();
+      a.runs.push_back(train(std::move(run), model, plan.optimizer(), data, o, plan.sample_every, progress,
+                             next_run++, runs));
+    }
+    r.arms.push_back(std::move(a));
+  }
   r.seconds = seconds_since(start);
   return r;
+}
+
+SeedSpread LessonArm::test_accuracy() const {
+  std::vector<double> values;
+  for (const LessonRun& run : runs) values.push_back(run.final_test_accuracy());
+  return seed_spread(values);
+}
+
+SeedSpread LessonArm::early_to_late_gradient_ratio() const {
+  std::vector<double> values;
+  for (const LessonRun& run : runs) values.push_back(run.early_to_late_gradient_ratio());
+  return seed_spread(values);
+}
+
+int64_t LessonArm::runs_stopped_by_anomaly() const {
+  return std::count_if(runs.begin(), runs.end(), [](const LessonRun& run) { return run.stopped_by_anomaly(); });
+}
+
+int64_t LessonArm::runs_read_as(FlowVerdict verdict) const {
+  return std::count_if(runs.begin(), runs.end(), [&](const LessonRun& run) { return run.gradient_reading() == verdict; });
+}
+
+const LessonArm& LessonTrainingResult::arm(std::string_view name) const {
+  for (const LessonArm& a : arms) {
+    if (a.name == name) return a;
+  }
+  fail("lesson training: no arm named '{}'", name);
+}
+
+std::vector<std::pair<const LessonArm*, const LessonArm*>> LessonTrainingResult::comparisons() const {
+  std::vector<std::pair<const LessonArm*, const LessonArm*>> pairs;
+  for (const LessonArm& a : arms) {
+    if (!a.baseline.empty()) pairs.emplace_back(&a, &arm(a.baseline));
+  }
+  return pairs;
 }
 
 double LessonRun::final_test_accuracy() const {

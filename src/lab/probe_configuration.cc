@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "gradlab/error.h"
+#include "gradlab/instrument/dead_units.h"
 #include "gradlab/io/weights.h"
 #include "gradlab/nn/model.h"
 #include "gradlab/tensor/creation.h"
@@ -26,6 +27,29 @@ void copy_variables(const Model& from, const Model& to) {
       if (w.name() == v.name()) v.assign(w.value().to(v.dtype()));
     }
   }
+}
+
+// After the probed pass, so that it is the same with or without this measurement; forward only, in
+// the pass's mode, so batch normalization sees batch statistics as the probed pass did.
+void measure_dead_units(const ProbeSubject& subject, const ConfigurationProbeOptions& options, PassRecord& pass) {
+  bool any = false;
+  for (const LayerCallRecord& call : pass.layers) any |= call.output.silent_fraction.has_value();
+  if (!any || pass.anomaly) return;
+  const int64_t batches = subject.more_inputs ? options.dead_unit_batches : 1;
+  UnitActivity activity;
+  {
+    ObserveLayerCalls observe(activity);
+    const CallOptions call{.training = options.pass.training};
+    for (int64_t b = 0; b < batches; ++b) {
+      subject.forward(b == 0 ? subject.inputs : subject.more_inputs(b), call);
+      activity.end_pass();
+    }
+  }
+  for (std::size_t i = 0; i < pass.layers.size(); ++i) {
+    pass.layers[i].dead_fraction = activity.dead_fraction(i);
+    if (pass.layers[i].dead_fraction) pass.dead_unit_examples = activity.examples(i);
+  }
+  pass.dead_unit_batches = batches;
 }
 
 }  // namespace
@@ -82,6 +106,9 @@ ProbeSubject spec_variant_subject(const SpecVariant& variant, uint64_t seed) {
   ProbeSubject subject =
       spec_subject(apply_spec_overrides(*variant.spec, variant.overrides), variant.dtype_or_default(), seed);
   subject.inputs = spec_variant_inputs(variant, seed);
+  if (!variant.inputs) {
+    subject.more_inputs = [variant, seed](int64_t b) { return spec_variant_inputs(variant, more_inputs_seed(seed, b)); };
+  }
   return subject;
 }
 
@@ -93,9 +120,23 @@ bool has_recurrent_layer(const PassRecord& pass) {
   return false;
 }
 
+uint64_t more_inputs_seed(uint64_t seed, int64_t b) {
+  // 0x64656164 spells "dead": a stream no other draw of a probe uses.
+  return Rng(seed).fork(0x64656164).fork(static_cast<uint64_t>(b)).seed();
+}
+
+std::function<std::vector<Tensor>(int64_t)> more_probe_inputs(const SkipNetworkOptions& network,
+                                                              InputDistribution distribution, uint64_t seed) {
+  return [network, distribution, seed](int64_t b) {
+    Rng rng(more_inputs_seed(seed, b));
+    return std::vector<Tensor>{draw_probe_input(network, distribution, rng)};
+  };
+}
+
 ConfigurationProbe probe_subject(const ProbeSubject& subject, const ConfigurationProbeOptions& options) {
   ConfigurationProbe r;
   r.pass = probe_pass(subject.forward, subject.inputs, options.pass);
+  if (options.dead_unit_batches > 0) measure_dead_units(subject, options, r.pass);
   r.summary = summarize_flow(r.pass, options.thresholds);
   if (options.through_time && has_recurrent_layer(r.pass)) {
     r.through_time = probe_through_time(subject.forward, subject.inputs, options.thresholds, options.pass.probe.saturation);

@@ -28,6 +28,7 @@ SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& th
     auto rng = std::make_shared<Rng>(config.seed);
     const Tensor x = draw_probe_input(config.network, InputDistribution::uniform, *rng);
     subject = skip_network_subject(config.network, x, rng);
+    subject.more_inputs = more_probe_inputs(config.network, InputDistribution::uniform, config.seed);
   }
   // Variable statistics are not reported (and the summary's depth axis, the weight layers, does not
   // need them), so the tape is not asked for the kernels' gradients.

@@ -73,7 +73,7 @@ TrainingSample make_sample(const PassRecord& pass, const std::vector<Variable>& 
     LayerSample layer{.layer = record.layer,
                       .has_variables = record.has_variables,
                       .output_grad_norm = record.output_grad ? std::optional<double>(record.output_grad->l2_norm) : std::nullopt,
-                      .dead_fraction = record.output.dead_fraction,
+                      .dead_fraction = record.output.silent_fraction,
                       .saturated_fraction = record.output.saturated_fraction};
     double grad_squares = 0, change_squares = 0, weight_squares = 0;
     for (const VariableGradientStats& v : record.variables) {

@@ -118,7 +118,11 @@ TEST_F(ProbeCommand, JsonParsesAndAgreesWithTheVerdicts) {
   const json healthy = probe_json({"--depth", "10", "--width", "128", "--init", "he_uniform", "--seed", "3"});
   EXPECT_EQ(healthy["summary"]["verdict"], "healthy") << healthy["summary"]["reason"];
   EXPECT_EQ(healthy["mode"], "training");
-  EXPECT_TRUE(healthy["layers"][0]["output"]["dead_fraction"].is_number());
+  EXPECT_TRUE(healthy["layers"][0]["output"]["silent_fraction"].is_number());
+  EXPECT_TRUE(healthy["layers"][0]["dead_fraction"].is_number());
+  // The default: 8 batches of the drawn input's 32 rows.
+  EXPECT_EQ(healthy["dead_units"]["examples"], 256);
+  EXPECT_EQ(healthy["dead_units"]["batches"], 8);
   EXPECT_TRUE(healthy["layers"][0]["output"]["saturated_fraction"].is_null());
   ASSERT_EQ(healthy["layers"][0]["variables"].size(), 2u);
   EXPECT_EQ(healthy["layers"][0]["variables"][0]["name"], "layer1/kernel");
@@ -143,6 +147,7 @@ TEST_F(ProbeCommand, CsvHasAHeaderAndOneRowPerLayerCall) {
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   ASSERT_EQ(lines.size(), 6u) << r.out;
   EXPECT_EQ(lines[0].rfind("index,layer,type,activation,output_shape,mean,std", 0), 0u) << lines[0];
+  EXPECT_NE(lines[0].find(",zero_fraction,silent_fraction,dead_fraction,saturated_fraction,"), std::string::npos) << lines[0];
   EXPECT_EQ(lines[1].rfind("0,layer1,dense,relu,\"[32, 32]\",", 0), 0u) << lines[1];
   const auto commas = [](const std::string& s) { return std::count(s.begin(), s.end(), ','); };
   // The quoted shape holds one comma more than the header counts.
@@ -223,6 +228,43 @@ TEST_F(ProbeCommand, BadUsageExitsWithTwo) {
   expect_usage_error({"--vanishing-ratio", "10", "--exploding-ratio", "5"}, "--vanishing-ratio");
   expect_usage_error({"--model", path("missing.json")}, "missing.json");
   expect_usage_error({"--model", path("m.json"), "--input", path("missing.safetensors")}, "missing.safetensors");
+  expect_usage_error({"--dead-batches", "0"}, "--dead-batches");
+}
+
+// Issue 14, item 9: dead units over several batches (or the given examples), the per-batch figure
+// beside them under its own name.
+TEST_F(ProbeCommand, DeadUnitsAreMeasuredOverTheDeadBatchesOrTheGivenExamples) {
+  const auto two = run_cli({"probe", "--depth", "6", "--width", "16", "--init", "glorot_uniform", "--dead-batches", "2",
+                            "--json"});
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  const json j = json::parse(two.out);
+  EXPECT_EQ(j["dead_units"]["examples"], 64);
+  EXPECT_EQ(j["dead_units"]["batches"], 2);
+  // Over more examples a unit can only come alive: never more dead than silent on the probed batch.
+  for (const json& layer : j["layers"]) {
+    EXPECT_LE(layer["dead_fraction"].get<double>(), layer["output"]["silent_fraction"].get<double>()) << layer.dump();
+  }
+  const auto text = run_cli({"probe", "--depth", "6", "--width", "16", "--init", "glorot_uniform"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("silent  dead/256"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("(above 10% of units 0 for all 256 examples, 8 batches; Lu et al. 2019)"), std::string::npos)
+      << text.out;
+  // A sigmoid stack has no relu units: no measurement, no summary line.
+  const auto sigmoid = run_cli({"probe", "--depth", "4", "--activation", "sigmoid"});
+  EXPECT_EQ(sigmoid.out.find("dead units begin"), std::string::npos) << sigmoid.out;
+  // Given inputs: over those examples, once.
+  const std::string csv = path("x.csv");
+  {
+    std::ofstream f(csv);
+    f << "a,b,y\n";
+    for (int i = 0; i < 40; ++i) f << i * 0.1 << "," << 1 - i * 0.05 << "," << i % 2 << "\n";
+  }
+  const auto data = run_cli({"probe", "--depth", "3", "--width", "8", "--data", csv, "--label-column", "y", "--json"});
+  ASSERT_EQ(data.exit_code, 0) << data.err;
+  const json d = json::parse(data.out);
+  EXPECT_EQ(d["dead_units"]["batches"], 1);
+  EXPECT_EQ(d["dead_units"]["examples"], d["layers"][0]["output"]["count"].get<int64_t>() / 8);
+  for (const json& layer : d["layers"]) EXPECT_EQ(layer["dead_fraction"], layer["output"]["silent_fraction"]);
 }
 
 TEST_F(ProbeCommand, ProbeLossAutoProjectsWhereBatchNormalizationTrainsAndIsNamed) {

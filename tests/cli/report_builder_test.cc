@@ -2,6 +2,8 @@
 // data each chart carries (including values a log axis cannot show).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cctype>
 #include <cmath>
 #include <limits>
@@ -163,9 +165,17 @@ TEST(ReportCharts, HeatmapHasOneCellPerRunAndLayer) {
 }
 
 TEST(ReportCharts, ActivityChartHasSaturationOrDeadUnitsWhereMeasured) {
-  const Chart relu = activity_chart({probed_run("relu", 3)});
+  FlowRun measured = probed_run("relu", 3);
+  const Chart relu = activity_chart({measured});
   ASSERT_TRUE(relu.spec.is_object());
-  for (const json& row : relu.spec["data"]["values"]) EXPECT_EQ(row["measure"], "dead");
+  // probe_pass alone measures silence on its batch only; dead units over the examples come from
+  // probe_subject (here set by hand).
+  for (const json& row : relu.spec["data"]["values"]) EXPECT_EQ(row["measure"], "silent on the batch");
+  measured.pass.layers[0].dead_fraction = 0.25;
+  std::vector<std::string> measures;
+  const Chart both = activity_chart({measured});
+  for (const json& row : both.spec["data"]["values"]) measures.push_back(row["measure"]);
+  EXPECT_EQ(std::count(measures.begin(), measures.end(), "dead over the examples"), 1);
   const Chart tanh = activity_chart({probed_run("tanh", 3)});
   for (const json& row : tanh.spec["data"]["values"]) EXPECT_EQ(row["measure"], "saturated");
   EXPECT_EQ(tanh.spec["data"]["values"].size(), 3u);

@@ -92,13 +92,18 @@ TEST_F(ReportCommand, TrainingSectionShowsTheLessonsClaimsOnFashionMnist) {
   const auto r = run_cli(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json j = json::parse(r.out);
-  ASSERT_EQ(j["training"]["runs"].size(), 7u) << r.out;
-  EXPECT_EQ(j["training"]["runs"][1]["name"], "deep_sigmoid");
-  EXPECT_LT(j["training"]["runs"][1]["early_to_late_gradient_ratio"].get<double>(), 1e-2);
-  // The exploding run overflows and the anomaly check names a layer; the clipped one completes.
-  EXPECT_EQ(j["training"]["runs"][5]["stop_reason"], "anomaly");
-  EXPECT_TRUE(j["training"]["runs"][5]["anomaly"]["layer"].is_string());
-  EXPECT_EQ(j["training"]["runs"][6]["stop_reason"], "completed");
+  const json& arms = j["training"]["arms"];
+  ASSERT_EQ(arms.size(), 9u) << r.out;
+  EXPECT_EQ(j["training"]["seeds"].size(), 3u);
+  EXPECT_EQ(arms[1]["name"], "deep_sigmoid");
+  ASSERT_EQ(arms[1]["runs"].size(), 3u);
+  for (const json& run : arms[1]["runs"]) EXPECT_LT(run["early_to_late_gradient_ratio"].get<double>(), 1e-2);
+  // The exploding runs overflow and the anomaly check names a layer; the clipped ones complete.
+  EXPECT_EQ(arms[7]["name"], "exploding");
+  EXPECT_EQ(arms[7]["runs"][0]["stop_reason"], "anomaly");
+  EXPECT_TRUE(arms[7]["runs"][0]["anomaly"]["layer"].is_string());
+  EXPECT_EQ(arms[8]["baseline"], "exploding");
+  EXPECT_EQ(arms[8]["runs"][2]["stop_reason"], "completed");
   const std::string html = slurp(path("r.html"));
   EXPECT_NE(html.find("cases on real data (gradlab&#39;s extension)"), std::string::npos);
   EXPECT_NE(html.find("the longest update measured was"), std::string::npos);

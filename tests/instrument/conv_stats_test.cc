@@ -1,6 +1,6 @@
 // The instruments on convolutional layers: a Conv2D's or Conv1D's activation is known to them, and
-// on rank-4 outputs [N, H, W, C] a unit is a channel (the last axis): dead means zero at every
-// position of every example (a dead filter over the batch).
+// on rank-4 outputs [N, H, W, C] a unit is a channel (the last axis): silent means zero at every
+// position of every example (a filter silent on the batch).
 #include <gtest/gtest.h>
 
 #include "gradlab/autograd/gradient_tape.h"
@@ -29,8 +29,8 @@ TEST(ConvInstruments, DeadFiguresCountChannels) {
     v.insert(v.end(), {0.0, position == 3 ? 0.5 : 0.0, 1.0, 2.0});
   }
   const ForwardStats s = forward_stats(from_values({1, 2, 2, 4}, v, DType::float64), "relu");
-  ASSERT_TRUE(s.dead_fraction.has_value());
-  EXPECT_DOUBLE_EQ(*s.dead_fraction, 0.25);
+  ASSERT_TRUE(s.silent_fraction.has_value());
+  EXPECT_DOUBLE_EQ(*s.silent_fraction, 0.25);
   EXPECT_DOUBLE_EQ(s.zero_fraction, 7.0 / 16.0);
 }
 
@@ -41,7 +41,7 @@ TEST(ConvInstruments, SaturationIsAShareOfElementsAsForDense) {
   const ForwardStats s = forward_stats(y, "tanh");
   ASSERT_TRUE(s.saturated_fraction.has_value());
   EXPECT_DOUBLE_EQ(*s.saturated_fraction, 3.0 / 8.0);
-  EXPECT_FALSE(s.dead_fraction.has_value());
+  EXPECT_FALSE(s.silent_fraction.has_value());
 }
 
 TEST(ConvInstruments, AProbeFindsADeadFilterOverTheBatch) {
@@ -68,8 +68,8 @@ TEST(ConvInstruments, AProbeFindsADeadFilterOverTheBatch) {
   EXPECT_EQ(pass.layers[0].layer, "c");
   EXPECT_EQ(pass.layers[0].activation, "relu");
   EXPECT_TRUE(pass.layers[0].has_kernel);
-  ASSERT_TRUE(pass.layers[0].output.dead_fraction.has_value());
-  EXPECT_DOUBLE_EQ(*pass.layers[0].output.dead_fraction, 1.0 / 3.0);
+  ASSERT_TRUE(pass.layers[0].output.silent_fraction.has_value());
+  EXPECT_DOUBLE_EQ(*pass.layers[0].output.silent_fraction, 1.0 / 3.0);
 }
 
 }  // namespace

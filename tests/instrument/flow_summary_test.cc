@@ -79,7 +79,7 @@ TEST(SummarizeFlow, NamesWhereSaturationAndDeadUnitsBegin) {
   PassRecord pass = pass_with_norms({1, 1, 1, 1});
   pass.layers[2].output.saturated_fraction = 0.05;  // d2, below the threshold
   pass.layers[4].output.saturated_fraction = 0.3;   // d3
-  pass.layers[6].output.dead_fraction = 0.5;        // d4
+  pass.layers[6].dead_fraction = 0.5;               // d4
   const FlowSummary s = summarize_flow(pass);
   EXPECT_EQ(s.saturation_begins, "d3");
   EXPECT_EQ(s.dead_units_begin, "d4");

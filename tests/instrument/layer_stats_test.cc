@@ -32,8 +32,8 @@ TEST(ForwardStats, MomentsZerosAndDeadUnitsOfARelu) {
   EXPECT_EQ(s.min, 0.0);
   EXPECT_EQ(s.max, 5.0);
   EXPECT_DOUBLE_EQ(s.zero_fraction, 7.0 / 12.0);
-  ASSERT_TRUE(s.dead_fraction.has_value());
-  EXPECT_DOUBLE_EQ(*s.dead_fraction, 0.25);
+  ASSERT_TRUE(s.silent_fraction.has_value());
+  EXPECT_DOUBLE_EQ(*s.silent_fraction, 0.25);
   EXPECT_FALSE(s.saturated_fraction.has_value());
   EXPECT_EQ(s.nonfinite_count, 0);
 }
@@ -41,7 +41,7 @@ TEST(ForwardStats, MomentsZerosAndDeadUnitsOfARelu) {
 TEST(ForwardStats, DeadUnitsCountOverEveryPositionOfASequence) {
   // [N=2, T=2, C=2]: unit 1 fires only at example 1, step 0; unit 0 never.
   const Tensor y = from_values({2, 2, 2}, {0, 0, 0, 0, 0, 4, 0, 0});
-  EXPECT_DOUBLE_EQ(*forward_stats(y, "relu").dead_fraction, 0.5);
+  EXPECT_DOUBLE_EQ(*forward_stats(y, "relu").silent_fraction, 0.5);
 }
 
 TEST(ForwardStats, SaturationOfTanhAndSigmoidUsesStrictThresholds) {
@@ -55,7 +55,7 @@ TEST(ForwardStats, SaturationOfTanhAndSigmoidUsesStrictThresholds) {
   EXPECT_DOUBLE_EQ(*forward_stats(s, "sigmoid", {.low = 0.2, .high = 0.8}).saturated_fraction, 0.75);
   EXPECT_DOUBLE_EQ(*forward_stats(s, "sigmoid", {.low = 0.001, .high = 0.999}).saturated_fraction, 0.0);
   EXPECT_FALSE(forward_stats(s, "relu").saturated_fraction.has_value());
-  EXPECT_FALSE(forward_stats(s, "tanh").dead_fraction.has_value());
+  EXPECT_FALSE(forward_stats(s, "tanh").silent_fraction.has_value());
 }
 
 TEST(ForwardStats, NonFiniteValuesAreCountedAndLeftOutOfTheMoments) {
@@ -110,7 +110,7 @@ void expect_same(const ForwardStats& a, const ForwardStats& b) {
   EXPECT_EQ(std::signbit(a.min), a.min < 0);
   EXPECT_EQ(std::signbit(a.max), a.max < 0);
   EXPECT_EQ(a.zero_fraction, b.zero_fraction);
-  EXPECT_EQ(a.dead_fraction, b.dead_fraction);
+  EXPECT_EQ(a.silent_fraction, b.silent_fraction);
   EXPECT_EQ(a.saturated_fraction, b.saturated_fraction);
   EXPECT_EQ(a.nonfinite_count, b.nonfinite_count);
 }

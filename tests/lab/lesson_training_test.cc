@@ -2,10 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <tuple>
+#include <utility>
 #include <string>
 #include <vector>
 
+#include "gradlab/error.h"
 #include "gradlab/io/model_spec.h"
 #include "gradlab/nn/model.h"
 #include "gradlab/tensor/creation.h"
@@ -43,6 +47,7 @@ LessonTrainingOptions tiny_options() {
   o.width = 16;
   o.sample_every = 2;
   o.exploding_stddev = 2.0;
+  o.seeds = 3;
   return o;
 }
 
@@ -61,111 +66,190 @@ class LessonTrainingStudy : public ::testing::Test {
   static inline LessonTrainingResult* result_ = nullptr;
 };
 
-TEST_F(LessonTrainingStudy, RunsEveryCaseOfTheLessonInOrder) {
+const std::vector<std::string> kArms = {"mlp",
+                                        "deep_sigmoid",
+                                        "deep_relu_glorot",
+                                        "deep_relu_he",
+                                        "deep_residual_unscaled",
+                                        "deep_residual",
+                                        "deep_residual_norm",
+                                        "exploding",
+                                        "exploding_clipped"};
+
+TEST_F(LessonTrainingStudy, RunsEveryArmOncePerSeedInOrder) {
   const LessonTrainingResult& r = result();
-  EXPECT_EQ(r.mlp.name, "mlp");
-  EXPECT_EQ(r.vanishing.name, "deep_sigmoid");
-  ASSERT_EQ(r.remedies.size(), 3u);
-  EXPECT_EQ(r.remedies[0].name, "deep_relu_he");
-  EXPECT_EQ(r.remedies[1].name, "deep_residual");
-  EXPECT_EQ(r.remedies[2].name, "deep_residual_norm");
-  EXPECT_EQ(r.exploding.name, "exploding");
-  EXPECT_EQ(r.exploding_clipped.name, "exploding_clipped");
+  std::vector<std::string> names;
+  for (const LessonArm& arm : r.arms) names.push_back(arm.name);
+  EXPECT_EQ(names, kArms);
   EXPECT_EQ(r.data, "blobs (192 training, 60 test examples)");
   EXPECT_EQ(r.classes, 3);
+  // Seeds come from the study seed and the run index only, are distinct, and run i of every arm has seed i.
+  ASSERT_EQ(r.seeds.size(), 3u);
+  EXPECT_EQ(r.seeds, (std::vector<uint64_t>{lesson_run_seed(0, 0), lesson_run_seed(0, 1), lesson_run_seed(0, 2)}));
+  EXPECT_NE(r.seeds[0], r.seeds[1]);
+  EXPECT_NE(r.seeds[1], r.seeds[2]);
+  EXPECT_NE(r.seeds[0], r.seeds[2]);
+  EXPECT_NE(lesson_run_seed(1, 0), lesson_run_seed(0, 0));
+  for (const LessonArm& arm : r.arms) {
+    ASSERT_EQ(arm.runs.size(), 3u) << arm.name;
+    for (std::size_t i = 0; i < arm.runs.size(); ++i) {
+      EXPECT_EQ(arm.runs[i].name, arm.name);
+      EXPECT_EQ(arm.runs[i].seed, r.seeds[i]);
+      EXPECT_EQ(arm.runs[i].seed_index, static_cast<int64_t>(i));
+    }
+  }
+  // Different seeds, different runs: the first sampled loss differs.
+  const LessonArm& sigmoid = r.arm("deep_sigmoid");
+  EXPECT_NE(sigmoid.runs[0].history.samples.at(0).loss, sigmoid.runs[1].history.samples.at(0).loss);
+  EXPECT_THROW(r.arm("no_such_arm"), Error);
+}
+
+TEST_F(LessonTrainingStudy, EveryComparisonChangesOneNamedThing) {
+  const LessonTrainingResult& r = result();
+  std::vector<std::tuple<std::string, std::string, std::string>> pairs;
+  for (const auto& [arm, baseline] : r.comparisons()) pairs.emplace_back(arm->name, baseline->name, arm->change);
+  const std::vector<std::tuple<std::string, std::string, std::string>> expected = {
+      {"deep_relu_glorot", "deep_sigmoid", "relu instead of sigmoid"},
+      {"deep_relu_he", "deep_relu_glorot", "he_uniform instead of glorot_uniform"},
+      {"deep_residual_unscaled", "deep_relu_he", "residual connections x + Dense(x) from the second layer on"},
+      {"deep_residual", "deep_residual_unscaled", "branch kernels with He's variance / 8"},
+      {"deep_residual_norm", "deep_residual", "layer normalization before each branch"},
+      {"exploding_clipped", "exploding", "global_clipnorm 1"}};
+  EXPECT_EQ(pairs, expected);
+  // The reference MLP (Adam, another shape) is compared with nothing.
+  EXPECT_TRUE(r.arm("mlp").baseline.empty());
+  EXPECT_TRUE(r.arm("mlp").change.empty());
+  // The descriptions differ in exactly the named thing.
+  EXPECT_NE(r.arm("deep_relu_glorot").description.find("relu"), std::string::npos);
+  EXPECT_NE(r.arm("deep_relu_glorot").description.find("glorot_uniform"), std::string::npos);
+  EXPECT_NE(r.arm("deep_residual_unscaled").description.find("branches he_uniform)"), std::string::npos);
+  EXPECT_NE(r.arm("deep_residual").description.find("branches he_uniform / 8"), std::string::npos);
+}
+
+TEST_F(LessonTrainingStudy, SpreadsAreComputedFromTheRuns) {
+  const LessonTrainingResult& r = result();
+  for (const LessonArm& arm : r.arms) {
+    SCOPED_TRACE(arm.name);
+    std::vector<double> accuracies;
+    for (const LessonRun& run : arm.runs) {
+      if (std::isfinite(run.final_test_accuracy())) accuracies.push_back(run.final_test_accuracy());
+    }
+    const SeedSpread s = arm.test_accuracy();
+    EXPECT_EQ(s.runs, 3);
+    ASSERT_EQ(s.count, static_cast<int64_t>(accuracies.size()));
+    if (accuracies.empty()) continue;
+    double sum = 0;
+    for (double a : accuracies) sum += a;
+    EXPECT_DOUBLE_EQ(s.mean, sum / static_cast<double>(accuracies.size()));
+    EXPECT_EQ(s.min, *std::min_element(accuracies.begin(), accuracies.end()));
+    EXPECT_EQ(s.max, *std::max_element(accuracies.begin(), accuracies.end()));
+  }
+  EXPECT_EQ(r.arm("exploding").runs_stopped_by_anomaly(), 3);
 }
 
 TEST_F(LessonTrainingStudy, SamplesEveryDenseLayerOnSchedule) {
   const LessonTrainingResult& r = result();
   // 192 examples in batches of 32: 6 steps per epoch, 12 in all, sampled at 0, 2, ..., 10.
-  for (const LessonRun* run : {&r.vanishing, &r.remedies[0], &r.remedies[1], &r.remedies[2]}) {
-    SCOPED_TRACE(run->name);
-    ASSERT_EQ(run->dense_layers.size(), 9u);  // depth 8 and the output layer
-    EXPECT_EQ(run->dense_layers.front(), "dense_1");
-    EXPECT_EQ(run->dense_layers.back(), "logits");
-    EXPECT_EQ(run->history.progress.global_step, 12);
-    EXPECT_EQ(run->history.stop_reason, StopReason::completed);
-    ASSERT_EQ(run->history.epochs.size(), 2u);
-    EXPECT_TRUE(run->history.epochs[1].val_accuracy.has_value());
-    ASSERT_EQ(run->history.samples.size(), 6u);
-    for (std::size_t i = 0; i < run->history.samples.size(); ++i) {
-      const TrainingSample& s = run->history.samples[i];
-      EXPECT_EQ(s.step, static_cast<int64_t>(2 * i));
-      const std::vector<double> norms = run->dense_grad_norms(s);
-      ASSERT_EQ(norms.size(), 9u);
-      for (double n : norms) EXPECT_TRUE(std::isfinite(n) && n > 0) << n;
+  for (const char* name : {"deep_sigmoid", "deep_relu_glorot", "deep_relu_he", "deep_residual", "deep_residual_norm"}) {
+    for (const LessonRun& run_ref : r.arm(name).runs) {
+      const LessonRun* run = &run_ref;
+      SCOPED_TRACE(run->name + " seed index " + std::to_string(run->seed_index));
+      ASSERT_EQ(run->dense_layers.size(), 9u);  // depth 8 and the output layer
+      EXPECT_EQ(run->dense_layers.front(), "dense_1");
+      EXPECT_EQ(run->dense_layers.back(), "logits");
+      EXPECT_EQ(run->history.progress.global_step, 12);
+      EXPECT_EQ(run->history.stop_reason, StopReason::completed);
+      ASSERT_EQ(run->history.epochs.size(), 2u);
+      EXPECT_TRUE(run->history.epochs[1].val_accuracy.has_value());
+      ASSERT_EQ(run->history.samples.size(), 6u);
+      for (std::size_t i = 0; i < run->history.samples.size(); ++i) {
+        const TrainingSample& s = run->history.samples[i];
+        EXPECT_EQ(s.step, static_cast<int64_t>(2 * i));
+        const std::vector<double> norms = run->dense_grad_norms(s);
+        ASSERT_EQ(norms.size(), 9u);
+        for (double n : norms) EXPECT_TRUE(std::isfinite(n) && n > 0) << n;
+      }
+      EXPECT_FALSE(run->stopped_by_anomaly());
     }
-    EXPECT_FALSE(run->stopped_by_anomaly());
   }
-  ASSERT_EQ(r.mlp.dense_layers.size(), 4u);
-  EXPECT_TRUE(std::isnan(r.mlp.early_to_late_gradient_ratio()));  // too shallow to compare ends
+  ASSERT_EQ(r.arm("mlp").runs[0].dense_layers.size(), 4u);
+  EXPECT_TRUE(std::isnan(r.arm("mlp").runs[0].early_to_late_gradient_ratio()));  // too shallow to compare ends
 }
 
-TEST_F(LessonTrainingStudy, DeepSigmoidStackHasVanishingGradientsAndTheRemediesDoNot) {
+TEST_F(LessonTrainingStudy, DeepSigmoidStackHasVanishingGradientsAndTheHeArmsDoNot) {
   const LessonTrainingResult& r = result();
-  EXPECT_LT(r.vanishing.early_to_late_gradient_ratio(), 1e-2);
-  for (const LessonRun& run : r.remedies) {
-    EXPECT_GT(run.early_to_late_gradient_ratio(), 0.1) << run.name;
+  EXPECT_EQ(r.arm("deep_sigmoid").runs_read_as(FlowVerdict::vanishing), 3);
+  EXPECT_LT(r.arm("deep_sigmoid").early_to_late_gradient_ratio().max, 1e-2);
+  for (const char* name : {"deep_relu_he", "deep_residual", "deep_residual_norm"}) {
+    EXPECT_GT(r.arm(name).early_to_late_gradient_ratio().min, 0.1) << name;
   }
 }
 
 TEST_F(LessonTrainingStudy, TheMlpAndTheNormalizedResidualStackLearn) {
   const LessonTrainingResult& r = result();
   // Three well-separated blobs: chance is 1/3.
-  EXPECT_GT(r.mlp.final_test_accuracy(), 0.9);
-  EXPECT_GT(r.remedies[2].final_test_accuracy(), 0.6);
+  EXPECT_GT(r.arm("mlp").test_accuracy().min, 0.9);
+  EXPECT_GT(r.arm("deep_residual_norm").test_accuracy().mean, 0.6);
 }
 
 TEST_F(LessonTrainingStudy, ExplodingRunIsStoppedByTheAnomalyCheckNamingALayerAndClippingKeepsItFinite) {
   const LessonTrainingResult& r = result();
-  ASSERT_TRUE(r.exploding.stopped_by_anomaly());
-  ASSERT_TRUE(r.exploding.history.anomaly.has_value());
-  const Anomaly& a = *r.exploding.history.anomaly;
-  EXPECT_GE(a.step, 1);  // step 0 is finite; its update throws the weights out
-  EXPECT_TRUE(a.layer.rfind("dense_", 0) == 0 || a.layer == "logits") << a.describe();
-  EXPECT_GE(a.nonfinite_count, 1);
-  EXPECT_LT(r.exploding.history.progress.global_step, 12);
+  for (std::size_t i = 0; i < 3; ++i) {
+    SCOPED_TRACE(i);
+    const LessonRun& exploding = r.arm("exploding").runs[i];
+    const LessonRun& clipped = r.arm("exploding_clipped").runs[i];
+    ASSERT_TRUE(exploding.stopped_by_anomaly());
+    ASSERT_TRUE(exploding.history.anomaly.has_value());
+    const Anomaly& a = *exploding.history.anomaly;
+    EXPECT_GE(a.step, 1);  // step 0 is finite; its update throws the weights out
+    EXPECT_TRUE(a.layer.rfind("dense_", 0) == 0 || a.layer == "logits") << a.describe();
+    EXPECT_GE(a.nonfinite_count, 1);
+    EXPECT_LT(exploding.history.progress.global_step, 12);
 
-  EXPECT_FALSE(r.exploding_clipped.stopped_by_anomaly());
-  EXPECT_EQ(r.exploding_clipped.history.progress.global_step, 12);
-  // The exploding pair is sampled at every step, up to the overflow.
-  EXPECT_EQ(r.exploding_clipped.history.samples.size(), 12u);
-  EXPECT_EQ(static_cast<int64_t>(r.exploding.history.samples.size()), a.step);
-  for (const TrainingSample& s : r.exploding_clipped.history.samples)
-    EXPECT_TRUE(std::isfinite(s.loss)) << s.step;
-  // Same initialization: both runs start from the same loss.
-  ASSERT_FALSE(r.exploding.history.samples.empty());
-  EXPECT_EQ(r.exploding.history.samples[0].loss, r.exploding_clipped.history.samples[0].loss);
+    EXPECT_FALSE(clipped.stopped_by_anomaly());
+    EXPECT_EQ(clipped.history.progress.global_step, 12);
+    // The exploding pair is sampled at every step, up to the overflow.
+    EXPECT_EQ(clipped.history.samples.size(), 12u);
+    EXPECT_EQ(static_cast<int64_t>(exploding.history.samples.size()), a.step);
+    for (const TrainingSample& s : clipped.history.samples) EXPECT_TRUE(std::isfinite(s.loss)) << s.step;
+    // Same seed, same initialization: both runs start from the same loss.
+    ASSERT_FALSE(exploding.history.samples.empty());
+    EXPECT_EQ(exploding.history.samples[0].loss, clipped.history.samples[0].loss);
+  }
 }
 
 TEST(LessonTraining, ReportsEveryStepOfEveryRunAndLetsTheCallerAbandonIt) {
   std::vector<LessonTrainingProgress> calls;
-  run_lesson_training(blobs(64, 12), tiny_options(),
-                      [&](const LessonTrainingProgress& p) { calls.push_back(p); });
-  // 64 examples in batches of 32: 2 steps per epoch, 4 per run; the unclipped exploding run stops early.
-  std::vector<std::string> runs;
+  LessonTrainingOptions o = tiny_options();
+  o.seeds = 2;
+  run_lesson_training(blobs(64, 12), o, [&](const LessonTrainingProgress& p) { calls.push_back(p); });
+  // 64 examples in batches of 32: 2 steps per epoch, 4 per run; the unclipped exploding runs stop early.
+  std::vector<std::pair<std::string, int64_t>> runs;
   for (const LessonTrainingProgress& p : calls) {
-    EXPECT_EQ(p.runs, 7);
+    EXPECT_EQ(p.runs, 18);
     EXPECT_EQ(p.steps, 4);
-    if (runs.empty() || runs.back() != p.run) {
-      runs.push_back(p.run);
+    if (runs.empty() || runs.back() != std::make_pair(p.run, p.seed_index)) {
+      runs.emplace_back(p.run, p.seed_index);
       EXPECT_EQ(p.run_index, static_cast<int>(runs.size()) - 1) << p.run;
       EXPECT_EQ(p.step, 1) << p.run;
     }
   }
-  EXPECT_EQ(runs, (std::vector<std::string>{"mlp", "deep_sigmoid", "deep_relu_he", "deep_residual",
-                                            "deep_residual_norm", "exploding", "exploding_clipped"}));
+  std::vector<std::pair<std::string, int64_t>> expected;
+  for (const std::string& arm : kArms) {
+    for (int64_t i = 0; i < 2; ++i) expected.emplace_back(arm, i);
+  }
+  EXPECT_EQ(runs, expected);
   EXPECT_EQ(calls.back().step, 4);
 
   struct Stop {};
   int seen = 0;
-  EXPECT_THROW(run_lesson_training(blobs(64, 12), tiny_options(),
+  EXPECT_THROW(run_lesson_training(blobs(64, 12), o,
                                    [&](const LessonTrainingProgress& p) {
                                      ++seen;
                                      if (p.run_index == 1) throw Stop{};
                                    }),
                Stop);
-  EXPECT_EQ(seen, 5);  // the MLP's 4 steps, then the first step of the next run
+  EXPECT_EQ(seen, 5);  // the first MLP run's 4 steps, then the first step of the next run
 }
 
 TEST(EarlyToLateGradientRatio, IsTheMedianOfFirstThreeOverLastThreeDenseLayers) {
@@ -195,6 +279,9 @@ TEST(LessonTraining, RejectsOptionsOutOfRangeNamingThem) {
   o = tiny_options();
   o.batch_size = 0;
   EXPECT_NE(error_of([&] { run_lesson_training(data, o); }).find("batch_size = 0"), std::string::npos);
+  o = tiny_options();
+  o.seeds = 0;
+  EXPECT_NE(error_of([&] { run_lesson_training(data, o); }).find("seeds = 0"), std::string::npos);
   o = tiny_options();
   o.clipnorm = -1;
   EXPECT_NE(error_of([&] { run_lesson_training(data, o); }).find("clipnorm = -1"), std::string::npos);
@@ -241,7 +328,7 @@ TEST(LessonTrainingSpecs, BuildTheStudysModels) {
   for (int i = 1; i <= 30; ++i) deep.push_back("dense_" + std::to_string(i));
   deep.push_back("logits");
   const int64_t deep_parameters = (784 * 64 + 64) + 29 * (64 * 64 + 64) + (64 * 10 + 10);
-  for (const char* name : {"deep_sigmoid", "deep_relu_he", "deep_residual", "exploding"}) {
+  for (const char* name : {"deep_sigmoid", "deep_relu_glorot", "deep_relu_he", "deep_residual_unscaled", "deep_residual", "exploding"}) {
     const Model model = build_model(read_model_spec(dir + name + ".json"));
     EXPECT_EQ(dense_names(model), deep) << name;
     EXPECT_EQ(parameters(model), deep_parameters) << name;

@@ -10,18 +10,31 @@
 namespace gradlab::cli {
 namespace {
 
-std::string fixed(double value) {
-  return std::isnan(value) ? std::string("-") : fmt::format("{:.3f}", value);
+// The mean over the runs of the last finished epoch's training loss; "-" without one.
+std::string last_loss(const LessonArm& arm) {
+  std::vector<double> losses;
+  for (const LessonRun& run : arm.runs) {
+    losses.push_back(run.history.epochs.empty() ? std::nan("") : run.history.epochs.back().loss);
+  }
+  const SeedSpread s = seed_spread(losses);
+  return s.count ? fmt::format("{:.3g}", s.mean) : "-";
 }
 
-std::string run_line(const LessonRun& run) {
-  const EpochLogs* last = run.history.epochs.empty() ? nullptr : &run.history.epochs.back();
-  std::string line =
-      fmt::format("  {:<19} test acc {:>6}  train loss {:>9}  early/late grad {:>8}  {:6.1f} s  {}\n",
-                  run.name, fixed(run.final_test_accuracy()), last ? fmt::format("{:.3g}", last->loss) : "-",
-                  fmt::format("{:.1e}", run.early_to_late_gradient_ratio()), run.seconds, run.description);
-  if (run.history.anomaly)
-    line += fmt::format("  {:<19} stopped by the anomaly check: {}\n", "", run.history.anomaly->describe());
+std::string arm_line(const LessonArm& arm) {
+  const SeedSpread ratio = arm.early_to_late_gradient_ratio();
+  double seconds = 0;
+  for (const LessonRun& run : arm.runs) seconds += run.seconds;
+  std::string line = fmt::format(
+      "  {:<22} test acc {:<32}  train loss {:>8}  early/late {:>8}  anomaly {}/{}  {:5.1f} s  {}\n", arm.name,
+      spread_text(arm.test_accuracy()), last_loss(arm), ratio.count ? fmt::format("{:.1e}", ratio.mean) : "-",
+      arm.runs_stopped_by_anomaly(), arm.runs.size(), seconds, arm.description);
+  for (const LessonRun& run : arm.runs) {
+    if (run.history.anomaly) {
+      line += fmt::format("  {:<22} seed index {} stopped by the anomaly check: {}\n", "", run.seed_index,
+                          run.history.anomaly->describe());
+      break;
+    }
+  }
   return line;
 }
 
@@ -29,20 +42,22 @@ std::string run_line(const LessonRun& run) {
 
 std::string format_lesson_training(const LessonTrainingResult& r) {
   const LessonTrainingOptions& o = r.options;
-  std::string out = fmt::format("Training study on {}: {} epochs, batch {}, {:.0f} s in total\n\n",
-                                r.data, o.epochs, o.batch_size, r.seconds);
-  out += run_line(r.mlp);
-  out += run_line(r.vanishing);
-  for (const LessonRun& run : r.remedies) out += run_line(run);
-  out += run_line(r.exploding);
-  out += run_line(r.exploding_clipped);
+  std::string seeds;
+  for (uint64_t s : r.seeds) seeds += (seeds.empty() ? "" : ", ") + std::to_string(s);
+  std::string out = fmt::format(
+      "Training study on {}: {} epochs, batch {}, {} seeds per arm (from study seed {}: {}), {:.0f} s in total\n"
+      "test acc: mean over the seeds, then the range (min-max); early/late: mean of each run's median ratio\n\n",
+      r.data, o.epochs, o.batch_size, r.seeds.size(), o.seed, seeds, r.seconds);
+  for (const LessonArm& arm : r.arms) out += arm_line(arm);
 
-  out += fmt::format("\nMeasured with seed {}, one run per arm (each run against the one it changes):\n", o.seed);
+  out += "\nMeasured (each arm against the arm it changes in one thing; the gap is read as above or below only when "
+         "the ranges over the seeds do not overlap):\n";
   out += "  " + vanishing_claim(r) + "\n";
-  for (const auto& [run, baseline] : compared_runs(r)) {
-    if (run != &r.exploding_clipped) out += "  " + comparison_claim(*run, *baseline) + "\n";
+  for (const auto& [arm, baseline] : r.comparisons()) {
+    if (arm->name != "exploding_clipped") out += "  " + comparison_claim(*arm, *baseline) + "\n";
   }
   out += "  " + clipping_claim(r) + "\n";
+  out += "  " + reference_claim(r) + "\n";
   return out;
 }
 

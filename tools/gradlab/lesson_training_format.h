@@ -7,9 +7,9 @@
 
 namespace gradlab::cli {
 
-/// A terminal summary: per run, the final test accuracy and training loss, the early/late gradient
-/// ratio and where the anomaly check stopped it; then what each claim looks like ("vanishing: the
-/// first layers' gradients are 4.0e-18 of the last layers'").
+/// A terminal summary: per arm, the test accuracy over its seeds (mean and range), the last training
+/// loss's mean, the early/late gradient ratio's mean, how many runs the anomaly check stopped and the
+/// seconds; then what each comparison measured (lesson_training_claims.h).
 std::string format_lesson_training(const LessonTrainingResult& result);
 
 }  // namespace gradlab::cli

@@ -116,7 +116,12 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
   cmd->add_option("--saturation-threshold", t.saturated_fraction, "Saturation begins where a layer's saturated fraction exceeds this")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  cmd->add_option("--dead-threshold", t.dead_fraction, "Dead units begin where a layer's dead fraction exceeds this")
+  cmd->add_option("--dead-batches", s.dead_batches,
+                  "Batches of drawn input (each of --batch rows, the probed one first) over which a relu unit counts as "
+                  "dead when it is 0 for every example (Lu et al. 2019); with --input or --data, the given examples")
+      ->check(CLI::Range(1, kMaxDeadUnitBatches))
+      ->capture_default_str();
+  cmd->add_option("--dead-threshold", t.dead_fraction, "Dead units begin where a layer's share of units dead over the --dead-batches exceeds this")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cell->excludes(sigma_w2)->excludes(data);

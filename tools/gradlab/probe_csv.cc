@@ -35,17 +35,17 @@ const VariableGradientStats* kernel_of(const LayerCallRecord& call) {
 std::string probe_csv(const ProbeReport& r) {
   std::string out =
       std::string(
-          "index,layer,type,activation,output_shape,mean,std,min,max,zero_fraction,dead_fraction,saturated_fraction,"
-          "nonfinite_count,output_grad_norm,output_grad_rms,input_grad_norm,input_grad_rms,kernel_grad_norm,"
-          "kernel_max_abs_grad,kernel_grad_to_weight_ratio,") +
+          "index,layer,type,activation,output_shape,mean,std,min,max,zero_fraction,silent_fraction,dead_fraction,"
+          "saturated_fraction,nonfinite_count,output_grad_norm,output_grad_rms,input_grad_norm,input_grad_rms,"
+          "kernel_grad_norm,kernel_max_abs_grad,kernel_grad_to_weight_ratio,") +
       through_time_csv_columns() + "\n";
   for (std::size_t i = 0; i < r.pass.layers.size(); ++i) {
     const LayerCallRecord& c = r.pass.layers[i];
     const ForwardStats& f = c.output;
     const VariableGradientStats* k = kernel_of(c);
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", i, field(c.layer), field(c.type),
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", i, field(c.layer), field(c.type),
                        field(c.activation), field(c.output_shape), number(f.mean), number(f.std), number(f.min),
-                       number(f.max), number(f.zero_fraction), optional_number(f.dead_fraction),
+                       number(f.max), number(f.zero_fraction), optional_number(f.silent_fraction), optional_number(c.dead_fraction),
                        optional_number(f.saturated_fraction), f.nonfinite_count,
                        c.output_grad ? number(c.output_grad->l2_norm) : "", c.output_grad ? number(c.output_grad->rms) : "",
                        c.input_grad ? number(c.input_grad->l2_norm) : "", c.input_grad ? number(c.input_grad->rms) : "",

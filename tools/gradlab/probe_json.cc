@@ -14,7 +14,7 @@ ordered_json forward_json(const ForwardStats& f) {
           {"min", json_number(f.min)},
           {"max", json_number(f.max)},
           {"zero_fraction", json_number(f.zero_fraction)},
-          {"dead_fraction", json_number(f.dead_fraction)},
+          {"silent_fraction", json_number(f.silent_fraction)},
           {"saturated_fraction", json_number(f.saturated_fraction)},
           {"nonfinite_count", f.nonfinite_count}};
 }
@@ -45,6 +45,7 @@ ordered_json layer_json(const LayerCallRecord& call) {
           {"output_shape", call.output_shape},
           {"output", forward_json(call.output)},
           {"std_across_examples", json_number(call.std_across_examples)},
+          {"dead_fraction", json_number(call.dead_fraction)},
           {"output_grad", gradient_json(call.output_grad)},
           {"input_grad", gradient_json(call.input_grad)},
           {"variables", variables}};
@@ -104,6 +105,7 @@ ordered_json probe_json(const ProbeReport& r) {
           {"loss", json_number(r.pass.loss)},
           {"input_grad", gradient_json(r.pass.input_grad)},
           {"layers", layers},
+          {"dead_units", {{"examples", r.pass.dead_unit_examples}, {"batches", r.pass.dead_unit_batches}}},
           {"summary", summary_json(r.pass, r.summary)},
           {"underflow",
            {{"underflowed", u.underflowed},

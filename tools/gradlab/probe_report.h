@@ -12,6 +12,7 @@
 #include "gradlab/instrument/flow_summary.h"
 #include "gradlab/instrument/probe.h"
 #include "gradlab/instrument/underflow.h"
+#include "gradlab/lab/probe_configuration.h"
 #include "gradlab/lab/recurrent_network.h"
 #include "gradlab/lab/skip_network.h"
 #include "gradlab/lab/spec_variant.h"
@@ -38,6 +39,9 @@ struct ProbeSettings {
   // The scalar differentiated: a name of kProbeLossWords; its projection is drawn from `seed`.
   std::string probe_loss = "auto";
   uint64_t seed = 0;
+  /// Batches of drawn inputs the dead-unit measurement runs over (probe_subject); with --input or
+  /// --data it runs over the given examples instead.
+  int dead_batches = kDefaultDeadUnitBatches;
   /// Inline network initialized by variances (--sigma-w2, --sigma-b2) instead of --init.
   std::optional<GaussianInit> gaussian_init;
   FlowThresholds thresholds;

@@ -46,6 +46,7 @@ Subject inline_subject(const ProbeSettings& s, DType dtype) {
                              .normalization = parse_skip_normalization(s.norm)};
   Subject subject;
   Tensor x;
+  bool drawn = false;
   auto rng = std::make_shared<Rng>(s.seed);
   if (!s.data.data.empty()) {
     const Tensor features = read_data_features(s.data);
@@ -68,10 +69,12 @@ Subject inline_subject(const ProbeSettings& s, DType dtype) {
     subject.input_description = fmt::format("{} ('{}', {} x {})", s.input, name, x.dim(0), x.dim(1));
   } else {
     x = draw_probe_input(options, parse_input_distribution(s.input_dist), *rng);
+    drawn = true;
     subject.input_description =
         fmt::format("{} x {} drawn from {}, seed {}", s.batch, s.features, dist_label(s.input_dist), s.seed);
   }
   subject.probe = skip_network_subject(options, x, rng);
+  if (drawn) subject.probe.more_inputs = more_probe_inputs(options, parse_input_distribution(s.input_dist), s.seed);
   const std::string init = s.gaussian_init ? fmt::format("weights N(0, {}/fan_in), biases N(0, {})", s.gaussian_init->sigma_w2,
                                                          s.gaussian_init->sigma_b2)
                                            : s.init;
@@ -147,6 +150,9 @@ Subject spec_subject(const ProbeSettings& s, const std::string& dtype_option) {
     subject.input_description = s.input;
   } else {
     subject.probe.inputs = draw_spec_inputs(spec, s.batch, parse_input_distribution(s.input_dist), s.seed, dtype);
+    subject.probe.more_inputs = [spec, s, dtype](int64_t b) {
+      return draw_spec_inputs(spec, s.batch, parse_input_distribution(s.input_dist), more_inputs_seed(s.seed, b), dtype);
+    };
     subject.input_description = fmt::format("batch {} drawn from {}, seed {}", s.batch, dist_label(s.input_dist), s.seed);
   }
   return subject;
@@ -178,6 +184,16 @@ Subject object_subject(const ProbeSettings& s) {
                                                               : uniform(Shape(dims), rng, 0, 1, dtype));
     }
     subject.input_description = fmt::format("batch {} drawn from {}, seed {}", s.batch, dist_label(s.input_dist), s.seed);
+    std::vector<Shape> shapes;
+    for (const Tensor& x : subject.probe.inputs) shapes.push_back(x.shape());
+    subject.probe.more_inputs = [shapes, s, dtype](int64_t b) {
+      Rng more(more_inputs_seed(s.seed, b));
+      std::vector<Tensor> xs;
+      for (const Shape& shape : shapes) {
+        xs.push_back(s.input_dist == "normal" ? normal(shape, more, 0, 1, dtype) : uniform(shape, more, 0, 1, dtype));
+      }
+      return xs;
+    };
   } else {
     std::vector<std::string> shapes;
     for (const Tensor& x : subject.probe.inputs) shapes.push_back(x.description());
@@ -203,7 +219,11 @@ ProbeReport run_probe(const ProbeSettings& s) {
                                              .probe = {.across_examples = true},
                                              .loss = parse_probe_loss(s.probe_loss),
                                              .projection_seed = s.seed},
-                                    .thresholds = s.thresholds});
+                                    .thresholds = s.thresholds,
+                                    // A model object is the caller's own: more passes in training mode would
+                                    // move its batch normalization statistics further, so it is measured only
+                                    // in inference mode.
+                                    .dead_unit_batches = s.layer && s.mode == "training" ? 0 : s.dead_batches});
   ProbeReport r;
   r.network = subject.description;
   r.input = subject.input_description;

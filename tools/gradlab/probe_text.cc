@@ -77,6 +77,12 @@ class LogBar {
   double blocks_per_decade_ = kBlocksPerDecade;
 };
 
+// "dead/256": the share of units 0 for every one of the examples the measurement ran over ("dead"
+// when it did not run: no relu layer, or an anomaly).
+std::string dead_heading(const PassRecord& pass) {
+  return pass.dead_unit_examples > 0 ? fmt::format("dead/{}", pass.dead_unit_examples) : std::string("dead");
+}
+
 std::string layer_rows(const ProbeReport& r) {
   const FlowMeasure measure = r.summary.measure;
   const char* bar_heading = measure == FlowMeasure::input_grad ? "|dL/d in|, log scale" : "|dL/d out|, log scale";
@@ -87,7 +93,8 @@ std::string layer_rows(const ProbeReport& r) {
                    {"std", Align::right},
                    {"spread", Align::right},
                    {"zeros", Align::right},
-                   {"dead", Align::right},
+                   {"silent", Align::right},
+                   {dead_heading(r.pass), Align::right},
                    {"saturated", Align::right},
                    {"|dL/d out|", Align::right},
                    {"|dL/d in|", Align::right},
@@ -96,7 +103,7 @@ std::string layer_rows(const ProbeReport& r) {
     const ForwardStats& f = call.output;
     table.add_row({call.layer, call.type, call.activation, num(f.mean), num(f.std),
                    call.std_across_examples ? num(*call.std_across_examples) : "-", percent(f.zero_fraction),
-                   percent(f.dead_fraction), percent(f.saturated_fraction), norm_of(call.output_grad),
+                   percent(f.silent_fraction), percent(call.dead_fraction), percent(f.saturated_fraction), norm_of(call.output_grad),
                    norm_of(call.input_grad), weight_ratio(call)});
   }
   // The bar goes after the table, each line padded to one width: its characters are wider in bytes
@@ -158,8 +165,11 @@ std::string probe_text(const ProbeReport& r) {
   out += fmt::format("  first/last ratio      {}   ({} / {})\n", sci(s.first_to_last_ratio), first, last);
   out += fmt::format("  saturation begins     {}   (saturated fraction above {:g}%)\n", s.saturation_begins.value_or("nowhere"),
                      100 * s.thresholds.saturated_fraction);
-  out += fmt::format("  dead units begin      {}   (dead fraction above {:g}%)\n", s.dead_units_begin.value_or("nowhere"),
-                     100 * s.thresholds.dead_fraction);
+  if (r.pass.dead_unit_examples > 0) {
+    out += fmt::format("  dead units begin      {}   (above {:g}% of units 0 for all {} examples, {} batch{}; Lu et al. 2019)\n",
+                       s.dead_units_begin.value_or("nowhere"), 100 * s.thresholds.dead_fraction, r.pass.dead_unit_examples,
+                       r.pass.dead_unit_batches, r.pass.dead_unit_batches == 1 ? "" : "es");
+  }
   out += spread_lines(r);
   std::string verdict = flow_verdict_name(s.verdict);
   std::transform(verdict.begin(), verdict.end(), verdict.begin(), [](unsigned char c) { return std::toupper(c); });

@@ -314,7 +314,8 @@ Chart activity_chart(const std::vector<FlowRun>& runs, const FlowSectionOptions&
     for (std::size_t i = 0; i < run.pass.layers.size(); ++i) {
       const LayerCallRecord& call = run.pass.layers[i];
       const std::pair<const char*, std::optional<double>> measures[] = {{"saturated", call.output.saturated_fraction},
-                                                                        {"dead", call.output.dead_fraction}};
+                                                                        {"silent on the batch", call.output.silent_fraction},
+                                                                        {"dead over the examples", call.dead_fraction}};
       for (const auto& [measure, value] : measures) {
         if (!value) continue;
         json row = {{"run", run.label}, {"k", std::max(depth[i], 1)}, {"layer", call.layer},
@@ -345,10 +346,11 @@ Chart activity_chart(const std::vector<FlowRun>& runs, const FlowSectionOptions&
                  {"tooltip", tooltip}}}};
   add_filters(spec, runs, options);
   return {spec,
-          "Saturated outputs (tanh |y| > 0.99, sigmoid near 0 or 1: their derivative is nearly 0) and dead units (relu "
-          "outputs that are 0 for every row of this one batch: they pass no gradient for it) at each depth. A unit silent on one "
-          "batch is not necessarily dead over the data (Lu et al. 2019): one active on 5% of inputs is silent on a batch of "
-          "32 with probability 0.95^32 = 19%."};
+          "Saturated outputs (tanh |y| > 0.99, sigmoid near 0 or 1: their derivative is nearly 0), relu units silent on "
+          "the probed batch (0 for every row of it: they pass it no gradient) and relu units dead over the examples (0 "
+          "for every one of several batches, Lu et al. 2019's dead units; the examples are named in the layer table) at "
+          "each depth. A unit active on 5% of inputs is silent on a batch of 32 with probability 0.95^32 = 19%, dead over "
+          "256 examples with probability 2e-6."};
 }
 
 Chart line_chart(const std::vector<LinePoint>& points, const LineChartOptions& options) {
@@ -408,7 +410,8 @@ void add_flow_section(HtmlReport& page, const std::vector<FlowRun>& runs, const 
       "||dL/dx||: norm of the gradient reaching the input. first/last: g_1 / g_n, the first layer's gradient norm over "
       "the last's (vanishing below {:g}, exploding above {:g}). gain per layer: the factor by which the norm changes "
       "per layer toward the input (fit on a log scale). Saturation and dead units begin at the first layer where more "
-      "than {:g}% of outputs are saturated, or {:g}% of units dead.",
+      "than {:g}% of outputs are saturated, or {:g}% of units are dead: 0 for every example of several batches "
+      "(Lu et al. 2019; 256 examples unless the layer table says otherwise).",
       t.vanishing_ratio, t.exploding_ratio, 100 * t.saturated_fraction, 100 * t.dead_fraction));
   page.add_table({"run", "verdict", "||dL/dx||", "first/last", "gain per layer", "saturation begins", "dead units begin"},
                  rows);
@@ -433,13 +436,19 @@ void add_layer_table(HtmlReport& page, const FlowRun& run) {
     const std::string ratio = !v ? "-" : v->weight_norm == 0 ? "w = 0" : table_number(v->grad_to_weight_ratio);
     rows.push_back({call.layer, call.type, call.activation, call.output_shape, table_number(call.output.mean),
                     table_number(call.output.std), optional_percent(call.output.saturated_fraction),
-                    optional_percent(call.output.dead_fraction), optional_number(call.input_grad, &GradientStats::l2_norm),
+                    optional_percent(call.output.silent_fraction), optional_percent(call.dead_fraction),
+                    optional_number(call.input_grad, &GradientStats::l2_norm),
                     optional_number(call.output_grad, &GradientStats::l2_norm),
                     ratio});
   }
-  page.add_table({"layer", "type", "activation", "output shape", "output mean", "output std", "saturated", "dead",
+  page.add_table({"layer", "type", "activation", "output shape", "output mean", "output std", "saturated",
+                  "silent on the batch",
+                  run.pass.dead_unit_examples > 0 ? fmt::format("dead over {} examples", run.pass.dead_unit_examples)
+                                                  : std::string("dead over the examples"),
                   "||dL/d input||", "||dL/d output||", "kernel ||dL/dW|| / ||W||"},
-                 rows, "Every layer call of " + run.label + ", in the order it ran.");
+                 rows, "Every layer call of " + run.label + ", in the order it ran. silent on the batch: relu units 0 for "
+                           "every row of the probed batch; dead: 0 for every one of the examples (" +
+                           std::to_string(run.pass.dead_unit_batches) + " batches; Lu et al. 2019).");
 }
 
 }  // namespace gradlab::cli

@@ -82,18 +82,26 @@ void add_report_command(CLI::App& app, CommandRun& run) {
                   "with batch normalization (Ioffe & Szegedy 2015: its backward removes a constant gradient), mean otherwise")
       ->check(CLI::IsMember(probe_loss_names()))
       ->capture_default_str();
+  cmd->add_option("--dead-batches", o.dead_unit_batches,
+                  "Batches of 32 drawn inputs over which each configuration's first trial counts dead units (relu units "
+                  "0 for every example, Lu et al. 2019); 0 leaves the measurement out")
+      ->check(CLI::Range(0, kMaxDeadUnitBatches))
+      ->capture_default_str();
   cmd->add_option("--lesson-trials", o.lesson_trials, "Trials of the lesson's tables")
       ->check(CLI::Range(1, 100'000))
       ->capture_default_str();
   cmd->add_flag("--json", s->json, "Print the summary as one JSON object instead of tables");
   LessonTrainingOptions& t = s->training_options;
   cmd->add_flag("!--no-training", s->training,
-                "Leave out the training section (the lesson's cases trained on Fashion-MNIST, gradlab's extension; about 20 s of CPU)");
+                "Leave out the training section (the lesson's cases trained on Fashion-MNIST, gradlab's extension; 9 arms x 3 seeds, about 35 s of CPU)");
   cmd->add_option("--train-examples", t.train_examples, "Training section: Fashion-MNIST training images used (of 60,000)")
       ->check(CLI::Range(int64_t{1}, int64_t{60000}))
       ->capture_default_str();
   cmd->add_option("--test-examples", t.test_examples, "Training section: test images used (of 10,000)")
       ->check(CLI::Range(int64_t{1}, int64_t{10000}))
+      ->capture_default_str();
+  cmd->add_option("--train-seeds", t.seeds, "Training section: runs per arm, each with its own seed derived from --seed")
+      ->check(CLI::Range(int64_t{1}, kMaxLessonSeeds))
       ->capture_default_str();
   cmd->add_option("--train-epochs", t.epochs, "Training section: epochs of every run")
       ->check(CLI::Range(int64_t{1}, int64_t{1000}))
@@ -147,7 +155,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
           if (interrupt_requested()) throw Interrupted(fmt::format("report stopped while training '{}'; nothing written", p.run));
           if (p.run_index != bar_run) {
             if (bar) bar->finish();
-            bar.emplace(fmt::format("training {} ({}/{})", p.run, p.run_index + 1, p.runs), p.steps);
+            bar.emplace(fmt::format("training {} seed {} ({}/{})", p.run, p.seed_index, p.run_index + 1, p.runs), p.steps);
             bar_run = p.run_index;
           }
           bar->update(p.step);

@@ -44,6 +44,7 @@ ProbeSubject subject_of(const RemedyConfig& config, int depth, int trial, const 
                               .overrides = {.kernel_initializer = config.initializer, .hidden_activation = config.activation}};
     return spec_variant_subject(variant, Rng(options.seed).fork(stream_of(config, depth, trial)).seed());
   }
+  const uint64_t rng_seed = Rng(options.seed).fork(stream_of(config, depth, trial)).seed();
   auto rng = std::make_shared<Rng>(Rng(options.seed).fork(stream_of(config, depth, trial)));
   const SkipNetworkOptions net_options{.skip = config.skip,
                                        .depth = depth,
@@ -52,7 +53,9 @@ ProbeSubject subject_of(const RemedyConfig& config, int depth, int trial, const 
                                        .normalization = config.normalization};
   // The input first, then the kernels on the first call, as the lesson draws them.
   const Tensor x = draw_probe_input(net_options, InputDistribution::uniform, *rng);
-  return skip_network_subject(net_options, x, rng);
+  ProbeSubject subject = skip_network_subject(net_options, x, rng);
+  subject.more_inputs = more_probe_inputs(net_options, InputDistribution::uniform, rng_seed);
+  return subject;
 }
 
 RemedyCell measure_cell(const RemedyConfig& config, int depth, const ReportStudyOptions& options) {
@@ -65,7 +68,10 @@ RemedyCell measure_cell(const RemedyConfig& config, int depth, const ReportStudy
     const uint64_t projection_seed = Rng(options.seed).fork(stream_of(config, depth, t)).seed();
     ConfigurationProbe probe = probe_subject(
         subject_of(config, depth, t, options),
-        {.pass = {.training = true, .loss = options.probe_loss, .projection_seed = projection_seed}, .check_underflow = false});
+        {.pass = {.training = true, .loss = options.probe_loss, .projection_seed = projection_seed},
+         .check_underflow = false,
+         // Only the first trial's pass is shown layer by layer (cell.first), dead units included.
+         .dead_unit_batches = t == 0 ? options.dead_unit_batches : 0});
     PassRecord& pass = probe.pass;
     FlowSummary& summary = probe.summary;
     ++votes[summary.verdict == FlowVerdict::exploding ? 0 : summary.verdict == FlowVerdict::vanishing ? 1 : 2];

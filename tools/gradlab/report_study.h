@@ -21,6 +21,7 @@
 
 #include "gradlab/io/model_spec.h"
 #include "gradlab/lab/lesson_study.h"
+#include "gradlab/lab/probe_configuration.h"
 #include "html_report.h"
 #include "report_charts.h"
 
@@ -64,6 +65,9 @@ struct ReportStudyOptions {
   /// network has batch normalization (mean's gradient is removed there), mean elsewhere. The lesson's
   /// tables always use mean, the lesson's own.
   ProbeLoss probe_loss = ProbeLoss::automatic;
+  /// Batches each configuration's first trial measures dead units over (probe_subject's
+  /// dead_unit_batches: the probed batch of 32 and more drawn alike; 0 leaves it out).
+  int dead_unit_batches = kDefaultDeadUnitBatches;
   /// Trials of the lesson's tables (initializer variances and the three 4-layer networks).
   int lesson_trials = 1000;
   /// The user's spec (`report --model net.json`): when set, the matrix probes it instead of the

@@ -6,12 +6,14 @@
 //   HtmlReport page("gradlab report");
 //   add_training_section(page, result);
 //
-// The section shows, in order: a table of every run (test accuracy, final loss, the early/late
-// gradient ratio, divergence); the vanishing case (median kernel gradient norm per layer of the deep
-// sigmoid stack beside the remedies, and its first and last layers' norms over training); the
-// remedies' learning curves in one chart (training loss over steps, test accuracy per epoch); and
-// the exploding case (loss and pre-clip global gradient norm over steps, with and without
-// global_clipnorm) with the anomaly check's finding.
+// The section shows, in order: a table of every arm over its seeds (test accuracy as mean and range,
+// final loss, the early/late gradient ratio, runs the anomaly check stopped); the vanishing case
+// (median gradient norm per Dense layer of the deep sigmoid arm beside the other deep arms, and its
+// first and last layers' norms over training); each one-change comparison as its measured gap
+// (lesson_training_claims.h) with the deep arms' learning curves (training loss over steps, test
+// accuracy per epoch); and the exploding case (loss and pre-clip global gradient norm over steps,
+// with and without global_clipnorm) with the anomaly check's finding. The charts draw each arm's
+// first run (seed index 0); the tables and sentences use every run.
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -25,9 +27,10 @@ namespace gradlab::cli {
 /// Adds the section (one level-2 heading, then level-3 headings per claim) to `page`.
 void add_training_section(HtmlReport& page, const LessonTrainingResult& result);
 
-/// The study as JSON for `gradlab report --json`: its settings, then one object per run (name,
-/// description, final test accuracy, early/late gradient ratio, stop reason, the anomaly if any).
-/// Non-finite numbers become null.
+/// The study as JSON for `gradlab report --json`: its settings and seeds, then one object per arm
+/// (name, description, baseline and change, the test accuracy's and early/late ratio's spread over
+/// the seeds: mean, min, max, count of finite values, runs) with its runs (seed, final test accuracy,
+/// early/late gradient ratio, stop reason, the anomaly if any). Non-finite numbers become null.
 nlohmann::ordered_json training_json(const LessonTrainingResult& result);
 
 /// Median over a run's samples (those with a finite loss) of each Dense layer's gradient norm

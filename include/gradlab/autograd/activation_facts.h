@@ -24,7 +24,7 @@ struct ActivationFacts {
   bool elementwise = true;  ///< false for softmax and log_softmax, which normalize along an axis
   Saturation saturation = Saturation::none;
   /// Whether its units can die: output exactly 0 for every example (relu), so the instruments count
-  /// them (ForwardStats::dead_fraction).
+  /// them (ForwardStats::silent_fraction, UnitActivity).
   bool dead_units = false;
   /// 1 / max |phi'|, Pascanu et al. (2013)'s 1/gamma: a recurrent kernel whose largest singular value
   /// is below it makes gradients vanish through time; NaN where gradlab does not use the bound.

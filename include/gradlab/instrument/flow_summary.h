@@ -45,7 +45,8 @@ struct FlowThresholds {
   double exploding_ratio = 1e2;
   /// A layer call whose saturated_fraction exceeds this is where saturation begins.
   double saturated_fraction = 0.1;
-  /// A layer call whose dead_fraction exceeds this is where dead units begin.
+  /// A layer call whose dead_fraction (over PassRecord::dead_unit_examples examples) exceeds this is
+  /// where dead units begin.
   double dead_fraction = 0.1;
 };
 
@@ -67,7 +68,8 @@ struct FlowSummary {
   std::string reason;
   /// The first layer call (in call order) whose saturated fraction exceeds the threshold.
   std::optional<std::string> saturation_begins;
-  /// The first layer call whose dead fraction exceeds the threshold.
+  /// The first layer call whose dead fraction over the examples (LayerCallRecord::dead_fraction)
+  /// exceeds the threshold; unset when none does or it was not measured.
   std::optional<std::string> dead_units_begin;
   FlowThresholds thresholds;
 };

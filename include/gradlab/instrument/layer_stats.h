@@ -46,10 +46,13 @@ struct ForwardStats {
   double min = 0;                 ///< smallest finite element (0 when there is none)
   double max = 0;                 ///< largest finite element (0 when there is none)
   double zero_fraction = 0;       ///< share of elements exactly 0
-  /// Share of the C units whose output is exactly 0 for every example (and every position of a
-  /// sequence or image): dead ReLUs, which pass no gradient at all. Computed for relu only; unset
-  /// for other activations (leaky and smooth variants never output exact zeros on a half-line).
-  std::optional<double> dead_fraction;
+  /// Share of the C units whose output is exactly 0 for every example of this one batch (and every
+  /// position of a sequence or image): units silent on the batch, which pass it no gradient. Not
+  /// the same as dead over the data (Lu et al. 2019): a unit active on 5% of examples is silent on
+  /// a batch of 32 with probability 0.95^32 = 0.19; dead_units.h measures over many examples.
+  /// Computed for relu only; unset for other activations (leaky and smooth variants never output
+  /// exact zeros on a half-line).
+  std::optional<double> silent_fraction;
   /// Share of elements in the saturated range of the activation (see SaturationThresholds); unset
   /// for activations that do not saturate.
   std::optional<double> saturated_fraction;

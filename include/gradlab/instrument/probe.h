@@ -59,6 +59,11 @@ struct LayerCallRecord {
   /// std_across_examples(output) (example_spread.h): how much the output differs between examples;
   /// set when GradientProbeOptions::across_examples asks and the output has 2 or more examples.
   std::optional<double> std_across_examples;
+  /// Share of the output's units that were 0 for every one of PassRecord::dead_unit_examples
+  /// examples (UnitActivity, dead_units.h: dead over the data in Lu et al. 2019's sense); set for
+  /// relu layer calls when the pass's caller measured it (probe_subject does), unset otherwise.
+  /// output.silent_fraction is the same test on this pass's batch alone.
+  std::optional<double> dead_fraction;
   /// Statistics of dL/d(output); unset when the output was not recorded on the tape.
   std::optional<GradientStats> output_grad;
   /// Statistics of dL/d(input), all inputs taken together (see combine()); unset when the tape does
@@ -121,7 +126,14 @@ struct PassRecord {
   std::optional<GradientStats> input_grad;
   /// The first NaN or infinity of the pass, when probe_pass ran with anomaly detection.
   std::optional<Anomaly> anomaly;
+  /// The examples and forward passes (batches) the layers' dead_fraction was measured over; 0 when
+  /// it was not measured.
+  int64_t dead_unit_examples = 0;
+  int64_t dead_unit_batches = 0;
 };
+
+/// True for the layer calls probes do not record (Model and Sequential: their layers are recorded).
+bool is_container_layer(const LayerImpl& layer);
 
 /// Options of GradientProbe.
 struct GradientProbeOptions {

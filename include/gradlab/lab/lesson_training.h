@@ -3,27 +3,35 @@
 /// behind the training section of `gradlab report` (issue 7, item 6). The lesson itself trains
 /// nothing; the runs, the MLP, the optimizers and clipping are gradlab's extension (sources below).
 ///
-///   LessonTrainingOptions options;                       // a few minutes on two cores
+///   LessonTrainingOptions options;                       // about a minute of CPU time
 ///   DataSplits data = load_lesson_data(options);         // a subsample of Fashion-MNIST
 ///   LessonTrainingResult result = run_lesson_training(data, options);
 ///   // tools/gradlab/lesson_training_format.h prints it for people.
 ///
-/// Runs, all on the same data and batches (the models are also specs in examples/specs/):
-///   mlp                a reference MLP 784-256-128-100-10 (ReLU, He uniform, Adam 1e-3), the shape
-///                      of the Fashion-MNIST benchmark's MLP (Xiao et al. 2017; the full 10-epoch run
-///                      reaches >= 0.88 test accuracy: docs/training.md);
-///   deep_sigmoid       `depth` Dense(width, sigmoid) layers, Glorot uniform, SGD with momentum;
-///   deep_relu_he       the same depth with ReLU and He uniform (He et al. 2015): two changes at once;
-///   deep_residual      + residual connections x + Dense(relu)(x) (He et al. 2016), the branch
-///                      kernels drawn with He's variance divided by `depth` (standard deviation
-///                      divided by sqrt(depth), as GPT-2 scales residual weights by 1/sqrt(N),
-///                      Radford et al. 2019), since unscaled branches double the variance per block;
-///   deep_residual_norm + layer normalization before each Dense (Ba et al. 2016), pre-norm style;
-///   exploding          deep_relu_he with too large an initializer scale (random normal, stddev
-///                      `exploding_stddev`);
-///   exploding_clipped  the same run with global_clipnorm (Pascanu et al. 2013).
-/// What each run did (vanished, learned, overflowed) is measured, never assumed: the formatters
-/// choose their sentences from early_to_late_gradient_ratio(), the test accuracy and the anomaly.
+/// Arms, all on the same data; run i of every arm uses seed i of the study (lesson_run_seed), so the
+/// arms' runs are paired: the same batches, and the exploding pair the same initial weights. Each
+/// deep arm changes ONE thing against the arm it is compared with (its `baseline`):
+///   mlp                    a reference MLP 784-256-128-100-10 (ReLU, He uniform, Adam 1e-3), the
+///                          shape of the Fashion-MNIST benchmark's MLP (Xiao et al. 2017): another
+///                          shape and optimizer, so it is compared with no arm;
+///   deep_sigmoid           `depth` Dense(width, sigmoid) layers, Glorot uniform, SGD with momentum;
+///   deep_relu_glorot       relu instead of sigmoid (against deep_sigmoid);
+///   deep_relu_he           he_uniform instead of glorot_uniform (He et al. 2015; against
+///                          deep_relu_glorot);
+///   deep_residual_unscaled residual connections x + Dense(relu)(x) (He et al. 2016), branch kernels
+///                          he_uniform as before (against deep_relu_he);
+///   deep_residual          the branch kernels drawn with He's variance divided by `depth` (standard
+///                          deviation / sqrt(depth), as GPT-2 scales residual weights by 1/sqrt(N),
+///                          Radford et al. 2019; against deep_residual_unscaled, whose branches double
+///                          the variance per block);
+///   deep_residual_norm     layer normalization before each branch (Ba et al. 2016), pre-norm style
+///                          (against deep_residual);
+///   exploding              deep_relu_he with too large an initializer scale (random normal, stddev
+///                          `exploding_stddev`);
+///   exploding_clipped      the same with global_clipnorm (Pascanu et al. 2013; against exploding).
+/// What each arm did (vanished, learned, overflowed) is measured, never assumed: the formatters
+/// choose their sentences from early_to_late_gradient_ratio(), the test accuracies over the seeds
+/// (SeedSpread, read_gap) and the anomalies.
 ///
 /// Every run is a fit() (train/fit.h) with the anomaly check on and instruments sampled every
 /// `sample_every` steps: each layer's gradient norm, the global gradient norm before clipping and
@@ -35,25 +43,29 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "gradlab/instrument/flow_summary.h"
+#include "gradlab/lab/seed_spread.h"
 #include "gradlab/train/dataset.h"
 #include "gradlab/train/fit.h"
 
 namespace gradlab {
 
-/// Settings of the study. The defaults keep the whole study to a few minutes on two cores.
+/// Settings of the study. The defaults keep the whole study (9 arms x 3 seeds) to about a minute of
+/// CPU time: fewer examples and epochs per run than one run per arm once used (20000 and 5), so that
+/// every arm can run on several seeds for about the same total cost.
 struct LessonTrainingOptions {
   /// Directory of Fashion-MNIST's IDX files (Debian's dataset-fashion-mnist).
   std::string data_dir = "/usr/share/datasets/fashion-mnist";
   /// The first `train_examples` training images (of 60,000) and `test_examples` test images (of
   /// 10,000); 0 means all.
-  int64_t train_examples = 20000;
-  int64_t test_examples = 5000;
-  /// Epochs of every run (the unclipped exploding run stops when it overflows).
-  int64_t epochs = 5;
+  int64_t train_examples = 10000;
+  int64_t test_examples = 2000;
+  /// Epochs of every run (a run the anomaly check stops ends early).
+  int64_t epochs = 4;
   int64_t batch_size = 64;
   /// Dense layers of the deep stacks, before the 10-unit output layer; and their width.
   int64_t depth = 30;
@@ -68,26 +80,33 @@ struct LessonTrainingOptions {
   /// Steps between instrument samples (step 0 is always sampled); the exploding pair samples every
   /// step, since the unclipped run overflows within a few.
   int64_t sample_every = 20;
-  /// Seeds the initializers and the per-epoch shuffles; every run uses the same batches.
+  /// Runs per arm, each with its own seed (lesson_run_seed(seed, i)); at least 1.
+  int64_t seeds = 3;
+  /// The study's seed: every run's seed derives from it.
   uint64_t seed = 0;
 };
+
+/// The most seeds per arm the study accepts.
+inline constexpr int64_t kMaxLessonSeeds = 1000;
+
+/// The seed of run `index` (0-based) of every arm: Rng(study_seed).fork(index)'s seed. It seeds the
+/// initializers and fit()'s per-epoch shuffles, so run i of every arm sees the same batches.
+uint64_t lesson_run_seed(uint64_t study_seed, int64_t index);
 
 /// Fashion-MNIST from options.data_dir, cut to the first options.train_examples training and
 /// options.test_examples test images. A missing or corrupt file is an Error naming it.
 DataSplits load_lesson_data(const LessonTrainingOptions& options);
 
-/// One training run of the study: fit()'s history (train/fit.h) with the test set as validation
-/// data, so each epoch's val_accuracy is the test accuracy.
+/// One training run of the study (one arm, one seed): fit()'s history (train/fit.h) with the test
+/// set as validation data, so each epoch's val_accuracy is the test accuracy.
 struct LessonRun {
-  /// "deep_sigmoid", ...: see the file comment.
+  /// The arm's name, "deep_sigmoid", ...: see the file comment.
   std::string name;
   /// What the model and optimizer are: "Dense(64, sigmoid) x 30, glorot_uniform; SGD(0.01, momentum 0.9)".
   std::string description;
-  /// The run this one is compared with ("deep_sigmoid" for deep_relu_he) and what differs from it,
-  /// every difference named ("relu instead of sigmoid, he_uniform instead of glorot_uniform"); empty
-  /// for the runs compared with none.
-  std::string baseline;
-  std::string change;
+  /// The run's seed (lesson_run_seed) and its index among the arm's runs.
+  uint64_t seed = 0;
+  int64_t seed_index = 0;
   /// The Dense layers, input side first: the layers whose gradient norms the charts compare.
   std::vector<std::string> dense_layers;
   History history;
@@ -119,26 +138,54 @@ struct LessonRun {
 /// so |v| <= lr clipnorm / (1 - momentum): 10 x lr x clipnorm at momentum 0.9, not lr x clipnorm.
 double clipped_update_bound(double learning_rate, double clipnorm, double momentum);
 
+/// One arm of the study: a model and optimizer, trained once per seed.
+struct LessonArm {
+  /// "deep_relu_he", ...: see the file comment.
+  std::string name;
+  /// What the model and optimizer are: "Dense(64, relu) x 30, he_uniform; SGD(0.01, momentum 0.9)".
+  std::string description;
+  /// The arm this one is compared with ("deep_relu_glorot" for deep_relu_he) and the one thing that
+  /// differs ("he_uniform instead of glorot_uniform"); both empty for the arms compared with none
+  /// (mlp, deep_sigmoid, exploding).
+  std::string baseline;
+  std::string change;
+  /// One run per seed, in seed order.
+  std::vector<LessonRun> runs;
+
+  /// final_test_accuracy() over the runs (a run stopped before its first epoch counts as not finite).
+  SeedSpread test_accuracy() const;
+  /// early_to_late_gradient_ratio() over the runs.
+  SeedSpread early_to_late_gradient_ratio() const;
+  /// Runs the anomaly check stopped.
+  int64_t runs_stopped_by_anomaly() const;
+  /// Runs whose gradient_reading() is `verdict`.
+  int64_t runs_read_as(FlowVerdict verdict) const;
+};
+
 /// Everything the study measured.
 struct LessonTrainingResult {
   LessonTrainingOptions options;
   /// "fashion-mnist/train (10000 training, 2000 test examples)" and the number of classes.
   std::string data;
   int64_t classes = 0;
-  LessonRun mlp;
-  /// deep_sigmoid.
-  LessonRun vanishing;
-  /// deep_relu_he, deep_residual, deep_residual_norm: each remedy added to the previous one.
-  std::vector<LessonRun> remedies;
-  LessonRun exploding;
-  LessonRun exploding_clipped;
+  /// lesson_run_seed(options.seed, i) for each run index i.
+  std::vector<uint64_t> seeds;
+  /// Every arm, in the file comment's order.
+  std::vector<LessonArm> arms;
   double seconds = 0;
+
+  /// The arm called `name`; an Error naming it when there is none.
+  const LessonArm& arm(std::string_view name) const;
+  /// The arms with a baseline, each with the arm it is compared with, in order.
+  std::vector<std::pair<const LessonArm*, const LessonArm*>> comparisons() const;
 };
 
 /// Where the study is, after each training step: for a progress bar, and a place to interrupt it.
 struct LessonTrainingProgress {
-  /// The run in progress ("deep_sigmoid"), its index (0-based) and the number of runs (7).
+  /// The arm of the run in progress ("deep_sigmoid"), the run's seed index, the run's index
+  /// (0-based) over the study and the number of runs (arms x seeds: 27 by default).
   std::string run;
+  int64_t seed_index = 0;
   int run_index = 0;
   int runs = 0;
   /// Steps done in this run, and the run's steps if it completes (epochs x steps per epoch).
@@ -152,7 +199,7 @@ using LessonTrainingCallback = std::function<void(const LessonTrainingProgress&)
 
 /// Runs the whole study on `data` (see the file comment), calling `progress` (if set) after every
 /// step. Throws Error for options out of range (non-positive epochs, batch size, width,
-/// sample_every; depth < 6), an empty training or test set, labels that are not class ids, or test
+/// sample_every; depth < 6; seeds outside [1, kMaxLessonSeeds]), an empty training or test set, labels that are not class ids, or test
 /// features unlike the training features.
 LessonTrainingResult run_lesson_training(const DataSplits& data, const LessonTrainingOptions& options,
                                          const LessonTrainingCallback& progress = {});

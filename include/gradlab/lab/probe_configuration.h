@@ -42,6 +42,9 @@ inline constexpr int64_t kMaxProbeUnits = int64_t{1} << 20;
 inline constexpr int kMaxSweepTrials = 1000000;
 /// The most configurations of one sweep.
 inline constexpr int64_t kMaxSweepConfigurations = 10000000;
+/// Batches the dead-unit measurement runs over by default (ConfigurationProbeOptions), and the most.
+inline constexpr int kDefaultDeadUnitBatches = 8;
+inline constexpr int kMaxDeadUnitBatches = 10000;
 
 /// A network ready to probe: how to run it, its inputs, and how to make the same network in float64.
 struct ProbeSubject {
@@ -50,7 +53,20 @@ struct ProbeSubject {
   /// The same network with the same weights in float64, run on `inputs` in float64 (called only
   /// to confirm float32 underflow, after the float32 pass).
   std::function<ProbeForward()> float64_forward;
+  /// Batch b (b >= 1) of inputs drawn as `inputs` were, from a stream of its own (more_inputs_seed),
+  /// for the dead-unit measurement; unset when the inputs were given (a file, a data set): dead
+  /// units are then measured over those examples.
+  std::function<std::vector<Tensor>(int64_t b)> more_inputs;
 };
+
+/// The seed of batch b of a subject's more_inputs, for a subject drawn from `seed`: a stream of
+/// its own, so the probed pass is the same whether or not more batches are drawn.
+uint64_t more_inputs_seed(uint64_t seed, int64_t b);
+
+/// more_inputs for a SkipNetwork probed on an input drawn with draw_probe_input(network,
+/// distribution, ...): batch b is draw_probe_input from Rng(more_inputs_seed(seed, b)).
+std::function<std::vector<Tensor>(int64_t)> more_probe_inputs(const SkipNetworkOptions& network,
+                                                              InputDistribution distribution, uint64_t seed);
 
 /// The probe's input of `network` (probe_input_shape(), in network.dtype), drawn from
 /// `distribution` (U[0, 1) or N(0, 1)) with `rng`.
@@ -66,7 +82,8 @@ ProbeSubject skip_network_subject(const SkipNetworkOptions& network, const Tenso
 ProbeSubject spec_subject(const ModelSpec& spec, DType dtype, uint64_t seed, const TensorFile* weights = nullptr);
 
 /// A spec variant with configuration seed `seed`: apply_spec_overrides, spec_subject in the variant's
-/// dtype, and spec_variant_inputs(variant, seed). Throws Error for a variant without a spec.
+/// dtype, and spec_variant_inputs(variant, seed); when the variant draws its inputs, more_inputs
+/// draws batch b with spec_variant_inputs(variant, more_inputs_seed(seed, b)). Throws Error for a variant without a spec.
 ProbeSubject spec_variant_subject(const SpecVariant& variant, uint64_t seed);
 
 /// How probe_subject() probes.
@@ -77,6 +94,11 @@ struct ConfigurationProbeOptions {
   /// Check float32 underflow (float32_underflow), probing the float64 twin when the float32
   /// gradients look underflowed (suspect_float32_underflow); off, `underflow` stays empty.
   bool check_underflow = true;
+  /// Forward passes (batches) the dead-unit measurement runs over when the subject draws its inputs
+  /// (ProbeSubject::more_inputs): the probed pass's batch again, then batches 1 .. n-1 (8 batches
+  /// of 32: 256 examples). With given inputs it runs once, over them. 0 leaves it out. Only passes
+  /// with a relu layer call pay for it: forward passes after the probed one, in the same mode.
+  int dead_unit_batches = kDefaultDeadUnitBatches;
   /// Measure the time axis (probe_through_time, a second pass in inference mode) when the pass has
   /// a recurrent layer call; off, or without one, `through_time` stays empty.
   bool through_time = true;
@@ -97,7 +119,9 @@ struct ConfigurationProbe {
 /// Whether `pass` called a recurrent layer (SimpleRNN, LSTM, GRU).
 bool has_recurrent_layer(const PassRecord& pass);
 
-/// One probed pass of `subject`, its summary over depth and (when asked) the underflow check.
+/// One probed pass of `subject`, its dead units over options.dead_unit_batches batches (recorded in
+/// the pass: LayerCallRecord::dead_fraction), its summary over depth and (when asked) the underflow
+/// check and the time axis.
 ConfigurationProbe probe_subject(const ProbeSubject& subject, const ConfigurationProbeOptions& options);
 
 }  // namespace gradlab

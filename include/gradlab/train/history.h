@@ -57,7 +57,8 @@ struct LayerSample {
   /// step's update of this layer (0 without variables). The whole step's update length is the root of
   /// the sum of the layers' squares.
   double update_norm = 0;
-  /// Share of units that output exactly 0 for the whole batch (ReLU layers; unset for others).
+  /// Share of units that output exactly 0 for the whole batch (ReLU layers; unset for others): units
+  /// silent on the batch (ForwardStats::silent_fraction), not necessarily dead over the data.
   std::optional<double> dead_fraction;
   /// Share of outputs in the activation's saturated range (sigmoid, tanh...; unset for others).
   std::optional<double> saturated_fraction;
