@@ -80,7 +80,7 @@ py::object probe(py::object model, py::object weights, py::object input, std::op
                  std::optional<int64_t> width, std::optional<std::string> activation, std::optional<std::string> init,
                  std::optional<std::string> norm, std::optional<std::string> skip, std::optional<int64_t> features,
                  int64_t batch, const std::string& input_dist, uint64_t seed, std::optional<std::string> dtype,
-                 const std::string& mode, double vanishing_ratio, double exploding_ratio, double saturation_threshold,
+                 const std::string& mode, double trainable_depth_scales, double saturation_threshold,
                  double dead_threshold) {
   cli::ProbeSettings s;
   if (!model.is_none()) {
@@ -113,8 +113,7 @@ py::object probe(py::object model, py::object weights, py::object input, std::op
   s.seed = seed;
   s.dtype = dtype.value_or("");
   s.mode = mode;
-  s.thresholds = {.vanishing_ratio = vanishing_ratio,
-                  .exploding_ratio = exploding_ratio,
+  s.thresholds = {.trainable_depth_scales = trainable_depth_scales,
                   .saturated_fraction = saturation_threshold,
                   .dead_fraction = dead_threshold};
 
@@ -130,9 +129,8 @@ py::object probe(py::object model, py::object weights, py::object input, std::op
   check_choice("input_dist", s.input_dist, {"uniform", "normal"});
   if (dtype) check_choice("dtype", *dtype, {"float32", "float64"});
   check_choice("mode", s.mode, {"training", "inference"});
-  if (!(vanishing_ratio > 0) || !(exploding_ratio > 0)) throw Error("vanishing_ratio and exploding_ratio must be positive");
-  if (!(vanishing_ratio < exploding_ratio)) {
-    throw Error(fmt::format("vanishing_ratio ({:g}) must be below exploding_ratio ({:g})", vanishing_ratio, exploding_ratio));
+  if (!(trainable_depth_scales > 0) || !std::isfinite(trainable_depth_scales)) {
+    throw Error(fmt::format("trainable_depth_scales ({:g}) must be a positive number", trainable_depth_scales));
   }
   if (!(saturation_threshold >= 0 && saturation_threshold <= 1)) throw Error("saturation_threshold must be in [0, 1]");
   if (!(dead_threshold >= 0 && dead_threshold <= 1)) throw Error("dead_threshold must be in [0, 1]");
@@ -278,8 +276,8 @@ void bind_lab(py::module_& m) {
         py::arg("activation") = py::none(), py::arg("init") = py::none(), py::arg("norm") = py::none(),
         py::arg("skip") = py::none(), py::arg("features") = py::none(), py::arg("batch") = SkipNetworkOptions{}.batch,
         py::arg("input_dist") = "uniform", py::arg("seed") = 0, py::arg("dtype") = py::none(),
-        py::arg("mode") = "training", py::arg("vanishing_ratio") = t.vanishing_ratio,
-        py::arg("exploding_ratio") = t.exploding_ratio, py::arg("saturation_threshold") = t.saturated_fraction,
+        py::arg("mode") = "training", py::arg("trainable_depth_scales") = t.trainable_depth_scales,
+        py::arg("saturation_threshold") = t.saturated_fraction,
         py::arg("dead_threshold") = t.dead_fraction,
         "Probe one pass of the lesson's network (or model=, a spec file) layer by layer, as `gradlab probe "
         "--json` with the same options: a ProbeResult (a dict) that shows the probe's page in Jupyter");

@@ -80,7 +80,7 @@ TEST(LessonTrainingSummary, NamesEveryRunAndTheAnomaly) {
   for (const char* name :
        {"mlp", "deep_sigmoid", "deep_relu_he", "deep_residual", "deep_residual_norm", "exploding",
         "exploding_clipped", "stopped by the anomaly check: step", "global_clipnorm 1", "chance 0.333",
-        "vanishing (below 0.01)", "= 0.1 long"}) {
+        "vanishing (the squared norm's gain per layer", "= 0.1 long"}) {
     EXPECT_NE(text.find(name), std::string::npos) << name << "\n" << text;
   }
 }
@@ -88,7 +88,8 @@ TEST(LessonTrainingSummary, NamesEveryRunAndTheAnomaly) {
 // Issue 14, item 5: "vanishing" and sigmoid's slope bound only where the measured ratio is below 1e-2.
 TEST(LessonTrainingClaims, VanishingOnlyWhereMeasured) {
   const std::string vanished = vanishing_claim(small_result());
-  EXPECT_NE(vanished.find("vanishing (below 0.01)"), std::string::npos) << vanished;
+  EXPECT_NE(vanished.find("vanishing (the squared norm's gain per layer"), std::string::npos) << vanished;
+  EXPECT_NE(vanished.find("deeper than 6 depth scales: Schoenholz et al. 2017"), std::string::npos) << vanished;
   EXPECT_NE(vanished.find("at most 1/4"), std::string::npos) << vanished;
   const std::string healthy = vanishing_claim(healthy_sigmoid_result());
   EXPECT_NE(healthy.find("5.0e-01"), std::string::npos) << healthy;
@@ -147,7 +148,7 @@ TEST(TrainingSection, ShowsEveryRunTheVanishingRatioAndTheAnomaly) {
   const std::string html = page.render();
   for (const char* text :
        {"deep_sigmoid", "deep_residual_norm", "exploding_clipped", "layer &#39;dense_4&#39;",
-        "step 20, dense_4", "0.750", "chance 0.333", "for all 0 steps", "vanishing (below 0.01)",
+        "step 20, dense_4", "0.750", "chance 0.333", "for all 0 steps", "vanishing (the squared norm&#39;s gain per layer",
         "deep_relu_he (relu instead of sigmoid, he_uniform instead of glorot_uniform): early/late",
         "(then non-finite at step 20 in layer &#39;dense_4&#39;; the anomaly check stopped it)"}) {
     EXPECT_NE(html.find(text), std::string::npos) << text;

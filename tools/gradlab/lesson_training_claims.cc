@@ -33,10 +33,12 @@ std::string vanishing_claim(const LessonTrainingResult& r) {
       "{}: the first three Dense layers' gradients are {:.1e} of the last three's (median over training): ",
       v.name, ratio);
   if (reading == FlowVerdict::vanishing) {
+    const double gain = v.early_to_late_squared_gain();
     text += fmt::format(
-        "vanishing (below {:g}), as expected where sigmoid's slope is at most 1/4, which multiplies the "
-        "backward signal by at most 1/4 x the weights' gain per layer",
-        t.vanishing_ratio);
+        "vanishing (the squared norm's gain per layer {:.3g}, depth scale {:.3g} layers, and its {} Dense layers are "
+        "deeper than {:g} depth scales: Schoenholz et al. 2017), as expected where sigmoid's slope is at most 1/4, "
+        "which multiplies the backward signal by at most 1/4 x the weights' gain per layer",
+        gain, gain_depth_scale(gain), v.dense_depth(), t.trainable_depth_scales);
   } else if (reading) {
     text += fmt::format("not vanishing at this setting ({})", flow_verdict_name(*reading));
   } else {

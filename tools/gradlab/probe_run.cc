@@ -113,7 +113,7 @@ ProbeReport run_probe(const ProbeSettings& s) {
                                           : spec_subject(s, s.dtype);
   ConfigurationProbe probe =
       probe_subject(subject.probe, {.pass = {.training = s.mode == "training",
-                                             .probe = {.across_examples = true},
+                                             .probe = {.across_examples = true, .signal = true},
                                              .loss = parse_probe_loss(s.probe_loss),
                                              .projection_seed = s.seed},
                                     .thresholds = s.thresholds});
@@ -127,6 +127,10 @@ ProbeReport run_probe(const ProbeSettings& s) {
   r.summary = std::move(probe.summary);
   r.underflow = std::move(probe.underflow);
   r.compared_with_float64 = probe.compared_with_float64;
+  // The theory describes a plain stack of Dense layers with Gaussian weights and biases.
+  if (s.model.empty() && s.gaussian_init && s.skip == "none" && s.norm == "none") {
+    r.mean_field = compare_with_mean_field(r.pass, r.summary, s.activation, *s.gaussian_init);
+  }
   return r;
 }
 

@@ -40,6 +40,7 @@
 #include "gradlab/autograd/gradient_tape.h"
 #include "gradlab/instrument/anomaly.h"
 #include "gradlab/instrument/layer_stats.h"
+#include "gradlab/instrument/signal_stats.h"
 #include "gradlab/nn/layer.h"
 
 namespace gradlab {
@@ -59,6 +60,9 @@ struct LayerCallRecord {
   /// std_across_examples(output) (example_spread.h): how much the output differs between examples;
   /// set when GradientProbeOptions::across_examples asks and the output has 2 or more examples.
   std::optional<double> std_across_examples;
+  /// q and c of the pre-activation x @ kernel + bias of a Dense call (signal_stats.h); set when
+  /// GradientProbeOptions::signal asks.
+  std::optional<SignalStats> pre_activation;
   /// Statistics of dL/d(output); unset when the output was not recorded on the tape.
   std::optional<GradientStats> output_grad;
   /// Statistics of dL/d(input), all inputs taken together (see combine()); unset when the tape does
@@ -119,6 +123,9 @@ struct PassRecord {
   std::vector<LayerCallRecord> layers;
   /// ||dL/d input||_2 over all the model's inputs (the lesson's measure), when probe_pass ran it.
   std::optional<GradientStats> input_grad;
+  /// q and c of the first input (signal_stats.h), when probe_pass ran with GradientProbeOptions::signal:
+  /// where the mean-field theory's iteration starts.
+  std::optional<SignalStats> input_signal;
   /// The first NaN or infinity of the pass, when probe_pass ran with anomaly detection.
   std::optional<Anomaly> anomaly;
 };
@@ -134,6 +141,9 @@ struct GradientProbeOptions {
   bool variables = true;
   /// Record each call's std_across_examples (one more read of every output).
   bool across_examples = false;
+  /// Record each Dense call's pre_activation signal (one more matrix product per Dense layer with a
+  /// non-linear activation, off the tape, and one more read).
+  bool signal = false;
 };
 
 /// Records layer calls while installed with ObserveLayerCalls; see the file comment.
