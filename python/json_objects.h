@@ -13,4 +13,7 @@ py::object json_to_python(const nlohmann::ordered_json& value);
 /// Adds gradlab.probe, gradlab.sweep and gradlab.lesson, and their result types (lab_bindings.cc).
 void bind_lab(py::module_& m);
 
+/// Adds gradlab.train (train_bindings.cc).
+void bind_train(py::module_& m);
+
 }  // namespace gradlab::python

@@ -7,12 +7,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <memory>
 
 #include <fmt/format.h>
 #include <pybind11/eval.h>
 
+#include "data_inputs.h"
 #include "json_objects.h"
 #include "gradlab/autograd/activations.h"
 #include "gradlab/lab/lesson_study.h"
@@ -79,11 +81,65 @@ std::vector<T> as_list(py::handle value) {
 py::object probe(py::object model, py::object weights, py::object input, std::optional<int> depth,
                  std::optional<int64_t> width, std::optional<std::string> activation, std::optional<std::string> init,
                  std::optional<std::string> norm, std::optional<std::string> skip, std::optional<int64_t> features,
-                 int64_t batch, const std::string& input_dist, uint64_t seed, std::optional<std::string> dtype,
-                 const std::string& mode, double trainable_depth_scales, double saturation_threshold,
-                 double dead_threshold) {
+                 std::optional<int64_t> batch, std::optional<std::string> input_dist, uint64_t seed,
+                 std::optional<std::string> dtype, const std::string& mode, const std::string& probe_loss,
+                 std::optional<double> sigma_w2, std::optional<double> sigma_b2, py::object data, int64_t limit,
+                 std::optional<std::string> label_column, std::optional<std::string> data_dir, double trainable_depth_scales,
+                 double saturation_threshold, double dead_threshold) {
   cli::ProbeSettings s;
-  if (!model.is_none()) {
+  const bool model_object = py::isinstance<Layer>(model);
+  if (model_object) {
+    // A gradlab model object, probed with its own weights on arrays (or an input drawn for it).
+    if (!weights.is_none() || init || activation) {
+      throw Error("weights=, init= and activation= change a model spec; a model object is probed as it is");
+    }
+    s.layer = model.cast<Layer>();
+    if (!input.is_none()) {
+      if (py::isinstance<py::list>(input) || py::isinstance<py::tuple>(input)) {
+        for (py::handle x : input) s.layer_inputs.push_back(to_tensor(x));
+      } else {
+        s.layer_inputs.push_back(to_tensor(input));
+      }
+      if (dtype) {
+        for (Tensor& x : s.layer_inputs) x = x.to(parse_dtype(*dtype));
+      }
+      input = py::none();
+    }
+    model = py::none();
+  }
+  if (!data.is_none()) {
+    // The checks of --data's exclusions: the examples are the input, so nothing else may draw or give one.
+    const std::pair<const char*, bool> drawn_input[] = {{"input", !input.is_none()}, {"features", features.has_value()},
+                                                        {"batch", batch.has_value()}, {"input_dist", input_dist.has_value()}};
+    for (const auto& [name, given] : drawn_input) {
+      if (given) throw Error(fmt::format("{}= describes the input; it cannot go with data=, whose examples are the input", name));
+    }
+    const std::string source = path_text(data);
+    s.data.data = source;
+    s.data.limit = limit;
+    s.data.label_column = label_column.value_or("");
+    if (data_dir) s.data.data_dir = *data_dir;
+  } else if (label_column || data_dir) {
+    throw Error("label_column= and data_dir= need data=: they describe the data set it names");
+  }
+  check_range("limit", limit, 1, int64_t{1} << 40);
+  if (sigma_b2 && !sigma_w2) throw Error("sigma_b2= needs sigma_w2=: together they initialize the inline network");
+  if (sigma_w2) {
+    if (!model.is_none() || model_object) throw Error("sigma_w2= initializes the inline network; it cannot go with model=");
+    if (init) throw Error("sigma_w2= cannot go with init=: the variances replace the initializer");
+    for (const auto& [name, value] : {std::pair{"sigma_w2", *sigma_w2}, std::pair{"sigma_b2", sigma_b2.value_or(0.0)}}) {
+      if (!(std::isfinite(value) && value >= 0)) throw Error(fmt::format("{}={}: must be a finite number >= 0", name, value));
+    }
+    s.gaussian_init = GaussianInit{.sigma_w2 = *sigma_w2, .sigma_b2 = sigma_b2.value_or(0.0)};
+  }
+  if (model_object) {
+    const std::pair<const char*, bool> inline_only[] = {{"depth", depth.has_value()}, {"width", width.has_value()},
+                                                        {"norm", norm.has_value()},   {"skip", skip.has_value()},
+                                                        {"features", features.has_value()}};
+    for (const auto& [name, given] : inline_only) {
+      if (given) throw Error(fmt::format("{}= describes the inline network; it cannot go with model=", name));
+    }
+  } else if (!model.is_none()) {
     s.model = path_text(model);
     const std::pair<const char*, bool> inline_only[] = {{"depth", depth.has_value()}, {"width", width.has_value()},
                                                         {"norm", norm.has_value()},   {"skip", skip.has_value()},
@@ -108,8 +164,9 @@ py::object probe(py::object model, py::object weights, py::object input, std::op
   s.norm = norm.value_or(s.norm);
   s.skip = skip.value_or(s.skip);
   s.features = features.value_or(s.features);
-  s.batch = batch;
-  s.input_dist = input_dist;
+  s.batch = batch.value_or(s.batch);
+  s.input_dist = input_dist.value_or(s.input_dist);
+  s.probe_loss = probe_loss;
   s.seed = seed;
   s.dtype = dtype.value_or("");
   s.mode = mode;
@@ -124,8 +181,9 @@ py::object probe(py::object model, py::object weights, py::object input, std::op
   check_range("batch", s.batch, 1, kMaxProbeUnits);
   check_choice("activation", s.activation, activation_names());
   (void)Initializer(s.init);  // throws Error naming an unknown initializer
-  check_choice("norm", s.norm, {"none", "batch", "layer", "group", "instance"});
-  check_choice("skip", s.skip, {"none", "residual", "concat"});
+  check_choice("norm", s.norm, skip_normalization_names());
+  check_choice("skip", s.skip, skip_connection_names());
+  check_choice("probe_loss", s.probe_loss, probe_loss_names());
   check_choice("input_dist", s.input_dist, {"uniform", "normal"});
   if (dtype) check_choice("dtype", *dtype, {"float32", "float64"});
   check_choice("mode", s.mode, {"training", "inference"});
@@ -186,27 +244,71 @@ class SweepProgress {
   Clock::time_point start_ = Clock::now(), last_draw_{};
 };
 
-py::object sweep(py::object depth, py::object width, py::object activation, py::object init, py::object norm,
-                 py::object skip, py::object batch, py::object dtype, int trials, uint64_t seed, int workers,
-                 py::object progress) {
-  SweepGrid grid{.depths = as_list<int>(depth),
-                 .widths = as_list<int64_t>(width),
-                 .activations = as_list<std::string>(activation),
-                 .initializers = as_list<std::string>(init),
+// A list argument of sweep(): None keeps the default (or, with model=, the spec's own setting).
+template <class T>
+std::vector<T> list_or(py::handle value, std::vector<T> fallback) {
+  return value.is_none() ? std::move(fallback) : as_list<T>(value);
+}
+
+cli::SweepPlan sweep_plan(py::object model, py::object input, py::object depth, py::object width,
+                          py::object activation, py::object init, py::object sigma_w2, py::object sigma_b2,
+                          py::object norm, py::object skip, py::object batch, py::object input_dist, py::object dtype,
+                          int trials, uint64_t seed, const std::string& probe_loss) {
+  check_range("trials", trials, 1, kMaxSweepTrials);
+  check_choice("probe_loss", probe_loss, probe_loss_names());
+  if (!model.is_none()) {
+    // As `gradlab sweep --model`: the lists given vary the spec; the others keep its own settings.
+    const std::pair<const char*, bool> inline_only[] = {
+        {"depth", !depth.is_none()}, {"width", !width.is_none()},       {"norm", !norm.is_none()},
+        {"skip", !skip.is_none()},   {"sigma_w2", !sigma_w2.is_none()}, {"sigma_b2", !sigma_b2.is_none()}};
+    for (const auto& [name, given] : inline_only) {
+      if (given) throw Error(fmt::format("{}= describes the inline network; it cannot go with model=", name));
+    }
+    cli::SpecSweepRequest r{.model = path_text(model),
+                            .input = input.is_none() ? std::string() : path_text(input),
+                            .grid = {.trials = trials, .seed = seed, .probe_loss = parse_probe_loss(probe_loss)}};
+    r.grid.initializers = list_or<std::string>(init, {});
+    r.grid.activations = list_or<std::string>(activation, {});
+    r.grid.batches = list_or<int64_t>(batch, {});
+    for (const std::string& d : list_or<std::string>(input_dist, {})) r.grid.input_distributions.push_back(parse_input_distribution(d));
+    for (const std::string& d : list_or<std::string>(dtype, {})) r.grid.dtypes.push_back(parse_dtype(d));
+    return cli::spec_plan(std::move(r), "");
+  }
+  if (!input.is_none() || !input_dist.is_none()) {
+    throw Error("input= and input_dist= describe a model spec's input; they need model=");
+  }
+  if (!sigma_b2.is_none() && sigma_w2.is_none()) throw Error("sigma_b2= needs sigma_w2=: together they initialize the network");
+  if (!sigma_w2.is_none() && !init.is_none()) throw Error("sigma_w2= cannot go with init=: the variances replace the initializer");
+  const SweepGrid d;
+  SweepGrid grid{.depths = list_or<int>(depth, d.depths),
+                 .widths = list_or<int64_t>(width, d.widths),
+                 .activations = list_or<std::string>(activation, d.activations),
+                 .initializers = list_or<std::string>(init, d.initializers),
+                 .sigma_w2s = list_or<double>(sigma_w2, {}),
+                 .sigma_b2s = list_or<double>(sigma_b2, {}),
                  .normalizations = {},
                  .skips = {},
-                 .batches = as_list<int64_t>(batch),
+                 .batches = list_or<int64_t>(batch, d.batches),
                  .dtypes = {},
                  .trials = trials,
-                 .seed = seed};
-  for (const std::string& n : as_list<std::string>(norm)) grid.normalizations.push_back(parse_skip_normalization(n));
-  for (const std::string& k : as_list<std::string>(skip)) grid.skips.push_back(parse_skip_connection(k));
-  for (const std::string& d : as_list<std::string>(dtype)) grid.dtypes.push_back(parse_dtype(d));
-  check_range("trials", trials, 1, kMaxSweepTrials);
-  check_range("workers", workers, 0, 4096);
+                 .seed = seed,
+                 .probe_loss = parse_probe_loss(probe_loss)};
+  for (const std::string& n : list_or<std::string>(norm, {"none"})) grid.normalizations.push_back(parse_skip_normalization(n));
+  for (const std::string& k : list_or<std::string>(skip, {"none"})) grid.skips.push_back(parse_skip_connection(k));
+  for (const std::string& t : list_or<std::string>(dtype, {"float32"})) grid.dtypes.push_back(parse_dtype(t));
   validate_grid(grid);
-  const std::vector<SweepConfig> configs = expand_grid(grid);
-  const std::string description = cli::grid_description(grid);
+  return {expand_grid(grid), cli::grid_description(grid)};
+}
+
+py::object sweep(py::object model, py::object input, py::object depth, py::object width, py::object activation,
+                 py::object init, py::object sigma_w2, py::object sigma_b2, py::object norm, py::object skip,
+                 py::object batch, py::object input_dist, py::object dtype, int trials, uint64_t seed,
+                 const std::string& probe_loss, int workers, py::object progress) {
+  check_range("workers", workers, 0, 4096);
+  const cli::SweepPlan plan = sweep_plan(model, input, depth, width, activation, init, sigma_w2, sigma_b2, norm, skip,
+                                         batch, input_dist, dtype, trials, seed, probe_loss);
+  const std::vector<SweepConfig>& configs = plan.configs;
+  const std::string& description = plan.description;
 
   auto results = std::make_shared<std::vector<SweepResult>>();
   SweepProgress bar(progress, static_cast<int64_t>(configs.size()));
@@ -274,22 +376,32 @@ void bind_lab(py::module_& m) {
   m.def("probe", &probe, py::kw_only(), py::arg("model") = py::none(), py::arg("weights") = py::none(),
         py::arg("input") = py::none(), py::arg("depth") = py::none(), py::arg("width") = py::none(),
         py::arg("activation") = py::none(), py::arg("init") = py::none(), py::arg("norm") = py::none(),
-        py::arg("skip") = py::none(), py::arg("features") = py::none(), py::arg("batch") = SkipNetworkOptions{}.batch,
-        py::arg("input_dist") = "uniform", py::arg("seed") = 0, py::arg("dtype") = py::none(),
-        py::arg("mode") = "training", py::arg("trainable_depth_scales") = t.trainable_depth_scales,
+        py::arg("skip") = py::none(), py::arg("features") = py::none(), py::arg("batch") = py::none(),
+        py::arg("input_dist") = py::none(), py::arg("seed") = 0, py::arg("dtype") = py::none(),
+        py::arg("mode") = "training", py::arg("probe_loss") = cli::ProbeSettings{}.probe_loss,
+        py::arg("sigma_w2") = py::none(), py::arg("sigma_b2") = py::none(), py::arg("data") = py::none(),
+        py::arg("limit") = cli::DataInputSettings{}.limit, py::arg("label_column") = py::none(),
+        py::arg("data_dir") = py::none(), py::arg("trainable_depth_scales") = t.trainable_depth_scales,
         py::arg("saturation_threshold") = t.saturated_fraction,
         py::arg("dead_threshold") = t.dead_fraction,
-        "Probe one pass of the lesson's network (or model=, a spec file) layer by layer, as `gradlab probe "
-        "--json` with the same options: a ProbeResult (a dict) that shows the probe's page in Jupyter");
+        "Probe one pass of the lesson's network (or model=, a spec file or a gradlab model object with input= "
+        "arrays) layer by layer, as `gradlab probe "
+        "--json` with the same options (batch and input_dist default to the command's: 32 rows, uniform; "
+        "data='fashion-mnist' or a CSV file takes the first `limit` examples as the input): a ProbeResult "
+        "(a dict) that shows the probe's page in Jupyter");
   const SweepGrid g;
-  m.def("sweep", &sweep, py::kw_only(), py::arg("depth") = g.depths, py::arg("width") = g.widths,
-        py::arg("activation") = g.activations, py::arg("init") = g.initializers, py::arg("norm") = "none",
-        py::arg("skip") = "none", py::arg("batch") = g.batches, py::arg("dtype") = "float32",
-        py::arg("trials") = g.trials, py::arg("seed") = g.seed, py::arg("workers") = 0, py::arg("progress") = true,
+  const auto none = py::none();
+  m.def("sweep", &sweep, py::kw_only(), py::arg("model") = none, py::arg("input") = none, py::arg("depth") = none,
+        py::arg("width") = none, py::arg("activation") = none, py::arg("init") = none, py::arg("sigma_w2") = none,
+        py::arg("sigma_b2") = none, py::arg("norm") = none, py::arg("skip") = none, py::arg("batch") = none,
+        py::arg("input_dist") = none, py::arg("dtype") = none, py::arg("trials") = g.trials, py::arg("seed") = g.seed,
+        py::arg("probe_loss") = "auto", py::arg("workers") = 0, py::arg("progress") = true,
         "Probe every configuration of a grid in parallel, as `gradlab sweep` with the same lists (a value or "
-        "a list each): a SweepResult (a list of dicts, one per configuration in grid order) that shows the "
-        "sweep's page in Jupyter. progress: True draws a bar on sys.stderr, False nothing, a function is "
-        "called with (done, total, result). Ctrl-C stops it with KeyboardInterrupt");
+        "a list each; None: the command's default, or with model= the spec's own setting): a SweepResult (a "
+        "list of dicts, one per configuration in grid order) that shows the sweep's page in Jupyter. model= "
+        "sweeps variants of a spec file (init, activation, batch, input_dist, dtype), as `gradlab sweep "
+        "--model`. progress: True draws a bar on sys.stderr, False nothing, a function is called with (done, "
+        "total, result). Ctrl-C stops it with KeyboardInterrupt");
   const LessonStudyOptions l;
   m.def("lesson", &lesson, py::kw_only(), py::arg("trials") = l.trials, py::arg("grid_trials") = l.grid_trials,
         py::arg("seed") = l.seed, py::arg("depths") = l.depths, py::arg("activations") = l.activations,

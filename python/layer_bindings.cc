@@ -1,39 +1,14 @@
-// gradlab.layers (Dense, Add, Concatenate, Activation, the normalization layers, Dropout, Input) and
+// gradlab.layers (Dense, Add, Concatenate, Activation, the normalization layers, Dropout, Input; the
+// recurrent layers are in recurrent_bindings.cc) and
 // gradlab.Model / gradlab.Sequential, with Keras's constructor arguments. Each Python class wraps
 // the library's layer handle; a Model's layers come back as their own classes.
 #include <optional>
 #include <string>
 
-#include "bindings.h"
+#include "layer_handles.h"
 
 namespace gradlab::python {
 namespace {
-
-// A layer handle typed by its implementation, so that Python sees Dense, BatchNormalization, ...
-template <class Impl>
-struct Handle : Layer {
-  using Layer::Layer;
-  Impl& impl() const { return *as<Impl>(); }
-};
-
-template <class Impl>
-Handle<Impl> handle(const Layer& layer) {
-  return Handle<Impl>(layer.shared_impl());
-}
-
-std::string name_or_empty(const std::optional<std::string>& name) { return name.value_or(""); }
-
-std::optional<DType> layer_dtype(py::handle dtype) {
-  if (dtype.is_none()) return std::nullopt;
-  return to_dtype(dtype, DType::float32);
-}
-
-std::string activation_name(py::handle activation) {
-  if (activation.is_none()) return "linear";
-  if (py::isinstance<py::str>(activation)) return activation.cast<std::string>();
-  throw py::type_error("activation: expected a name such as 'relu' or None, got " +
-                       py::repr(activation).cast<std::string>());
-}
 
 bool is_symbolic(py::handle inputs) {
   if (py::isinstance<SymbolicTensor>(inputs)) return true;
@@ -49,6 +24,8 @@ std::vector<SymbolicTensor> symbolic_list(py::handle inputs) {
   if (py::isinstance<SymbolicTensor>(inputs)) return {inputs.cast<SymbolicTensor>()};
   return inputs.cast<std::vector<SymbolicTensor>>();
 }
+
+}  // namespace
 
 py::object call_layer(const Layer& layer, py::handle inputs, bool training) {
   if (is_symbolic(inputs)) {
@@ -80,6 +57,8 @@ py::object call_layer(const Layer& layer, py::handle inputs, bool training) {
   }
   return py::cast(out);
 }
+
+namespace {
 
 py::list variable_list(const std::vector<Variable>& variables) {
   py::list out;
@@ -114,6 +93,7 @@ py::object layer_object(const Layer& layer) {
   if (layer.as<GroupNormalizationImpl>()) return py::cast(handle<GroupNormalizationImpl>(layer));
   if (layer.as<NormalizationImpl>()) return py::cast(handle<NormalizationImpl>(layer));
   if (layer.as<DropoutImpl>()) return py::cast(handle<DropoutImpl>(layer));
+  if (py::object recurrent = recurrent_layer_object(layer); !recurrent.is_none()) return recurrent;
   if (layer.as<ModelImpl>()) return py::cast(handle<ModelImpl>(layer));
   if (layer.as<SequentialImpl>()) return py::cast(handle<SequentialImpl>(layer));
   return py::cast(layer);
@@ -317,6 +297,8 @@ void bind_layers(py::module_& top) {
            }),
            py::arg("rate"), py::arg("seed") = py::none(), name_arg)
       .def_property_readonly("rate", [](const Handle<DropoutImpl>& d) { return d.impl().rate(); });
+
+  bind_recurrent_layers(m);
 
   py::class_<Handle<ModelImpl>, Layer>(top, "Model", "Keras's functional Model(inputs, outputs)")
       .def(py::init([](py::handle inputs, py::handle outputs, std::optional<std::string> name) {

@@ -29,4 +29,5 @@ PYBIND11_MODULE(gradlab, m) {
   bind_layers(m);
   bind_io(m);
   bind_lab(m);
+  bind_train(m);
 }

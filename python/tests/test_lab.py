@@ -9,6 +9,7 @@ import subprocess
 import threading
 
 import gradlab
+import numpy as np
 import pytest
 
 from conftest import BINARY_DIR, SOURCE_DIR
@@ -49,6 +50,18 @@ def test_probe_seeds_differ_and_repeat():
     assert a["loss"] != c["loss"]
 
 
+@pytest.mark.parametrize("kwargs, args", [
+    ({"sigma_w2": 1.76, "sigma_b2": 0.05, "activation": "tanh", "depth": 10},
+     ["--sigma-w2", "1.76", "--sigma-b2", "0.05", "--activation", "tanh", "--depth", "10"]),
+    ({"skip": "identity", "norm": "batch", "probe_loss": "random_projection", "seed": 4},
+     ["--skip", "identity", "--norm", "batch", "--probe-loss", "random_projection", "--seed", "4"]),
+    ({"model": SOURCE_DIR / "examples" / "specs" / "fashion_mlp.json", "data": "fashion-mnist", "limit": 16},
+     ["--model", str(SOURCE_DIR / "examples" / "specs" / "fashion_mlp.json"), "--data", "fashion-mnist", "--limit", "16"]),
+])
+def test_probe_takes_every_option_of_the_command(kwargs, args):
+    assert gradlab.probe(**kwargs) == cli_json("probe", *args, "--json")
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"depth": 0}, r"depth=0: must be in \[1, 10000\]"),
     ({"activation": "relux"}, "activation='relux'"),
@@ -59,6 +72,12 @@ def test_probe_seeds_differ_and_repeat():
     ({"model": "/nonexistent/net.json"}, "/nonexistent/net.json"),
     ({"model": SOURCE_DIR / "examples" / "specs" / "deep_sigmoid.json", "depth": 3}, "cannot go with model="),
     ({"weights": "w.safetensors"}, "weights= needs model="),
+    ({"probe_loss": "sum"}, "probe_loss='sum'"),
+    ({"sigma_b2": 0.1}, "sigma_b2= needs sigma_w2="),
+    ({"sigma_w2": 2.0, "init": "he_normal"}, "cannot go with init="),
+    ({"sigma_w2": -1.0}, "sigma_w2=-1"),
+    ({"data": "fashion-mnist", "batch": 8}, "batch= describes the input"),
+    ({"label_column": "y"}, "need data="),
 ])
 def test_bad_probe_options_are_value_errors_naming_the_option(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -92,6 +111,21 @@ def test_sweep_rows_are_the_clis_jsonl_lines_in_grid_order(tmp_path):
     assert [s[:2] for s in seen] == [(i, 16) for i in range(1, 17)]
 
 
+def test_sweep_of_a_model_spec_and_by_variances_are_the_clis(tmp_path):
+    spec = SOURCE_DIR / "examples" / "specs" / "deep_sigmoid.json"
+    for args, kwargs in [
+        (["--model", str(spec), "--init", "glorot_uniform,he_uniform", "--activation", "relu,sigmoid", "--batch", "8"],
+         {"model": spec, "init": ["glorot_uniform", "he_uniform"], "activation": ["relu", "sigmoid"], "batch": 8}),
+        (["--depth", "6", "--activation", "tanh", "--sigma-w2", "1,2", "--sigma-b2", "0,0.05", "--probe-loss",
+          "random_projection"],
+         {"depth": 6, "activation": "tanh", "sigma_w2": [1, 2], "sigma_b2": [0, 0.05], "probe_loss": "random_projection"}),
+    ]:
+        out = tmp_path / "s.jsonl"
+        subprocess.run([str(CLI), "sweep", *args, "--out", str(out)], check=True, capture_output=True)
+        expected = [json.loads(line) for line in out.read_text().splitlines()]
+        assert sorted(gradlab.sweep(progress=False, **kwargs), key=lambda r: r["id"]) == sorted(expected, key=lambda r: r["id"])
+
+
 def test_sweep_progress_bar_goes_to_stderr(capsys):
     gradlab.sweep(depth=[2, 3], progress=True)
     err = capsys.readouterr().err
@@ -115,6 +149,10 @@ def test_sweep_result_shows_the_clis_report_page(tmp_path):
     ({"norm": "weird"}, "weird"),
     ({"trials": 0}, "trials=0"),
     ({"depth": []}, "depth"),
+    ({"model": SOURCE_DIR / "examples" / "specs" / "deep_sigmoid.json", "depth": 4}, "cannot go with model="),
+    ({"input_dist": "normal"}, "need model="),
+    ({"sigma_w2": 2, "init": "he_uniform"}, "cannot go with init="),
+    ({"probe_loss": "sum"}, "probe_loss='sum'"),
 ])
 def test_bad_sweep_options_are_value_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -151,3 +189,23 @@ def test_lesson_is_the_clis_lesson_json():
 def test_bad_lesson_options_are_value_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
         gradlab.lesson(**kwargs)
+
+
+def test_probe_of_a_model_object_is_the_probe_of_its_spec(tmp_path):
+    # The same network and weights as a spec file and as a Python object give the same figures.
+    spec = SOURCE_DIR / "examples" / "specs" / "deep_sigmoid.json"
+    model = gradlab.load_spec(str(spec))
+    weights = tmp_path / "w.safetensors"
+    model.save_weights(str(weights))
+    x = np.random.default_rng(6).uniform(size=(16, 784)).astype(np.float32)
+    gradlab.save_safetensors({"images": x}, str(tmp_path / "x.safetensors"))
+    from_object = gradlab.probe(model=model, input=x)
+    from_spec = gradlab.probe(model=spec, weights=weights, input=tmp_path / "x.safetensors")
+    assert from_object["layers"] == from_spec["layers"]
+    assert from_object["summary"] == from_spec["summary"]
+    drawn = gradlab.probe(model=model, batch=8, seed=2)
+    assert drawn["input"] == "batch 8 drawn from U[0, 1), seed 2"
+    with pytest.raises(ValueError, match="a model object is probed as it is"):
+        gradlab.probe(model=model, init="he_uniform")
+    with pytest.raises(ValueError, match="no declared input shape"):
+        gradlab.probe(model=gradlab.Sequential([gradlab.layers.Dense(2)]))

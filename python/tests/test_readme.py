@@ -31,3 +31,11 @@ def test_the_lab_example_runs_and_prints_what_it_says(source_dir):
     assert lines[0].split()[0] in ("healthy", "vanishing", "exploding") and float(lines[0].split()[1]) > 0
     assert lines[1].split()[0] == "8" and lines[1].split()[1].startswith("depth=4,")
     assert lines[2] == "[True, True, True]"
+
+
+def test_the_train_example_runs_and_prints_what_it_says(source_dir):
+    code = readme_block(source_dir, "<!-- train example, tested by python/tests/test_readme.py -->")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "README.md", "exec"), {})
+    assert out.getvalue().splitlines() == ["completed 5 True"]

@@ -40,6 +40,11 @@ struct ProbeSettings {
   /// With `model`: the --init and --activation given, applied to the spec as a sweep does
   /// (apply_spec_overrides).
   SpecOverrides overrides;
+  /// A model object to probe in place of `model` or the inline network (gradlab.probe from Python),
+  /// and its inputs; empty inputs are drawn ([batch, input shape] from input_dist and seed), which
+  /// needs a functional Model (its inputs have shapes).
+  std::optional<Layer> layer;
+  std::vector<Tensor> layer_inputs;
 };
 
 /// One probe: what ran, the pass, its summary over depth and the float32 underflow check.

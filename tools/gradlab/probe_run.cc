@@ -4,6 +4,7 @@
 #include <memory>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "commands.h"
 #include "gradlab/io/model_spec.h"
@@ -12,6 +13,8 @@
 #include "gradlab/lab/skip_network.h"
 #include "gradlab/lab/spec_variant.h"
 #include "gradlab/lab/sweep_run.h"
+#include "gradlab/nn/model.h"
+#include "gradlab/tensor/creation.h"
 #include "model_files.h"
 #include "probe_report.h"
 
@@ -106,11 +109,50 @@ Subject spec_subject(const ProbeSettings& s, const std::string& dtype_option) {
   return subject;
 }
 
+// A model object as it is, with its own weights; there is no float64 twin of an object, so float32
+// underflow is judged from the float32 pass alone.
+Subject object_subject(const ProbeSettings& s) {
+  auto layer = std::make_shared<const Layer>(*s.layer);
+  Subject subject;
+  subject.description = fmt::format("model {} '{}' (its own weights)", layer->type(), layer->name());
+  subject.probe.inputs = s.layer_inputs;
+  if (!s.data.data.empty()) {
+    const Tensor features = read_data_features(s.data);
+    subject.probe.inputs = {features.to(s.dtype.empty() ? DType::float32 : parse_dtype(s.dtype))};
+    subject.input_description = data_description(s.data, features);
+  } else if (subject.probe.inputs.empty()) {
+    const auto* model = layer->as<ModelImpl>();
+    if (model == nullptr) {
+      throw UsageError(fmt::format("{} '{}' has no declared input shape to draw an input for; give its input",
+                                   layer->type(), layer->name()));
+    }
+    const DType dtype = s.dtype.empty() ? DType::float32 : parse_dtype(s.dtype);
+    Rng rng(s.seed);
+    for (const SymbolicTensor& input : model->inputs()) {
+      std::vector<int64_t> dims{s.batch};
+      for (int64_t d : input.shape()) dims.push_back(d);
+      subject.probe.inputs.push_back(s.input_dist == "normal" ? normal(Shape(dims), rng, 0, 1, dtype)
+                                                              : uniform(Shape(dims), rng, 0, 1, dtype));
+    }
+    subject.input_description = fmt::format("batch {} drawn from {}, seed {}", s.batch, dist_label(s.input_dist), s.seed);
+  } else {
+    std::vector<std::string> shapes;
+    for (const Tensor& x : subject.probe.inputs) shapes.push_back(x.description());
+    subject.input_description = fmt::format("{}", fmt::join(shapes, ", "));
+  }
+  subject.probe.forward = [layer](const std::vector<Tensor>& xs, const CallOptions& o) {
+    if (auto* model = layer->as<ModelImpl>()) return model->call_all(xs, o);
+    return std::vector<Tensor>{xs.size() == 1 ? (*layer)(xs.front(), o) : (*layer)(xs, o)};
+  };
+  return subject;
+}
+
 }  // namespace
 
 ProbeReport run_probe(const ProbeSettings& s) {
-  const Subject subject = s.model.empty() ? inline_subject(s, s.dtype.empty() ? DType::float32 : parse_dtype(s.dtype))
-                                          : spec_subject(s, s.dtype);
+  const Subject subject = s.layer ? object_subject(s)
+                          : s.model.empty() ? inline_subject(s, s.dtype.empty() ? DType::float32 : parse_dtype(s.dtype))
+                                            : spec_subject(s, s.dtype);
   ConfigurationProbe probe =
       probe_subject(subject.probe, {.pass = {.training = s.mode == "training",
                                              .probe = {.across_examples = true, .signal = true},
@@ -128,7 +170,7 @@ ProbeReport run_probe(const ProbeSettings& s) {
   r.underflow = std::move(probe.underflow);
   r.compared_with_float64 = probe.compared_with_float64;
   // The theory describes a plain stack of Dense layers with Gaussian weights and biases.
-  if (s.model.empty() && s.gaussian_init && s.skip == "none" && s.norm == "none") {
+  if (!s.layer && s.model.empty() && s.gaussian_init && s.skip == "none" && s.norm == "none") {
     r.mean_field = compare_with_mean_field(r.pass, r.summary, s.activation, *s.gaussian_init);
   }
   return r;

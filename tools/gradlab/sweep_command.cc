@@ -43,6 +43,38 @@ std::string grid_description(const SweepGrid& g) {
                      fmt::join(g.batches, ", "), fmt::join(dtypes, ", "), g.trials, g.seed);
 }
 
+SweepPlan spec_plan(SpecSweepRequest r, const std::string& grid_file) {
+  check_one_stdin({{"--grid", grid_file}, {"--model", r.model}, {"--input", r.input}});
+  SpecSweepGrid& g = r.grid;
+  g.spec = std::make_shared<const ModelSpec>(as_bad_input([&] { return read_model_spec(r.model); }));
+  if (!r.input.empty()) {
+    g.inputs = std::make_shared<const std::vector<Tensor>>(read_spec_inputs(*g.spec, r.input));
+    g.inputs_source = r.input;
+  }
+  SweepPlan plan;
+  plan.configs = as_bad_input([&] {
+    try {
+      return expand_spec_grid(g);
+    } catch (const Error& e) {
+      if (grid_file.empty()) throw;
+      fail("{}: {}", grid_file, e.what());
+    }
+  });
+  const auto listed = [](const char* name, const auto& values, const auto& show) {
+    std::vector<std::string> shown;
+    for (const auto& v : values) shown.emplace_back(show(v));
+    return values.empty() ? std::string() : fmt::format("; {} {}", name, fmt::join(shown, ", "));
+  };
+  const auto as_text = [](const auto& v) { return fmt::format("{}", v); };
+  plan.description = fmt::format(
+      "model {} ({}){}{}{}{}{}{}; {} trial(s); seed {}", g.spec->name, r.model, listed("init", g.initializers, as_text),
+      listed("activation", g.activations, as_text), listed("batch", g.batches, as_text),
+      listed("input", g.input_distributions, [](InputDistribution d) { return input_distribution_name(d); }),
+      r.input.empty() ? "" : "; input " + r.input, listed("dtype", g.dtypes, [](DType d) { return dtype_name(d); }),
+      g.trials, g.seed);
+  return plan;
+}
+
 namespace {
 
 constexpr std::uint64_t kMaxGridBytes = 1 << 20;
@@ -64,12 +96,6 @@ struct SweepSettings {
   int workers = 0;
   bool resume = false;
   std::string probe_loss = "auto";
-};
-
-// The configurations to run and how the report names them.
-struct SweepPlan {
-  std::vector<SweepConfig> configs;
-  std::string description;
 };
 
 SweepGrid inline_grid(const SweepSettings& s) {
@@ -104,40 +130,6 @@ SpecSweepRequest inline_spec_request(const SweepSettings& s) {
     for (const std::string& d : s.dtypes) r.grid.dtypes.push_back(parse_dtype(d));
   }
   return r;
-}
-
-// Reads the request's spec and input file, then expands it; `grid_file` names a grid file the lists
-// came from, so its errors name it.
-SweepPlan spec_plan(SpecSweepRequest r, const std::string& grid_file) {
-  check_one_stdin({{"--grid", grid_file}, {"--model", r.model}, {"--input", r.input}});
-  SpecSweepGrid& g = r.grid;
-  g.spec = std::make_shared<const ModelSpec>(as_bad_input([&] { return read_model_spec(r.model); }));
-  if (!r.input.empty()) {
-    g.inputs = std::make_shared<const std::vector<Tensor>>(read_spec_inputs(*g.spec, r.input));
-    g.inputs_source = r.input;
-  }
-  SweepPlan plan;
-  plan.configs = as_bad_input([&] {
-    try {
-      return expand_spec_grid(g);
-    } catch (const Error& e) {
-      if (grid_file.empty()) throw;
-      fail("{}: {}", grid_file, e.what());
-    }
-  });
-  const auto listed = [](const char* name, const auto& values, const auto& show) {
-    std::vector<std::string> shown;
-    for (const auto& v : values) shown.emplace_back(show(v));
-    return values.empty() ? std::string() : fmt::format("; {} {}", name, fmt::join(shown, ", "));
-  };
-  const auto as_text = [](const auto& v) { return fmt::format("{}", v); };
-  plan.description = fmt::format(
-      "model {} ({}){}{}{}{}{}{}; {} trial(s); seed {}", g.spec->name, r.model, listed("init", g.initializers, as_text),
-      listed("activation", g.activations, as_text), listed("batch", g.batches, as_text),
-      listed("input", g.input_distributions, [](InputDistribution d) { return input_distribution_name(d); }),
-      r.input.empty() ? "" : "; input " + r.input, listed("dtype", g.dtypes, [](DType d) { return dtype_name(d); }),
-      g.trials, g.seed);
-  return plan;
 }
 
 SweepPlan plan_sweep(const SweepSettings& s) {

@@ -83,6 +83,16 @@ std::string sweep_table(const std::vector<SweepResult>& results);
 /// How the report names a grid of the built-in network: "depth 4, 8; width 32; ...; 1 trial(s); seed 0".
 std::string grid_description(const SweepGrid& grid);
 
+/// The configurations a sweep runs and how the report names them.
+struct SweepPlan {
+  std::vector<SweepConfig> configs;
+  std::string description;
+};
+
+/// Reads the request's spec and input file (bad ones are UsageErrors naming them), then expands it;
+/// `grid_file` names a grid file the lists came from, so its errors name it ("" for none).
+SweepPlan spec_plan(SpecSweepRequest request, const std::string& grid_file);
+
 /// The self-contained HTML page of `sweep --report`: the verdicts, the trials table when there are
 /// several trials, and the flow section of report_charts.h with one run per result. Every result must
 /// carry its pass (SweepOptions::keep_pass); `grid_description` names the grid in the first paragraph.

@@ -11,27 +11,23 @@
 #include "commands.h"
 #include "gradlab/io/atomic_file.h"
 #include "gradlab/io/weights.h"
-#include "gradlab/optim/factory.h"
 #include "gradlab/train/checkpoint.h"
-#include "gradlab/train/output_check.h"
 #include "interrupt.h"
 #include "model_files.h"
 #include "train_output.h"
+#include "train_run.h"
 #include "train_report.h"
 
 namespace gradlab::cli {
 namespace {
 
 struct TrainSettings {
-  std::string model, data = "fashion-mnist", label_column, loss = "sparse_categorical_crossentropy";
-  std::string optimizer = "adam", schedule = "constant";
-  std::optional<double> learning_rate, momentum, weight_decay, clipnorm, clipvalue, global_clipnorm;
-  bool nesterov = false, normalize = false, resume = false, json = false, no_anomaly_check = false;
-  std::optional<bool> from_logits;
-  int64_t epochs = 10, batch_size = 32, sample_every = 0;
-  std::optional<int64_t> max_steps, limit;
+  // The run's settings (train_run.h); the rest says where its model, data and files are.
+  TrainRunSettings run;
+  std::string model, data = "fashion-mnist", label_column;
+  bool normalize = false, resume = false, json = false, no_anomaly_check = false;
+  std::optional<int64_t> limit;
   double validation_split = 0;
-  uint64_t seed = 0;
   std::string checkpoint, history, weights, weights_out, report;
 };
 
@@ -48,23 +44,6 @@ void check_settings(const TrainSettings& s) {
   if (!s.report.empty() && !s.report.ends_with(".html")) fail("--report {}: the file name must end in .html", s.report);
   if (s.resume && !std::filesystem::exists(s.checkpoint)) {
     fail("--resume: checkpoint {} does not exist (start without --resume to create it)", s.checkpoint);
-  }
-}
-
-// The canonical loss names and Keras's short ones.
-std::vector<std::string> train_loss_names() {
-  std::vector<std::string> names = loss_names();
-  names.insert(names.end(), {"mse", "mae"});
-  return names;
-}
-
-void check_features(const Model& model, const Dataset& data) {
-  const Shape& expected = model.impl().inputs().front().shape();
-  const std::vector<int64_t> dims = data.feature_shape().to_vector();
-  const Shape got(std::vector<int64_t>(dims.begin() + 1, dims.end()));
-  if (model.impl().inputs().size() != 1 || expected != got) {
-    fail("model '{}' takes inputs of shape {} but {} has examples of shape {}", model.name(), expected.to_string(),
-         data.name, got.to_string());
   }
 }
 
@@ -90,8 +69,10 @@ void train(const TrainSettings& s) {
     if (validation.size() > 0) validation = normalize_features(validation, norm);
     if (data.test.size() > 0) data.test = normalize_features(data.test, norm);
   }
-  set_seed(s.seed);
-  Rng rng(s.seed);
+  TrainRunSettings r = s.run;
+  r.data_name = s.data;
+  set_seed(r.seed);
+  Rng rng(r.seed);
   const Model model = as_bad_input([&] { return build_model(spec, {.rng = &rng}); });
   if (!s.weights.empty()) {
     as_bad_input([&] {
@@ -105,65 +86,30 @@ void train(const TrainSettings& s) {
       load_weights(model, weights);
     });
   }
-  as_bad_input([&] { check_features(model, train_set); });
-  // Keras users put a softmax (or sigmoid) on the output; unless told otherwise, take such outputs as
-  // the probabilities they are, and refuse the combination that would squash them twice.
-  const bool from_logits = s.from_logits.value_or(infer_from_logits(model, s.loss));
-  if (!s.from_logits && !from_logits) {
-    fmt::print(stderr, "gradlab train: the output layer applies {}, so {} takes its outputs as probabilities "
-               "(--from-logits false)\n", output_activation(model).value_or("?"), s.loss);
-  }
-  as_bad_input([&] {
-    check_output_fits_loss(model, {.loss = s.loss, .from_logits = from_logits && s.loss.find("crossentropy") != std::string::npos,
-                                   .classes = train_set.classes});
-  });
-  const std::shared_ptr<Optimizer> optimizer = as_bad_input([&] {
-    return std::shared_ptr<Optimizer>(make_optimizer(
-        s.optimizer, {.learning_rate = parse_schedule(s.schedule, s.learning_rate.value_or(s.optimizer == "sgd" ? 0.01 : 0.001)),
-                      .momentum = s.momentum,
-                      .nesterov = s.nesterov ? std::optional<bool>(true) : std::nullopt,
-                      .weight_decay = s.weight_decay,
-                      .clipnorm = s.clipnorm,
-                      .clipvalue = s.clipvalue,
-                      .global_clipnorm = s.global_clipnorm}));
-  });
-
-  // Accuracy only means something for class ids; regression targets get the loss alone.
-  const std::vector<std::string> metrics =
-      train_set.classes > 0 ? std::vector<std::string>{"accuracy"} : std::vector<std::string>{};
+  TrainPlan plan = plan_training(r, model, train_set);
   CheckpointCallback checkpoint(s.checkpoint);
   ProgressCallback progress(s.checkpoint);
-  FitOptions options{.optimizer = optimizer,
-                     .loss = s.loss,
-                     .from_logits = from_logits,
-                     .metrics = metrics,
-                     .epochs = s.epochs,
-                     .batch_size = s.batch_size,
-                     .seed = s.seed,
-                     .should_stop = interrupt_requested,
-                     .max_steps = s.max_steps,
-                     .sample_every = s.sample_every,
-                     .detect_anomalies = !s.no_anomaly_check};
-  if (validation.size() > 0) options.validation_data = validation;
-  if (!s.checkpoint.empty()) options.callbacks.push_back(&checkpoint);
-  options.callbacks.push_back(&progress);
+  plan.fit.should_stop = interrupt_requested;
+  if (!s.checkpoint.empty()) plan.fit.callbacks.push_back(&checkpoint);
+  plan.fit.callbacks.push_back(&progress);
   if (s.resume) {
-    History saved = as_bad_input([&] { return load_checkpoint(s.checkpoint, model, *optimizer); });
+    History saved = as_bad_input([&] { return load_checkpoint(s.checkpoint, model, *plan.optimizer); });
     const TrainingProgress& p = saved.progress;
-    if (p.seed != s.seed || p.batch_size != s.batch_size || p.train_size != train_set.size()) {
+    if (p.seed != r.seed || p.batch_size != r.batch_size || p.train_size != train_set.size()) {
       throw UsageError(fmt::format(
           "--resume: {} was written by a run with --seed {} --batch-size {} and {} training examples; this run has "
           "--seed {} --batch-size {} and {}; resume with the same data and options",
-          s.checkpoint, p.seed, p.batch_size, p.train_size, s.seed, s.batch_size, train_set.size()));
+          s.checkpoint, p.seed, p.batch_size, p.train_size, r.seed, r.batch_size, train_set.size()));
     }
-    options.resume = std::move(saved);
+    plan.fit.resume = std::move(saved);
   }
 
   // A status line before the first step: progress bars only draw at epoch ends when stderr is a file.
   fmt::print(stderr, "gradlab train: {} on {}, {} training and {} validation examples, {} steps per epoch{}\n", model.name(),
-             s.data, train_set.size(), validation.size(), batch_count(train_set.size(), s.batch_size),
-             options.resume ? fmt::format(", resuming after step {}", options.resume->progress.global_step) : "");
-  const History history = fit(model, train_set, options);
+             s.data, train_set.size(), validation.size(), batch_count(train_set.size(), r.batch_size),
+             plan.fit.resume ? fmt::format(", resuming after step {}", plan.fit.resume->progress.global_step) : "");
+  TrainRun run = run_training(r, model, train_set, validation, data.test, std::move(plan));
+  const History& history = run.history;
   if (history.stop_reason == StopReason::should_stop) {
     const TrainingProgress& p = history.progress;
     throw Interrupted(s.checkpoint.empty()
@@ -176,16 +122,8 @@ void train(const TrainSettings& s) {
 
   // Only a finished (or anomaly-stopped) run writes its results; an interrupted one leaves its checkpoint.
   write_outputs(s, model, history);
-  TrainSummary summary{.model = model.name(),
-                       .parameters = model.count_params(),
-                       .data = s.data,
-                       .train_examples = train_set.size(),
-                       .validation_examples = validation.size(),
-                       .optimizer = optimizer->description(),
-                       .checkpoint = s.checkpoint};
-  if (data.test.size() > 0 && history.stop_reason != StopReason::anomaly) {
-    summary.test = evaluate(model, data.test, {.loss = s.loss, .from_logits = from_logits, .metrics = metrics, .batch_size = 256});
-  }
+  TrainSummary& summary = run.summary;
+  summary.checkpoint = s.checkpoint;
   if (!s.report.empty()) write_file_atomically(s.report, train_report_html(summary, history));
   write_stdout(s.json ? summary_json(summary, history).dump(2) + "\n" : summary_text(summary, history));
   if (history.anomaly) {
@@ -210,30 +148,30 @@ void add_train_command(CLI::App& app, CommandRun& run) {
   cmd->add_option("--data", s->data, "fashion-mnist, or a CSV file (with --label-column)")->capture_default_str();
   cmd->add_option("--label-column", s->label_column, "CSV: the column holding the labels (class ids or targets)");
   cmd->add_option("--limit", s->limit, "Use only the first N training and test examples")->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
-  cmd->add_option("--epochs", s->epochs, "Epochs")->check(CLI::Range(int64_t{0}, int64_t{1} << 40))->capture_default_str();
-  cmd->add_option("--batch-size", s->batch_size, "Examples per step")->check(CLI::Range(int64_t{1}, int64_t{1} << 30))->capture_default_str();
-  cmd->add_option("--max-steps", s->max_steps, "Stop after N steps in total")->check(CLI::Range(int64_t{0}, int64_t{1} << 50));
+  cmd->add_option("--epochs", s->run.epochs, "Epochs")->check(CLI::Range(int64_t{0}, int64_t{1} << 40))->capture_default_str();
+  cmd->add_option("--batch-size", s->run.batch_size, "Examples per step")->check(CLI::Range(int64_t{1}, int64_t{1} << 30))->capture_default_str();
+  cmd->add_option("--max-steps", s->run.max_steps, "Stop after N steps in total")->check(CLI::Range(int64_t{0}, int64_t{1} << 50));
   cmd->add_option("--validation-split", s->validation_split, "Hold out the LAST fraction of the training data (Keras)")
       ->check(CLI::Range(0.0, 0.99))
       ->capture_default_str();
-  cmd->add_option("--loss", s->loss, "Loss by Keras name")->check(CLI::IsMember(train_loss_names()))->capture_default_str();
-  cmd->add_option("--from-logits", s->from_logits,
+  cmd->add_option("--loss", s->run.loss, "Loss by Keras name")->check(CLI::IsMember(train_loss_names()))->capture_default_str();
+  cmd->add_option("--from-logits", s->run.from_logits,
                   "Cross-entropies: the model outputs logits (default: true, false when the output layer applies "
                   "softmax or sigmoid)");
   cmd->add_flag("--normalize", s->normalize, "Standardize features with statistics of the training examples (Normalization.adapt)");
-  cmd->add_option("--optimizer", s->optimizer, "sgd, adam, adamw, rmsprop or adagrad")->capture_default_str();
-  cmd->add_option("--lr", s->learning_rate, "Learning rate (default: the optimizer's, 0.01 for sgd, 0.001 otherwise)");
-  cmd->add_option("--schedule", s->schedule,
+  cmd->add_option("--optimizer", s->run.optimizer, "sgd, adam, adamw, rmsprop or adagrad")->capture_default_str();
+  cmd->add_option("--lr", s->run.learning_rate, "Learning rate (default: the optimizer's, 0.01 for sgd, 0.001 otherwise)");
+  cmd->add_option("--schedule", s->run.schedule,
                   "Learning-rate schedule: constant, exponential:decay_steps=N,decay_rate=R, step:step_size=N,gamma=G, "
                   "cosine:decay_steps=N[,alpha=A,warmup_steps=W,warmup_target=T]")
       ->capture_default_str();
-  cmd->add_option("--momentum", s->momentum, "sgd, rmsprop: momentum");
-  cmd->add_flag("--nesterov", s->nesterov, "sgd: Nesterov momentum");
-  cmd->add_option("--weight-decay", s->weight_decay, "Decoupled weight decay");
-  cmd->add_option("--clipnorm", s->clipnorm, "Clip each gradient's norm");
-  cmd->add_option("--clipvalue", s->clipvalue, "Clip each gradient element to [-c, c]");
-  cmd->add_option("--global-clipnorm", s->global_clipnorm, "Clip the joint norm of all gradients (Pascanu et al. 2013); with momentum m an update can still reach lr x c / (1 - m)");
-  cmd->add_option("--seed", s->seed, "Seed of initial weights, dropout and shuffling")->check(kUnsignedDigits)->capture_default_str();
+  cmd->add_option("--momentum", s->run.momentum, "sgd, rmsprop: momentum");
+  cmd->add_flag("--nesterov", s->run.nesterov, "sgd: Nesterov momentum");
+  cmd->add_option("--weight-decay", s->run.weight_decay, "Decoupled weight decay");
+  cmd->add_option("--clipnorm", s->run.clipnorm, "Clip each gradient's norm");
+  cmd->add_option("--clipvalue", s->run.clipvalue, "Clip each gradient element to [-c, c]");
+  cmd->add_option("--global-clipnorm", s->run.global_clipnorm, "Clip the joint norm of all gradients (Pascanu et al. 2013); with momentum m an update can still reach lr x c / (1 - m)");
+  cmd->add_option("--seed", s->run.seed, "Seed of initial weights, dropout and shuffling")->check(kUnsignedDigits)->capture_default_str();
   cmd->add_option("--checkpoint", s->checkpoint, "Checkpoint file (safetensors), written each epoch and on interruption");
   cmd->add_flag("--resume", s->resume, "Continue from --checkpoint (give the same options as the first run)");
   cmd->add_option("--history", s->history, "Write the history: .json (Keras's history columns and the samples) or .csv");
@@ -242,12 +180,15 @@ void add_train_command(CLI::App& app, CommandRun& run) {
                   "from --seed");
   cmd->add_option("--weights-out", s->weights_out, "Write the trained weights (safetensors, as gradlab init)");
   cmd->add_option("--report", s->report, "Write an HTML page: learning curves and the gradient flow over training");
-  cmd->add_option("--sample-every", s->sample_every, "Sample the gradient-flow instruments every N steps (0: never)")
+  cmd->add_option("--sample-every", s->run.sample_every, "Sample the gradient-flow instruments every N steps (0: never)")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 40))
       ->capture_default_str();
   cmd->add_flag("--no-anomaly-check", s->no_anomaly_check, "Do not check each step for NaN and infinity");
   cmd->add_flag("--json", s->json, "Print the summary as JSON");
-  cmd->callback([s, &run] { run = [s] { train(*s); }; });
+  cmd->callback([s, &run] {
+    s->run.anomaly_check = !s->no_anomaly_check;
+    run = [s] { train(*s); };
+  });
 }
 
 }  // namespace gradlab::cli
