@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -37,7 +38,7 @@ int workers_from_environment() {
 void sweep_case(benchmark::State& state) {
   const std::vector<SweepConfig> configs = expand_grid(bench_grid());
   const int workers = workers_from_environment();
-  int64_t counts[3] = {0, 0, 0};
+  int64_t counts[std::size(kFlowVerdicts)] = {};
   for (auto _ : state) {
     std::fill(std::begin(counts), std::end(counts), 0);
     run_sweep(configs, {.workers = workers}, [&](const SweepResult& r) { ++counts[static_cast<int>(r.verdict)]; });
@@ -48,6 +49,8 @@ void sweep_case(benchmark::State& state) {
   state.counters["vanishing"] = static_cast<double>(counts[static_cast<int>(FlowVerdict::vanishing)]);
   state.counters["exploding"] = static_cast<double>(counts[static_cast<int>(FlowVerdict::exploding)]);
   state.counters["healthy"] = static_cast<double>(counts[static_cast<int>(FlowVerdict::healthy)]);
+  state.counters["nonfinite"] = static_cast<double>(counts[static_cast<int>(FlowVerdict::nonfinite)]);
+  state.counters["zero"] = static_cast<double>(counts[static_cast<int>(FlowVerdict::zero)]);
 }
 
 }  // namespace

@@ -84,8 +84,8 @@ py::object probe(py::object model, py::object weights, py::object input, std::op
                  std::optional<int64_t> batch, std::optional<std::string> input_dist, uint64_t seed,
                  std::optional<std::string> dtype, const std::string& mode, const std::string& probe_loss,
                  std::optional<double> sigma_w2, std::optional<double> sigma_b2, py::object data, int64_t limit,
-                 std::optional<std::string> label_column, std::optional<std::string> data_dir, double vanishing_ratio,
-                 double exploding_ratio, double saturation_threshold, double dead_threshold) {
+                 std::optional<std::string> label_column, std::optional<std::string> data_dir, double trainable_depth_scales,
+                 double saturation_threshold, double dead_threshold) {
   cli::ProbeSettings s;
   const bool model_object = py::isinstance<Layer>(model);
   if (model_object) {
@@ -170,8 +170,7 @@ py::object probe(py::object model, py::object weights, py::object input, std::op
   s.seed = seed;
   s.dtype = dtype.value_or("");
   s.mode = mode;
-  s.thresholds = {.vanishing_ratio = vanishing_ratio,
-                  .exploding_ratio = exploding_ratio,
+  s.thresholds = {.trainable_depth_scales = trainable_depth_scales,
                   .saturated_fraction = saturation_threshold,
                   .dead_fraction = dead_threshold};
 
@@ -188,9 +187,8 @@ py::object probe(py::object model, py::object weights, py::object input, std::op
   check_choice("input_dist", s.input_dist, {"uniform", "normal"});
   if (dtype) check_choice("dtype", *dtype, {"float32", "float64"});
   check_choice("mode", s.mode, {"training", "inference"});
-  if (!(vanishing_ratio > 0) || !(exploding_ratio > 0)) throw Error("vanishing_ratio and exploding_ratio must be positive");
-  if (!(vanishing_ratio < exploding_ratio)) {
-    throw Error(fmt::format("vanishing_ratio ({:g}) must be below exploding_ratio ({:g})", vanishing_ratio, exploding_ratio));
+  if (!(trainable_depth_scales > 0) || !std::isfinite(trainable_depth_scales)) {
+    throw Error(fmt::format("trainable_depth_scales ({:g}) must be a positive number", trainable_depth_scales));
   }
   if (!(saturation_threshold >= 0 && saturation_threshold <= 1)) throw Error("saturation_threshold must be in [0, 1]");
   if (!(dead_threshold >= 0 && dead_threshold <= 1)) throw Error("dead_threshold must be in [0, 1]");
@@ -383,8 +381,8 @@ void bind_lab(py::module_& m) {
         py::arg("mode") = "training", py::arg("probe_loss") = cli::ProbeSettings{}.probe_loss,
         py::arg("sigma_w2") = py::none(), py::arg("sigma_b2") = py::none(), py::arg("data") = py::none(),
         py::arg("limit") = cli::DataInputSettings{}.limit, py::arg("label_column") = py::none(),
-        py::arg("data_dir") = py::none(), py::arg("vanishing_ratio") = t.vanishing_ratio,
-        py::arg("exploding_ratio") = t.exploding_ratio, py::arg("saturation_threshold") = t.saturated_fraction,
+        py::arg("data_dir") = py::none(), py::arg("trainable_depth_scales") = t.trainable_depth_scales,
+        py::arg("saturation_threshold") = t.saturated_fraction,
         py::arg("dead_threshold") = t.dead_fraction,
         "Probe one pass of the lesson's network (or model=, a spec file or a gradlab model object with input= "
         "arrays) layer by layer, as `gradlab probe "

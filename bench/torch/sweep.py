@@ -43,12 +43,15 @@ def gain_and_ratio(norms):
     return gain, ratio
 
 
-def verdict(norms, ratio):
-    if any(not math.isfinite(g) for g in norms) or ratio > 1e2:
-        return "exploding"
-    if norms[0] == 0 or ratio < 1e-2:
-        return "vanishing"
-    return "healthy"
+def verdict(norms, gain):
+    # gradlab's rule (instrument/flow_summary.h): the squared gain g = gain^2 against 6 depth scales.
+    if any(not math.isfinite(g) for g in norms):
+        return "nonfinite"
+    if norms[0] == 0:
+        return "zero"
+    if not math.isfinite(gain) or len(norms) * abs(2 * math.log(gain)) <= 6:
+        return "healthy"
+    return "vanishing" if gain < 1 else "exploding"
 
 
 def run_config(depth, activation, init, norm, skip, seed):
@@ -78,7 +81,7 @@ def run_config(depth, activation, init, norm, skip, seed):
     norms = torch.stack([t.grad.double().norm() for t in inputs]).tolist()
     torch.stack(stats).tolist()
     gain, ratio = gain_and_ratio(norms)
-    return verdict(norms, ratio)
+    return verdict(norms, gain)
 
 
 def sweep():

@@ -68,7 +68,7 @@ def test_probe_takes_every_option_of_the_command(kwargs, args):
     ({"init": "not_an_initializer"}, "not_an_initializer"),
     ({"skip": "dense"}, "skip='dense'"),
     ({"mode": "eval"}, "mode='eval'"),
-    ({"vanishing_ratio": 10.0, "exploding_ratio": 5.0}, "must be below exploding_ratio"),
+    ({"trainable_depth_scales": 0.0}, "must be a positive number"),
     ({"model": "/nonexistent/net.json"}, "/nonexistent/net.json"),
     ({"model": SOURCE_DIR / "examples" / "specs" / "deep_sigmoid.json", "depth": 3}, "cannot go with model="),
     ({"weights": "w.safetensors"}, "weights= needs model="),

@@ -113,6 +113,11 @@ void GradientProbe::on_layer_call(const LayerImpl& layer, const std::vector<Tens
   if (options_.across_examples && output.rank() >= 1 && output.dim(0) >= 2) {
     record.std_across_examples = std_across_examples(output);
   }
+  if (options_.signal && !inputs.empty()) {
+    if (const std::optional<Tensor> h = dense_pre_activation(layer, inputs.front(), output)) {
+      record.pre_activation = signal_stats(*h);
+    }
+  }
   if (calls_.empty()) pass_.dtype = output.dtype();
   calls_.push_back({&layer, call_inputs_.size(), call_inputs_.size() + inputs.size(), output, first});
   call_inputs_.insert(call_inputs_.end(), inputs.begin(), inputs.end());
@@ -271,6 +276,7 @@ PassRecord probe_pass(const ProbeForward& forward, const std::vector<Tensor>& in
   std::vector<GradientStats> parts;
   for (std::size_t i = 0; i < inputs.size(); ++i) parts.push_back(stats_of(input_grads[i], inputs[i]));
   pass.input_grad = combine(parts);
+  if (options.probe.signal) pass.input_signal = signal_stats(inputs.front());
   if (detector) pass.anomaly = detector->first();
   return pass;
 }

@@ -163,11 +163,12 @@ double ratio(double first, double last) {
   return std::isfinite(first) && std::isfinite(last) && last != 0 ? first / last : kNaN;
 }
 
-FlowVerdict verdict_of(double first, double ratio, bool finite, const FlowThresholds& thresholds) {
-  if (!finite) return FlowVerdict::exploding;
-  if (first == 0 || ratio < thresholds.vanishing_ratio) return FlowVerdict::vanishing;
-  if (ratio > thresholds.exploding_ratio) return FlowVerdict::exploding;
-  return FlowVerdict::healthy;
+// The depth rule of flow_summary.h applied in time: the squared norm's gain per step over `steps`
+// steps against Schoenholz et al.'s trainable depth of k depth scales.
+FlowVerdict verdict_of(double first, double ratio, int steps, bool finite, const FlowThresholds& thresholds) {
+  if (!finite) return FlowVerdict::nonfinite;
+  if (first == 0 || !(ratio > 0)) return FlowVerdict::zero;
+  return verdict_of_gain(squared_gain_of_ratio(ratio, steps), steps, thresholds);
 }
 
 bool all_finite(const std::vector<double>& v) {
@@ -298,7 +299,8 @@ ThroughTimeRecord probe_through_time(const ProbeForward& forward, const std::vec
     r.gain_per_step = r.grad_norm.empty() ? kNaN : fitted_gain(r.grad_norm);
     if (!r.grad_norm.empty()) {
       r.first_to_last_ratio = ratio(r.grad_norm.front(), r.grad_norm.back());
-      r.verdict = verdict_of(r.grad_norm.front(), r.first_to_last_ratio, all_finite(r.grad_norm), thresholds);
+      r.verdict = verdict_of(r.grad_norm.front(), r.first_to_last_ratio, static_cast<int>(r.grad_norm.size()) - 1,
+                             all_finite(r.grad_norm), thresholds);
     } else {
       r.first_to_last_ratio = kNaN;
     }
@@ -321,20 +323,33 @@ ThroughTimeRecord probe_through_time(const ProbeForward& forward, const std::vec
   }
   const double first = bottom->grad_norm.front(), last = top->grad_norm.back();
   record.first_to_last_ratio = ratio(first, last);
-  record.verdict = verdict_of(first, record.first_to_last_ratio, finite, thresholds);
+  // From the last step of the top layer to step 0 of the bottom one: its steps back in time, then one
+  // hop down per layer below it.
+  int steps = static_cast<int>(top->time_steps) - 1;
+  for (const RecurrentLayerThroughTime* r = bottom; r != top; ++r) ++steps;
+  record.verdict = verdict_of(first, record.first_to_last_ratio, steps, finite, thresholds);
+  const double gain = squared_gain_of_ratio(record.first_to_last_ratio, steps);
   const std::string where = fmt::format("step 0 of {} gets {:.3g} times the gradient norm of step {} of {}", bottom->layer,
                                         record.first_to_last_ratio, top->time_steps - 1, top->layer);
+  const std::string scale = fmt::format(
+      "{}: the squared norm's gain per step {:.4g}, depth scale {:.3g} steps, over {} steps", where, gain,
+      gain_depth_scale(gain), steps);
   switch (record.verdict) {
-    case FlowVerdict::exploding:
-      record.reason = finite ? fmt::format("{}, above {:g}", where, thresholds.exploding_ratio)
-                             : std::string("the gradient overflowed: a state gradient norm is not finite");
+    case FlowVerdict::nonfinite:
+      record.reason = "the gradient overflowed: a state gradient norm is not finite";
+      break;
+    case FlowVerdict::zero:
+      record.reason = first == 0 ? fmt::format("no gradient reaches step 0 of {}: its gradient norm is exactly 0", bottom->layer)
+                                 : fmt::format("no gradient at step {} of {}: its gradient norm is 0", top->time_steps - 1, top->layer);
       break;
     case FlowVerdict::vanishing:
-      record.reason = first == 0 ? fmt::format("no gradient reaches step 0 of {}: its gradient norm is exactly 0", bottom->layer)
-                                 : fmt::format("{}, below {:g}", where, thresholds.vanishing_ratio);
+    case FlowVerdict::exploding:
+      record.reason = fmt::format("{}, more than {:g} depth scales (Schoenholz et al. 2017)", scale,
+                                  thresholds.trainable_depth_scales);
       break;
     case FlowVerdict::healthy:
-      record.reason = fmt::format("{}, within [{:g}, {:g}]", where, thresholds.vanishing_ratio, thresholds.exploding_ratio);
+      record.reason = fmt::format("{}, within {:g} depth scales (Schoenholz et al. 2017)", scale,
+                                  thresholds.trainable_depth_scales);
       break;
   }
   return record;

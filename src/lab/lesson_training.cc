@@ -354,13 +354,26 @@ std::pair<double, int64_t> LessonRun::largest_update() const {
   return best;
 }
 
+int LessonRun::dense_depth() const {
+  for (const TrainingSample& s : history.samples) {
+    const std::size_t n = dense_grad_norms(s).size();
+    if (n > 0) return static_cast<int>(n);
+  }
+  return 0;
+}
+
+double LessonRun::early_to_late_squared_gain() const {
+  const double ratio = early_to_late_gradient_ratio();
+  const int n = dense_depth();
+  // The two means are centred on layers 2 and n - 1: n - 3 layers apart.
+  return n < 6 ? kNaN : squared_gain_of_ratio(ratio, n - 3);
+}
+
 std::optional<FlowVerdict> LessonRun::gradient_reading() const {
   const double ratio = early_to_late_gradient_ratio();
   if (std::isnan(ratio)) return std::nullopt;
-  const FlowThresholds t;
-  if (ratio < t.vanishing_ratio) return FlowVerdict::vanishing;
-  if (ratio > t.exploding_ratio) return FlowVerdict::exploding;
-  return FlowVerdict::healthy;
+  if (ratio == 0) return FlowVerdict::zero;
+  return verdict_of_gain(early_to_late_squared_gain(), dense_depth());
 }
 
 double clipped_update_bound(double learning_rate, double clipnorm, double momentum) {

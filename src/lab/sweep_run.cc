@@ -49,6 +49,8 @@ SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& th
   r.layer_grad_norms = summary.grad_norms;
   r.first_to_last_ratio = summary.first_to_last_ratio;
   r.mean_gain = summary.mean_gain;
+  r.squared_gain = summary.squared_gain;
+  r.depth_scale = summary.depth_scale;
   r.verdict = summary.verdict;
   r.saturation_begins = summary.saturation_begins;
   r.dead_units_begin = summary.dead_units_begin;

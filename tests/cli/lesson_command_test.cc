@@ -150,14 +150,18 @@ TEST(LessonCommand, NormalizationSectionShowsEachRemedyAndBatchNormsLimits) {
   ASSERT_TRUE(doc.contains("normalization"));
   EXPECT_EQ(doc["normalization"]["depth_table"].size(), 3u * 2u * 1u * 4u);
   // Issue 14, items 3 and 5: section 4's sentences are a citation and measured lines; each cell's
-  // reading (vanishing below 1e-2, exploding above 1e2) is chosen from its printed ratio.
+  // reading is chosen from its printed ratio. Issue 16, item 4: by the depth-scale rule, written out
+  // here: over n layers the ratio R gives the squared gain g = R^(2 / (n - 1)), vanishing (g < 1) or
+  // exploding (g > 1) when n |ln g| > 6 (Schoenholz et al. 2017).
   EXPECT_EQ(r.out.find("Batch norm keeps deep sigmoid stacks"), std::string::npos);
   EXPECT_NE(r.out.find("Measured at depth 8 (layer 1 / last layer, reading; output std across examples):"),
             std::string::npos) << r.out;
   for (const json& cell : doc["normalization"]["depth_table"]) {
     ASSERT_TRUE(cell.contains("output_std_across_examples")) << cell.dump();
     const double ratio = cell["first_to_last_layer_ratio"]["median"].get<double>();
-    const char* reading = ratio < 1e-2 ? "vanishing" : (ratio > 1e2 ? "exploding" : "healthy");
+    const int depth = cell["depth"].get<int>();
+    const double log_gain = 2 * std::log(ratio) / (depth - 1);
+    const char* reading = depth * std::abs(log_gain) <= 6 ? "healthy" : (log_gain < 0 ? "vanishing" : "exploding");
     const std::string norm = cell["normalization"] == "none" ? "no norm" : cell["normalization"].get<std::string>() + " norm";
     EXPECT_NE(r.out.find(fmt::format("{} {:.0e} {}", norm, ratio, reading)), std::string::npos) << cell.dump();
   }

@@ -139,6 +139,47 @@ TEST_F(ProbeCommand, NormalizationAndSkipsAddTheirLayers) {
   EXPECT_EQ(j["summary"]["depth_layers"].size(), 4u);
 }
 
+// Issue 16, item 3: q, c and the gain per weight layer in every form, and the mean-field theory's
+// values beside them for a fully connected network with Gaussian weights (--sigma-w2).
+TEST_F(ProbeCommand, TheTheoryIsPrintedBesideTheSignalOfAGaussianNetwork) {
+  const std::vector<std::string> at_point{"probe", "--depth", "6", "--width", "64", "--activation", "tanh", "--sigma-w2",
+                                          "1.5", "--sigma-b2", "0.05", "--probe-loss", "random_projection"};
+  auto with = [](std::vector<std::string> args, const std::string& extra) {
+    args.push_back(extra);
+    return args;
+  };
+  const auto j = json::parse(run_cli(with(at_point, "--json")).out);
+  const json& signal = j["signal"];
+  ASSERT_EQ(signal["layers"].size(), 6u);
+  const double q0 = signal["input"]["q"].get<double>();
+  // The first layer's prediction is sigma_w2 q^0 + sigma_b2 of the measured input (Poole et al. 2016, eq. 3).
+  EXPECT_NEAR(signal["layers"][0]["theory"]["q"].get<double>(), 1.5 * q0 + 0.05, 1e-12);
+  EXPECT_NEAR(signal["layers"][0]["measured"]["q"].get<double>() / (1.5 * q0 + 0.05), 1.0, 0.5);
+  EXPECT_TRUE(signal["layers"][5]["gain"].is_null()) << "the last layer has no next layer";
+  EXPECT_EQ(signal["theory"]["phase"], "ordered");
+  EXPECT_NEAR(signal["theory"]["chi_1"].get<double>(), 0.9386, 1e-4);  // gradlab theory at this point
+  EXPECT_EQ(j["summary"]["layer_gains"].size(), 6u);
+
+  const std::string text = run_cli(at_point).out;
+  EXPECT_NE(text.find("q theory"), std::string::npos) << text;
+  EXPECT_NE(text.find("mean-field theory (Poole et al. 2016; Schoenholz et al. 2017): q* = 0.418, chi_1 = 0.9386"),
+            std::string::npos) << text;
+  EXPECT_EQ(text.find("outside the theory's gradient independence assumption"), std::string::npos) << text;
+  const std::string csv = run_cli(with(at_point, "--csv")).out;
+  EXPECT_NE(csv.find(",q,c,gain,q_theory,c_theory,gain_theory\n"), std::string::npos) << csv;
+
+  // The lesson's loss is named as outside the theory's assumption.
+  std::vector<std::string> mean_loss = at_point;
+  mean_loss.back() = "mean";
+  EXPECT_NE(run_cli(mean_loss).out.find("outside the theory's gradient independence assumption"), std::string::npos);
+  // A network initialized by name is measured, without the theory.
+  const auto by_name = json::parse(run_cli({"probe", "--depth", "3", "--json"}).out);
+  EXPECT_TRUE(by_name["signal"]["theory"].is_null());
+  EXPECT_TRUE(by_name["signal"]["layers"][0]["theory"].is_null());
+  EXPECT_TRUE(by_name["signal"]["layers"][0]["measured"]["q"].is_number());
+  EXPECT_EQ(run_cli({"probe", "--depth", "3"}).out.find("q theory"), std::string::npos);
+}
+
 TEST_F(ProbeCommand, CsvHasAHeaderAndOneRowPerLayerCall) {
   const auto r = run_cli({"probe", "--depth", "5", "--csv"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -225,7 +266,9 @@ TEST_F(ProbeCommand, BadUsageExitsWithTwo) {
   expect_usage_error({"--weights", "w.safetensors"}, "--model");
   expect_usage_error({"--model", path("m.json"), "--depth", "5"}, "--depth");
   expect_usage_error({"--input", path("x.safetensors"), "--batch", "5"}, "--batch");
-  expect_usage_error({"--vanishing-ratio", "10", "--exploding-ratio", "5"}, "--vanishing-ratio");
+  expect_usage_error({"--trainable-depth-scales", "0"}, "--trainable-depth-scales");
+  // The fixed first/last bounds are gone: the verdict rests on the depth scale (issue 16, item 4).
+  expect_usage_error({"--vanishing-ratio", "0.01"}, "--vanishing-ratio");
   expect_usage_error({"--model", path("missing.json")}, "missing.json");
   expect_usage_error({"--model", path("m.json"), "--input", path("missing.safetensors")}, "missing.safetensors");
   expect_usage_error({"--dead-batches", "0"}, "--dead-batches");

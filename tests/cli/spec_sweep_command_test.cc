@@ -71,7 +71,7 @@ TEST_F(SpecSweepCli, CsvAndJsonLinesHoldTheSameFiguresWithOneOrTwoWorkers) {
   std::vector<std::string> csv = sorted_lines(read_text("r.csv"));
   ASSERT_EQ(csv.size(), 9u);
   EXPECT_EQ(csv.back(), "id,model,spec_digest,init,activation,batch,input,dtype,trial,seed,input_grad_norm,first_last_ratio,"
-                        "mean_gain,verdict,saturation_begins,dead_units_begin,loss,anomaly");
+                        "mean_gain,squared_gain,depth_scale,verdict,saturation_begins,dead_units_begin,loss,anomaly");
   csv.pop_back();
   const auto json = by_id(read_text("r.jsonl"));
   ASSERT_EQ(json.size(), 8u);
@@ -86,7 +86,7 @@ TEST_F(SpecSweepCli, CsvAndJsonLinesHoldTheSameFiguresWithOneOrTwoWorkers) {
         f.back() += c;
       }
     }
-    ASSERT_EQ(f.size(), 17u) << line;
+    ASSERT_EQ(f.size(), 19u) << line;
     const nlohmann::json& j = json.at(id);
     EXPECT_EQ(f[0], "small");
     EXPECT_EQ(f[1], j["spec_digest"].get<std::string>());
@@ -97,6 +97,7 @@ TEST_F(SpecSweepCli, CsvAndJsonLinesHoldTheSameFiguresWithOneOrTwoWorkers) {
     EXPECT_EQ(f[6], "float32");
     EXPECT_EQ(f[8], std::to_string(j["seed"].get<uint64_t>()));
     EXPECT_EQ(std::stod(f[9]), j["input_grad_norm"].get<double>()) << "the same bits with 1 and 2 workers";
+    EXPECT_EQ(f[14], j["verdict"].get<std::string>());
   }
   EXPECT_TRUE(json.count("model=small,init=glorot_uniform,activation=tanh,batch=3,trial=1"));
   // An axis not given is the spec's own: null in JSON, empty in CSV, and not in the id.

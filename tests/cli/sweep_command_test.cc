@@ -52,14 +52,15 @@ TEST_F(SweepCli, CsvAndJsonLinesHoldOneLinePerConfigurationWithTheSameFigures) {
   ASSERT_EQ(json.size(), 8u);
   for (const std::string& line : csv) {
     const auto f = csv_fields(line);
-    ASSERT_EQ(f.size(), 21u) << line;
+    ASSERT_EQ(f.size(), 23u) << line;
     const nlohmann::json& j = json.at(f[0]);
     EXPECT_EQ(f[4], j["init"].get<std::string>());
     EXPECT_EQ(f[5], "") << "no variances for a network initialized by name";
     EXPECT_TRUE(j["sigma_w2"].is_null());
     EXPECT_EQ(f[12], std::to_string(j["seed"].get<uint64_t>()));
     EXPECT_EQ(std::stod(f[13]), j["input_grad_norm"].get<double>()) << "the same bits with 1 and 2 workers";
-    EXPECT_EQ(f[16], j["verdict"].get<std::string>());
+    EXPECT_EQ(std::stod(f[16]), j["squared_gain"].get<double>());
+    EXPECT_EQ(f[18], j["verdict"].get<std::string>());
     EXPECT_EQ(j["layer_grad_norms"].size(), static_cast<std::size_t>(std::stoi(f[1])));
   }
 }
@@ -214,6 +215,36 @@ TEST_F(SweepBadInputs, SweepResumeFromAForeignFile) {
   expect_refused(with({"sweep", "--out", path("r.jsonl"), "--resume"}, tiny_grid_args()),
                  {"line 1 is not the start of a sweep result"});
   EXPECT_EQ(read_text("r.jsonl"), "precious notes without a newline");
+}
+
+// Issue 16, item 4: a file written while the verdict followed fixed first/last bounds has no
+// squared_gain and depth_scale; resuming it would mix two verdict rules in one file.
+TEST_F(SweepBadInputs, SweepResumeFromAFileOfTheOldVerdictRule) {
+  ASSERT_EQ(run_cli(with({"sweep", "--out", path("r.csv")}, tiny_grid_args())).exit_code, 0);
+  std::string csv = read_text("r.csv");
+  const std::size_t header_end = csv.find('\n');
+  std::string header = csv.substr(0, header_end);
+  header.replace(header.find(",squared_gain,depth_scale"), std::string(",squared_gain,depth_scale").size(), "");
+  write_text("r.csv", header + csv.substr(header_end));
+  const std::string before = read_text("r.csv");
+  expect_refused(with({"sweep", "--out", path("r.csv"), "--resume"}, tiny_grid_args()),
+                 {path("r.csv") + ": line 1: the file was written by a gradlab whose verdict compared", "fixed bounds"});
+  EXPECT_EQ(read_text("r.csv"), before) << "a refused resume leaves the file as it was";
+
+  ASSERT_EQ(run_cli(with({"sweep", "--out", path("r.jsonl")}, tiny_grid_args())).exit_code, 0);
+  const std::string jsonl = read_text("r.jsonl");
+  std::string old_lines;
+  for (std::size_t start = 0; start < jsonl.size();) {
+    const std::size_t end = jsonl.find('\n', start);
+    nlohmann::ordered_json j = nlohmann::ordered_json::parse(jsonl.substr(start, end - start));
+    j.erase("squared_gain");
+    j.erase("depth_scale");
+    old_lines += j.dump() + "\n";
+    start = end + 1;
+  }
+  write_text("r.jsonl", old_lines);
+  expect_refused(with({"sweep", "--out", path("r.jsonl"), "--resume"}, tiny_grid_args()),
+                 {path("r.jsonl") + ": line 1: key 'depth_scale' is missing", "cannot be resumed"});
 }
 
 TEST_F(SweepBadInputs, UnwritableSweepReport) {

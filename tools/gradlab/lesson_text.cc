@@ -155,11 +155,12 @@ std::string normalization_table(const std::vector<NormalizationCell>& cells, con
   return t.render("   ");
 }
 
-// The reading of a first/last ratio with FlowThresholds' defaults (instrument/flow_summary.h).
-const char* ratio_reading(double ratio) {
-  const FlowThresholds t;
-  if (!(ratio >= 0) || ratio > t.exploding_ratio) return "exploding";
-  return ratio < t.vanishing_ratio ? "vanishing" : "healthy";
+// The reading of a first/last ratio over `depth` Dense layers: the verdict of instrument/flow_summary.h
+// for the squared gain it implies (verdict_of_gain, FlowThresholds' defaults).
+const char* ratio_reading(double ratio, int depth) {
+  if (std::isnan(ratio) || std::isinf(ratio)) return flow_verdict_name(FlowVerdict::nonfinite);
+  if (ratio == 0) return flow_verdict_name(FlowVerdict::zero);
+  return flow_verdict_name(verdict_of_gain(squared_gain_of_ratio(ratio, depth - 1), depth));
 }
 
 // Section 4's measured lines: for each activation and initializer at the deepest depth, each
@@ -180,7 +181,7 @@ std::string normalization_sentences(const NormalizationStudy& study) {
       out += ";";
     }
     out += fmt::format(" {} {:.0e} {}, {}", norm_label(c.normalization), c.first_to_last.median,
-                       ratio_reading(c.first_to_last.median), sci(c.output_std_across_examples));
+                       ratio_reading(c.first_to_last.median, c.depth), sci(c.output_std_across_examples));
   }
   return out + "\n";
 }
@@ -288,9 +289,10 @@ std::string lesson_text(const LessonStudy& study) {
       "   al. (2019, A Mean Field Theory of Batch Normalization) show that batch norm makes gradients grow\n"
       "   with depth in deep relu stacks. A deep stack without normalization can also lose its forward\n"
       "   signal: when the output's spread across examples falls toward 0, every example gets the same output\n"
-      "   (the ordered phase: Poole et al. 2016, Schoenholz et al. 2017). Readings: vanishing below {:g},\n"
-      "   exploding above {:g}.\n\n",
-      n.options.trials, n.options.width, FlowThresholds{}.vanishing_ratio, FlowThresholds{}.exploding_ratio);
+      "   (the ordered phase: Poole et al. 2016, Schoenholz et al. 2017). Readings: gradlab probe's verdict\n"
+      "   for the squared norm's gain per layer g = ratio^(2 / (depth - 1)): vanishing (g < 1) or exploding\n"
+      "   (g > 1) when the depth exceeds {:g} xi = {:g} / |ln g| (Schoenholz et al. 2017).\n\n",
+      n.options.trials, n.options.width, FlowThresholds{}.trainable_depth_scales, FlowThresholds{}.trainable_depth_scales);
   out += depth_table(n);
   out += "\n" + normalization_sentences(n);
   out += fmt::format(

@@ -64,14 +64,17 @@ std::string vanishing_claim(const LessonTrainingResult& r) {
     text += fmt::format("{:.1e} of the last three's (median over training; mean over {} of {} runs, range {:.1e}-{:.1e}): ",
                         ratio.mean, ratio.count, ratio.runs, ratio.min, ratio.max);
     const int64_t vanished = v.runs_read_as(FlowVerdict::vanishing);
+    // The rule each run is read by (instrument/flow_summary.h).
+    const std::string rule = fmt::format(
+        "its {} Dense layers deeper than {:g} depth scales of the squared norm's gain per layer: Schoenholz et al. 2017",
+        v.runs.front().dense_depth(), t.trainable_depth_scales);
     if (vanished == static_cast<int64_t>(v.runs.size())) {
       text += fmt::format(
-          "vanishing in {} of {} runs (below {:g}), as expected where sigmoid's slope is at most 1/4, which multiplies "
+          "vanishing in {} of {} runs ({}), as expected where sigmoid's slope is at most 1/4, which multiplies "
           "the backward signal by at most 1/4 x the weights' gain per layer",
-          vanished, v.runs.size(), t.vanishing_ratio);
+          vanished, v.runs.size(), rule);
     } else if (vanished > 0) {
-      text += fmt::format("vanishing (below {:g}) in only {} of {} runs: {}", t.vanishing_ratio, vanished, v.runs.size(),
-                          readings(v));
+      text += fmt::format("vanishing ({}) in only {} of {} runs: {}", rule, vanished, v.runs.size(), readings(v));
     } else {
       text += fmt::format("not vanishing at this setting ({})", readings(v));
     }

@@ -107,10 +107,9 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
                   "Szegedy 2015), mean otherwise")
       ->check(CLI::IsMember(probe_loss_names()))
       ->capture_default_str();
-  cmd->add_option("--vanishing-ratio", t.vanishing_ratio, "Verdict vanishing when first/last layer gradient norm is below this")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  cmd->add_option("--exploding-ratio", t.exploding_ratio, "Verdict exploding when first/last layer gradient norm is above this")
+  cmd->add_option("--trainable-depth-scales", t.trainable_depth_scales,
+                  "Verdict vanishing or exploding when the network is deeper than this many depth scales xi = 1/|ln g| "
+                  "of its squared-gradient gain g per layer (Schoenholz et al. 2017: trainable up to about 6)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--saturation-threshold", t.saturated_fraction, "Saturation begins where a layer's saturated fraction exceeds this")
@@ -143,10 +142,6 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
       }
       if (!s.cell.empty() && s.skip != "none") {
         throw UsageError(fmt::format("--skip {}: the inline recurrent network (--cell) has no skip connections", s.skip));
-      }
-      if (!(s.thresholds.vanishing_ratio < s.thresholds.exploding_ratio)) {
-        throw UsageError(fmt::format("--vanishing-ratio ({:g}) must be below --exploding-ratio ({:g})",
-                                     s.thresholds.vanishing_ratio, s.thresholds.exploding_ratio));
       }
       check_output_path("--out", o->out);
       check_output_path("--report", o->report);

@@ -37,20 +37,29 @@ std::string probe_csv(const ProbeReport& r) {
       std::string(
           "index,layer,type,activation,output_shape,mean,std,min,max,zero_fraction,silent_fraction,dead_fraction,"
           "saturated_fraction,nonfinite_count,output_grad_norm,output_grad_rms,input_grad_norm,input_grad_rms,"
-          "kernel_grad_norm,kernel_max_abs_grad,kernel_grad_to_weight_ratio,") +
+          "kernel_grad_norm,kernel_max_abs_grad,kernel_grad_to_weight_ratio,q,c,gain,q_theory,c_theory,gain_theory,") +
       through_time_csv_columns() + "\n";
+  // The signal columns belong to the weight layers (the summary's depth axis) and stay empty elsewhere.
+  const std::vector<SignalRow> rows = signal_rows(r);
+  std::vector<const SignalRow*> row_of(r.pass.layers.size(), nullptr);
+  for (std::size_t k = 0; k < rows.size(); ++k) row_of[r.summary.depth_layers[k]] = &rows[k];
   for (std::size_t i = 0; i < r.pass.layers.size(); ++i) {
     const LayerCallRecord& c = r.pass.layers[i];
     const ForwardStats& f = c.output;
     const VariableGradientStats* k = kernel_of(c);
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", i, field(c.layer), field(c.type),
+    const SignalRow* s = row_of[i];
+    const bool measured = s && s->measured, theory = s && s->theory;
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", i, field(c.layer), field(c.type),
                        field(c.activation), field(c.output_shape), number(f.mean), number(f.std), number(f.min),
                        number(f.max), number(f.zero_fraction), optional_number(f.silent_fraction), optional_number(c.dead_fraction),
                        optional_number(f.saturated_fraction), f.nonfinite_count,
                        c.output_grad ? number(c.output_grad->l2_norm) : "", c.output_grad ? number(c.output_grad->rms) : "",
                        c.input_grad ? number(c.input_grad->l2_norm) : "", c.input_grad ? number(c.input_grad->rms) : "",
                        k ? number(k->grad_norm) : "", k ? number(k->max_abs_grad) : "",
-                       k ? number(k->grad_to_weight_ratio) : "", through_time_csv_fields(r.through_time, c.layer));
+                       k ? number(k->grad_to_weight_ratio) : "", measured ? number(s->measured->mean_square) : "",
+                       measured ? optional_number(s->measured->correlation) : "", s ? number(s->gain) : "",
+                       theory ? number(s->theory->q) : "", theory ? number(s->theory->c) : "",
+                       theory ? number(s->theory->gain) : "", through_time_csv_fields(r.through_time, c.layer));
   }
   return out;
 }

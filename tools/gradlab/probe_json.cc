@@ -55,19 +55,24 @@ ordered_json summary_json(const PassRecord& pass, const FlowSummary& s) {
   ordered_json layers = ordered_json::array(), norms = ordered_json::array();
   for (std::size_t i : s.depth_layers) layers.push_back(pass.layers[i].layer);
   for (double g : s.grad_norms) norms.push_back(json_number(g));
+  ordered_json gains = ordered_json::array();
+  for (double g : s.layer_gains) gains.push_back(json_number(g));
   const auto name = [](const std::optional<std::string>& v) { return v ? ordered_json(*v) : ordered_json(nullptr); };
   return {{"measure", s.measure == FlowMeasure::input_grad ? "input_grad" : "output_grad"},
           {"depth_layers", layers},
           {"grad_norms", norms},
+          {"layer_gains", gains},
           {"mean_gain", json_number(s.mean_gain)},
+          {"squared_gain", json_number(s.squared_gain)},
+          {"depth_scale", json_number(s.depth_scale)},
+          {"depth", s.depth},
           {"first_to_last_ratio", json_number(s.first_to_last_ratio)},
           {"verdict", flow_verdict_name(s.verdict)},
           {"reason", s.reason},
           {"saturation_begins", name(s.saturation_begins)},
           {"dead_units_begin", name(s.dead_units_begin)},
           {"thresholds",
-           {{"vanishing_ratio", s.thresholds.vanishing_ratio},
-            {"exploding_ratio", s.thresholds.exploding_ratio},
+           {{"trainable_depth_scales", s.thresholds.trainable_depth_scales},
             {"saturated_fraction", s.thresholds.saturated_fraction},
             {"dead_fraction", s.thresholds.dead_fraction}}}};
 }
@@ -84,6 +89,41 @@ ordered_json anomaly_json(const std::optional<Anomaly>& a) {
           {"first_index", a->first_index},
           {"first_value", std::isnan(a->first_value) ? "nan" : a->first_value > 0 ? "inf" : "-inf"},
           {"message", a->describe()}};
+}
+
+ordered_json signal_json(const std::optional<SignalStats>& s) {
+  if (!s) return nullptr;
+  return {{"q", json_number(s->mean_square)}, {"c", json_number(s->correlation)}};
+}
+
+// The forward signal and the gain per weight layer, and the theory beside them when it applies.
+ordered_json mean_field_json(const ProbeReport& r) {
+  ordered_json layers = ordered_json::array();
+  for (const SignalRow& row : signal_rows(r)) {
+    ordered_json theory = nullptr;
+    if (row.theory) {
+      theory = {{"q", json_number(row.theory->q)}, {"c", json_number(row.theory->c)}, {"gain", json_number(row.theory->gain)}};
+    }
+    layers.push_back({{"layer", row.layer}, {"measured", signal_json(row.measured)}, {"gain", json_number(row.gain)},
+                      {"theory", theory}});
+  }
+  ordered_json theory = nullptr;
+  if (r.mean_field) {
+    const MeanFieldComparison& m = *r.mean_field;
+    const theory::GradientPropagation& g = m.fixed_point.gradient;
+    theory = {{"q_star", json_number(g.q_star)},
+              {"chi_1", json_number(g.chi_1)},
+              {"phase", theory::phase_name(g.phase)},
+              {"depth_gradient", json_number(g.depth_gradient)},
+              {"c_star", json_number(m.fixed_point.c_star)},
+              {"chi_c", json_number(m.fixed_point.chi_c)},
+              {"depth_correlation", json_number(m.fixed_point.depth_correlation)},
+              {"transient_layers", m.transient},
+              {"measured_mean_gain", json_number(m.measured_mean_gain)},
+              {"gain_layers", m.gain_layers},
+              {"sentence", mean_field_sentence(r)}};
+  }
+  return {{"input", signal_json(r.pass.input_signal)}, {"layers", layers}, {"theory", theory}};
 }
 
 }  // namespace
@@ -107,6 +147,7 @@ ordered_json probe_json(const ProbeReport& r) {
           {"layers", layers},
           {"dead_units", {{"examples", r.pass.dead_unit_examples}, {"batches", r.pass.dead_unit_batches}}},
           {"summary", summary_json(r.pass, r.summary)},
+          {"signal", mean_field_json(r)},
           {"underflow",
            {{"underflowed", u.underflowed},
             {"measured_in_float64", u.measured_in_float64},

@@ -14,6 +14,7 @@
 #include "gradlab/instrument/underflow.h"
 #include "gradlab/lab/probe_configuration.h"
 #include "gradlab/lab/recurrent_network.h"
+#include "gradlab/lab/mean_field_comparison.h"
 #include "gradlab/lab/skip_network.h"
 #include "gradlab/lab/spec_variant.h"
 
@@ -74,7 +75,30 @@ struct ProbeReport {
   bool compared_with_float64 = false;
   /// The time axis of the recurrent layers (empty without one).
   ThroughTimeRecord through_time;
+  /// The mean-field theory beside the measurement: set for the inline network initialized by
+  /// variances (--sigma-w2) without skip connections or normalization, a fully connected network
+  /// with Gaussian weights, which is what the theory describes.
+  std::optional<MeanFieldComparison> mean_field;
 };
+
+/// One weight layer's forward signal and gradient gain (the summary's depth axis), measured and,
+/// when the report has the theory, predicted.
+struct SignalRow {
+  std::string layer;
+  /// q and c of the layer's pre-activations (LayerCallRecord::pre_activation); unset for layers
+  /// that are not Dense.
+  std::optional<SignalStats> measured;
+  /// (g_k / g_{k+1})^2, FlowSummary::layer_gains; NaN for the last layer.
+  double gain = 0;
+  std::optional<MeanFieldLayer> theory;
+};
+
+/// The rows of the report's depth axis, in order.
+std::vector<SignalRow> signal_rows(const ProbeReport& report);
+
+/// The sentence that says how the measured mean gain compares with chi_1, or why it does not
+/// (with the probe loss that breaks the theory's assumption); empty without the theory.
+std::string mean_field_sentence(const ProbeReport& report);
 
 /// Builds the network and input of `settings`, probes them (anomaly detection on) and summarizes.
 /// Bad files or options are UsageErrors; failures while running are gradlab::Errors.

@@ -216,7 +216,7 @@ ProbeReport run_probe(const ProbeSettings& s) {
                                              : recurrent_subject(s, inline_dtype);
   ConfigurationProbe probe =
       probe_subject(subject.probe, {.pass = {.training = s.mode == "training",
-                                             .probe = {.across_examples = true},
+                                             .probe = {.across_examples = true, .signal = true},
                                              .loss = parse_probe_loss(s.probe_loss),
                                              .projection_seed = s.seed},
                                     .thresholds = s.thresholds,
@@ -235,6 +235,10 @@ ProbeReport run_probe(const ProbeSettings& s) {
   r.underflow = std::move(probe.underflow);
   r.compared_with_float64 = probe.compared_with_float64;
   r.through_time = std::move(probe.through_time);
+  // The theory describes a plain stack of Dense layers with Gaussian weights and biases.
+  if (!s.layer && s.model.empty() && s.cell.empty() && s.gaussian_init && s.skip == "none" && s.norm == "none") {
+    r.mean_field = compare_with_mean_field(r.pass, r.summary, s.activation, *s.gaussian_init);
+  }
   return r;
 }
 

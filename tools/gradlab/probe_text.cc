@@ -127,8 +127,8 @@ std::string layer_rows(const ProbeReport& r) {
 // The forward signal across examples, first weight layer against the network's output; the
 // sentence about collapse is printed only when the measurement shows one.
 std::string spread_lines(const ProbeReport& r) {
-  // A 100x fall in the spread between examples is where we call the signal collapsed: the same
-  // factor as the vanishing threshold's default (FlowThresholds::vanishing_ratio).
+  // A 100x fall in the spread between examples is where we call the signal collapsed (two decades,
+  // as gradlab's verdict once used for the gradient norm).
   constexpr double kCollapsed = 1e-2;
   const LayerCallRecord& first = r.pass.layers[r.summary.depth_layers.front()];
   const LayerCallRecord& output = r.pass.layers.back();
@@ -147,6 +147,41 @@ std::string spread_lines(const ProbeReport& r) {
   return out;
 }
 
+std::string optional_num(const std::optional<double>& v) { return v ? num(*v) : "-"; }
+
+// The forward signal and the gain per weight layer, with the theory's columns when it applies.
+std::string signal_lines(const ProbeReport& r) {
+  const std::vector<SignalRow> rows = signal_rows(r);
+  bool any = false;
+  for (const SignalRow& row : rows) any |= row.measured.has_value();
+  if (!any) return "";
+  const bool theory = r.mean_field.has_value();
+  std::vector<Column> columns{{"layer"}, {"q", Align::right}, {"c", Align::right}, {"gain", Align::right}};
+  if (theory) {
+    columns = {{"layer"}, {"q", Align::right}, {"q theory", Align::right}, {"c", Align::right},
+               {"c theory", Align::right}, {"gain", Align::right}, {"gain theory", Align::right}};
+  }
+  TextTable table(columns);
+  for (const SignalRow& row : rows) {
+    const std::string q = row.measured ? num(row.measured->mean_square) : "-";
+    const std::string c = row.measured ? optional_num(row.measured->correlation) : "-";
+    const std::string gain = std::isnan(row.gain) ? "-" : num(row.gain);
+    if (theory) {
+      table.add_row({row.layer, q, num(row.theory->q), c, num(row.theory->c), gain, num(row.theory->gain)});
+    } else {
+      table.add_row({row.layer, q, c, gain});
+    }
+  }
+  std::string out =
+      "\nforward signal and gradient gain per weight layer (q: mean squared pre-activation; c: correlation between\n"
+      "two examples' pre-activations; gain: (|dL/d in| / |dL/d in of the next layer|)^2; Poole et al. 2016,\n"
+      "Schoenholz et al. 2017):\n";
+  out += table.render("  ");
+  const std::string sentence = mean_field_sentence(r);
+  if (!sentence.empty()) out += sentence + "\n";
+  return out;
+}
+
 }  // namespace
 
 std::string probe_text(const ProbeReport& r) {
@@ -156,12 +191,15 @@ std::string probe_text(const ProbeReport& r) {
   out += layer_rows(r);
   const LogBar bar(r.pass, s.measure);
   if (bar.any()) out += bar.legend();
+  out += signal_lines(r);
 
   const std::string& first = r.pass.layers[s.depth_layers.front()].layer;
   const std::string& last = r.pass.layers[s.depth_layers.back()].layer;
   out += fmt::format("\nsummary over {} weight layers ({} of each):\n", s.depth_layers.size(),
                      s.measure == FlowMeasure::input_grad ? "|dL/d input|" : "|dL/d output|");
   out += fmt::format("  mean gain per layer   {}   (the norm's factor per layer, flowing back toward the input)\n", num(s.mean_gain));
+  out += fmt::format("  squared gain g        {}   (the squared norm's factor per layer; what chi_1 predicts)\n", num(s.squared_gain));
+  out += fmt::format("  depth scale xi        {}   (layers per factor e of the squared norm: 1 / |ln g|)\n", num(s.depth_scale));
   out += fmt::format("  first/last ratio      {}   ({} / {})\n", sci(s.first_to_last_ratio), first, last);
   out += fmt::format("  saturation begins     {}   (saturated fraction above {:g}%)\n", s.saturation_begins.value_or("nowhere"),
                      100 * s.thresholds.saturated_fraction);

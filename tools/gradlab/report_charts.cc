@@ -131,8 +131,10 @@ const char* measure_words(FlowMeasure measure) {
 
 CellTone verdict_tone(FlowVerdict verdict) {
   switch (verdict) {
-    case FlowVerdict::vanishing: return CellTone::vanishing;
-    case FlowVerdict::exploding: return CellTone::exploding;
+    case FlowVerdict::vanishing:
+    case FlowVerdict::zero: return CellTone::vanishing;
+    case FlowVerdict::exploding:
+    case FlowVerdict::nonfinite: return CellTone::exploding;
     case FlowVerdict::healthy: break;
   }
   return CellTone::healthy;
@@ -402,18 +404,22 @@ void add_flow_section(HtmlReport& page, const std::vector<FlowRun>& runs, const 
     const double input_norm = run.pass.input_grad ? run.pass.input_grad->l2_norm
                                                   : (s.grad_norms.empty() ? std::nan("") : s.grad_norms.front());
     rows.push_back({run.label, {flow_verdict_name(s.verdict), verdict_tone(s.verdict)}, table_number(input_norm),
-                    table_number(s.first_to_last_ratio), table_number(s.mean_gain), s.saturation_begins.value_or("-"),
+                    table_number(s.first_to_last_ratio), table_number(s.mean_gain), table_number(s.squared_gain),
+                    table_number(s.depth_scale), s.saturation_begins.value_or("-"),
                     s.dead_units_begin.value_or("-")});
   }
   const FlowThresholds& t = runs.front().summary.thresholds;
   page.add_paragraph(fmt::format(
       "||dL/dx||: norm of the gradient reaching the input. first/last: g_1 / g_n, the first layer's gradient norm over "
-      "the last's (vanishing below {:g}, exploding above {:g}). gain per layer: the factor by which the norm changes "
-      "per layer toward the input (fit on a log scale). Saturation and dead units begin at the first layer where more "
-      "than {:g}% of outputs are saturated, or {:g}% of units are dead: 0 for every example of several batches "
-      "(Lu et al. 2019; 256 examples unless the layer table says otherwise).",
-      t.vanishing_ratio, t.exploding_ratio, 100 * t.saturated_fraction, 100 * t.dead_fraction));
-  page.add_table({"run", "verdict", "||dL/dx||", "first/last", "gain per layer", "saturation begins", "dead units begin"},
+      "the last's. gain per layer: the factor by which the norm changes per layer toward the input (fit on a log "
+      "scale); g, its square, the squared norm's factor (what the mean-field chi_1 predicts); xi = 1 / |ln g|, the "
+      "depth scale in layers. Verdict: vanishing (g < 1) or exploding (g > 1) when the network is deeper than {:g} xi "
+      "(Schoenholz et al. 2017: trainable up to about 6 xi); nonfinite or zero when a gradient norm is. Saturation and "
+      "dead units begin at the first layer where more than {:g}% of outputs are saturated, or {:g}% of units are dead: "
+      "0 for every example of several batches (Lu et al. 2019; 256 examples unless the layer table says otherwise).",
+      t.trainable_depth_scales, 100 * t.saturated_fraction, 100 * t.dead_fraction));
+  page.add_table({"run", "verdict", "||dL/dx||", "first/last", "gain per layer", "g", "xi", "saturation begins",
+                  "dead units begin"},
                  rows);
   // A heatmap of one run says nothing the line chart does not.
   const Chart heatmap = runs.size() > 1 ? gradient_heatmap(runs) : Chart{nullptr, ""};

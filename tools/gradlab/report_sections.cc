@@ -56,10 +56,8 @@ void add_glance_section(HtmlReport& page, const ReportStudy& study) {
         "every Dense layer drawn from the column's initializer and every non-linear hidden activation replaced by the "
         "column's activation (as gradlab sweep --model does; outputs keep theirs), input U[0, 1) of 32 rows, loss = "
         "mean of the output, training mode: the verdict of the most common of {} trial(s), then the median norm of the "
-        "gradient reaching the input, ||dL/dx||. Vanishing: the first layer gets less than {:g} times the last layer's "
-        "gradient; exploding: more than {:g} times, or a non-finite value; healthy otherwise.",
-        healthy, cells.size(), model->name, model->source, study.options.trials, FlowThresholds{}.vanishing_ratio,
-        FlowThresholds{}.exploding_ratio));
+        "gradient reaching the input, ||dL/dx||. Verdict: {}.",
+        healthy, cells.size(), model->name, model->source, study.options.trials, flow_verdict_rule()));
     page.add_table(headings, table, "Columns: activation / kernel initializer.");
     return;
   }
@@ -68,11 +66,9 @@ void add_glance_section(HtmlReport& page, const ReportStudy& study) {
       "{} of {} networks of depth {} keep their gradients healthy. Each cell is a stack of {} Dense layers of 32 units "
       "(input U[0, 1) of 32 x 128, loss = {}, training mode) with one choice per remedy: the verdict "
       "of the most common of {} trial(s), then the median norm of the gradient reaching the input, ||dL/dx||. "
-      "Vanishing: the first layer gets less than {:g} times the last layer's gradient; exploding: more than {:g} "
-      "times, or a non-finite value; healthy otherwise.",
+      "Verdict: {}.",
       healthy, cells.size(), depth, depth, probe_loss_label(study.options.probe_loss), study.options.trials,
-      FlowThresholds{}.vanishing_ratio,
-      FlowThresholds{}.exploding_ratio));
+      flow_verdict_rule()));
   page.add_table(headings, table, "Rows: skip connections and normalization; columns: activation / kernel initializer "
                                  "(glorot_uniform or he_uniform).");
 }

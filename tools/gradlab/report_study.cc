@@ -60,7 +60,10 @@ ProbeSubject subject_of(const RemedyConfig& config, int depth, int trial, const 
 
 RemedyCell measure_cell(const RemedyConfig& config, int depth, const ReportStudyOptions& options) {
   RemedyCell cell{.config = config, .depth = depth};
-  std::array<int, 3> votes{};  // exploding, vanishing, healthy: ties go to the first
+  // Indexed by kVoteOrder: ties go to the first, the unhealthy verdicts before healthy.
+  constexpr std::array<FlowVerdict, 5> kVoteOrder{FlowVerdict::nonfinite, FlowVerdict::zero, FlowVerdict::exploding,
+                                                  FlowVerdict::vanishing, FlowVerdict::healthy};
+  std::array<int, 5> votes{};
   std::vector<double> input_norms, ratios;
   for (int t = 0; t < options.trials; ++t) {
     // Variable statistics stay on: summarize_flow finds the depth axis (the Dense layers, by their
@@ -74,14 +77,14 @@ RemedyCell measure_cell(const RemedyConfig& config, int depth, const ReportStudy
          .dead_unit_batches = t == 0 ? options.dead_unit_batches : 0});
     PassRecord& pass = probe.pass;
     FlowSummary& summary = probe.summary;
-    ++votes[summary.verdict == FlowVerdict::exploding ? 0 : summary.verdict == FlowVerdict::vanishing ? 1 : 2];
+    ++votes[static_cast<std::size_t>(std::find(kVoteOrder.begin(), kVoteOrder.end(), summary.verdict) - kVoteOrder.begin())];
     input_norms.push_back(pass.input_grad ? pass.input_grad->l2_norm : summary.grad_norms.front());
     ratios.push_back(summary.first_to_last_ratio);
     if (options.model) cell.depth = static_cast<int>(summary.grad_norms.size());
     if (t == 0) cell.first = FlowRun{remedy_label(config), remedy_pairs(config), std::move(pass), std::move(summary)};
   }
   const auto best = std::max_element(votes.begin(), votes.end()) - votes.begin();
-  cell.verdict = best == 0 ? FlowVerdict::exploding : best == 1 ? FlowVerdict::vanishing : FlowVerdict::healthy;
+  cell.verdict = kVoteOrder[static_cast<std::size_t>(best)];
   cell.verdict_trials = votes[static_cast<std::size_t>(best)];
   cell.input_grad_median = median(input_norms);
   cell.ratio_median = median(ratios);

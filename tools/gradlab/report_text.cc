@@ -16,6 +16,8 @@ const char* short_verdict(FlowVerdict v) {
   switch (v) {
     case FlowVerdict::vanishing: return "vanish";
     case FlowVerdict::exploding: return "explode";
+    case FlowVerdict::nonfinite: return "nonfin";
+    case FlowVerdict::zero: return "zero";
     case FlowVerdict::healthy: break;
   }
   return "ok";
@@ -86,10 +88,10 @@ std::string report_text(const ReportStudy& study, const std::string& html_path) 
   for (auto& row : rows) table.add_row(std::move(row));
 
   out += fmt::format(
-      "{}: verdict and median ||dL/dx|| (ok = healthy; vanish: first layer gets < {:g} x the last layer's "
-      "gradient; explode: > {:g} x)\n\n",
+      "{}: verdict and median ||dL/dx|| (ok = healthy; vanish, explode: deeper than {:g} depth scales of the squared\n"
+      "gradient norm's gain per layer, Schoenholz et al. 2017; nonfin: a norm is not finite; zero: no gradient reaches layer 1)\n\n",
       o.model ? fmt::format("Model {} ({} layers with kernels)", o.model->name, depth) : fmt::format("At depth {}", depth),
-      FlowThresholds{}.vanishing_ratio, FlowThresholds{}.exploding_ratio);
+      FlowThresholds{}.trainable_depth_scales);
   out += table.render("  ");
   out += o.model ? fmt::format("\n{} of {} variants are healthy (neither vanishing nor exploding)", healthy, cells.size())
                  : fmt::format("\n{} of {} configurations are healthy at depth {} (neither vanishing nor exploding)", healthy,

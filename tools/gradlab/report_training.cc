@@ -23,17 +23,17 @@ const LessonRun* first_run(const LessonTrainingResult& r, std::string_view name)
   return arm.runs.empty() ? nullptr : &arm.runs.front();
 }
 
-// The report's verdict colours, from the mean early/late ratio read with FlowThresholds' defaults.
+// The report's verdict colours: the reading (LessonRun::gradient_reading) of most of the arm's runs.
 TableCell ratio_cell(const LessonArm& arm) {
   const SeedSpread ratio = arm.early_to_late_gradient_ratio();
   if (ratio.count == 0) return {"-", CellTone::muted};
-  const FlowThresholds t;
+  const auto most = [&](FlowVerdict v) { return 2 * arm.runs_read_as(v) > static_cast<int64_t>(arm.runs.size()); };
   const std::string text = ratio.count == 1 ? table_number(ratio.mean)
                                             : fmt::format("{} ({}-{})", table_number(ratio.mean), table_number(ratio.min),
                                                           table_number(ratio.max));
-  return {text, ratio.mean < t.vanishing_ratio   ? CellTone::vanishing
-                : ratio.mean > t.exploding_ratio ? CellTone::exploding
-                                                 : CellTone::healthy};
+  return {text, most(FlowVerdict::vanishing)   ? CellTone::vanishing
+                : most(FlowVerdict::exploding) ? CellTone::exploding
+                                               : CellTone::healthy};
 }
 
 void add_runs_table(HtmlReport& page, const LessonTrainingResult& r) {

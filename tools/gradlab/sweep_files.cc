@@ -27,15 +27,30 @@ struct CsvLayout {
 const CsvLayout& csv_layout(SweepKind kind) {
   static const CsvLayout network{
       {"id", "depth", "width", "activation", "init", "sigma_w2", "sigma_b2", "norm", "skip", "batch", "dtype", "trial",
-       "seed", "input_grad_norm", "first_last_ratio", "mean_gain", "verdict", "saturation_begins", "dead_units_begin",
-       "loss", "anomaly"},
-      0, 12, 16, std::nullopt, "\"depth="};
+       "seed", "input_grad_norm", "first_last_ratio", "mean_gain", "squared_gain", "depth_scale", "verdict",
+       "saturation_begins", "dead_units_begin", "loss", "anomaly"},
+      0, 12, 18, std::nullopt, "\"depth="};
   static const CsvLayout model_spec{
       {"id", "model", "spec_digest", "init", "activation", "batch", "input", "dtype", "trial", "seed", "input_grad_norm",
-       "first_last_ratio", "mean_gain", "verdict", "saturation_begins", "dead_units_begin", "loss", "anomaly"},
-      0, 9, 13, 2, "\"model="};
+       "first_last_ratio", "mean_gain", "squared_gain", "depth_scale", "verdict", "saturation_begins", "dead_units_begin",
+       "loss", "anomaly"},
+      0, 9, 15, 2, "\"model="};
   return kind == SweepKind::model_spec ? model_spec : network;
 }
+
+// The header a gradlab before the depth-scale verdict wrote: its verdicts followed fixed first/last
+// bounds, so resuming it would mix two rules in one file.
+std::string older_csv_header(SweepKind kind) {
+  std::vector<std::string_view> columns;
+  for (std::string_view c : csv_layout(kind).columns) {
+    if (c != "squared_gain" && c != "depth_scale") columns.push_back(c);
+  }
+  return fmt::format("{}\n", fmt::join(columns, ","));
+}
+
+constexpr std::string_view kOlderVerdicts =
+    "was written by a gradlab whose verdict compared the first/last gradient norm ratio with fixed bounds (0.01, 100); "
+    "its verdicts do not follow today's depth-scale rule (docs/instruments.md), so it cannot be resumed: choose another --out";
 
 // fmt's shortest form reads back to the same double, so a resumed file equals an uninterrupted one.
 std::string number(double v) {
@@ -128,6 +143,7 @@ LineFields jsonl_fields(std::string_view line, const std::string& where, SweepKi
     return j[key].get<std::string>();
   };
   LineFields f{text_key("id"), 0, text_key("verdict"), ""};
+  if (!j.contains("depth_scale")) fail("{}: key 'depth_scale' is missing: the file {}", where, kOlderVerdicts);
   if (!j.contains("seed") || !j["seed"].is_number_unsigned()) fail("{}: key 'seed' must be an unsigned integer", where);
   f.seed = j["seed"].get<uint64_t>();
   if (kind == SweepKind::model_spec) f.digest = j.contains("spec_digest") && j["spec_digest"].is_string() ? j["spec_digest"].get<std::string>() : "";
@@ -139,6 +155,8 @@ void add_result_keys(Json& j, const SweepResult& r) {
   j["input_grad_norm"] = r.input_grad_norm;
   j["first_last_ratio"] = r.first_to_last_ratio;
   j["mean_gain"] = r.mean_gain;
+  j["squared_gain"] = r.squared_gain;
+  j["depth_scale"] = r.depth_scale;
   j["verdict"] = flow_verdict_name(r.verdict);
   j["saturation_begins"] = optional_text(r.saturation_begins);
   j["dead_units_begin"] = optional_text(r.dead_units_begin);
@@ -171,10 +189,11 @@ std::string sweep_line(const SweepResult& r, SweepFormat format) {
     const std::string model = v.spec ? v.spec->name : "", digest = v.spec ? spec_digest(*v.spec) : "";
     const std::string dtype(dtype_name(v.dtype_or_default()));
     if (format == SweepFormat::csv) {
-      return fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", field(c.id), field(model), digest,
+      return fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", field(c.id), field(model), digest,
                          field(v.overrides.kernel_initializer.value_or("")), field(v.overrides.hidden_activation.value_or("")),
                          batch_rows(v), field(input_text(v)), dtype, c.trial, c.seed, number(r.input_grad_norm),
-                         number(r.first_to_last_ratio), number(r.mean_gain), flow_verdict_name(r.verdict),
+                         number(r.first_to_last_ratio), number(r.mean_gain), number(r.squared_gain),
+                         number(r.depth_scale), flow_verdict_name(r.verdict),
                          field(r.saturation_begins.value_or("")), field(r.dead_units_begin.value_or("")), number(r.loss),
                          field(r.anomaly.value_or("")));
     }
@@ -198,10 +217,11 @@ std::string sweep_line(const SweepResult& r, SweepFormat format) {
   const std::string sigma_w2 = n.gaussian_init ? number(n.gaussian_init->sigma_w2) : "";
   const std::string sigma_b2 = n.gaussian_init ? number(n.gaussian_init->sigma_b2) : "";
   if (format == SweepFormat::csv) {
-    return fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", field(c.id), n.depth, n.units,
-                       field(n.activation), field(init), sigma_w2, sigma_b2, skip_normalization_name(n.normalization),
+    return fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", field(c.id), n.depth,
+                       n.units, field(n.activation), field(init), sigma_w2, sigma_b2, skip_normalization_name(n.normalization),
                        skip_connection_name(n.skip), n.batch, dtype_name(n.dtype), c.trial, c.seed, number(r.input_grad_norm),
-                       number(r.first_to_last_ratio), number(r.mean_gain), flow_verdict_name(r.verdict),
+                       number(r.first_to_last_ratio), number(r.mean_gain), number(r.squared_gain), number(r.depth_scale),
+                       flow_verdict_name(r.verdict),
                        field(r.saturation_begins.value_or("")), field(r.dead_units_begin.value_or("")), number(r.loss),
                        field(r.anomaly.value_or("")));
   }
@@ -262,6 +282,7 @@ SweepResumeState read_sweep_results(const std::string& text, const std::string& 
              other_kind == SweepKind::network ? "the built-in network" : "a model spec (--model)",
              spec ? fmt::format("model '{}' ({})", spec->name, spec->source) : std::string("the built-in network"));
       }
+      if (with_newline == older_csv_header(kind)) fail("{}: the file {}", where, kOlderVerdicts);
       if (with_newline != header) {
         fail("{}: not a gradlab sweep CSV file (its header is '{}'); resume only from a file this command wrote",
              where, shortened(line));
@@ -285,9 +306,9 @@ SweepResumeState read_sweep_results(const std::string& text, const std::string& 
            shortened(f.digest), spec->name, spec->source, digest);
     }
     if (!seen.insert(f.id).second) fail("{}: configuration '{}' appears a second time", where, f.id);
-    if (f.verdict != "vanishing" && f.verdict != "exploding" && f.verdict != "healthy") {
-      fail("{}: verdict '{}' is not vanishing, exploding or healthy", where, shortened(f.verdict));
-    }
+    bool known = false;
+    for (const FlowVerdict v : kFlowVerdicts) known |= f.verdict == flow_verdict_name(v);
+    if (!known) fail("{}: verdict '{}' is not vanishing, exploding, healthy, nonfinite or zero", where, shortened(f.verdict));
     state.kept += with_newline;
     state.done_ids.push_back(f.id);
     state.lines.emplace_back(with_newline);
@@ -299,7 +320,7 @@ SweepResumeState read_sweep_results(const std::string& text, const std::string& 
 
 std::string verdict_counts_text(const std::map<std::string, int64_t>& verdicts) {
   std::string out;
-  for (const FlowVerdict v : {FlowVerdict::vanishing, FlowVerdict::exploding, FlowVerdict::healthy}) {
+  for (const FlowVerdict v : kFlowVerdicts) {
     const auto it = verdicts.find(flow_verdict_name(v));
     if (it == verdicts.end() || it->second == 0) continue;
     out += fmt::format("{}{} {}", out.empty() ? "" : ", ", it->first, it->second);

@@ -73,7 +73,7 @@ struct SweepResumeState {
 SweepResumeState read_sweep_results(const std::string& text, const std::string& source, SweepFormat format,
                                     const std::vector<SweepConfig>& configs);
 
-/// "healthy 12, vanishing 30": the counts in verdict order (vanishing, exploding, healthy), zeros left out.
+/// "healthy 12, vanishing 30": the counts in verdict order (kFlowVerdicts), zeros left out.
 std::string verdict_counts_text(const std::map<std::string, int64_t>& verdicts);
 
 /// The terminal table: one row per combination (trials aggregated: median and range of the input

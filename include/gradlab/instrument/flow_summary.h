@@ -1,6 +1,7 @@
 #pragma once
 /// FlowSummary: how the gradient norm changes over the depth of a probed pass, and a verdict —
-/// vanishing, exploding or healthy — with the layers where saturation and dead units begin.
+/// vanishing, exploding, healthy, nonfinite or zero — with the layers where saturation and dead
+/// units begin.
 ///
 ///   PassRecord pass = probe_pass(model, {x}, {.training = true});
 ///   FlowSummary s = summarize_flow(pass);
@@ -17,10 +18,22 @@
 ///                        layers with a finite, non-zero norm: the factor by which the norm changes
 ///                        per layer as the gradient flows back from the output toward the input
 ///                        (G < 1 shrinks, G > 1 grows);
+///   squared gain         g = G^2, the per-layer factor of the squared norm: what the mean-field
+///                        theory's chi_1 predicts for a fully connected network (Poole et al. 2016,
+///                        eq. 7; Schoenholz et al. 2017, eq. 9; theory/mean_field.h);
+///   depth scale          xi = -1 / ln g when g < 1, the number of layers over which the squared norm
+///                        shrinks by e (Schoenholz et al. 2017, eq. 13's xi_grad measured); 1 / ln g
+///                        when g > 1, the layers over which it grows by e; +infinity at g = 1;
 ///   first/last ratio     R = g_1 / g_n;
-///   verdict              exploding when some g_k is infinite or NaN, or R > exploding_ratio;
-///                        vanishing when g_1 is 0 (nothing reaches the first layer) or
-///                        R < vanishing_ratio; healthy otherwise.
+///   verdict              nonfinite when some g_k is infinite or NaN (the gradient overflowed or a
+///                        NaN reached it); zero when g_1 is exactly 0 (no gradient reaches the first
+///                        layer: nothing below trains); otherwise, with L the number of layers on the
+///                        depth axis, vanishing when g < 1 and L > k xi, exploding when g > 1 and
+///                        L > k xi, healthy otherwise. k = FlowThresholds::trainable_depth_scales,
+///                        6 by default: Schoenholz et al. 2017 (section 5, Fig. 5) find networks
+///                        trainable up to a depth of about 6 xi. L > k xi is L |ln g| > k: the
+///                        fitted squared norm changes by more than e^k (e^6 ~ 403, the norm by
+///                        e^3 ~ 20) from the last layer to the first.
 
 #include <cstdint>
 #include <optional>
@@ -31,18 +44,21 @@
 
 namespace gradlab {
 
-/// The verdict of a FlowSummary.
-enum class FlowVerdict { vanishing, exploding, healthy };
+/// The verdict of a FlowSummary (see the file comment). kFlowVerdicts lists them in order.
+enum class FlowVerdict { vanishing, exploding, healthy, nonfinite, zero };
 
-/// "vanishing", "exploding" or "healthy".
+/// Every FlowVerdict, in the order counts are printed.
+inline constexpr FlowVerdict kFlowVerdicts[] = {FlowVerdict::vanishing, FlowVerdict::exploding, FlowVerdict::healthy,
+                                                FlowVerdict::nonfinite, FlowVerdict::zero};
+
+/// "vanishing", "exploding", "healthy", "nonfinite" or "zero".
 const char* flow_verdict_name(FlowVerdict verdict);
 
 /// Thresholds of summarize_flow(); see the file comment.
 struct FlowThresholds {
-  /// R = g_1 / g_n below this is vanishing: the first layer gets less than 1% of the last's gradient.
-  double vanishing_ratio = 1e-2;
-  /// R above this is exploding: the first layer gets more than 100 times the last's gradient.
-  double exploding_ratio = 1e2;
+  /// k: a network deeper than k depth scales is vanishing or exploding (Schoenholz et al. 2017
+  /// find trainability up to about 6 xi).
+  double trainable_depth_scales = 6;
   /// A layer call whose saturated_fraction exceeds this is where saturation begins.
   double saturated_fraction = 0.1;
   /// A layer call whose dead_fraction (over PassRecord::dead_unit_examples examples) exceeds this is
@@ -61,6 +77,15 @@ struct FlowSummary {
   std::vector<double> grad_norms;
   /// G; NaN when fewer than two layers have a finite, non-zero norm.
   double mean_gain = 0;
+  /// g = G^2, the per-layer gain of the squared norm (NaN with G).
+  double squared_gain = 0;
+  /// xi = 1 / |ln g| (+infinity at g = 1, NaN with g): layers over which the squared norm changes by e.
+  double depth_scale = 0;
+  /// L, the number of layers on the depth axis.
+  int depth = 0;
+  /// Per depth layer k, (g_k / g_{k+1})^2: the gain of the squared norm through layer k (the last
+  /// layer's is NaN, as is a ratio with a zero or non-finite norm).
+  std::vector<double> layer_gains;
   /// R = g_1 / g_n (NaN when g_n is 0 or either is not finite; 1 for a single layer).
   double first_to_last_ratio = 0;
   FlowVerdict verdict = FlowVerdict::healthy;
@@ -73,6 +98,27 @@ struct FlowSummary {
   std::optional<std::string> dead_units_begin;
   FlowThresholds thresholds;
 };
+
+/// The verdict of a network of `depth` layers whose squared gradient norm changes by `squared_gain`
+/// per layer (the file comment's rule; healthy when the gain is NaN). For norms already known to be
+/// finite with a non-zero first one.
+FlowVerdict verdict_of_gain(double squared_gain, int depth, const FlowThresholds& thresholds = {});
+
+/// The verdict rule in one sentence, with the thresholds' k, for captions and legends: "vanishing
+/// (g < 1) or exploding (g > 1) when the network is deeper than 6 xi, ...".
+std::string flow_verdict_rule(const FlowThresholds& thresholds = {});
+
+/// The per-layer squared gain g = R^(2 / layers_apart) of a ratio R of gradient norms taken
+/// `layers_apart` layers apart (the nearer the input over the nearer the output); NaN when
+/// layers_apart < 1 or R is not a positive finite number.
+double squared_gain_of_ratio(double ratio, int layers_apart);
+
+/// xi = 1 / |ln g| for a squared gain g (+infinity at g = 1, NaN for NaN).
+double gain_depth_scale(double squared_gain);
+
+/// G of the file comment: exp(-slope) of the least-squares line through (k, ln norms[k]) over the
+/// finite, positive norms; NaN when fewer than two.
+double fitted_norm_gain(const std::vector<double>& norms);
 
 /// Summarizes `pass`; see the file comment. A pass without layer calls is an Error.
 FlowSummary summarize_flow(const PassRecord& pass, const FlowThresholds& thresholds = {});

@@ -40,6 +40,7 @@
 #include "gradlab/autograd/gradient_tape.h"
 #include "gradlab/instrument/anomaly.h"
 #include "gradlab/instrument/layer_stats.h"
+#include "gradlab/instrument/signal_stats.h"
 #include "gradlab/nn/layer.h"
 
 namespace gradlab {
@@ -64,6 +65,9 @@ struct LayerCallRecord {
   /// relu layer calls when the pass's caller measured it (probe_subject does), unset otherwise.
   /// output.silent_fraction is the same test on this pass's batch alone.
   std::optional<double> dead_fraction;
+  /// q and c of the pre-activation x @ kernel + bias of a Dense call (signal_stats.h); set when
+  /// GradientProbeOptions::signal asks.
+  std::optional<SignalStats> pre_activation;
   /// Statistics of dL/d(output); unset when the output was not recorded on the tape.
   std::optional<GradientStats> output_grad;
   /// Statistics of dL/d(input), all inputs taken together (see combine()); unset when the tape does
@@ -124,6 +128,9 @@ struct PassRecord {
   std::vector<LayerCallRecord> layers;
   /// ||dL/d input||_2 over all the model's inputs (the lesson's measure), when probe_pass ran it.
   std::optional<GradientStats> input_grad;
+  /// q and c of the first input (signal_stats.h), when probe_pass ran with GradientProbeOptions::signal:
+  /// where the mean-field theory's iteration starts.
+  std::optional<SignalStats> input_signal;
   /// The first NaN or infinity of the pass, when probe_pass ran with anomaly detection.
   std::optional<Anomaly> anomaly;
   /// The examples and forward passes (batches) the layers' dead_fraction was measured over; 0 when
@@ -146,6 +153,9 @@ struct GradientProbeOptions {
   bool variables = true;
   /// Record each call's std_across_examples (one more read of every output).
   bool across_examples = false;
+  /// Record each Dense call's pre_activation signal (one more matrix product per Dense layer with a
+  /// non-linear activation, off the tape, and one more read).
+  bool signal = false;
 };
 
 /// Records layer calls while installed with ObserveLayerCalls; see the file comment.

@@ -113,9 +113,10 @@ struct RecurrentLayerThroughTime {
   /// ‖∂L/∂h_0‖ / ‖∂L/∂h_{T-1}‖: how much of the gradient at the last step reaches the first
   /// (NaN when not measured, or when the last step's norm is 0 or either is not finite).
   double first_to_last_ratio = 0;
-  /// The verdict in time, by FlowThresholds on first_to_last_ratio as summarize_flow judges depth:
-  /// exploding when a norm is not finite or the ratio is above exploding_ratio, vanishing when
-  /// ‖∂L/∂h_0‖ is 0 or the ratio is below vanishing_ratio; healthy otherwise (and when not measured).
+  /// The verdict in time, by the rule summarize_flow judges depth with (flow_summary.h): the squared
+  /// norm's gain per step from first_to_last_ratio over T - 1 steps, vanishing or exploding when T - 1
+  /// is more than FlowThresholds::trainable_depth_scales depth scales; nonfinite when a norm is not
+  /// finite, zero when ‖∂L/∂h_0‖ (or the last step's) is 0; healthy otherwise (and when not measured).
   FlowVerdict verdict = FlowVerdict::healthy;
   KernelSpectrum spectrum;
   /// gate_saturation() of the call.
@@ -132,7 +133,8 @@ struct ThroughTimeRecord {
   /// step, across the lesson's "number of layers times the number of time-steps". NaN when no
   /// call was measured, or when the latter is 0 or either is not finite.
   double first_to_last_ratio = 0;
-  /// The verdict over layers × time, judged on first_to_last_ratio as RecurrentLayerThroughTime::verdict.
+  /// The verdict over layers × time, judged as RecurrentLayerThroughTime::verdict over the steps from
+  /// the top layer's last step back to step 0, plus one per layer below the top.
   FlowVerdict verdict = FlowVerdict::healthy;
   /// One sentence saying why, with the figures; empty when no call was measured.
   std::string reason;

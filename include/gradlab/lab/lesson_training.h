@@ -128,8 +128,14 @@ struct LessonRun {
   /// of update_norm² (train/fit.h), and its step; NaN and -1 without such a sample. The exploding
   /// pair samples every step, so for them it is the longest update of the run.
   std::pair<double, int64_t> largest_update() const;
-  /// early_to_late_gradient_ratio() read with FlowThresholds' defaults (instrument/flow_summary.h):
-  /// vanishing below 1e-2, exploding above 1e2, healthy between; nullopt when the ratio is NaN.
+  /// The number of Dense layers whose gradient norms the samples record (0 without a sample).
+  int dense_depth() const;
+  /// The per-layer gain g of the squared gradient norm the early/late ratio R implies: the two
+  /// means are centred n - 3 layers apart, so g = R^(2 / (n - 3)); NaN with the ratio.
+  double early_to_late_squared_gain() const;
+  /// The verdict of instrument/flow_summary.h for that gain over dense_depth() layers
+  /// (verdict_of_gain with FlowThresholds' defaults: vanishing or exploding beyond 6 depth scales,
+  /// Schoenholz et al. 2017); zero when the ratio is 0; nullopt when the ratio is NaN.
   std::optional<FlowVerdict> gradient_reading() const;
 };
 

@@ -29,6 +29,9 @@ struct SweepResult {
   std::vector<double> layer_grad_norms;
   double first_to_last_ratio = 0;
   double mean_gain = 0;
+  /// The summary's squared gain g and depth scale xi, on which the verdict rests.
+  double squared_gain = 0;
+  double depth_scale = 0;
   FlowVerdict verdict = FlowVerdict::healthy;
   std::optional<std::string> saturation_begins;
   std::optional<std::string> dead_units_begin;
