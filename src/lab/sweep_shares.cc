@@ -16,9 +16,14 @@ double expected_cost(const SweepConfig& config) {
   const double units = static_cast<double>(n.units);
   // The first layer reads the input; each later layer its predecessor, twice as wide under a concat skip.
   const double later_fan_in = n.skip == SkipConnection::concat ? 2 * units : units;
-  const double per_example = static_cast<double>(n.input_features) * units + (n.depth - 1) * later_fan_in * units;
-  return static_cast<double>(n.batch) * std::max(1.0, static_cast<double>(n.steps)) * per_example *
-         (n.dtype == DType::float64 ? 2.0 : 1.0);
+  const double products = static_cast<double>(n.input_features) * units + (n.depth - 1) * later_fan_in * units;
+  // Besides the products each unit of each layer costs about as much as kPerUnit multiply-adds
+  // (activation, statistics, backward), and each configuration a fixed kPerConfiguration (building
+  // the network, the summary): fitted to probe times on a 2-core Zen 3 (docs/distributed.md).
+  constexpr double kPerUnit = 54, kPerConfiguration = 1.5e6;
+  const double per_example = products + kPerUnit * n.depth * units;
+  return kPerConfiguration + static_cast<double>(n.batch) * std::max(1.0, static_cast<double>(n.steps)) *
+                                 per_example * (n.dtype == DType::float64 ? 2.0 : 1.0);
 }
 
 std::vector<std::vector<SweepConfig>> split_by_cost(const std::vector<SweepConfig>& configs, int parts) {

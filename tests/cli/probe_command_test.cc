@@ -166,7 +166,7 @@ TEST_F(ProbeCommand, TheTheoryIsPrintedBesideTheSignalOfAGaussianNetwork) {
             std::string::npos) << text;
   EXPECT_EQ(text.find("outside the theory's gradient independence assumption"), std::string::npos) << text;
   const std::string csv = run_cli(with(at_point, "--csv")).out;
-  EXPECT_NE(csv.find(",q,c,gain,q_theory,c_theory,gain_theory\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",q,c,gain,q_theory,c_theory,gain_theory,"), std::string::npos) << csv;
 
   // The lesson's loss is named as outside the theory's assumption.
   std::vector<std::string> mean_loss = at_point;

@@ -143,7 +143,7 @@ TEST(LessonTrainingClaims, VanishingOnlyWhereMeasured) {
   LessonTrainingResult vanished_result = small_result();
   arm_of(mixed, "deep_sigmoid").runs[1] = arm_of(vanished_result, "deep_sigmoid").runs[1];
   const std::string some = vanishing_claim(mixed);
-  EXPECT_NE(some.find("vanishing (below 0.01) in only 1 of 3 runs: healthy in 2 of 3 runs, vanishing in 1 of 3 runs"),
+  EXPECT_NE(some.find("Schoenholz et al. 2017) in only 1 of 3 runs: healthy in 2 of 3 runs, vanishing in 1 of 3 runs"),
             std::string::npos)
       << some;
   EXPECT_EQ(some.find("1/4"), std::string::npos) << some;

@@ -25,16 +25,17 @@ TEST(SweepShares, ExpectedCostGrowsWithDepthWidthConcatAndFloat64) {
   SweepConfig shallow, deep;
   shallow.network.depth = 4;
   deep.network.depth = 64;
-  EXPECT_GT(expected_cost(deep), 5 * expected_cost(shallow));  // 64 layers against 4, the first reading 128 features
+  EXPECT_GT(expected_cost(deep), 3 * expected_cost(shallow));  // 64 layers against 4, over a fixed cost
   SweepConfig concat = deep;
   concat.network.skip = SkipConnection::concat;
-  EXPECT_GT(expected_cost(concat), 1.9 * expected_cost(deep));
+  EXPECT_GT(expected_cost(concat), 1.2 * expected_cost(deep));  // twice the products, not the rest
   SweepConfig wide = deep;
   wide.network.units = 4 * deep.network.units;
-  EXPECT_GT(expected_cost(wide), 10 * expected_cost(deep));
+  EXPECT_GT(expected_cost(wide), 5 * expected_cost(deep));
   SweepConfig f64 = deep;
   f64.network.dtype = DType::float64;
-  EXPECT_DOUBLE_EQ(expected_cost(f64), 2 * expected_cost(deep));
+  EXPECT_GT(expected_cost(f64), 1.5 * expected_cost(deep));
+  EXPECT_LT(expected_cost(f64), 2 * expected_cost(deep));
 }
 
 TEST(SweepShares, SharesPartitionTheGridInGridOrderAndRepeat) {

@@ -15,10 +15,11 @@
 
 namespace gradlab {
 
-/// The relative cost of probing `config`: the multiply-adds of its Dense layers' forward pass (batch
-/// x fan_in x units per layer; a concat skip doubles the fan-in), twice that for float64. A
-/// configuration of a model spec costs its batch (x2 for float64): the variants of one spec differ
-/// only in batch and dtype as far as cost goes.
+/// The relative cost of probing `config`, in multiply-adds: its Dense layers' products (batch x fan_in
+/// x units per layer; a concat skip doubles the fan-in), plus 54 per unit per layer and example for
+/// the element-wise work, twice that for float64, plus 1.5e6 for the configuration itself (the last
+/// two fitted to probe times: docs/distributed.md). A configuration of a model spec costs its batch
+/// (x2 for float64): the variants of one spec differ only in batch and dtype as far as cost goes.
 double expected_cost(const SweepConfig& config);
 
 /// `configs` split into `parts` shares (see the file comment), each in the order of `configs`; a
