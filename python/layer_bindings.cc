@@ -1,5 +1,5 @@
 // gradlab.layers (Dense, Add, Concatenate, Activation, the normalization layers, Dropout, Input; the
-// recurrent layers are in recurrent_bindings.cc) and
+// recurrent layers are in recurrent_bindings.cc, the convolution layers in conv_bindings.cc) and
 // gradlab.Model / gradlab.Sequential, with Keras's constructor arguments. Each Python class wraps
 // the library's layer handle; a Model's layers come back as their own classes.
 #include <optional>
@@ -94,6 +94,7 @@ py::object layer_object(const Layer& layer) {
   if (layer.as<NormalizationImpl>()) return py::cast(handle<NormalizationImpl>(layer));
   if (layer.as<DropoutImpl>()) return py::cast(handle<DropoutImpl>(layer));
   if (py::object recurrent = recurrent_layer_object(layer); !recurrent.is_none()) return recurrent;
+  if (py::object conv = conv_layer_object(layer); !conv.is_none()) return conv;
   if (layer.as<ModelImpl>()) return py::cast(handle<ModelImpl>(layer));
   if (layer.as<SequentialImpl>()) return py::cast(handle<SequentialImpl>(layer));
   return py::cast(layer);
@@ -299,6 +300,7 @@ void bind_layers(py::module_& top) {
       .def_property_readonly("rate", [](const Handle<DropoutImpl>& d) { return d.impl().rate(); });
 
   bind_recurrent_layers(m);
+  bind_conv_layers(m);
 
   py::class_<Handle<ModelImpl>, Layer>(top, "Model", "Keras's functional Model(inputs, outputs)")
       .def(py::init([](py::handle inputs, py::handle outputs, std::optional<std::string> name) {

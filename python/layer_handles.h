@@ -44,6 +44,13 @@ py::object call_layer(const Layer& layer, py::handle inputs, bool training);
 /// The Python object for a recurrent layer or Bidirectional, as its own class; None for other layers.
 py::object recurrent_layer_object(const Layer& layer);
 
+/// The Python object for a convolution, pooling or Flatten layer, as its own class; None for others.
+py::object conv_layer_object(const Layer& layer);
+
+/// Adds Conv2D, Conv1D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D and Flatten to
+/// gradlab.layers.
+void bind_conv_layers(py::module_& layers);
+
 /// Adds SimpleRNN, LSTM, GRU and Bidirectional to gradlab.layers.
 void bind_recurrent_layers(py::module_& layers);
 
