@@ -84,9 +84,30 @@ py::object probe(py::object model, py::object weights, py::object input, std::op
                  std::optional<int64_t> batch, std::optional<std::string> input_dist, uint64_t seed,
                  std::optional<std::string> dtype, const std::string& mode, const std::string& probe_loss,
                  std::optional<double> sigma_w2, std::optional<double> sigma_b2, py::object data, int64_t limit,
-                 std::optional<std::string> label_column, std::optional<std::string> data_dir, double trainable_depth_scales,
+                 std::optional<std::string> label_column, std::optional<std::string> data_dir,
+                 std::optional<std::string> cell, std::optional<int64_t> time_steps,
+                 std::optional<std::string> recurrent_init, int dead_batches, double trainable_depth_scales,
                  double saturation_threshold, double dead_threshold) {
   cli::ProbeSettings s;
+  if (cell) {
+    // The inline recurrent network, as `gradlab probe --cell`.
+    check_choice("cell", *cell, recurrent_cell_names());
+    const std::pair<const char*, bool> excluded[] = {
+        {"model", !model.is_none()}, {"sigma_w2", sigma_w2.has_value()}, {"data", !data.is_none()}};
+    for (const auto& [name, given] : excluded) {
+      if (given) throw Error(fmt::format("{}= cannot go with cell=: cell= builds the inline recurrent network", name));
+    }
+    s.cell = *cell;
+    s.time_steps = time_steps.value_or(s.time_steps);
+    s.recurrent_init = recurrent_init.value_or(s.recurrent_init);
+    check_range("time_steps", s.time_steps, 1, kMaxProbeUnits);
+    (void)Initializer(s.recurrent_init);  // throws Error naming an unknown initializer
+    if (!activation) s.activation = RecurrentNetworkOptions{}.activation;
+  } else if (time_steps || recurrent_init) {
+    throw Error("time_steps= and recurrent_init= describe the inline recurrent network; they need cell=");
+  }
+  check_range("dead_batches", dead_batches, 1, 10000);
+  s.dead_batches = dead_batches;
   const bool model_object = py::isinstance<Layer>(model);
   if (model_object) {
     // A gradlab model object, probed with its own weights on arrays (or an input drawn for it).
@@ -381,7 +402,9 @@ void bind_lab(py::module_& m) {
         py::arg("mode") = "training", py::arg("probe_loss") = cli::ProbeSettings{}.probe_loss,
         py::arg("sigma_w2") = py::none(), py::arg("sigma_b2") = py::none(), py::arg("data") = py::none(),
         py::arg("limit") = cli::DataInputSettings{}.limit, py::arg("label_column") = py::none(),
-        py::arg("data_dir") = py::none(), py::arg("trainable_depth_scales") = t.trainable_depth_scales,
+        py::arg("data_dir") = py::none(), py::arg("cell") = py::none(), py::arg("time_steps") = py::none(),
+        py::arg("recurrent_init") = py::none(), py::arg("dead_batches") = cli::ProbeSettings{}.dead_batches,
+        py::arg("trainable_depth_scales") = t.trainable_depth_scales,
         py::arg("saturation_threshold") = t.saturated_fraction,
         py::arg("dead_threshold") = t.dead_fraction,
         "Probe one pass of the lesson's network (or model=, a spec file or a gradlab model object with input= "

@@ -55,6 +55,11 @@ def test_probe_seeds_differ_and_repeat():
      ["--sigma-w2", "1.76", "--sigma-b2", "0.05", "--activation", "tanh", "--depth", "10"]),
     ({"skip": "identity", "norm": "batch", "probe_loss": "random_projection", "seed": 4},
      ["--skip", "identity", "--norm", "batch", "--probe-loss", "random_projection", "--seed", "4"]),
+    ({"cell": "lstm", "time_steps": 20, "depth": 2, "width": 16, "seed": 3},
+     ["--cell", "lstm", "--time-steps", "20", "--layers", "2", "--units", "16", "--seed", "3"]),
+    ({"cell": "simple_rnn", "time_steps": 12, "recurrent_init": "glorot_uniform", "norm": "layer"},
+     ["--cell", "simple_rnn", "--time-steps", "12", "--recurrent-init", "glorot_uniform", "--norm", "layer"]),
+    ({"depth": 6, "dead_batches": 3, "seed": 1}, ["--depth", "6", "--dead-batches", "3", "--seed", "1"]),
     ({"model": SOURCE_DIR / "examples" / "specs" / "fashion_mlp.json", "data": "fashion-mnist", "limit": 16},
      ["--model", str(SOURCE_DIR / "examples" / "specs" / "fashion_mlp.json"), "--data", "fashion-mnist", "--limit", "16"]),
 ])
@@ -78,6 +83,11 @@ def test_probe_takes_every_option_of_the_command(kwargs, args):
     ({"sigma_w2": -1.0}, "sigma_w2=-1"),
     ({"data": "fashion-mnist", "batch": 8}, "batch= describes the input"),
     ({"label_column": "y"}, "need data="),
+    ({"cell": "rnn"}, "cell='rnn'"),
+    ({"time_steps": 10}, "need cell="),
+    ({"cell": "gru", "skip": "residual"}, "no skip connections"),
+    ({"cell": "gru", "sigma_w2": 1.0}, "cannot go with cell="),
+    ({"dead_batches": 0}, "dead_batches=0"),
 ])
 def test_bad_probe_options_are_value_errors_naming_the_option(kwargs, message):
     with pytest.raises(ValueError, match=message):

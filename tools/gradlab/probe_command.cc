@@ -137,12 +137,6 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
     if (!o->probe.model.empty() && activation->count() > 0) o->probe.overrides.hidden_activation = o->probe.activation;
     run = [o] {
       const ProbeSettings& s = o->probe;
-      if (!s.cell.empty() && s.norm != "none" && s.norm != "layer") {
-        throw UsageError(fmt::format("--norm {}: a recurrent network takes --norm layer (layer-normalized cells, Ba et al. 2016) or none", s.norm));
-      }
-      if (!s.cell.empty() && s.skip != "none") {
-        throw UsageError(fmt::format("--skip {}: the inline recurrent network (--cell) has no skip connections", s.skip));
-      }
       check_output_path("--out", o->out);
       check_output_path("--report", o->report);
       check_output_path("--grid-csv", o->grid_csv);

@@ -209,6 +209,12 @@ Subject object_subject(const ProbeSettings& s) {
 }  // namespace
 
 ProbeReport run_probe(const ProbeSettings& s) {
+  if (!s.cell.empty() && s.norm != "none" && s.norm != "layer") {
+    throw UsageError(fmt::format("--norm {}: a recurrent network takes --norm layer (layer-normalized cells, Ba et al. 2016) or none", s.norm));
+  }
+  if (!s.cell.empty() && s.skip != "none") {
+    throw UsageError(fmt::format("--skip {}: the inline recurrent network (--cell) has no skip connections", s.skip));
+  }
   const DType inline_dtype = s.dtype.empty() ? DType::float32 : parse_dtype(s.dtype);
   const Subject subject = s.layer            ? object_subject(s)
                           : !s.model.empty() ? spec_subject(s, s.dtype)
