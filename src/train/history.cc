@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -42,6 +43,22 @@ std::optional<double> to_optional(const json& j, const std::string& source, cons
 const json& field(const json& j, const char* key, const std::string& source) {
   if (!j.is_object() || !j.contains(key)) fail("{}: history has no field '{}'", source, key);
   return j.at(key);
+}
+
+// Integers are read only from JSON integers: nlohmann's get<int64_t>() of a float out of range is
+// undefined behaviour (the checkpoint fuzzer found 2.2e20 as a step).
+int64_t integer_field(const json& j, const char* key, const std::string& source) {
+  const json& v = field(j, key, source);
+  if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t{INT64_MAX})) {
+    fail("{}: history field '{}' is not an integer: {}", source, key, v.dump());
+  }
+  return v.get<int64_t>();
+}
+
+uint64_t unsigned_field(const json& j, const char* key, const std::string& source) {
+  const json& v = field(j, key, source);
+  if (!v.is_number_unsigned()) fail("{}: history field '{}' is not an integer >= 0: {}", source, key, v.dump());
+  return v.get<uint64_t>();
 }
 
 struct Column {
@@ -86,13 +103,13 @@ json anomaly_json(const Anomaly& a) {
 Anomaly anomaly_from(const json& j, const std::string& s) {
   Anomaly a;
   a.phase = field(j, "phase", s).get<std::string>() == "backward" ? PassPhase::backward : PassPhase::forward;
-  a.step = field(j, "step", s).get<int64_t>();
+  a.step = integer_field(j, "step", s);
   a.layer = field(j, "layer", s).get<std::string>();
   a.op = field(j, "op", s).get<std::string>();
-  a.input_index = field(j, "input_index", s).get<int64_t>();
+  a.input_index = integer_field(j, "input_index", s);
   a.tensor = field(j, "tensor", s).get<std::string>();
-  a.nonfinite_count = field(j, "nonfinite_count", s).get<int64_t>();
-  a.first_index = field(j, "first_index", s).get<int64_t>();
+  a.nonfinite_count = integer_field(j, "nonfinite_count", s);
+  a.first_index = integer_field(j, "first_index", s);
   a.first_value = to_double(field(j, "first_value", s), s, "first_value");
   return a;
 }
@@ -158,7 +175,10 @@ History History::from_json(const std::string& text, const std::string& s) {
   try {
     const json& epoch_column = field(j, "epoch", s);
     if (!epoch_column.is_array()) fail("{}: history field 'epoch' is not an array", s);
-    for (const json& e : epoch_column) h.epochs.push_back({.epoch = e.get<int64_t>()});
+    for (const json& e : epoch_column) {
+      if (!e.is_number_integer()) fail("{}: history field 'epoch' holds a value that is not an integer: {}", s, e.dump());
+      h.epochs.push_back({.epoch = e.get<int64_t>()});
+    }
     for (const Column& c : columns()) {
       if (!j.contains(c.name)) continue;
       const json& values = j.at(c.name);
@@ -168,8 +188,8 @@ History History::from_json(const std::string& text, const std::string& s) {
       for (std::size_t i = 0; i < h.epochs.size(); ++i) c.set(h.epochs[i], to_optional(values[i], s, c.name));
     }
     for (const json& js : field(j, "samples", s)) {
-      TrainingSample sample{.step = field(js, "step", s).get<int64_t>(),
-                            .epoch = field(js, "epoch", s).get<int64_t>(),
+      TrainingSample sample{.step = integer_field(js, "step", s),
+                            .epoch = integer_field(js, "epoch", s),
                             .loss = to_double(field(js, "loss", s), s, "loss"),
                             .global_grad_norm = to_double(field(js, "global_grad_norm", s), s, "global_grad_norm")};
       for (const json& jl : field(js, "layers", s)) {
@@ -191,16 +211,16 @@ History History::from_json(const std::string& text, const std::string& s) {
       h.samples.push_back(std::move(sample));
     }
     const json& p = field(j, "progress", s);
-    h.progress = {.epoch = field(p, "epoch", s).get<int64_t>(),
-                  .step_in_epoch = field(p, "step_in_epoch", s).get<int64_t>(),
-                  .global_step = field(p, "global_step", s).get<int64_t>(),
+    h.progress = {.epoch = integer_field(p, "epoch", s),
+                  .step_in_epoch = integer_field(p, "step_in_epoch", s),
+                  .global_step = integer_field(p, "global_step", s),
                   .loss_sum = to_double(field(p, "loss_sum", s), s, "loss_sum"),
                   .correct = to_double(field(p, "correct", s), s, "correct"),
-                  .examples = field(p, "examples", s).get<int64_t>(),
+                  .examples = integer_field(p, "examples", s),
                   .seconds = to_double(field(p, "seconds", s), s, "seconds"),
-                  .seed = field(p, "seed", s).get<uint64_t>(),
-                  .batch_size = field(p, "batch_size", s).get<int64_t>(),
-                  .train_size = field(p, "train_size", s).get<int64_t>()};
+                  .seed = unsigned_field(p, "seed", s),
+                  .batch_size = integer_field(p, "batch_size", s),
+                  .train_size = integer_field(p, "train_size", s)};
     const std::string reason = field(j, "stop_reason", s).get<std::string>();
     for (StopReason r : {StopReason::completed, StopReason::stopped, StopReason::should_stop, StopReason::anomaly,
                          StopReason::max_steps}) {

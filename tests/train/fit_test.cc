@@ -208,6 +208,19 @@ TEST(History, JsonRoundTripsExactlyAndCsvHasOneRowPerEpoch) {
   EXPECT_NE(csv.find("\n1,nan,0.5,"), std::string::npos) << csv;
   EXPECT_EQ(error_of([] { History::from_json("{\"epoch\": []}", "h.json"); }), "h.json: history has no field 'samples'");
   EXPECT_EQ(error_of([] { History::from_json("[", "h.json"); }), "h.json: history is not a JSON object");
+  // Integers only from JSON integers: a float out of int64's range was undefined behaviour (found by
+  // the checkpoint fuzzer), and is now an error naming the field.
+  std::string too_big = h.to_json();
+  const std::size_t at = too_big.find("\"global_step\":");
+  ASSERT_NE(at, std::string::npos) << too_big;
+  too_big.replace(at, too_big.find_first_of(",}", at) - at, "\"global_step\": 2.18447e+20");
+  EXPECT_EQ(error_of([&] { History::from_json(too_big, "h.json"); }),
+            "h.json: history field 'global_step' is not an integer: 2.18447e+20");
+  std::string negative_seed = h.to_json();
+  const std::size_t seed_at = negative_seed.find("\"seed\":");
+  negative_seed.replace(seed_at, negative_seed.find_first_of(",}", seed_at) - seed_at, "\"seed\": -1");
+  EXPECT_EQ(error_of([&] { History::from_json(negative_seed, "h.json"); }),
+            "h.json: history field 'seed' is not an integer >= 0: -1");
 }
 
 }  // namespace
