@@ -3,6 +3,7 @@
 // with its input, and probes it with the library's probe_configuration.h (which, for float32, checks
 // underflow against a float64 twin when the float32 gradients look underflowed).
 #include <memory>
+#include <utility>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -32,6 +33,22 @@ struct Subject {
 
 std::string dist_label(const std::string& dist) { return dist == "normal" ? "N(0, 1)" : "U[0, 1)"; }
 
+// The --input of an inline network: one finite tensor of `rank` dimensions, each at least 1 (`layout`
+// names them), with its name; a UsageError naming the file, and the tensor, otherwise.
+std::pair<std::string, Tensor> read_inline_input(const std::string& path, int rank, const std::string& layout,
+                                                 const std::string& network, const std::string& expected) {
+  const TensorFile file = as_bad_input([&] { return read_safetensors(path); });
+  if (file.size() != 1) {
+    throw UsageError(fmt::format("{}: expected one tensor {} for the {}, found {}", path, layout, network, file.size()));
+  }
+  const auto& [name, tensor] = file.tensors().front();
+  bool fits = tensor.rank() == rank;
+  for (int d = 0; fits && d < rank; ++d) fits = tensor.dim(d) >= 1;
+  if (!fits) throw UsageError(fmt::format("{}: tensor '{}' is {}, expected {}", path, name, tensor.description(), expected));
+  check_finite_input(tensor, path, name);
+  return {name, tensor};
+}
+
 // The inline network: the input is drawn first, then the kernels on the first call, as the lesson does.
 Subject inline_subject(const ProbeSettings& s, DType dtype) {
   SkipNetworkOptions options{.skip = parse_skip_connection(s.skip),
@@ -55,16 +72,7 @@ Subject inline_subject(const ProbeSettings& s, DType dtype) {
     x = features.to(dtype);
     subject.input_description = data_description(s.data, features);
   } else if (!s.input.empty()) {
-    const TensorFile file = as_bad_input([&] { return read_safetensors(s.input); });
-    if (file.size() != 1) {
-      throw UsageError(fmt::format("{}: expected one tensor [batch, features] for the inline network, found {}",
-                                   s.input, file.size()));
-    }
-    const auto& [name, tensor] = file.tensors().front();
-    if (tensor.rank() != 2 || tensor.dim(0) < 1 || tensor.dim(1) < 1) {
-      throw UsageError(fmt::format("{}: tensor '{}' is {}, expected [batch, features]", s.input, name, tensor.description()));
-    }
-    check_finite_input(tensor, s.input, name);
+    const auto [name, tensor] = read_inline_input(s.input, 2, "[batch, features]", "inline network", "[batch, features]");
     x = tensor.to(dtype);
     subject.input_description = fmt::format("{} ('{}', {} x {})", s.input, name, x.dim(0), x.dim(1));
   } else {
@@ -100,17 +108,8 @@ Subject recurrent_subject(const ProbeSettings& s, DType dtype) {
   Tensor x;
   auto rng = std::make_shared<Rng>(s.seed);
   if (!s.input.empty()) {
-    const TensorFile file = as_bad_input([&] { return read_safetensors(s.input); });
-    if (file.size() != 1) {
-      throw UsageError(fmt::format("{}: expected one tensor [batch, time, features] for the inline recurrent network, found {}",
-                                   s.input, file.size()));
-    }
-    const auto& [name, tensor] = file.tensors().front();
-    if (tensor.rank() != 3 || tensor.dim(0) < 1 || tensor.dim(1) < 1 || tensor.dim(2) < 1) {
-      throw UsageError(fmt::format("{}: tensor '{}' is {}, expected a sequence [batch, time, features] with each at least 1",
-                                   s.input, name, tensor.description()));
-    }
-    check_finite_input(tensor, s.input, name);
+    const auto [name, tensor] = read_inline_input(s.input, 3, "[batch, time, features]", "inline recurrent network",
+                                                  "a sequence [batch, time, features] with each at least 1");
     x = tensor.to(dtype);
     options.time_steps = x.dim(1);
     subject.input_description = fmt::format("{} ('{}', {} x {} x {})", s.input, name, x.dim(0), x.dim(1), x.dim(2));
