@@ -99,9 +99,9 @@ void bind_conv_layers(py::module_& m) {
   };
   pool.template operator()<Pooling2DImpl::Kind::max>("MaxPooling2D", "keras.layers.MaxPooling2D: the largest value of each window, per channel");
   pool.template operator()<Pooling2DImpl::Kind::average>("AveragePooling2D", "keras.layers.AveragePooling2D: the mean of each window, per channel (padding left out of the mean)");
-  py::class_<Handle<GlobalAveragePooling2DImpl>, Layer>(m, "GlobalAveragePooling2D", "keras.layers.GlobalAveragePooling2D: each channel's mean over height and width")
+  py::class_<Handle<GlobalPoolingImpl>, Layer>(m, "GlobalAveragePooling2D", "keras.layers.GlobalAveragePooling2D: each channel's mean over height and width")
       .def(py::init([](bool keepdims, std::optional<std::string> name) {
-             return handle<GlobalAveragePooling2DImpl>(GlobalAveragePooling2D({.keepdims = keepdims, .name = name_or_empty(name)}));
+             return handle<GlobalPoolingImpl>(GlobalAveragePooling2D({.keepdims = keepdims, .name = name_or_empty(name)}));
            }),
            py::arg("keepdims") = GlobalPoolingOptions{}.keepdims, py::arg("name") = py::none());
   py::class_<Handle<FlattenImpl>, Layer>(m, "Flatten", "keras.layers.Flatten: [batch, ...] to [batch, every other element]")
@@ -113,11 +113,13 @@ py::object conv_layer_object(const Layer& layer) {
   if (const auto* conv = layer.as<ConvImpl>()) {
     return conv->spatial_rank() == 2 ? py::cast(ConvHandle<2>(layer.shared_impl())) : py::cast(ConvHandle<1>(layer.shared_impl()));
   }
-  if (const auto* p = layer.as<Pooling2DImpl>()) {
+  // The Python module has the two-dimensional pools and global average pool only; the others stay
+  // plain layers.
+  if (const auto* p = layer.as<Pooling2DImpl>(); p != nullptr && p->spatial_rank() == 2) {
     return p->kind() == Pooling2DImpl::Kind::max ? py::cast(PoolHandle<Pooling2DImpl::Kind::max>(layer.shared_impl()))
                                                  : py::cast(PoolHandle<Pooling2DImpl::Kind::average>(layer.shared_impl()));
   }
-  if (layer.as<GlobalAveragePooling2DImpl>()) return py::cast(handle<GlobalAveragePooling2DImpl>(layer));
+  if (layer.type() == "global_average_pooling2d") return py::cast(handle<GlobalPoolingImpl>(layer));
   if (layer.as<FlattenImpl>()) return py::cast(handle<FlattenImpl>(layer));
   return py::none();
 }

@@ -214,9 +214,12 @@ Tensor conv1d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const C
   return reshape(y, {y.dim(0), y.dim(2), y.dim(3)});
 }
 
-Tensor max_pool2d(const Tensor& x, const Pool2DArgs& args) {
-  require_image(x, "max_pool2d");
-  const kernels::ImageWindows w = sweep("max_pool2d", x, args.pool_size, args.strides, {1, 1}, args.padding);
+namespace {
+
+// Max pooling under the name of the op the user called (max_pool2d or max_pool1d).
+Tensor pool_max(const char* op, const Tensor& x, const Pool2DArgs& args) {
+  require_image(x, op);
+  const kernels::ImageWindows w = sweep(op, x, args.pool_size, args.strides, {1, 1}, args.padding);
   Tensor y = Tensor::empty(output_shape(w, w.channels), x.dtype());
   const bool recording = should_record({x});
   auto argmax = recording ? std::make_shared<std::vector<int64_t>>(static_cast<std::size_t>(y.numel()))
@@ -226,7 +229,7 @@ Tensor max_pool2d(const Tensor& x, const Pool2DArgs& args) {
     kernels::max_pool_forward<T>(x.data<T>(), w, y.data<T>(), argmax ? argmax->data() : nullptr);
   });
   if (recording) {
-    record("max_pool2d", {x}, y, [shape = x.shape(), w, argmax](const Tensor& g, std::span<const bool>) {
+    record(op, {x}, y, [shape = x.shape(), w, argmax](const Tensor& g, std::span<const bool>) {
       Tensor dx = Tensor::empty(shape, g.dtype());
       dispatch(g.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -238,16 +241,17 @@ Tensor max_pool2d(const Tensor& x, const Pool2DArgs& args) {
   return y;
 }
 
-Tensor avg_pool2d(const Tensor& x, const Pool2DArgs& args) {
-  require_image(x, "avg_pool2d");
-  const kernels::ImageWindows w = sweep("avg_pool2d", x, args.pool_size, args.strides, {1, 1}, args.padding);
+// Average pooling under the name of the op the user called (avg_pool2d or avg_pool1d).
+Tensor pool_average(const char* op, const Tensor& x, const Pool2DArgs& args) {
+  require_image(x, op);
+  const kernels::ImageWindows w = sweep(op, x, args.pool_size, args.strides, {1, 1}, args.padding);
   Tensor y = Tensor::empty(output_shape(w, w.channels), x.dtype());
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     kernels::avg_pool_forward<T>(x.data<T>(), w, y.data<T>());
   });
   if (should_record({x})) {
-    record("avg_pool2d", {x}, y, [shape = x.shape(), w](const Tensor& g, std::span<const bool>) {
+    record(op, {x}, y, [shape = x.shape(), w](const Tensor& g, std::span<const bool>) {
       Tensor dx = Tensor::empty(shape, g.dtype());
       dispatch(g.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -257,6 +261,31 @@ Tensor avg_pool2d(const Tensor& x, const Pool2DArgs& args) {
     });
   }
   return y;
+}
+
+// A one-dimensional pooling op: the two-dimensional one on images of height 1.
+Tensor pool_steps(const char* op, const Tensor& x, const Pool1DArgs& args,
+                  Tensor (*pool)(const char*, const Tensor&, const Pool2DArgs&)) {
+  detail::require_defined(x, op);
+  if (x.rank() != 3) {
+    fail("{}: expected a sequence batch of rank 3 [batch, steps, channels], got shape {}", op,
+         x.shape().to_string());
+  }
+  const Tensor y = pool(op, reshape(x, {x.dim(0), 1, x.dim(1), x.dim(2)}),
+                        {.pool_size = {1, args.pool_size}, .strides = {1, args.strides}, .padding = args.padding});
+  return reshape(y, {y.dim(0), y.dim(2), y.dim(3)});
+}
+
+}  // namespace
+
+Tensor max_pool2d(const Tensor& x, const Pool2DArgs& args) { return pool_max("max_pool2d", x, args); }
+
+Tensor avg_pool2d(const Tensor& x, const Pool2DArgs& args) { return pool_average("avg_pool2d", x, args); }
+
+Tensor max_pool1d(const Tensor& x, const Pool1DArgs& args) { return pool_steps("max_pool1d", x, args, pool_max); }
+
+Tensor avg_pool1d(const Tensor& x, const Pool1DArgs& args) {
+  return pool_steps("avg_pool1d", x, args, pool_average);
 }
 
 }  // namespace gradlab

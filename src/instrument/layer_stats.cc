@@ -8,6 +8,7 @@
 #include "gradlab/autograd/activation_facts.h"
 #include "gradlab/nn/activation_layer.h"
 #include "gradlab/nn/conv.h"
+#include "gradlab/nn/depthwise_conv.h"
 #include "gradlab/nn/dense.h"
 #include "gradlab/nn/recurrent.h"
 #include "kernels/stats.h"
@@ -109,6 +110,8 @@ std::string layer_activation(const LayerImpl& layer) {
     if (const auto* activation = dynamic_cast<const ActivationImpl*>(&layer)) return activation->activation();
   } else if (layer.type() == "conv2d" || layer.type() == "conv1d") {
     if (const auto* conv = dynamic_cast<const ConvImpl*>(&layer)) return conv->options().activation;
+  } else if (layer.type() == "depthwise_conv2d") {
+    if (const auto* conv = dynamic_cast<const DepthwiseConv2DImpl*>(&layer)) return conv->options().activation;
   } else if (layer.type() == "simple_rnn") {
     // A SimpleRNN's output is its activation's output; an LSTM's or GRU's mixes gates and states.
     if (const auto* rnn = dynamic_cast<const RecurrentImpl*>(&layer)) return rnn->options().activation;

@@ -23,6 +23,8 @@ enum class Rule {
   dropout_seed, // null (gradlab draws one) or an integer
   merge_mode,   // a string; null (a list of outputs) is a second output gradlab specs lack
   wrapped,      // Bidirectional's recurrent layer
+  channels_last,  // data_format: null (Keras's default, channels_last) or "channels_last"
+  null_default,   // null means the spec's default (a pooling layer's strides=None): left out
 };
 
 struct Option {
@@ -82,6 +84,22 @@ const std::vector<Option> kNormalizationParameters = {
     {"gamma_constraint", Rule::null_only},
 };
 
+// What every Keras convolution has besides its kernel options.
+const std::vector<Option> kConvolutionOptions = {
+    {"kernel_size", Rule::copy},      {"strides", Rule::copy},
+    {"padding", Rule::copy},          {"data_format", Rule::channels_last},
+    {"dilation_rate", Rule::copy},    {"activation", Rule::activation},
+    {"use_bias", Rule::copy},         {"bias_initializer", Rule::initializer},
+    {"bias_regularizer", Rule::null_only}, {"activity_regularizer", Rule::null_only},
+    {"bias_constraint", Rule::null_only},
+};
+
+const std::vector<Option> kPoolingOptions = {
+    {"pool_size", Rule::copy}, {"strides", Rule::null_default}, {"padding", Rule::copy},
+    {"data_format", Rule::channels_last}};
+
+const std::vector<Option> kGlobalPoolingOptions = {{"data_format", Rule::channels_last}, {"keepdims", Rule::copy}};
+
 // The Keras layer classes gradlab reads (InputLayer is the model's input, read by keras_model.cc).
 const std::map<std::string, KerasClass>& classes() {
   static const std::map<std::string, KerasClass> table = {
@@ -123,6 +141,32 @@ const std::map<std::string, KerasClass>& classes() {
        {"layer_normalization", with({{"axis", Rule::copy}, {"rms_scaling", Rule::false_only}}, kNormalizationParameters)}},
       {"GroupNormalization",
        {"group_normalization", with({{"groups", Rule::copy}, {"axis", Rule::single_axis}}, kNormalizationParameters)}},
+      {"Conv2D",
+       {"conv2d", with(kConvolutionOptions, {{"filters", Rule::copy}, {"groups", Rule::copy},
+                                             {"kernel_initializer", Rule::initializer},
+                                             {"kernel_regularizer", Rule::null_only},
+                                             {"kernel_constraint", Rule::null_only}})}},
+      {"Conv1D",
+       {"conv1d", with(kConvolutionOptions, {{"filters", Rule::copy}, {"groups", Rule::copy},
+                                             {"kernel_initializer", Rule::initializer},
+                                             {"kernel_regularizer", Rule::null_only},
+                                             {"kernel_constraint", Rule::null_only}})}},
+      {"DepthwiseConv2D",
+       {"depthwise_conv2d", with(kConvolutionOptions, {{"depth_multiplier", Rule::copy},
+                                                       {"depthwise_initializer", Rule::initializer},
+                                                       {"depthwise_regularizer", Rule::null_only},
+                                                       {"depthwise_constraint", Rule::null_only}})}},
+      {"MaxPooling2D", {"max_pooling2d", kPoolingOptions}},
+      {"AveragePooling2D", {"average_pooling2d", kPoolingOptions}},
+      {"MaxPooling1D", {"max_pooling1d", kPoolingOptions}},
+      {"AveragePooling1D", {"average_pooling1d", kPoolingOptions}},
+      {"GlobalAveragePooling2D", {"global_average_pooling2d", kGlobalPoolingOptions}},
+      {"GlobalAveragePooling1D", {"global_average_pooling1d", kGlobalPoolingOptions}},
+      {"GlobalMaxPooling2D", {"global_max_pooling2d", kGlobalPoolingOptions}},
+      {"GlobalMaxPooling1D", {"global_max_pooling1d", kGlobalPoolingOptions}},
+      {"Flatten", {"flatten", {{"data_format", Rule::channels_last}}}},
+      {"Reshape", {"reshape", {{"target_shape", Rule::copy}}}},
+      {"ZeroPadding2D", {"zero_padding2d", {{"padding", Rule::copy}, {"data_format", Rule::channels_last}}}},
       {"SimpleRNN", {"simple_rnn", kRecurrentOptions}},
       {"LSTM",
        {"lstm", with(kRecurrentOptions, {{"recurrent_activation", Rule::activation}, {"unit_forget_bias", Rule::copy}})}},
@@ -302,7 +346,13 @@ Json convert_layer(const Json& config, const Where& where) {
         }
         break;
       case Rule::dropout_seed:
+      case Rule::null_default:
         if (!value.is_null()) layer[key] = value;
+        break;
+      case Rule::channels_last:
+        if (!value.is_null() && value != "channels_last") {
+          refuse_value(where, key, value, "\"channels_last\" (gradlab lays images out [batch, height, width, channels])");
+        }
         break;
       case Rule::merge_mode:
         if (!value.is_string()) refuse_value(where, key, value, "\"concat\", \"sum\", \"mul\" or \"ave\" (a spec layer has one output)");

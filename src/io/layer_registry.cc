@@ -9,12 +9,15 @@
 #include "gradlab/nn/bidirectional.h"
 #include "gradlab/nn/conv.h"
 #include "gradlab/nn/dense.h"
+#include "gradlab/nn/depthwise_conv.h"
 #include "gradlab/nn/dropout.h"
 #include "gradlab/nn/flatten.h"
 #include "gradlab/nn/merge.h"
 #include "gradlab/nn/normalization_layers.h"
 #include "gradlab/nn/pooling.h"
 #include "gradlab/nn/recurrent.h"
+#include "gradlab/nn/reshape.h"
+#include "gradlab/nn/zero_padding.h"
 
 namespace gradlab::spec {
 
@@ -248,16 +251,76 @@ LayerType conv_type(int rank) {
           }};
 }
 
-// MaxPooling2D's and AveragePooling2D's keys; "strides": [] stands for Keras's None (the pool size).
-LayerType pooling_type(Pooling2DImpl::Kind kind) {
-  const Pooling2DOptions d;
-  return {Json{{"pool_size", Json::array({2, 2})}, {"strides", Json::array()}, {"padding", d.padding}}, false,
-          [kind](const Json& o, const Context& where, DType) -> Layer {
-            const std::array<int64_t, 2> pool_size = get_window(o, "pool_size", where, 2);
-            Pooling2DOptions options{.padding = get_string(o, "padding", where), .name = where.layer};
-            if (!(o.at("strides").is_array() && o.at("strides").empty())) options.strides = get_window(o, "strides", where, 2);
-            return Layer(std::make_shared<Pooling2DImpl>(kind, pool_size, std::move(options)));
+// DepthwiseConv2D's keys with Keras's defaults.
+LayerType depthwise_conv_type() {
+  const DepthwiseConv2DOptions d;
+  return {Json{{"kernel_size", nullptr},
+               {"strides", 1},
+               {"padding", d.padding},
+               {"depth_multiplier", d.depth_multiplier},
+               {"dilation_rate", 1},
+               {"activation", d.activation},
+               {"use_bias", d.use_bias},
+               {"depthwise_initializer", d.depthwise_initializer.name()},
+               {"bias_initializer", d.bias_initializer.name()}},
+          false, [](const Json& o, const Context& where, DType dtype) -> Layer {
+            return DepthwiseConv2D(get_window(o, "kernel_size", where, 2),
+                                   {.strides = get_window(o, "strides", where, 2),
+                                    .padding = get_string(o, "padding", where),
+                                    .depth_multiplier = get_int(o, "depth_multiplier", where),
+                                    .dilation_rate = get_window(o, "dilation_rate", where, 2),
+                                    .activation = get_string(o, "activation", where),
+                                    .use_bias = get_bool(o, "use_bias", where),
+                                    .depthwise_initializer = get_initializer(o, "depthwise_initializer", where),
+                                    .bias_initializer = get_initializer(o, "bias_initializer", where),
+                                    .name = where.layer,
+                                    .dtype = dtype});
           }};
+}
+
+// The pooling layers' keys; "strides": [] stands for Keras's None (the pool size).
+LayerType pooling_type(PoolingKind kind, int rank) {
+  const Pooling2DOptions d;
+  Json pool_size = rank == 1 ? Json(2) : Json::array({2, 2});
+  return {Json{{"pool_size", std::move(pool_size)}, {"strides", Json::array()}, {"padding", d.padding}}, false,
+          [kind, rank](const Json& o, const Context& where, DType) -> Layer {
+            const std::array<int64_t, 2> pool_size = get_window(o, "pool_size", where, rank);
+            Pooling2DOptions options{.padding = get_string(o, "padding", where), .name = where.layer};
+            if (!(o.at("strides").is_array() && o.at("strides").empty())) options.strides = get_window(o, "strides", where, rank);
+            if (rank == 2) return Layer(std::make_shared<Pooling2DImpl>(kind, pool_size, std::move(options)));
+            Pooling1DOptions steps{.padding = options.padding, .name = where.layer};
+            if (options.strides) steps.strides = (*options.strides)[1];
+            return Layer(std::make_shared<Pooling2DImpl>(kind, pool_size[1], steps));
+          }};
+}
+
+LayerType global_pooling_type(PoolingKind kind, int rank) {
+  return {Json{{"keepdims", GlobalPoolingOptions{}.keepdims}}, false,
+          [kind, rank](const Json& o, const Context& where, DType) -> Layer {
+            return Layer(std::make_shared<GlobalPoolingImpl>(
+                kind, rank, GlobalPoolingOptions{.keepdims = get_bool(o, "keepdims", where), .name = where.layer}));
+          }};
+}
+
+// ZeroPadding2D's padding as Keras takes it: an integer (every side), a pair (height, width), or a
+// pair of pairs ((top, bottom), (left, right)).
+std::array<std::array<int64_t, 2>, 2> get_padding_2d(const Json& options, const Context& where) {
+  const Json& v = options.at("padding");
+  const char* expected = "an integer, a list [height, width] or a list [[top, bottom], [left, right]] of integers";
+  if (v.is_array() && v.size() == 2 && v[0].is_array() && v[1].is_array()) {
+    std::array<std::array<int64_t, 2>, 2> out{};
+    for (std::size_t axis = 0; axis < 2; ++axis) {
+      if (v[axis].size() != 2 || !v[axis][0].is_number_integer() || !v[axis][1].is_number_integer()) {
+        bad_choice(options, "padding", where, expected);
+      }
+      out[axis] = {v[axis][0].get<int64_t>(), v[axis][1].get<int64_t>()};
+    }
+    return out;
+  }
+  const std::vector<int64_t> sizes = get_int_list(options, "padding", where);
+  if (sizes.size() == 1) return {{{sizes[0], sizes[0]}, {sizes[0], sizes[0]}}};
+  if (sizes.size() == 2) return {{{sizes[0], sizes[0]}, {sizes[1], sizes[1]}}};
+  bad_choice(options, "padding", where, expected);
 }
 
 }  // namespace
@@ -379,17 +442,25 @@ const std::map<std::string, LayerType>& layer_types() {
         }}},
       {"conv2d", conv_type(2)},
       {"conv1d", conv_type(1)},
-      {"max_pooling2d", pooling_type(Pooling2DImpl::Kind::max)},
-      {"average_pooling2d", pooling_type(Pooling2DImpl::Kind::average)},
-      {"global_average_pooling2d",
-       {Json{{"keepdims", GlobalPoolingOptions{}.keepdims}},
-        false,
-        [](const Json& o, const Context& where, DType) -> Layer {
-          return GlobalAveragePooling2D({.keepdims = get_bool(o, "keepdims", where), .name = where.layer});
-        }}},
+      {"depthwise_conv2d", depthwise_conv_type()},
+      {"max_pooling2d", pooling_type(PoolingKind::max, 2)},
+      {"average_pooling2d", pooling_type(PoolingKind::average, 2)},
+      {"max_pooling1d", pooling_type(PoolingKind::max, 1)},
+      {"average_pooling1d", pooling_type(PoolingKind::average, 1)},
+      {"global_average_pooling2d", global_pooling_type(PoolingKind::average, 2)},
+      {"global_average_pooling1d", global_pooling_type(PoolingKind::average, 1)},
+      {"global_max_pooling2d", global_pooling_type(PoolingKind::max, 2)},
+      {"global_max_pooling1d", global_pooling_type(PoolingKind::max, 1)},
       {"flatten", {Json::object(), false, [](const Json&, const Context& where, DType) -> Layer {
                      return Flatten({.name = where.layer});
                    }}},
+      {"reshape", {Json{{"target_shape", nullptr}}, false, [](const Json& o, const Context& where, DType) -> Layer {
+                     return Reshape(get_int_list(o, "target_shape", where), {.name = where.layer});
+                   }}},
+      {"zero_padding2d",
+       {Json{{"padding", 1}}, false, [](const Json& o, const Context& where, DType) -> Layer {
+          return ZeroPadding2D({.padding = get_padding_2d(o, where), .name = where.layer});
+        }}},
       {"simple_rnn", recurrent_type(RecurrentCell::simple_rnn)},
       {"lstm", recurrent_type(RecurrentCell::lstm)},
       {"gru", recurrent_type(RecurrentCell::gru)},

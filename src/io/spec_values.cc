@@ -74,6 +74,7 @@ Initializer get_initializer(const Json& options, const char* key, const Context&
         {"truncated_normal", {"mean", "stddev"}},
         {"variance_scaling", {"scale", "mode", "distribution"}},
         {"orthogonal", {"gain"}},
+        {"delta_orthogonal", {"gain"}},
         {"identity", {"gain"}},
     };
     auto allowed = arguments.find(name);
@@ -98,6 +99,7 @@ Initializer get_initializer(const Json& options, const char* key, const Context&
                                           number_arg(v, "stddev", 0.05, where, init));
     }
     if (name == "orthogonal") return orthogonal(number_arg(v, "gain", 1.0, where, init));
+    if (name == "delta_orthogonal") return delta_orthogonal(number_arg(v, "gain", 1.0, where, init));
     if (name == "identity") return identity(number_arg(v, "gain", 1.0, where, init));
     if (name == "variance_scaling") {
       VarianceScalingOptions o;

@@ -157,6 +157,22 @@ TEST_F(BadInputsCli, ImageInputWrongRank) {
                       {"bad.json: layer 'c' (conv2d)", "expected an image input of rank 4 [batch, height, width, channels]"});
 }
 
+TEST_F(BadInputsCli, ReshapeTargetDoesNotFit) {
+  expect_init_refused(R"({"inputs": {"x": [784]}, "layers": [{"name": "r", "type": "reshape", "target_shape": [28, 27, 1]}]})",
+                      {"bad.json: layer 'r' (reshape)", "which do not fill target_shape (28, 27, 1)"});
+}
+
+TEST_F(BadInputsCli, ZeroPaddingMalformed) {
+  expect_init_refused(R"({"inputs": {"x": [4, 4, 1]}, "layers": [{"name": "z", "type": "zero_padding2d", "padding": -1}]})",
+                      {"bad.json: layer 'z' (zero_padding2d)", "padding must not be negative, got -1"});
+}
+
+TEST_F(BadInputsCli, DeltaOrthogonalOnAWideningKernelOnly) {
+  expect_init_refused(R"({"inputs": {"x": [6, 6, 8]}, "layers": [
+                          {"name": "c", "type": "conv2d", "filters": 4, "kernel_size": 3, "kernel_initializer": "delta_orthogonal"}]})",
+                      {"bad.json", "delta_orthogonal: the kernel [3, 3, 8, 4] has 8 input channels but 4 filters"});
+}
+
 TEST_F(BadInputsCli, BidirectionalAroundANonRecurrentLayer) {
   expect_init_refused(R"({"inputs": {"x": [5, 3]}, "layers": [
                           {"name": "b", "type": "bidirectional", "layer": {"type": "dense", "units": 4}}]})",

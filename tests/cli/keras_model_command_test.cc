@@ -37,10 +37,10 @@ TEST_F(KerasModelCommand, AKerasFileWorksWhereASpecDoesAndItsRefusalsExitTwo) {
   ASSERT_EQ(probe.exit_code, 0) << probe.err;
   write("conv.json", R"({"class_name": "Sequential", "config": {"layers": [
       {"class_name": "InputLayer", "config": {"batch_shape": [null, 28, 28, 1], "name": "in"}},
-      {"class_name": "Conv2D", "config": {"name": "conv2d", "filters": 8}}]}})");
+      {"class_name": "Conv2DTranspose", "config": {"name": "conv2d", "filters": 8}}]}})");
   const auto refused = run_cli({"init", "--model", path("conv.json"), "--out", path("w.safetensors")});
   EXPECT_EQ(refused.exit_code, 2);
-  EXPECT_NE(refused.err.find("Keras layer 'conv2d' (Conv2D): gradlab's Keras reader has no Conv2D layer"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("Keras layer 'conv2d' (Conv2DTranspose): gradlab's Keras reader has no Conv2DTranspose layer"), std::string::npos) << refused.err;
   EXPECT_TRUE(refused.out.empty());
   EXPECT_FALSE(fs::exists(path("w.safetensors")));
 }

@@ -263,6 +263,10 @@ TEST(BadInputs, ConvKernelLargerThanPaddedInput) {
                     {"layer 'k' (conv1d)", "k (steps): the window spans 11 positions"});
   expect_spec_error(R"({"inputs": {"x": [2, 6, 1]}, "layers": [{"name": "p", "type": "max_pooling2d", "pool_size": 3}]})",
                     {"layer 'p' (max_pooling2d)", "p (height): the window spans 3 positions"});
+  expect_spec_error(R"({"inputs": {"x": [4, 6, 2]}, "layers": [{"name": "dw", "type": "depthwise_conv2d", "kernel_size": 5}]})",
+                    {"layer 'dw' (depthwise_conv2d)", "dw (height): the window spans 5 positions"});
+  expect_spec_error(R"({"inputs": {"x": [3, 2]}, "layers": [{"name": "p", "type": "max_pooling1d", "pool_size": 4}]})",
+                    {"layer 'p' (max_pooling1d)", "p (steps): the window spans 4 positions"});
   // "same" padding fits any kernel.
   EXPECT_NO_THROW(build_model(parse_model_spec(
       R"({"inputs": {"x": [2, 2, 1]}, "layers": [{"type": "conv2d", "filters": 2, "kernel_size": 5, "padding": "same"}]})")));
@@ -273,6 +277,12 @@ TEST(BadInputs, ConvZeroStrides) {
                     {"layer 'c' (conv2d)", "c: strides must be positive, got 0"});
   expect_spec_error(R"({"inputs": {"x": [5, 5, 1]}, "layers": [{"name": "p", "type": "average_pooling2d", "strides": 0}]})",
                     {"layer 'p' (average_pooling2d)", "p: strides must be positive, got 0"});
+  expect_spec_error(R"({"inputs": {"x": [5, 5, 1]}, "layers": [{"name": "dw", "type": "depthwise_conv2d", "kernel_size": 3, "strides": [0, 1]}]})",
+                    {"layer 'dw' (depthwise_conv2d)", "dw: strides must be positive, got 0"});
+  expect_spec_error(R"({"inputs": {"x": [5, 5, 1]}, "layers": [{"name": "dw", "type": "depthwise_conv2d", "kernel_size": 3, "depth_multiplier": 0}]})",
+                    {"layer 'dw' (depthwise_conv2d)", "dw: depth_multiplier must be positive, got 0"});
+  expect_spec_error(R"({"inputs": {"x": [9, 2]}, "layers": [{"name": "p", "type": "average_pooling1d", "strides": 0}]})",
+                    {"layer 'p' (average_pooling1d)", "p: strides must be positive, got 0"});
   expect_spec_error(R"({"inputs": {"x": [5, 5, 1]}, "layers": [{"name": "c", "type": "conv2d", "filters": 2, "kernel_size": [3, 3, 3]}]})",
                     {"layer 'c' (conv2d): key 'kernel_size' must be an integer or a list of 2 integers, got [3,3,3]"});
 }
@@ -293,6 +303,38 @@ TEST(BadInputs, ImageInputWrongRank) {
                     {"layer 'k' (conv1d)", "k: expected a sequence input of rank 3 [batch, steps, channels], got shape [N, 28, 28, 1]"});
   expect_spec_error(R"({"inputs": {"x": [10]}, "layers": [{"name": "g", "type": "global_average_pooling2d"}]})",
                     {"layer 'g' (global_average_pooling2d)", "g: expected an image input of rank 4"});
+  expect_spec_error(R"({"inputs": {"x": [10, 3]}, "layers": [{"name": "g", "type": "global_max_pooling2d"}]})",
+                    {"layer 'g' (global_max_pooling2d)", "g: expected an image input of rank 4"});
+  expect_spec_error(R"({"inputs": {"x": [10, 3]}, "layers": [{"name": "dw", "type": "depthwise_conv2d", "kernel_size": 3}]})",
+                    {"layer 'dw' (depthwise_conv2d)", "dw: expected an image input of rank 4"});
+  expect_spec_error(R"({"inputs": {"x": [10, 3]}, "layers": [{"name": "z", "type": "zero_padding2d"}]})",
+                    {"layer 'z' (zero_padding2d)", "z: expected an image input of rank 4"});
+  expect_spec_error(R"({"inputs": {"x": [4, 4, 3]}, "layers": [{"name": "p", "type": "max_pooling1d"}]})",
+                    {"layer 'p' (max_pooling1d)", "p: expected a sequence input of rank 3 [batch, steps, channels]"});
+}
+
+TEST(BadInputs, ReshapeTargetDoesNotFit) {
+  expect_spec_error(R"({"inputs": {"x": [784]}, "layers": [{"name": "r", "type": "reshape", "target_shape": [28, 27, 1]}]})",
+                    {"layer 'r' (reshape)", "r: an example of the input [N, 784] has 784 values, which do not fill target_shape (28, 27, 1)"});
+  expect_spec_error(R"({"inputs": {"x": [784]}, "layers": [{"name": "r", "type": "reshape", "target_shape": [-1, -1, 1]}]})",
+                    {"layer 'r' (reshape)", "r: target_shape (-1, -1, 1) has -1 more than once"});
+  expect_spec_error(R"({"inputs": {"x": [784]}, "layers": [{"name": "r", "type": "reshape", "target_shape": [-1, 0]}]})",
+                    {"layer 'r' (reshape)", "each entry must be positive or -1"});
+}
+
+TEST(BadInputs, ZeroPaddingMalformed) {
+  expect_spec_error(R"({"inputs": {"x": [4, 4, 1]}, "layers": [{"name": "z", "type": "zero_padding2d", "padding": [[1, -1], [0, 0]]}]})",
+                    {"layer 'z' (zero_padding2d)", "z: padding must not be negative, got -1"});
+  expect_spec_error(R"({"inputs": {"x": [4, 4, 1]}, "layers": [{"name": "z", "type": "zero_padding2d", "padding": [1, 2, 3]}]})",
+                    {"layer 'z' (zero_padding2d): key 'padding' must be an integer, a list [height, width] or a list [[top, bottom], [left, right]] of integers"});
+}
+
+TEST(BadInputs, DeltaOrthogonalOnAWideningKernelOnly) {
+  expect_spec_error(R"({"inputs": {"x": [6, 6, 8]}, "layers": [
+      {"name": "c", "type": "conv2d", "filters": 4, "kernel_size": 3, "kernel_initializer": "delta_orthogonal"}]})",
+                    {"delta_orthogonal: the kernel [3, 3, 8, 4] has 8 input channels but 4 filters"});
+  expect_spec_error(R"({"inputs": {"x": [6]}, "layers": [{"name": "d", "type": "dense", "units": 4, "kernel_initializer": "delta_orthogonal"}]})",
+                    {"delta_orthogonal: expected a convolution kernel"});
 }
 
 TEST(BadInputs, BidirectionalAroundANonRecurrentLayer) {

@@ -130,6 +130,35 @@ TEST(KerasModel, ReadsRecurrentLayersAndBidirectional) {
   EXPECT_EQ(model(uniform({2, 28, 28}, rng, 0, 1, DType::float64)).shape(), (Shape{2, 10}));
 }
 
+TEST(KerasModel, ReadsAKeras3CnnWithEveryImageLayer) {
+  // The configs as Keras 3's to_json() writes them (channels_last spelled out, sizes as lists).
+  const ModelSpec spec = parse_model_spec(R"({"module": "keras", "class_name": "Sequential", "config": {"layers": [
+      {"class_name": "InputLayer", "config": {"batch_shape": [null, 12, 12, 2], "name": "in"}},
+      {"class_name": "ZeroPadding2D", "config": {"name": "zp", "trainable": true, "padding": [[1, 1], [0, 2]], "data_format": "channels_last"}},
+      {"class_name": "Conv2D", "config": {"name": "c", "trainable": true, "filters": 4, "kernel_size": [3, 3], "strides": [1, 1],
+        "padding": "same", "data_format": "channels_last", "dilation_rate": [1, 1], "groups": 2, "activation": "relu",
+        "use_bias": true, "kernel_initializer": {"module": "keras.initializers", "class_name": "HeNormal", "config": {"seed": null}},
+        "bias_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}}, "kernel_regularizer": null,
+        "bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null, "bias_constraint": null}},
+      {"class_name": "DepthwiseConv2D", "config": {"name": "dw", "trainable": true, "kernel_size": [3, 3], "strides": [1, 1],
+        "padding": "valid", "data_format": "channels_last", "dilation_rate": [1, 1], "activation": "linear", "use_bias": false,
+        "bias_initializer": {"class_name": "Zeros", "config": {}}, "bias_regularizer": null, "activity_regularizer": null,
+        "bias_constraint": null, "depth_multiplier": 2, "depthwise_initializer": {"class_name": "GlorotUniform", "config": {"seed": null}},
+        "depthwise_regularizer": null, "depthwise_constraint": null}},
+      {"class_name": "MaxPooling2D", "config": {"name": "mp", "trainable": true, "pool_size": [2, 2], "padding": "valid", "strides": [2, 2], "data_format": "channels_last"}},
+      {"class_name": "Reshape", "config": {"name": "rs", "trainable": true, "target_shape": [-1, 8]}},
+      {"class_name": "AveragePooling1D", "config": {"name": "ap", "trainable": true, "pool_size": [2], "padding": "same", "strides": null, "data_format": "channels_last"}},
+      {"class_name": "GlobalMaxPooling1D", "config": {"name": "gm", "trainable": true, "data_format": "channels_last", "keepdims": false}},
+      {"class_name": "Flatten", "config": {"name": "f", "trainable": true, "data_format": "channels_last"}}]}})");
+  EXPECT_EQ(layer(spec, "zp").type, "zero_padding2d");
+  EXPECT_EQ(layer(spec, "c").options["kernel_initializer"], "he_normal");
+  EXPECT_EQ(layer(spec, "dw").options["depth_multiplier"], 2);
+  // 12 x 12 padded to 14 x 14, same conv (4 channels), valid 3 x 3 depthwise (12 x 12 x 8), pool
+  // (6 x 6 x 8), reshape (36, 8), average pool with Keras's strides=None, the pool size (18, 8),
+  // global max (8).
+  EXPECT_EQ(output_shape(spec, {2, 12, 12, 2}), (Shape{2, 8}));
+}
+
 // A one-Dense Keras 3 Sequential with `extra` spliced into the Dense layer's config.
 std::string sequential_with_dense(const std::string& extra, const std::string& input = "[null, 4]") {
   return R"({"class_name": "Sequential", "config": {"name": "s", "layers": [
@@ -152,12 +181,18 @@ TEST(KerasModel, RefusesWhatGradlabLacksByName) {
   // A layer class gradlab does not have, with the list it has.
   expect_refused(R"({"class_name": "Sequential", "config": {"layers": [
       {"class_name": "InputLayer", "config": {"batch_shape": [null, 28, 28, 1], "name": "in"}},
-      {"class_name": "Conv2D", "config": {"name": "conv2d", "filters": 8}}]}})",
-                 {"net.json: Keras layer 'conv2d' (Conv2D)", "gradlab's Keras reader has no Conv2D layer", "Dense", "LSTM"});
+      {"class_name": "Conv2DTranspose", "config": {"name": "up", "filters": 8}}]}})",
+                 {"net.json: Keras layer 'up' (Conv2DTranspose)", "gradlab's Keras reader has no Conv2DTranspose layer",
+                  "Conv2D", "Dense", "LSTM"});
   expect_refused(R"({"class_name": "Sequential", "config": {"layers": [
-      {"class_name": "InputLayer", "config": {"batch_shape": [null, 28, 28], "name": "in"}},
-      {"class_name": "Flatten", "config": {"name": "flatten"}}]}})",
-                 {"'flatten' (Flatten)", "gradlab's Keras reader has no Flatten layer"});
+      {"class_name": "InputLayer", "config": {"batch_shape": [null, 28, 28, 1], "name": "in"}},
+      {"class_name": "UpSampling2D", "config": {"name": "up"}}]}})",
+                 {"'up' (UpSampling2D)", "gradlab's Keras reader has no UpSampling2D layer"});
+  // Images are channels last: Keras's channels_first is refused, not reinterpreted.
+  expect_refused(R"({"class_name": "Sequential", "config": {"layers": [
+      {"class_name": "InputLayer", "config": {"batch_shape": [null, 1, 28, 28], "name": "in"}},
+      {"class_name": "Conv2D", "config": {"name": "c", "filters": 8, "kernel_size": [3, 3], "data_format": "channels_first"}}]}})",
+                 {"Keras layer 'c' (Conv2D): option 'data_format' is \"channels_first\"", "channels_last"});
   // Options that change results are refused, not ignored.
   expect_refused(sequential_with_dense(R"(, "kernel_regularizer": {"class_name": "L2", "config": {"l2": 0.01}})"),
                  {"Keras layer 'head' (Dense)", "option 'kernel_regularizer'", "refused"});

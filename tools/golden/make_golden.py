@@ -97,7 +97,27 @@ def convolution_cases():
         conv("k1", "conv1d", 4, 4, strides=2, padding="same", activation="elu"),
         conv("k2", "conv1d", 2, 2, dilation_rate=2, groups=2, activation="tanh"),
         {"name": "flat", "type": "flatten"}, dense("out", 3)]}
-    return [("cnn_image", image, "mean"), ("cnn_sequence", sequence, "sum")]
+    layers = {"name": "cnn_image_layers", "inputs": {"x": [6, 5, 2]}, "layers": [
+        {"name": "zp", "type": "zero_padding2d", "padding": [[1, 0], [2, 1]]},
+        {"name": "dw", "type": "depthwise_conv2d", "kernel_size": 3, "depth_multiplier": 2, "padding": "same",
+         "strides": [1, 2], "activation": "tanh"},
+        {"name": "dw2", "type": "depthwise_conv2d", "kernel_size": [2, 2], "use_bias": False, "activation": "elu"},
+        {"name": "gmp", "type": "global_max_pooling2d", "inputs": ["dw"]},
+        {"name": "rs", "type": "reshape", "target_shape": [-1, 4], "inputs": ["dw2"]},
+        {"name": "mp", "type": "max_pooling1d", "pool_size": 3, "strides": 2, "padding": "same"},
+        {"name": "gap", "type": "global_average_pooling1d"},
+        dense("head", 3, inputs=["gmp"]), dense("side", 2, "sigmoid", inputs=["gap"])],
+        "outputs": ["head", "side"]}
+    pooling = {"name": "cnn_sequence_pooling", "inputs": {"s": [10, 3]}, "layers": [
+        conv("k1", "conv1d", 4, 3, padding="same", activation="tanh"),
+        {"name": "ap", "type": "average_pooling1d", "pool_size": 3, "strides": 1, "padding": "same"},
+        {"name": "mp", "type": "max_pooling1d"},
+        {"name": "gmp", "type": "global_max_pooling1d", "keepdims": True, "inputs": ["ap"]},
+        {"name": "flat", "type": "flatten", "inputs": ["mp"]}, dense("out", 3, inputs=["flat"]),
+        {"name": "fgmp", "type": "flatten", "inputs": ["gmp"]}, dense("side", 2, "tanh", inputs=["fgmp"])],
+        "outputs": ["out", "side"]}
+    return [("cnn_image", image, "mean"), ("cnn_sequence", sequence, "sum"), ("cnn_image_layers", layers, "mean"),
+            ("cnn_sequence_pooling", pooling, "sum")]
 
 
 def recurrent_cases():
@@ -169,6 +189,16 @@ def normalization_cases():
         ("groupnorm_rows", {"name": "groupnorm_rows", "inputs": {"x": [40]}, "layers": [
             {"name": "gn", "type": "group_normalization", "groups": 2}, {**tanh, "name": "act1"},
             {"name": "ln", "type": "layer_normalization"}, dense("d", 3, "tanh")]}, "mean", False),
+        # Every normalization on channels-last images [N, H, W, C] with Keras's axes, in training mode
+        # (the convolution has no bias: batch norm removes it, and its gradient would be rounding noise).
+        ("cnn_normalizations", {"name": "cnn_normalizations", "inputs": {"x": [4, 5, 3]}, "layers": [
+            {"name": "c", "type": "conv2d", "filters": 8, "kernel_size": 3, "padding": "same", "use_bias": False},
+            {"name": "bn", "type": "batch_normalization", "momentum": 0.9}, {**tanh, "name": "a1"},
+            {"name": "gn", "type": "group_normalization", "groups": 2}, {**tanh, "name": "a2"},
+            {"name": "in", "type": "instance_normalization", "epsilon": 1e-5}, {**tanh, "name": "a3"},
+            {"name": "ln", "type": "layer_normalization"}, {**tanh, "name": "a4"},
+            {"name": "ln2", "type": "layer_normalization", "axis": [1, 2, 3]},
+            {"name": "gap", "type": "global_average_pooling2d"}, dense("d", 2, "tanh")]}, "mean", True),
         ("input_normalization", {"name": "input_normalization", "inputs": {"x": [6]}, "layers": [
             {"name": "norm", "type": "normalization"}, dense("d", 4, "tanh"),
             {"name": "inv", "type": "normalization", "invert": True}]}, "mean", False),
@@ -218,7 +248,9 @@ def make_weights(spec, gen, dtype):
 
 
 RECURRENT_GATES = {"simple_rnn": 1, "lstm": 4, "gru": 3}
-IMAGE_LAYERS = {"conv1d", "conv2d", "max_pooling2d", "average_pooling2d", "global_average_pooling2d", "flatten"}
+IMAGE_LAYERS = {"conv1d", "conv2d", "depthwise_conv2d", "max_pooling2d", "average_pooling2d", "max_pooling1d",
+                "average_pooling1d", "global_average_pooling2d", "global_average_pooling1d", "global_max_pooling2d",
+                "global_max_pooling1d", "flatten", "reshape", "zero_padding2d"}
 
 
 def image_layer_shape(entry, full):
@@ -226,14 +258,26 @@ def image_layer_shape(entry, full):
     kind = entry["type"]
     if kind == "flatten":
         return [full[0], math.prod(full[1:])]
-    if kind == "global_average_pooling2d":
-        return [full[0], 1, 1, full[-1]] if entry.get("keepdims", False) else [full[0], full[-1]]
+    if kind.startswith("global_"):
+        return [full[0], *[1] * (len(full) - 2), full[-1]] if entry.get("keepdims", False) else [full[0], full[-1]]
+    if kind == "reshape":
+        target = list(entry["target_shape"])
+        if -1 in target:
+            target[target.index(-1)] = math.prod(full[1:]) // -math.prod(target)
+        return [full[0], *target]
+    if kind == "zero_padding2d":
+        (top, bottom), (left, right) = torch_model.zero_padding(entry.get("padding", 1))
+        return [full[0], full[1] + top + bottom, full[2] + left + right, full[3]]
     rank = len(full) - 2
     opts = {**torch_model.CONV_DEFAULTS, **entry}
-    if kind in ("max_pooling2d", "average_pooling2d"):
-        window = torch_model.window(entry.get("pool_size", [2, 2]), 2)
-        strides, dilation = torch_model.window(entry.get("strides") or window, 2), [1, 1]
+    if "pooling" in kind:
+        window = torch_model.window(entry.get("pool_size", [2] * rank), rank)
+        strides, dilation = torch_model.window(entry.get("strides") or window, rank), [1] * rank
         channels = full[-1]
+    elif kind == "depthwise_conv2d":
+        window = torch_model.window(entry["kernel_size"], rank)
+        strides, dilation = torch_model.window(opts["strides"], rank), torch_model.window(opts["dilation_rate"], rank)
+        channels = full[-1] * entry.get("depth_multiplier", 1)
     else:
         window = torch_model.window(entry["kernel_size"], rank)
         strides, dilation = torch_model.window(opts["strides"], rank), torch_model.window(opts["dilation_rate"], rank)
@@ -243,12 +287,18 @@ def image_layer_shape(entry, full):
 
 
 def conv_weights(entry, full, gen):
-    """Glorot-uniform kernels (KH, KW, Cin / groups, filters) with Keras's fans, small uniform biases."""
-    if entry["type"] not in ("conv1d", "conv2d"):
+    """Glorot-uniform kernels (KH, KW, Cin / groups, filters), or (KH, KW, C, M) for a depthwise
+    convolution, with Keras's fans, small uniform biases."""
+    if entry["type"] not in ("conv1d", "conv2d", "depthwise_conv2d"):
         return {}
     rank = len(full) - 2
     opts = {**torch_model.CONV_DEFAULTS, **entry}
-    shape = torch_model.window(entry["kernel_size"], rank) + [full[-1] // opts["groups"], entry["filters"]]
+    if entry["type"] == "depthwise_conv2d":
+        multiplier = entry.get("depth_multiplier", 1)
+        shape = torch_model.window(entry["kernel_size"], rank) + [full[-1], multiplier]
+        entry = {**entry, "filters": full[-1] * multiplier}
+    else:
+        shape = torch_model.window(entry["kernel_size"], rank) + [full[-1] // opts["groups"], entry["filters"]]
     receptive = math.prod(shape[:-2])
     limit = math.sqrt(6.0 / (receptive * (shape[-2] + shape[-1])))
     out = {f"{entry['name']}/kernel": (torch.rand(*shape, generator=gen, dtype=torch.float64) * 2 - 1) * limit}

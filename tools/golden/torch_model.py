@@ -75,17 +75,22 @@ def conv(x, kernel, bias, strides, padding, dilation, groups):
 
 
 def max_pool(x, pool_size, strides, padding):
-    """Keras's MaxPooling2D on x [N, H, W, C]: padding never wins (-inf)."""
-    padded = pad_channels_first(x.movedim(-1, 1), pool_size, strides, (1, 1), padding, -math.inf)
-    return F.max_pool2d(padded, tuple(pool_size), tuple(strides)).movedim(1, -1)
+    """Keras's MaxPooling2D on x [N, H, W, C] (MaxPooling1D on [N, T, C]): padding never wins (-inf)."""
+    ones = (1,) * len(pool_size)
+    padded = pad_channels_first(x.movedim(-1, 1), pool_size, strides, ones, padding, -math.inf)
+    fn = F.max_pool1d if len(pool_size) == 1 else F.max_pool2d
+    return fn(padded, tuple(pool_size), tuple(strides)).movedim(1, -1)
 
 
 def avg_pool(x, pool_size, strides, padding):
-    """Keras's AveragePooling2D on x [N, H, W, C]: the mean of each window's real positions."""
+    """Keras's AveragePooling2D on x [N, H, W, C] (AveragePooling1D on [N, T, C]): the mean of each
+    window's real positions."""
+    ones = (1,) * len(pool_size)
+    fn = F.avg_pool1d if len(pool_size) == 1 else F.avg_pool2d
     nchw = x.movedim(-1, 1)
-    total = F.avg_pool2d(pad_channels_first(nchw, pool_size, strides, (1, 1), padding, 0.0), tuple(pool_size), tuple(strides))
-    count = F.avg_pool2d(pad_channels_first(torch.ones_like(nchw), pool_size, strides, (1, 1), padding, 0.0),
-                         tuple(pool_size), tuple(strides))
+    total = fn(pad_channels_first(nchw, pool_size, strides, ones, padding, 0.0), tuple(pool_size), tuple(strides))
+    count = fn(pad_channels_first(torch.ones_like(nchw), pool_size, strides, ones, padding, 0.0),
+               tuple(pool_size), tuple(strides))
     return (total / count).movedim(1, -1)
 
 
@@ -107,11 +112,47 @@ def conv_layer(x, name, entry, weights):
     return ACTIVATIONS[opts["activation"]](y)
 
 
+def depthwise_conv_layer(x, name, entry, weights):
+    """Keras's DepthwiseConv2D: kernel (KH, KW, C, M) is PyTorch's Conv2d(C, C * M, groups=C) weight
+    (C * M, 1, KH, KW), output channel c * M + m from input channel c."""
+    opts = {**CONV_DEFAULTS, "depth_multiplier": 1, **entry}
+    kernel = weights[f"{name}/kernel"]
+    kh, kw, c, m = kernel.shape
+    bias = weights[f"{name}/bias"] if opts["use_bias"] else None
+    y = conv(x, kernel.reshape(kh, kw, 1, c * m), bias, window(opts["strides"], 2), opts["padding"],
+             window(opts["dilation_rate"], 2), c)
+    return ACTIVATIONS[opts["activation"]](y)
+
+
 def pooling_layer(x, entry):
-    pool_size = window(entry.get("pool_size", [2, 2]), 2)
-    strides = window(entry.get("strides") or pool_size, 2)
-    fn = max_pool if entry["type"] == "max_pooling2d" else avg_pool
+    rank = 1 if entry["type"].endswith("1d") else 2
+    pool_size = window(entry.get("pool_size", [2] * rank), rank)
+    strides = window(entry.get("strides") or pool_size, rank)
+    fn = max_pool if entry["type"].startswith("max_") else avg_pool
     return fn(x, pool_size, strides, entry.get("padding", "valid"))
+
+
+def global_pooling_layer(x, entry):
+    dims = tuple(range(1, x.dim() - 1))
+    keep = entry.get("keepdims", False)
+    if entry["type"].startswith("global_max"):
+        return x.amax(dim=dims, keepdim=keep)
+    return x.mean(dim=dims, keepdim=keep)
+
+
+def zero_padding(value):
+    """((top, bottom), (left, right)) from Keras's int, (h, w) or ((top, bottom), (left, right))."""
+    if isinstance(value, int):
+        return (value, value), (value, value)
+    if isinstance(value[0], int):
+        return (value[0], value[0]), (value[1], value[1])
+    return tuple(value[0]), tuple(value[1])
+
+
+def zero_padding_layer(x, entry):
+    """Keras's ZeroPadding2D on [N, H, W, C] as F.pad on [N, C, H, W] (last axis first)."""
+    (top, bottom), (left, right) = zero_padding(entry.get("padding", 1))
+    return F.pad(x.movedim(-1, 1), (left, right, top, bottom)).movedim(1, -1)
 
 
 def _affine(weights, name, opts):
@@ -320,12 +361,18 @@ def run(spec, weights, inputs, training=False, state=None):
                 y = bidirectional(args[0], name, entry, weights)
             elif kind in ("conv1d", "conv2d"):
                 y = conv_layer(args[0], name, entry, weights)
-            elif kind in ("max_pooling2d", "average_pooling2d"):
+            elif kind == "depthwise_conv2d":
+                y = depthwise_conv_layer(args[0], name, entry, weights)
+            elif kind in ("max_pooling2d", "average_pooling2d", "max_pooling1d", "average_pooling1d"):
                 y = pooling_layer(args[0], entry)
-            elif kind == "global_average_pooling2d":
-                y = args[0].mean(dim=(1, 2), keepdim=entry.get("keepdims", False))
+            elif kind.startswith("global_"):
+                y = global_pooling_layer(args[0], entry)
             elif kind == "flatten":
                 y = args[0].reshape(args[0].shape[0], -1)
+            elif kind == "reshape":
+                y = args[0].reshape(args[0].shape[0], *entry["target_shape"])
+            elif kind == "zero_padding2d":
+                y = zero_padding_layer(args[0], entry)
             elif kind == "dropout":
                 # Masks come from different generators in PyTorch and gradlab: compare inference only.
                 if training:

@@ -12,8 +12,8 @@
 /// equally; see docs/conventions.md). A convolution reads padding as zeros; pooling skips it: a max
 /// over the window's positions inside the input, an average divided by their count.
 ///
-/// Each op is one tape node ("conv2d", "conv1d", "max_pool2d", "avg_pool2d"), conv1d with a
-/// reshape node on each side. conv2d is im2col + matrix
+/// Each op is one tape node ("conv2d", "conv1d", "max_pool2d", "avg_pool2d", "max_pool1d",
+/// "avg_pool1d"), the one-dimensional ones with a reshape node on each side. conv2d is im2col + matrix
 /// products through kernels::gemm (float32 on oneDNN's sgemm); its backward recomputes the patches
 /// instead of keeping them. max_pool2d passes each output's gradient to the first maximal element of
 /// its window (row-major window order), as PyTorch does.
@@ -92,5 +92,18 @@ struct Pool2DArgs {
 Tensor max_pool2d(const Tensor& x, const Pool2DArgs& args = {});
 /// Mean of each window's positions inside x [N, H, W, C] per channel -> [N, OH, OW, C].
 Tensor avg_pool2d(const Tensor& x, const Pool2DArgs& args = {});
+
+/// Options of the one-dimensional pooling ops, Keras's names.
+struct Pool1DArgs {
+  int64_t pool_size = 2;
+  int64_t strides = 2;
+  Padding padding = Padding::valid;
+};
+
+/// max_pool2d along the steps of x [N, T, C] -> [N, OT, C] (max_pool2d on images of height 1,
+/// between two reshape nodes).
+Tensor max_pool1d(const Tensor& x, const Pool1DArgs& args = {});
+/// avg_pool2d along the steps of x [N, T, C] -> [N, OT, C].
+Tensor avg_pool1d(const Tensor& x, const Pool1DArgs& args = {});
 
 }  // namespace gradlab

@@ -122,6 +122,13 @@ Initializer lecun_normal();
 /// Saxe et al. (2014): a (semi-)orthogonal matrix from the QR decomposition of a normal matrix,
 /// times gain; rank >= 2, flattened to (prod(shape[:-1]), shape[-1]) as Keras does.
 Initializer orthogonal(double gain = 1.0);
+/// Xiao et al. (2018), "Dynamical Isometry and a Mean Field Theory of CNNs": a convolution kernel
+/// (window..., Cin, Cout) that is zero except at the window's centre ((k - 1) / 2 on each axis),
+/// where it is gain times an orthogonal (Cin, Cout) matrix drawn as orthogonal() draws one. Needs
+/// rank >= 3 and Cin <= Cout (as tf.initializers.convolutional_delta_orthogonal), so that the
+/// centre's rows are orthonormal and a linear convolution at initialization keeps each position's
+/// norm (times gain).
+Initializer delta_orthogonal(double gain = 1.0);
 /// gain times the identity matrix (rank 2 only; non-square gives ones on the main diagonal).
 Initializer identity(double gain = 1.0);
 /// PyTorch's default nn.Linear weight init, kaiming_uniform(a = sqrt(5)): U(+-1/sqrt(fan_in)),

@@ -28,6 +28,7 @@ const std::vector<NamedFactory>& registry() {
     const Factory variance_f = [] { return variance_scaling(); };
     const Factory orthogonal_f = [] { return orthogonal(); };
     const Factory identity_f = [] { return identity(); };
+    const Factory delta_orthogonal_f = [] { return delta_orthogonal(); };
     return std::vector<NamedFactory>{
         {"zeros", zeros_f},
         {"ones", ones_f},
@@ -43,6 +44,7 @@ const std::vector<NamedFactory>& registry() {
         {"lecun_uniform", lecun_uniform},
         {"lecun_normal", lecun_normal},
         {"orthogonal", orthogonal_f},
+        {"delta_orthogonal", delta_orthogonal_f},
         {"identity", identity_f},
         {"torch_linear_kernel", torch_linear_kernel},
         {"torch_linear_bias", torch_linear_bias},
@@ -74,7 +76,7 @@ const std::vector<NamedFactory>& registry() {
   return entries;
 }
 
-constexpr std::size_t kCanonicalNames = 17;
+constexpr std::size_t kCanonicalNames = 18;
 
 Initializer from_name(std::string_view name) {
   for (const auto& entry : registry()) {

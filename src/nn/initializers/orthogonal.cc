@@ -1,4 +1,5 @@
-// Keras's Orthogonal initializer (Saxe et al. 2014) on a Householder QR of our own, in float64.
+// Keras's Orthogonal initializer (Saxe et al. 2014) on a Householder QR of our own, in float64, and
+// the delta-orthogonal kernel of Xiao et al. (2018) built from it.
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -108,11 +109,56 @@ class OrthogonalImpl : public InitializerImpl {
   double gain_;
 };
 
+// Xiao et al. (2018), Algorithm 2: the centre tap of the kernel is an orthogonal (Cin, Cout)
+// matrix and every other tap is zero, so a convolution at initialization maps each position's
+// channels by that matrix alone. The centre is (k - 1) / 2 along each window axis, as
+// tf.initializers.convolutional_delta_orthogonal places it.
+class DeltaOrthogonalImpl : public InitializerImpl {
+ public:
+  explicit DeltaOrthogonalImpl(double gain) : gain_(gain), centre_(gain) {}
+  Tensor generate(const Shape& shape, DType dtype, Rng& rng, const Fans& fans) const override {
+    if (shape.rank() < 3) {
+      fail(
+          "delta_orthogonal: expected a convolution kernel (window..., in_channels, filters) of rank 3 or "
+          "more; got shape {} of rank {}",
+          shape.to_string(), shape.rank());
+    }
+    const int64_t in = shape[-2], out = shape[-1];
+    if (in > out) {
+      fail(
+          "delta_orthogonal: the kernel {} has {} input channels but {} filters; an orthogonal centre "
+          "(Xiao et al. 2018) needs in_channels <= filters",
+          shape.to_string(), in, out);
+    }
+    Tensor kernel = zeros(shape, dtype);
+    if (shape.numel() == 0) return kernel;
+    const Tensor centre = centre_.generate(Shape{in, out}, dtype, rng, fans);
+    int64_t offset = 0;
+    for (int64_t axis = 0; axis < shape.rank() - 2; ++axis) offset = offset * shape[axis] + (shape[axis] - 1) / 2;
+    dispatch(dtype, [&](auto tag) {
+      using T = decltype(tag);
+      std::copy(centre.data<T>(), centre.data<T>() + in * out, kernel.data<T>() + offset * in * out);
+    });
+    return kernel;
+  }
+  std::string name() const override { return "delta_orthogonal"; }
+  std::string arguments() const override { return "gain=" + detail::format_number(gain_); }
+
+ private:
+  double gain_;
+  OrthogonalImpl centre_;
+};
+
 }  // namespace
 
 Initializer orthogonal(double gain) {
   if (!std::isfinite(gain)) fail("orthogonal: gain must be finite, got {}", gain);
   return Initializer(std::make_shared<OrthogonalImpl>(gain));
+}
+
+Initializer delta_orthogonal(double gain) {
+  if (!std::isfinite(gain)) fail("delta_orthogonal: gain must be finite, got {}", gain);
+  return Initializer(std::make_shared<DeltaOrthogonalImpl>(gain));
 }
 
 }  // namespace gradlab
