@@ -53,25 +53,31 @@ ModelSpec apply_spec_overrides(const ModelSpec& spec, const SpecOverrides& overr
   }
   ModelSpec out = spec;
   const std::set<std::string> outputs(spec.outputs.begin(), spec.outputs.end());
-  int dense = 0, hidden_activations = 0;
+  int weight_layers = 0, hidden_activations = 0;
   for (LayerSpec& layer : out.layers) {
+    // The layers with a kernel: Dense and the convolutions (a depthwise kernel is Keras's
+    // depthwise_initializer's).
     const bool is_dense = layer.type == "dense";
-    if (is_dense) ++dense;
-    if (is_dense && overrides.kernel_initializer) {
-      layer.options["kernel_initializer"] = Initializer(*overrides.kernel_initializer).name();
+    const bool is_conv = layer.type == "conv2d" || layer.type == "conv1d" || layer.type == "depthwise_conv2d";
+    if (is_dense || is_conv) ++weight_layers;
+    if ((is_dense || is_conv) && overrides.kernel_initializer) {
+      const char* key = layer.type == "depthwise_conv2d" ? "depthwise_initializer" : "kernel_initializer";
+      layer.options[key] = Initializer(*overrides.kernel_initializer).name();
     }
-    const bool hidden = !outputs.count(layer.name) && (is_dense || layer.type == "activation") &&
+    const bool hidden = !outputs.count(layer.name) && (is_dense || is_conv || layer.type == "activation") &&
                         is_nonlinear_activation(layer.options["activation"]);
     if (hidden) ++hidden_activations;
     if (hidden && overrides.hidden_activation) layer.options["activation"] = *overrides.hidden_activation;
   }
-  if (overrides.kernel_initializer && dense == 0) {
-    fail("{}: has no Dense layer, so there is no kernel_initializer for the initializer '{}' to replace", model,
-         *overrides.kernel_initializer);
+  if (overrides.kernel_initializer && weight_layers == 0) {
+    fail("{}: has no Dense or convolution layer, so there is no kernel_initializer for the initializer '{}' to "
+         "replace",
+         model, *overrides.kernel_initializer);
   }
   if (overrides.hidden_activation && hidden_activations == 0) {
-    fail("{}: has no hidden activation for '{}' to replace: every Dense layer that is not an output is linear, and "
-         "no 'activation' layer is a hidden one", model, *overrides.hidden_activation);
+    fail("{}: has no hidden activation for '{}' to replace: every Dense or convolution layer that is not an output "
+         "is linear, and no 'activation' layer is a hidden one",
+         model, *overrides.hidden_activation);
   }
   return out;
 }

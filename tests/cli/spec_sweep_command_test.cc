@@ -208,11 +208,11 @@ TEST_F(SpecSweepBadInputs, SweepModelWithoutDenseLayers) {
   write_text("acts.json", R"({"name": "acts", "inputs": {"x": [3]}, "layers": [{"type": "activation", "activation": "tanh"},
       {"type": "activation", "activation": "sigmoid"}]})");
   expect_refused({"sweep", "--model", path("acts.json"), "--init", "he_uniform", "--out", path("r.csv")},
-                 {path("acts.json") + " (model 'acts'): has no Dense layer"});
+                 {path("acts.json") + " (model 'acts'): has no Dense or convolution layer"});
   write_text("linear.json", R"({"name": "lin", "inputs": {"x": [3]}, "layers": [{"type": "dense", "units": 2}]})");
   expect_refused({"sweep", "--model", path("linear.json"), "--activation", "relu"},
                  {path("linear.json") + " (model 'lin'): has no hidden activation for 'relu' to replace"});
-  expect_refused({"probe", "--model", path("acts.json"), "--init", "he_uniform"}, {"has no Dense layer"});
+  expect_refused({"probe", "--model", path("acts.json"), "--init", "he_uniform"}, {"has no Dense or convolution layer"});
 }
 
 TEST_F(SpecSweepBadInputs, SweepModelWithSeveralInputs) {

@@ -69,7 +69,7 @@ TEST(SpecVariant, RefusesOverridesTheSpecCannotTakeNamingIt) {
       R"({"name": "act_only", "inputs": {"x": [4]}, "layers": [{"type": "activation", "activation": "tanh"},
           {"type": "activation", "activation": "sigmoid"}]})", "act_only.json");
   EXPECT_NE(test::error_of([&] { apply_spec_overrides(no_dense, {.kernel_initializer = "he_uniform"}); })
-                .find("act_only.json (model 'act_only'): has no Dense layer"),
+                .find("act_only.json (model 'act_only'): has no Dense or convolution layer"),
             std::string::npos);
   EXPECT_NO_THROW(apply_spec_overrides(no_dense, {.hidden_activation = "relu"}));
   const ModelSpec linear = parse_model_spec(

@@ -26,6 +26,7 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
     bool json = false, csv = false;
     double sigma_w2 = 1, sigma_b2 = 0;
     std::string out, report, grid_csv;
+    std::vector<int64_t> image;
   };
   auto o = std::make_shared<Options>();
   ProbeSettings& s = o->probe;
@@ -38,6 +39,7 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
       "  gradlab probe --depth 60 --activation sigmoid --dtype float64\n"
       "  gradlab probe --cell lstm --time-steps 100 --layers 2 --units 64   (the gradient through layers x time)\n"
       "  gradlab probe --cell simple_rnn --time-steps 200 --recurrent-init glorot_uniform --norm layer\n"
+      "  gradlab probe --conv --depth 20 --filters 32 --norm group --skip identity   (a CNN on 28x28x1 images)\n"
       "  gradlab probe --model net.json --weights w.safetensors --input x.safetensors --json\n"
       "  gradlab probe --model mlp.json --data fashion-mnist --limit 256   (real images as the input)\n"
       "  gradlab probe --model net.json --data houses.csv --label-column price\n"
@@ -54,7 +56,7 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
   };
   network_option(cmd->add_option("--depth,--depths,--layers", s.depth, "Inline network: number of Dense (or, with --cell, recurrent) layers")
                      ->check(CLI::Range(1, kMaxProbeDepth)));
-  network_option(cmd->add_option("--width,--units", s.width, "Inline network: units of every layer")->check(CLI::Range(int64_t{1}, kMaxProbeUnits)));
+  CLI::Option* width = network_option(cmd->add_option("--width,--units", s.width, "Inline network: units of every layer")->check(CLI::Range(int64_t{1}, kMaxProbeUnits)));
   // The inline recurrent network (lab/recurrent_network.h): a stack of one cell over a drawn sequence.
   CLI::Option* cell = network_option(cmd->add_option("--cell", s.cell, "Inline recurrent network instead of Dense layers: the cell of every layer (Keras's SimpleRNN, LSTM, GRU)")
                                          ->check(CLI::IsMember(recurrent_cell_names())));
@@ -64,6 +66,19 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
   network_option(cmd->add_option("--recurrent-init,--recurrent-initializer", s.recurrent_init, "Inline recurrent network: recurrent kernel initializer (Keras's orthogonal)")
                      ->check(kInitializerName)
                      ->needs(cell));
+  // The inline convolutional network (lab/conv_network.h): --depth blocks of Conv2D on drawn images.
+  CLI::Option* conv = network_option(cmd->add_flag("--conv", s.conv, "Inline convolutional network instead of Dense layers: --depth blocks of Conv2D (same padding), then global average pooling and Dense(10)"));
+  network_option(cmd->add_option("--filters", s.filters, "Inline convolutional network: filters of every convolution")
+                     ->check(CLI::Range(int64_t{1}, kMaxProbeUnits))
+                     ->needs(conv));
+  network_option(cmd->add_option("--kernel-size", s.kernel_size, "Inline convolutional network: height and width of every kernel")
+                     ->check(CLI::Range(int64_t{1}, int64_t{1024}))
+                     ->needs(conv));
+  network_option(cmd->add_option("--image", o->image, "Inline convolutional network: the drawn images' height,width,channels (default 28,28,1, Fashion-MNIST's)")
+                     ->delimiter(',')
+                     ->expected(3)
+                     ->check(CLI::Range(int64_t{1}, int64_t{1} << 16))
+                     ->needs(conv));
   // With --model these two make the variant `gradlab sweep --model` probes (apply_spec_overrides).
   CLI::Option* activation = cmd->add_option("--activation,--activations", s.activation,
                                             "Inline network: activation (with --cell: the cell's, default tanh); with --model: of every hidden layer with a non-linear one")
@@ -84,7 +99,7 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
   network_option(cmd->add_option("--norm,--norms", s.norm, "Inline network: normalization after each Dense layer (group: GroupNormalization with the largest divisor of the units <= min(32, units / 8) as groups, 4 at 32 units, not Keras's default 32)")
                      ->check(CLI::IsMember(skip_normalization_names())));
   network_option(cmd->add_option("--skip,--skips", s.skip, "Inline network: skip connections")->check(CLI::IsMember(skip_connection_names())));
-  network_option(cmd->add_option("--features", s.features, "Inline network: features of the drawn input")
+  CLI::Option* features = network_option(cmd->add_option("--features", s.features, "Inline network: features of the drawn input")
                      ->check(CLI::Range(int64_t{1}, kMaxProbeUnits)))
       ->excludes(input)
       ->excludes(data);
@@ -124,6 +139,7 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cell->excludes(sigma_w2)->excludes(data);
+  conv->excludes(cell)->excludes(sigma_w2)->excludes(data)->excludes(width)->excludes(features);
   CLI::Option* json = cmd->add_flag("--json", o->json, "Print one JSON object instead of the table");
   cmd->add_flag("--csv", o->csv, "Print CSV, one row per layer call, instead of the table")->excludes(json);
   cmd->add_option("--out", o->out, "Write to this file (atomically) instead of standard output");
@@ -131,6 +147,7 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
   cmd->add_option("--grid-csv", o->grid_csv, "With recurrent layers: also write the layers x time grid of |dL/dh_t| (layer,cell,step,state_grad_norm) to this file");
 
   cmd->callback([o, &run, init, activation, sigma_w2, cell] {
+    if (o->image.size() == 3) o->probe.image = {o->image[0], o->image[1], o->image[2]};
     if (cell->count() > 0 && activation->count() == 0) o->probe.activation = RecurrentNetworkOptions{}.activation;
     if (sigma_w2->count() > 0) o->probe.gaussian_init = GaussianInit{.sigma_w2 = o->sigma_w2, .sigma_b2 = o->sigma_b2};
     if (!o->probe.model.empty() && init->count() > 0) o->probe.overrides.kernel_initializer = o->probe.init;

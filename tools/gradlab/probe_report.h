@@ -3,6 +3,7 @@
 // (probe_command.cc) fills a ProbeReport through run_probe (probe_run.cc); the printers only read it.
 
 #include "data_inputs.h"
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 #include "gradlab/instrument/flow_summary.h"
 #include "gradlab/instrument/probe.h"
 #include "gradlab/instrument/underflow.h"
+#include "gradlab/lab/conv_network.h"
 #include "gradlab/lab/probe_configuration.h"
 #include "gradlab/lab/recurrent_network.h"
 #include "gradlab/lab/mean_field_comparison.h"
@@ -36,6 +38,12 @@ struct ProbeSettings {
   std::string cell;
   int64_t time_steps = RecurrentNetworkOptions{}.time_steps;
   std::string recurrent_init = RecurrentNetworkOptions{}.recurrent_initializer.name();
+  // The inline convolutional network (--conv, lab/conv_network.h): depth blocks of `filters`
+  // kernel_size x kernel_size convolutions on [batch, image] inputs, with activation, init, norm and
+  // skip as for Dense.
+  bool conv = false;
+  int64_t filters = ConvNetworkOptions{}.filters, kernel_size = ConvNetworkOptions{}.kernel_size;
+  std::array<int64_t, 3> image = ConvNetworkOptions{}.image;
   std::string input_dist = "uniform", dtype, mode = "training";
   // The scalar differentiated: a name of kProbeLossWords; its projection is drawn from `seed`.
   std::string probe_loss = "auto";
@@ -57,6 +65,9 @@ struct ProbeSettings {
   std::optional<Layer> layer;
   std::vector<Tensor> layer_inputs;
 };
+
+/// The inline convolutional network the settings describe (--conv).
+ConvNetworkOptions conv_network_options(const ProbeSettings& s);
 
 /// One probe: what ran, the pass, its summary over depth and the float32 underflow check.
 struct ProbeReport {

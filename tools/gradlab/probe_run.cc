@@ -14,6 +14,7 @@
 #include "gradlab/lab/probe_configuration.h"
 #include "gradlab/lab/recurrent_network.h"
 #include "gradlab/lab/skip_network.h"
+#include "gradlab/lab/conv_network.h"
 #include "gradlab/lab/spec_variant.h"
 #include "gradlab/lab/sweep_run.h"
 #include "gradlab/nn/model.h"
@@ -123,10 +124,8 @@ Subject recurrent_subject(const ProbeSettings& s, DType dtype) {
   return subject;
 }
 
-Subject spec_subject(const ProbeSettings& s, const std::string& dtype_option) {
-  check_one_stdin({{"--model", s.model}, {"--weights", s.weights}, {"--input", s.input}});
-  // The variant `gradlab sweep --model` probes with the same --init and --activation.
-  const ModelSpec spec = as_bad_input([&] { return apply_spec_overrides(read_model_spec(s.model), s.overrides); });
+// A spec (from --model, or the inline --conv network) with its weights and input as the options say.
+Subject spec_network_subject(const ModelSpec& spec, const ProbeSettings& s, const std::string& dtype_option) {
   TensorFile weights;
   if (!s.weights.empty()) weights = as_bad_input([&] { return read_safetensors(s.weights); });
   const DType dtype = dtype_for(dtype_option, weights);
@@ -134,11 +133,6 @@ Subject spec_subject(const ProbeSettings& s, const std::string& dtype_option) {
   subject.probe = as_bad_input(
       [&] { return gradlab::spec_subject(spec, dtype, s.seed, s.weights.empty() ? nullptr : &weights); });
 
-  std::string variant;
-  if (s.overrides.kernel_initializer) variant += ", kernels " + *s.overrides.kernel_initializer;
-  if (s.overrides.hidden_activation) variant += ", hidden activation " + *s.overrides.hidden_activation;
-  subject.description = fmt::format("model {} ({}){}, {}", spec.name, s.model, variant,
-                                    s.weights.empty() ? fmt::format("fresh weights, seed {}", s.seed) : "weights " + s.weights);
   if (!s.data.data.empty()) {
     const Tensor features = read_data_features(s.data);
     data_input_name(spec, s.data, features);
@@ -154,6 +148,28 @@ Subject spec_subject(const ProbeSettings& s, const std::string& dtype_option) {
     };
     subject.input_description = fmt::format("batch {} drawn from {}, seed {}", s.batch, dist_label(s.input_dist), s.seed);
   }
+  return subject;
+}
+
+Subject spec_subject(const ProbeSettings& s, const std::string& dtype_option) {
+  check_one_stdin({{"--model", s.model}, {"--weights", s.weights}, {"--input", s.input}});
+  // The variant `gradlab sweep --model` probes with the same --init and --activation.
+  const ModelSpec spec = as_bad_input([&] { return apply_spec_overrides(read_model_spec(s.model), s.overrides); });
+  Subject subject = spec_network_subject(spec, s, dtype_option);
+  std::string variant;
+  if (s.overrides.kernel_initializer) variant += ", kernels " + *s.overrides.kernel_initializer;
+  if (s.overrides.hidden_activation) variant += ", hidden activation " + *s.overrides.hidden_activation;
+  subject.description = fmt::format("model {} ({}){}, {}", spec.name, s.model, variant,
+                                    s.weights.empty() ? fmt::format("fresh weights, seed {}", s.seed) : "weights " + s.weights);
+  return subject;
+}
+
+// The inline convolutional network (--conv): its spec (lab/conv_network.h) probed as a spec is.
+Subject conv_subject(const ProbeSettings& s) {
+  const ConvNetworkOptions options = conv_network_options(s);
+  const ModelSpec spec = as_bad_input([&] { return conv_network_spec(options); });
+  Subject subject = spec_network_subject(spec, s, s.dtype);
+  subject.description = fmt::format("inline: {}, fresh weights, seed {}", conv_network_label(options), s.seed);
   return subject;
 }
 
@@ -207,6 +223,17 @@ Subject object_subject(const ProbeSettings& s) {
 
 }  // namespace
 
+ConvNetworkOptions conv_network_options(const ProbeSettings& s) {
+  return {.depth = s.depth,
+          .filters = s.filters,
+          .kernel_size = s.kernel_size,
+          .image = s.image,
+          .activation = s.activation,
+          .kernel_initializer = s.init,
+          .skip = parse_skip_connection(s.skip),
+          .normalization = parse_skip_normalization(s.norm)};
+}
+
 ProbeReport run_probe(const ProbeSettings& s) {
   if (!s.cell.empty() && s.norm != "none" && s.norm != "layer") {
     throw UsageError(fmt::format("--norm {}: a recurrent network takes --norm layer (layer-normalized cells, Ba et al. 2016) or none", s.norm));
@@ -217,6 +244,7 @@ ProbeReport run_probe(const ProbeSettings& s) {
   const DType inline_dtype = s.dtype.empty() ? DType::float32 : parse_dtype(s.dtype);
   const Subject subject = s.layer            ? object_subject(s)
                           : !s.model.empty() ? spec_subject(s, s.dtype)
+                          : s.conv           ? conv_subject(s)
                           : s.cell.empty()   ? inline_subject(s, inline_dtype)
                                              : recurrent_subject(s, inline_dtype);
   ConfigurationProbe probe =
@@ -241,7 +269,7 @@ ProbeReport run_probe(const ProbeSettings& s) {
   r.compared_with_float64 = probe.compared_with_float64;
   r.through_time = std::move(probe.through_time);
   // The theory describes a plain stack of Dense layers with Gaussian weights and biases.
-  if (!s.layer && s.model.empty() && s.cell.empty() && s.gaussian_init && s.skip == "none" && s.norm == "none") {
+  if (!s.layer && s.model.empty() && !s.conv && s.cell.empty() && s.gaussian_init && s.skip == "none" && s.norm == "none") {
     r.mean_field = compare_with_mean_field(r.pass, r.summary, s.activation, *s.gaussian_init);
   }
   return r;

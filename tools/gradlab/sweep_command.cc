@@ -20,6 +20,7 @@
 #include "commands.h"
 #include "gradlab/autograd/activations.h"
 #include "gradlab/io/atomic_file.h"
+#include "gradlab/lab/conv_network.h"
 #include "gradlab/lab/probe_configuration.h"
 #include "gradlab/lab/skip_network.h"
 #include "gradlab/nn/initializers.h"
@@ -47,10 +48,10 @@ std::string grid_description(const SweepGrid& g) {
                      fmt::join(g.batches, ", "), fmt::join(dtypes, ", "), g.trials, g.seed);
 }
 
-SweepPlan spec_plan(SpecSweepRequest r, const std::string& grid_file) {
-  check_one_stdin({{"--grid", grid_file}, {"--model", r.model}, {"--input", r.input}});
+SweepPlan spec_plan(SpecSweepRequest r, const std::string& grid_file, const ModelSpec* spec) {
+  check_one_stdin({{"--grid", grid_file}, {"--model", spec ? std::string() : r.model}, {"--input", r.input}});
   SpecSweepGrid& g = r.grid;
-  g.spec = std::make_shared<const ModelSpec>(as_bad_input([&] { return read_model_spec(r.model); }));
+  g.spec = std::make_shared<const ModelSpec>(spec ? *spec : as_bad_input([&] { return read_model_spec(r.model); }));
   if (!r.input.empty()) {
     g.inputs = std::make_shared<const std::vector<Tensor>>(read_spec_inputs(*g.spec, r.input));
     g.inputs_source = r.input;
@@ -100,6 +101,10 @@ struct SweepSettings {
   int workers = 0;
   bool resume = false;
   std::string probe_loss = "auto";
+  // The inline convolutional network (--conv, lab/conv_network.h), one network swept as a spec is.
+  bool conv = false;
+  int64_t filters = ConvNetworkOptions{}.filters, kernel_size = ConvNetworkOptions{}.kernel_size;
+  std::vector<int64_t> image{28, 28, 1};
 };
 
 SweepGrid inline_grid(const SweepSettings& s) {
@@ -144,6 +149,22 @@ SweepPlan plan_sweep(const SweepSettings& s) {
     return {expand_grid(grid), grid_description(grid)};
   }
   if (!s.model.empty()) return spec_plan(as_bad_input([&] { return inline_spec_request(s); }), "");
+  if (s.conv) {
+    if (s.depths.size() != 1 || s.norms.size() != 1 || s.skips.size() != 1) {
+      throw UsageError("--conv sweeps one network: give one --depth, --norm and --skip (--init, --activation, --batch, "
+                       "--dtype and --input-dist vary it); run one sweep per network");
+    }
+    const ConvNetworkOptions options{.depth = s.depths[0],
+                                     .filters = s.filters,
+                                     .kernel_size = s.kernel_size,
+                                     .image = {s.image[0], s.image[1], s.image[2]},
+                                     .skip = parse_skip_connection(s.skips[0]),
+                                     .normalization = parse_skip_normalization(s.norms[0])};
+    const ModelSpec spec = as_bad_input([&] { return conv_network_spec(options); });
+    SpecSweepRequest request = as_bad_input([&] { return inline_spec_request(s); });
+    request.model = "inline: " + conv_network_label(options);
+    return spec_plan(std::move(request), "", &spec);
+  }
   const SweepGrid grid = as_bad_input([&] { return inline_grid(s); });
   return {expand_grid(grid), grid_description(grid)};
 }
@@ -337,6 +358,7 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
       "  gradlab sweep --grid grid.json --out results.csv --resume (runs only what is missing)\n"
       "  gradlab sweep --depth 4,16,64 --skip none,residual --report sweep.html\n"
       "  gradlab sweep --model net.json --init he_uniform,glorot_uniform --activation relu,tanh --dtype float32,float64 --trials 5\n"
+      "  gradlab sweep --conv --depth 20 --norm group --skip identity --init he_normal,delta_orthogonal --trials 3\n"
       "Lists are comma-separated; every combination runs, trials times, each with its own seed.\n"
       "See docs/instruments.md (\"gradlab sweep\", \"Sweeping your own model\") for the order, ids, seeds and columns.");
   CLI::Option* grid = cmd->add_option("--grid", s->grid_file, "Grid file (JSON) instead of the list options; - reads standard input");
@@ -350,7 +372,26 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
   };
   const auto network_list = [&](CLI::Option* option) { return list(option)->excludes(model); };
   network_list(cmd->add_option("--depth,--depths", s->depths, "Depths (Dense layers)")->check(CLI::Range(1, kMaxProbeDepth)));
-  network_list(cmd->add_option("--width", s->widths, "Units of every Dense layer")->check(CLI::Range(int64_t{1}, kMaxProbeUnits)));
+  CLI::Option* width = network_list(cmd->add_option("--width", s->widths, "Units of every Dense layer")->check(CLI::Range(int64_t{1}, kMaxProbeUnits)));
+  // The inline convolutional network: one network (one --depth, --norm, --skip) swept as --model is.
+  CLI::Option* conv = cmd->add_flag("--conv", s->conv, "Sweep the inline convolutional network (gradlab probe --conv) instead of Dense layers: "
+                                                       "one --depth, --norm and --skip; --init, --activation, --batch, --dtype, --input-dist vary")
+                          ->excludes(model)
+                          ->excludes(grid)
+                          ->excludes(width);
+  cmd->add_option("--filters", s->filters, "With --conv: filters of every convolution")
+      ->check(CLI::Range(int64_t{1}, kMaxProbeUnits))
+      ->needs(conv)
+      ->capture_default_str();
+  cmd->add_option("--kernel-size", s->kernel_size, "With --conv: height and width of every kernel")
+      ->check(CLI::Range(int64_t{1}, int64_t{1024}))
+      ->needs(conv)
+      ->capture_default_str();
+  cmd->add_option("--image", s->image, "With --conv: the drawn images' height,width,channels (default 28,28,1)")
+      ->delimiter(',')
+      ->expected(3)
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 16))
+      ->needs(conv);
   CLI::Option* activation = list(cmd->add_option("--activation,--activations", s->activations, "Activations (with --model: of the hidden layers)")
                                      ->check(CLI::IsMember(activation_names())));
   CLI::Option* init = list(cmd->add_option("--init,--initializer,--initializers", s->inits, "Kernel initializers (with --model: of every Dense layer)")
@@ -362,15 +403,14 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
   network_list(cmd->add_option("--sigma-b2", s->sigma_b2s, "Bias variances with --sigma-w2: biases N(0, sigma_b2) (default 0)")
                    ->check(kVariance)
                    ->needs(sigma_w2));
-  network_list(cmd->add_option("--norm,--norms", s->norms, "Normalizations after each Dense layer (group: GroupNormalization with the largest divisor of the units <= min(32, units / 8) as groups, 4 at 32 units, not Keras's default 32)")->check(CLI::IsMember(skip_normalization_names(kSweptNormalizations))));
+  network_list(cmd->add_option("--norm,--norms", s->norms, "Normalizations after each Dense layer (group: GroupNormalization with the largest divisor of the units <= min(32, units / 8) as groups, 4 at 32 units, not Keras's default 32); instance with --conv only")->check(CLI::IsMember(skip_normalization_names())));
   network_list(cmd->add_option("--skip,--skips", s->skips, "Skip connections")->check(CLI::IsMember(skip_connection_names())));
   CLI::Option* batch = list(cmd->add_option("--batch", s->batches, "Rows of the drawn input")
                                 ->check(CLI::Range(int64_t{1}, kMaxProbeUnits))
                                 ->excludes(input));
-  cmd->add_option("--input-dist", s->input_dists, "With --model: distributions of the drawn input, uniform U[0, 1) or normal N(0, 1) (default uniform)")
+  cmd->add_option("--input-dist", s->input_dists, "With --model or --conv: distributions of the drawn input, uniform U[0, 1) or normal N(0, 1) (default uniform)")
       ->delimiter(',')
       ->check(CLI::IsMember({"uniform", "normal"}))
-      ->needs(model)
       ->excludes(input);
   CLI::Option* dtype = list(cmd->add_option("--dtype", s->dtypes, "Element types")->check(CLI::IsMember({"float32", "float64"})));
   cmd->add_option("--trials", s->trials, "Trials of each combination, each with its own seed")
@@ -403,7 +443,12 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
     s->activation_given = activation->count() > 0;
     s->batch_given = batch->count() > 0;
     s->dtype_given = dtype->count() > 0;
-    run = [s] { run_sweep_command(*s); };
+    run = [s] {
+      if (!s->input_dists.empty() && s->model.empty() && !s->conv) {
+        throw UsageError("--input-dist requires --model or --conv (the built-in network draws U[0, 1), the lesson's input)");
+      }
+      run_sweep_command(*s);
+    };
   });
 }
 

@@ -91,8 +91,10 @@ struct SweepPlan {
 };
 
 /// Reads the request's spec and input file (bad ones are UsageErrors naming them), then expands it;
-/// `grid_file` names a grid file the lists came from, so its errors name it ("" for none).
-SweepPlan spec_plan(SpecSweepRequest request, const std::string& grid_file);
+/// `grid_file` names a grid file the lists came from, so its errors name it ("" for none). A given
+/// `spec` (the inline --conv network) is used instead of reading request.model, which then only
+/// describes it.
+SweepPlan spec_plan(SpecSweepRequest request, const std::string& grid_file, const ModelSpec* spec = nullptr);
 
 /// The self-contained HTML page of `sweep --report`: the verdicts, the trials table when there are
 /// several trials, and the flow section of report_charts.h with one run per result. Every result must

@@ -1,6 +1,6 @@
 #pragma once
 /// Spec variants: a user's model spec with the lesson's remedies swapped in — another kernel
-/// initializer for every Dense layer, another activation for the hidden layers — and the input a
+/// initializer for every Dense and convolution layer, another activation for the hidden layers — and the input a
 /// probe of it draws. `gradlab probe --model` and `gradlab sweep --model` (sweep_grid.h) build the same
 /// network and input from the same variant and seed, so any sweep row can be probed again.
 ///
@@ -12,10 +12,11 @@
 ///   std::vector<Tensor> xs = draw_spec_inputs(tanh_he, 32, InputDistribution::uniform, seed);
 ///
 /// Which layers change (docs/instruments.md, "Sweeping your own model"):
-///   - kernel_initializer: every "dense" layer, outputs included;
+///   - kernel_initializer: every "dense", "conv2d" and "conv1d" layer, outputs included, and the
+///     depthwise_initializer of every "depthwise_conv2d";
 ///   - hidden_activation: every layer that is not one of the spec's outputs and has a non-linear
-///     activation: a "dense" layer whose activation is not "linear", and every "activation" layer.
-///     Linear Dense layers stay linear (a projection in front of a normalization or an "activation"
+///     activation: a Dense or convolution layer whose activation is not "linear", and every
+///     "activation" layer. Linear Dense and convolution layers stay linear (a projection in front of a normalization or an "activation"
 ///     layer), and an output keeps its activation (softmax, or none: the user's choice of loss).
 
 #include <cstdint>
@@ -44,7 +45,7 @@ InputDistribution parse_input_distribution(std::string_view name);
 
 /// What a variant changes in a spec; an absent field leaves the spec as it is.
 struct SpecOverrides {
-  /// An initializer name (initializer_names()) for the kernel of every Dense layer.
+  /// An initializer name (initializer_names()) for the kernel of every Dense and convolution layer.
   std::optional<std::string> kernel_initializer;
   /// An activation name (activation_names()) for every non-linear hidden activation (file comment).
   std::optional<std::string> hidden_activation;
@@ -52,7 +53,7 @@ struct SpecOverrides {
 
 /// `spec` with `overrides` applied (see the file comment). Throws Error naming the spec's source
 /// and model for an unknown initializer or activation, a kernel_initializer when the spec has no
-/// Dense layer, and a hidden_activation when it has no hidden activation to replace.
+/// Dense or convolution layer, and a hidden_activation when it has no hidden activation to replace.
 ModelSpec apply_spec_overrides(const ModelSpec& spec, const SpecOverrides& overrides);
 
 /// One tensor per spec input, in the spec's order, each [batch, its shape...], drawn from
