@@ -369,7 +369,8 @@ py::object sweep(py::object model, py::object input, py::object depth, py::objec
 }
 
 py::object lesson(int trials, int grid_trials, uint64_t seed, std::vector<int> depths, std::vector<std::string> activations,
-                  const std::string& init, int norm_trials, std::vector<int> norm_depths, const std::string& dtype) {
+                  const std::string& init, int norm_trials, std::vector<int> norm_depths, const std::string& dtype,
+                  int recurrent_trials, std::vector<int64_t> recurrent_steps) {
   check_choice("dtype", dtype, {"float32", "float64"});
   const LessonStudyOptions options{.seed = seed,
                                    .trials = trials,
@@ -379,7 +380,9 @@ py::object lesson(int trials, int grid_trials, uint64_t seed, std::vector<int> d
                                    .grid_initializer = init,
                                    .dtype = parse_dtype(dtype),
                                    .normalization_trials = norm_trials,
-                                   .normalization_depths = std::move(norm_depths)};
+                                   .normalization_depths = std::move(norm_depths),
+                                   .recurrent_trials = recurrent_trials,
+                                   .recurrent_time_steps = std::move(recurrent_steps)};
   validate(options);
   nlohmann::ordered_json json;
   {
@@ -430,6 +433,7 @@ void bind_lab(py::module_& m) {
         py::arg("seed") = l.seed, py::arg("depths") = l.depths, py::arg("activations") = l.activations,
         py::arg("init") = l.grid_initializer, py::arg("norm_trials") = l.normalization_trials,
         py::arg("norm_depths") = l.normalization_depths, py::arg("dtype") = "float32",
+        py::arg("recurrent_trials") = l.recurrent_trials, py::arg("recurrent_steps") = l.recurrent_time_steps,
         "The lesson's experiments over many seeds, as `gradlab lesson --json` with the same options, as a dict");
 }
 

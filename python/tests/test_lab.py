@@ -186,10 +186,11 @@ def test_ctrl_c_stops_a_sweep_with_keyboard_interrupt():
 
 def test_lesson_is_the_clis_lesson_json():
     options = dict(trials=20, grid_trials=5, seed=3, depths=[4, 8], activations=["relu", "tanh"], norm_trials=1,
-                   norm_depths=[8])
+                   norm_depths=[8], recurrent_trials=1, recurrent_steps=[3, 9])
     result = gradlab.lesson(**options)
     expected = cli_json("lesson", "--trials", "20", "--grid-trials", "5", "--seed", "3", "--depths", "4,8",
-                        "--activations", "relu,tanh", "--norm-trials", "1", "--norm-depths", "8", "--json")
+                        "--activations", "relu,tanh", "--norm-trials", "1", "--norm-depths", "8",
+                        "--recurrent-trials", "1", "--recurrent-steps", "3,9", "--json")
     assert without_version(result) == without_version(expected)
     assert len(result["skip_connections"]) == 3
 

@@ -98,8 +98,14 @@ double lesson_printed_gradient_norm(SkipConnection skip) {
 
 namespace {
 
+// The layers axis at the middle of the time axis (T = 100 of 10, 100, 1000), so a short time axis
+// makes the whole section short.
 RecurrentDepthStudyOptions recurrent_options(const LessonStudyOptions& options) {
-  return {.time_steps = options.recurrent_time_steps, .trials = options.recurrent_trials, .seed = options.seed};
+  const std::vector<int64_t>& steps = options.recurrent_time_steps;
+  return {.time_steps = steps,
+          .layers_time_steps = steps.empty() ? RecurrentDepthStudyOptions{}.layers_time_steps : steps[steps.size() / 2],
+          .trials = options.recurrent_trials,
+          .seed = options.seed};
 }
 
 }  // namespace

@@ -108,7 +108,8 @@ struct LessonStudy {
   /// relu, tanh and sigmoid, Glorot and He); empty cells when normalization_trials is 0.
   NormalizationStudy normalization;
   /// The lesson's "layers times time-steps" measured (run_recurrent_depth_study with the lesson's seed,
-  /// recurrent_trials and recurrent_time_steps, in float64); empty when recurrent_trials is 0.
+  /// recurrent_trials and recurrent_time_steps, its layers axis at the middle one of those time steps,
+  /// in float64); empty when recurrent_trials is 0.
   std::optional<RecurrentDepthStudy> recurrent;
 };
 
