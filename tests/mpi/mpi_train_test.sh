@@ -5,7 +5,8 @@
 #   2. two ranks write the same weights file run after run, and only rank 0 writes files;
 #   3. two and three ranks match one process within the stated tolerance;
 #   4. a run checkpointed after one epoch and resumed on 2 ranks ends with the uninterrupted 2-rank
-#      run's weights, byte for byte.
+#      run's weights, byte for byte;
+#   5. a spec on standard input is refused (exit status 2, one message, from rank 0).
 # Usage: mpi_train_test.sh GRADLAB MPIEXEC WORKDIR
 set -euo pipefail
 gradlab=$1 mpiexec=$2 work=$3
@@ -71,4 +72,9 @@ mpi 2 "$gradlab" train "${run[@]}" --epochs 1 --checkpoint ck.safetensors >/dev/
 ls ck.safetensors* | grep -qv '^ck.safetensors$' && fail "a temporary checkpoint file was left: $(ls)"
 mpi 2 "$gradlab" train "${run[@]}" --epochs 2 --checkpoint ck.safetensors --resume --weights-out resumed.safetensors >/dev/null 2>&1
 cmp two.safetensors resumed.safetensors || fail "the resumed 2-rank run ended with other weights than the uninterrupted one"
+# The spec on standard input reaches only rank 0: refused, with one message, exit status 2.
+status=0
+mpi 2 "$gradlab" train --model - --limit 100 --epochs 1 <mlp.json >/dev/null 2>stdin.err || status=$?
+((status == 2)) && [[ $(grep -c "standard input reaches only rank 0" stdin.err) -eq 1 ]] ||
+  fail "train --model - under mpirun was not refused once with status 2: $status $(cat stdin.err)"
 echo "mpi_train: all checks passed"

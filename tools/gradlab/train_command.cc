@@ -34,6 +34,9 @@ struct TrainSettings {
 };
 
 void check_settings(const TrainSettings& s) {
+  if (team().size() > 1 && s.model == "-") {
+    fail("--model -: standard input reaches only rank 0 of an MPI job; give a file");
+  }
   if (s.resume && s.checkpoint.empty()) fail("--resume needs --checkpoint FILE to resume from");
   if (s.resume && !s.weights.empty()) fail("--weights and --resume both give the starting weights; give one of them");
   if (!s.history.empty() && !s.history.ends_with(".json") && !s.history.ends_with(".csv")) {
