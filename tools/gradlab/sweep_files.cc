@@ -35,7 +35,23 @@ const CsvLayout& csv_layout(SweepKind kind) {
        "first_last_ratio", "mean_gain", "squared_gain", "depth_scale", "verdict", "saturation_begins", "dead_units_begin",
        "loss", "anomaly"},
       0, 9, 15, 2, "\"model="};
-  return kind == SweepKind::model_spec ? model_spec : network;
+  // A training sweep (--train): the network's columns, then the budget and what training measured.
+  static const CsvLayout training = [] {
+    CsvLayout t = network;
+    for (std::string_view c : {"budget", "steps_run", "train_loss", "train_accuracy", "test_accuracy", "diverged",
+                               "xi_c", "xi_grad"}) {
+      t.columns.push_back(c);
+    }
+    t.digest = network.columns.size();
+    return t;
+  }();
+  return kind == SweepKind::model_spec ? model_spec : kind == SweepKind::training ? training : network;
+}
+
+std::string_view kind_words(SweepKind kind) {
+  return kind == SweepKind::model_spec ? "a model spec (--model)"
+         : kind == SweepKind::training ? "the built-in network trained (--train)"
+                                       : "the built-in network probed at initialization (no --train)";
 }
 
 // The header a gradlab before the depth-scale verdict wrote: its verdicts followed fixed first/last
@@ -147,6 +163,12 @@ LineFields jsonl_fields(std::string_view line, const std::string& where, SweepKi
   if (!j.contains("seed") || !j["seed"].is_number_unsigned()) fail("{}: key 'seed' must be an unsigned integer", where);
   f.seed = j["seed"].get<uint64_t>();
   if (kind == SweepKind::model_spec) f.digest = j.contains("spec_digest") && j["spec_digest"].is_string() ? j["spec_digest"].get<std::string>() : "";
+  // The ids of a training sweep are those of the same grid probed, so the budget key tells them apart.
+  if (kind != SweepKind::model_spec && j.contains("budget") != (kind == SweepKind::training)) {
+    fail("{}: the file holds a sweep of {}, and this is a sweep of {}; choose another --out", where,
+         kind_words(kind == SweepKind::training ? SweepKind::network : SweepKind::training), kind_words(kind));
+  }
+  if (kind == SweepKind::training) f.digest = j["budget"].is_string() ? j["budget"].get<std::string>() : "";
   return f;
 }
 
@@ -177,7 +199,9 @@ std::string input_text(const SpecVariant& v) {
 }  // namespace
 
 SweepKind sweep_kind(const std::vector<SweepConfig>& configs) {
-  return !configs.empty() && configs.front().spec ? SweepKind::model_spec : SweepKind::network;
+  if (configs.empty()) return SweepKind::network;
+  if (configs.front().spec) return SweepKind::model_spec;
+  return configs.front().training ? SweepKind::training : SweepKind::network;
 }
 
 std::string sweep_csv_header(SweepKind kind) { return fmt::format("{}\n", fmt::join(csv_layout(kind).columns, ",")); }
@@ -216,14 +240,22 @@ std::string sweep_line(const SweepResult& r, SweepFormat format) {
   const std::string init = n.gaussian_init ? "" : n.kernel_initializer.name();
   const std::string sigma_w2 = n.gaussian_init ? number(n.gaussian_init->sigma_w2) : "";
   const std::string sigma_b2 = n.gaussian_init ? number(n.gaussian_init->sigma_b2) : "";
+  const std::optional<TrainingOutcome>& t = r.training;
+  const std::string budget = c.training ? trainability_budget(c.training->settings) : "";
   if (format == SweepFormat::csv) {
-    return fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", field(c.id), n.depth,
+    const std::string trained =
+        !c.training ? std::string()
+        : !t        ? fmt::format(",{},,,,,,,", budget)
+                    : fmt::format(",{},{},{},{},{},{},{},{}", budget, t->steps_run, number(t->train_loss),
+                                  number(t->train_accuracy), number(t->test_accuracy), t->diverged ? "true" : "false",
+                                  number(t->xi_c), number(t->xi_grad));
+    return fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}{}\n", field(c.id), n.depth,
                        n.units, field(n.activation), field(init), sigma_w2, sigma_b2, skip_normalization_name(n.normalization),
                        skip_connection_name(n.skip), n.batch, dtype_name(n.dtype), c.trial, c.seed, number(r.input_grad_norm),
                        number(r.first_to_last_ratio), number(r.mean_gain), number(r.squared_gain), number(r.depth_scale),
                        flow_verdict_name(r.verdict),
                        field(r.saturation_begins.value_or("")), field(r.dead_units_begin.value_or("")), number(r.loss),
-                       field(r.anomaly.value_or("")));
+                       field(r.anomaly.value_or("")), trained);
   }
   Json j;
   j["id"] = c.id;
@@ -240,6 +272,16 @@ std::string sweep_line(const SweepResult& r, SweepFormat format) {
   j["trial"] = c.trial;
   j["seed"] = c.seed;
   add_result_keys(j, r);
+  if (c.training) {
+    j["budget"] = budget;
+    j["steps_run"] = t ? Json(t->steps_run) : Json(nullptr);
+    j["train_loss"] = t ? Json(t->train_loss) : Json(nullptr);
+    j["train_accuracy"] = t ? Json(t->train_accuracy) : Json(nullptr);
+    j["test_accuracy"] = t ? Json(t->test_accuracy) : Json(nullptr);
+    j["diverged"] = t ? Json(t->diverged) : Json(nullptr);
+    j["xi_c"] = t ? Json(t->xi_c) : Json(nullptr);
+    j["xi_grad"] = t ? Json(t->xi_grad) : Json(nullptr);
+  }
   return j.dump() + "\n";
 }
 
@@ -250,9 +292,10 @@ SweepResumeState read_sweep_results(const std::string& text, const std::string& 
   const SweepKind kind = sweep_kind(configs);
   const CsvLayout& layout = csv_layout(kind);
   const std::string header = sweep_csv_header(kind);
-  const SweepKind other_kind = kind == SweepKind::network ? SweepKind::model_spec : SweepKind::network;
   const ModelSpec* spec = kind == SweepKind::model_spec ? configs.front().spec->spec.get() : nullptr;
-  const std::string digest = spec ? spec_digest(*spec) : "";
+  const std::string digest = spec                           ? spec_digest(*spec)
+                             : kind == SweepKind::training ? trainability_budget(configs.front().training->settings)
+                                                           : "";
   SweepResumeState state;
   std::set<std::string> seen;
   std::size_t start = 0;
@@ -277,10 +320,11 @@ SweepResumeState read_sweep_results(const std::string& text, const std::string& 
     start = end + 1;
     const std::string where = fmt::format("{}: line {}", source, line_number);
     if (format == SweepFormat::csv && line_number == 1) {
-      if (with_newline == sweep_csv_header(other_kind)) {
+      for (const SweepKind other_kind : {SweepKind::network, SweepKind::model_spec, SweepKind::training}) {
+        if (other_kind == kind || with_newline != sweep_csv_header(other_kind)) continue;
         fail("{}: the file holds a sweep of {}, and this is a sweep of {}; choose another --out", where,
-             other_kind == SweepKind::network ? "the built-in network" : "a model spec (--model)",
-             spec ? fmt::format("model '{}' ({})", spec->name, spec->source) : std::string("the built-in network"));
+             kind_words(other_kind),
+             spec ? fmt::format("model '{}' ({})", spec->name, spec->source) : std::string(kind_words(kind)));
       }
       if (with_newline == older_csv_header(kind)) fail("{}: the file {}", where, kOlderVerdicts);
       if (with_newline != header) {
@@ -299,6 +343,11 @@ SweepResumeState read_sweep_results(const std::string& text, const std::string& 
     if (it->second != f.seed) {
       fail("{}: configuration '{}' has seed {}, but this sweep gives it seed {}: the file is from a sweep "
            "with another --seed", where, f.id, f.seed, it->second);
+    }
+    if (kind == SweepKind::training && f.digest != digest) {
+      fail("{}: configuration '{}' was trained with budget '{}', but this sweep trains with '{}': the file is from "
+           "a sweep with other --steps, --learning-rate, --train-batch, --train-examples or --test-examples (choose "
+           "another --out)", where, f.id, shortened(f.digest), digest);
     }
     if (spec && f.digest != digest) {
       fail("{}: configuration '{}' was written for a spec with digest '{}', but model '{}' ({}) has digest {}: the "

@@ -39,8 +39,9 @@ using SweepGridFile = std::variant<SweepGrid, SpecSweepRequest>;
 SweepGridFile parse_sweep_grid(const std::string& json_text, const std::string& source);
 
 /// What a sweep probes: the built-in SkipNetwork (SweepGrid) or variants of a model spec
-/// (SpecSweepGrid). Each has its own result columns.
-enum class SweepKind { network, model_spec };
+/// (SpecSweepGrid), or the built-in network probed and trained (SweepGrid::training, --train). Each has
+/// its own result columns.
+enum class SweepKind { network, model_spec, training };
 
 /// The kind of sweep `configs` make up (network when empty).
 SweepKind sweep_kind(const std::vector<SweepConfig>& configs);

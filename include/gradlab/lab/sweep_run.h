@@ -41,12 +41,14 @@ struct SweepResult {
   ProbeLoss probe_loss = ProbeLoss::mean;
   /// Anomaly::describe() of the first NaN or infinity, when there was one.
   std::optional<std::string> anomaly;
+  /// With SweepConfig::training: the training run, besides the probe at initialization.
+  std::optional<TrainingOutcome> training;
   /// The whole probed pass, kept only when asked (SweepOptions::keep_pass), for charts.
   std::shared_ptr<const PassRecord> pass;
 };
 
-/// Probes one configuration on the calling thread (see the file comment); keeps the pass in the
-/// result when `keep_pass`.
+/// Probes one configuration on the calling thread (see the file comment) and, with config.training,
+/// then trains it (train_network, trainability.h); keeps the pass in the result when `keep_pass`.
 SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& thresholds = {}, bool keep_pass = false);
 
 /// The CPUs this process may run on (its affinity mask: fewer than the machine's under taskset, a

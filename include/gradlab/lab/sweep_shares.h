@@ -20,7 +20,15 @@ namespace gradlab {
 /// the element-wise work, twice that for float64, plus 1.5e6 for the configuration itself (the last
 /// two fitted to probe times: docs/distributed.md). A configuration of a model spec costs its batch
 /// (x2 for float64): the variants of one spec differ only in batch and dtype as far as cost goes.
+/// A configuration with SweepConfig::training adds training_cost().
 double expected_cost(const SweepConfig& config);
+
+/// The relative cost of training `config` (0 without SweepConfig::training), in multiply-adds on the
+/// same scale: steps x batch x 3 forward passes (the backward pass costs about two) of the trained
+/// network (784 x units + (depth - 1) x units^2 + units x 10 products, plus 54 per unit for the
+/// element-wise work), plus one forward pass per example of the training and test subsets evaluated.
+/// It grows as steps x depth x width^2, which dominates the probe's cost at any budget worth running.
+double training_cost(const SweepConfig& config);
 
 /// `configs` split into `parts` shares (see the file comment), each in the order of `configs`; a
 /// share may be empty when there are fewer configurations than parts. Error when parts < 1.
