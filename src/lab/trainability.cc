@@ -73,7 +73,10 @@ std::string trainability_budget(const TrainabilitySettings& s) {
 
 DataSplits load_trainability_data(const TrainabilitySettings& s) {
   check_trainability_settings(s);
-  DataSplits data = load_dataset("fashion-mnist", {.limit = s.train_examples, .fashion_mnist_dir = s.data_dir});
+  // load_dataset's limit cuts both sets alike; each is then cut to its own size.
+  DataSplits data = load_dataset(
+      "fashion-mnist", {.limit = std::max(s.train_examples, s.test_examples), .fashion_mnist_dir = s.data_dir});
+  if (s.train_examples < data.train.size()) data.train = data.train.slice(0, s.train_examples);
   if (s.test_examples < data.test.size()) data.test = data.test.slice(0, s.test_examples);
   return data;
 }

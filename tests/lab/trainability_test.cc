@@ -80,6 +80,15 @@ TEST(Trainability, RefusesWhatItCannotTrainAndBadSettings) {
   EXPECT_EQ(trainability_budget({}), "steps=150;batch=32;lr=0.01;train=2000;test=1000");
 }
 
+TEST(Trainability, DataIsCutToEachSubsetsOwnSize) {
+  const DataSplits more_test = load_trainability_data({.train_examples = 100, .test_examples = 300});
+  EXPECT_EQ(more_test.train.size(), 100);
+  EXPECT_EQ(more_test.test.size(), 300);
+  const DataSplits more_train = load_trainability_data({.train_examples = 300, .test_examples = 100});
+  EXPECT_EQ(more_train.train.size(), 300);
+  EXPECT_EQ(more_train.test.size(), 100);
+}
+
 TEST(Trainability, GridTrainsOnlyPlainFloat32NetworksInitializedByVariances) {
   auto t = std::make_shared<const TrainabilityTask>(task());
   EXPECT_NE(error_of([&] { validate_grid({.training = t}); }).find("sigma_w2"), std::string::npos);
