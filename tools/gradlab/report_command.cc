@@ -115,7 +115,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
   TrainabilityStudyOptions& tr = s->trainability_options;
   cmd->add_flag("!--no-trainability", s->trainability,
                 "Leave out the trainability section (tanh networks over depth x sigma_w2 trained briefly against the "
-                "theory's 6 xi_c, Schoenholz et al. 2017; about 25 s on 2 cores)");
+                "theory's 6 xi_c, Schoenholz et al. 2017; about 11 s of CPU)");
   cmd->add_option("--trainability-depths", tr.depths, "Trainability section: depths, comma-separated")
       ->delimiter(',')
       ->check(CLI::Range(1, kMaxProbeDepth))

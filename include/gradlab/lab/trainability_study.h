@@ -25,7 +25,7 @@
 namespace gradlab {
 
 /// Settings of the study. The default grid (8 depths x 9 variances, 72 short runs) keeps the study
-/// to about half a minute on 2 cores (docs/report.md).
+/// to about 11 s of CPU time (docs/report.md).
 struct TrainabilityStudyOptions {
   std::vector<int> depths{4, 8, 12, 16, 24, 32, 48, 64};
   std::vector<double> sigma_w2s{0.5, 0.9, 1.2, 1.5, 1.76, 2.2, 3, 4, 5};
