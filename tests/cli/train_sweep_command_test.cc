@@ -85,6 +85,7 @@ TEST_F(TrainSweepBadInputs, TrainSweepOptions) {
   expect_refused({"sweep", "--train", "--depth", "2"}, {"give 'sigma_w2'"});
   expect_refused({"sweep", "--train", "--model", "net.json", "--out", path("r.csv")}, {"--train", "does not take --model"});
   expect_refused({"sweep", "--train", "--sigma-w2", "1", "--skip", "residual"}, {"'skip' must be none"});
+  expect_refused({"sweep", "--train", "--cell", "lstm", "--out", path("r.csv")}, {"--train", "does not take --cell"});
   expect_refused({"sweep", "--train", "--sigma-w2", "1", "--steps", "0"}, {"training steps must be in [1,", "got 0"});
   expect_refused({"sweep", "--train", "--sigma-w2", "1", "--lr", "-1"}, {"learning rate"});
   expect_refused({"sweep", "--steps", "10", "--sigma-w2", "1"}, {"--steps", "--train"});
