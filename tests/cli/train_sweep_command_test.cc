@@ -71,9 +71,9 @@ TEST_F(TrainSweepBadInputs, TrainSweepResumeOfAnotherModeOrBudget) {
     ASSERT_EQ(run_cli(with({"sweep", "--out", path("trained" + ext)}, tiny_train_args())).exit_code, 0);
     const std::string probed = read_text("probed" + ext), trained = read_text("trained" + ext);
     expect_refused(with({"sweep", "--out", path("probed" + ext), "--resume"}, tiny_train_args()),
-                   {"probed at initialization (no --train)", "choose another --out"});
+                   {"holds a sweep of the built-in network, and this is a sweep of the built-in network trained (--train)", "choose another --out"});
     expect_refused(with({"sweep", "--out", path("trained" + ext), "--resume"}, probe_only),
-                   {"trained (--train)", "choose another --out"});
+                   {"holds a sweep of the built-in network trained (--train), and this is a sweep of the built-in network;", "choose another --out"});
     expect_refused(with(with({"sweep", "--out", path("trained" + ext), "--resume"}, tiny_train_args()), {"--lr", "0.1"}),
                    {"budget 'steps=20;batch=16;lr=0.01;train=200;test=100'", "steps=20;batch=16;lr=0.1;"});
     EXPECT_EQ(read_text("probed" + ext), probed);

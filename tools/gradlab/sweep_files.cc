@@ -64,7 +64,7 @@ const CsvLayout& csv_layout(SweepKind kind) {
 
 std::string_view kind_description(SweepKind kind) {
   switch (kind) {
-    case SweepKind::network: return "the built-in network probed at initialization (no --train)";
+    case SweepKind::network: return "the built-in network";
     case SweepKind::model_spec: return "a model spec (--model)";
     case SweepKind::recurrent: return "recurrent networks (--cell)";
     case SweepKind::training: return "the built-in network trained (--train)";
