@@ -103,6 +103,19 @@ void validate_grid(const SweepGrid& g) {
   if (g.trials < 1 || g.trials > kMaxSweepTrials) {
     fail("sweep grid: 'trials' is {}; expected 1 to {}", g.trials, kMaxSweepTrials);
   }
+  if (g.training) {
+    if (g.sigma_w2s.empty()) fail("sweep grid: a training sweep initializes by variances: give 'sigma_w2' (and 'sigma_b2')");
+    for (const SkipNormalization n : g.normalizations) {
+      if (n != SkipNormalization::none) fail("sweep grid: a training sweep trains plain Dense stacks: 'norm' must be none, not '{}'", skip_normalization_name(n));
+    }
+    for (const SkipConnection k : g.skips) {
+      if (k != SkipConnection::none) fail("sweep grid: a training sweep trains plain Dense stacks: 'skip' must be none, not '{}'", skip_connection_name(k));
+    }
+    for (const DType d : g.dtypes) {
+      if (d != DType::float32) fail("sweep grid: a training sweep trains in float32: 'dtype' {} is not trained", dtype_name(d));
+    }
+    check_trainability_settings(g.training->settings);
+  }
   if (grid_size(g) > kMaxSweepConfigurations) {
     fail("sweep grid: {} configurations; at most {} are allowed", grid_size(g), kMaxSweepConfigurations);
   }
@@ -237,6 +250,7 @@ std::vector<SweepConfig> expand_grid(const SweepGrid& g) {
                     c.probe_loss = g.probe_loss;
                     c.id = id_of(with_loss(network_parameters(c.network), g.probe_loss), trial);
                     c.seed = sweep_config_seed(g.seed, c.id);
+                    c.training = g.training;
                     configs.push_back(std::move(c));
                   }
   return configs;

@@ -103,6 +103,8 @@ SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& th
     r.through_time = std::make_shared<const ThroughTimeRecord>(std::move(probe.through_time));
   }
   if (keep_pass) r.pass = std::make_shared<const PassRecord>(std::move(pass));
+  // The probe looked at the network as initialized; training draws its own weights from the same seed.
+  if (config.training) r.training = train_network(config.network, config.seed, *config.training);
   return r;
 }
 

@@ -42,8 +42,24 @@ double expected_cost(const SweepConfig& config) {
   // the network, the summary): fitted to probe times on a 2-core Zen 3 (docs/distributed.md).
   constexpr double kPerUnit = 54;
   const double per_example = products + kPerUnit * n.depth * units;
-  return kPerConfiguration + static_cast<double>(n.batch) * std::max(1.0, static_cast<double>(n.steps)) *
-                                 per_example * (n.dtype == DType::float64 ? 2.0 : 1.0);
+  const double probe = kPerConfiguration + static_cast<double>(n.batch) * std::max(1.0, static_cast<double>(n.steps)) *
+                                               per_example * (n.dtype == DType::float64 ? 2.0 : 1.0);
+  return probe + (config.training ? training_cost(config) : 0.0);
+}
+
+double training_cost(const SweepConfig& config) {
+  if (!config.training) return 0;
+  const SkipNetworkOptions& n = config.network;
+  const TrainabilitySettings& s = config.training->settings;
+  const double units = static_cast<double>(n.units);
+  const double features = config.training->data ? static_cast<double>(config.training->data->train.feature_shape()[1]) : 784.0;
+  const double classes = config.training->data ? static_cast<double>(config.training->data->train.classes) : 10.0;
+  // A step's forward and backward products cost about three forward passes (the backward computes the
+  // input's and the kernel's gradients); the element-wise work is priced as the probe's.
+  constexpr double kPerUnit = 54;
+  const double forward = features * units + (n.depth - 1) * units * units + units * classes + kPerUnit * n.depth * units;
+  const double examples_evaluated = static_cast<double>(s.train_examples + s.test_examples);
+  return static_cast<double>(s.steps) * static_cast<double>(s.batch_size) * 3 * forward + examples_evaluated * forward;
 }
 
 std::vector<std::vector<SweepConfig>> split_by_cost(const std::vector<SweepConfig>& configs, int parts) {

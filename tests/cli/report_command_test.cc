@@ -22,7 +22,7 @@ using nlohmann::json;
 // A small study: 2 configurations x 2 depths, one trial each, and a short lesson table.
 const std::vector<std::string> kSmall = {"--depths", "2,3", "--activations", "relu", "--initializers", "he_uniform",
                                          "--skips", "none", "--norms", "none,layer", "--trials", "1",
-                                         "--lesson-trials", "2", "--no-training", "--recurrent-trials", "0"};
+                                         "--lesson-trials", "2", "--no-training", "--recurrent-trials", "0", "--no-trainability"};
 
 class ReportCommand : public ::testing::Test {
  protected:
@@ -113,7 +113,7 @@ TEST_F(ReportCommand, TrainingSectionShowsTheLessonsClaimsOnFashionMnist) {
   const std::vector<std::string> tiny = {"--train-examples", "256", "--test-examples", "128", "--train-epochs", "1"};
   std::vector<std::string> args{"report", "--depths", "2", "--activations", "relu", "--initializers", "he_uniform",
                                 "--skips", "none", "--norms", "none", "--trials", "1", "--lesson-trials", "2",
-                                "--recurrent-trials", "0", "--out", path("r.html"), "--json"};
+                                "--recurrent-trials", "0", "--no-trainability", "--out", path("r.html"), "--json"};
   args.insert(args.end(), tiny.begin(), tiny.end());
   const auto r = run_cli(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `mpirun -np N gradlab sweep` (docs/distributed.md), run by ctest when MPI is found:
 #   1. the result file of 2 and 3 ranks is byte-identical to one process's, in CSV and JSON Lines (and
-#      for a sweep of recurrent networks);
+#      for a sweep of recurrent networks, and of a training sweep, --train, on 2 ranks);
 #   2. a rank killed mid-sweep leaves the finished results in the file and a non-zero exit; --resume
 #      on another number of ranks finishes it, and the file is again the one-process file;
 #   3. commands that do not split their work, a sweep without --out, with --report or reading standard
@@ -31,6 +31,16 @@ rnn=(--cell simple_rnn,lstm,gru --time-steps 4,30 --layers 1,2 --units 8 --batch
 mpi 2 "$gradlab" sweep "${rnn[@]}" --workers 1 --out rnn_two.csv >/dev/null
 cmp rnn_one.csv rnn_two.csv || fail "2 ranks wrote another recurrent sweep file than one process"
 [[ $(wc -l <rnn_one.csv) -eq 25 ]] || fail "expected a header and 24 results in rnn_one.csv"
+
+# A training sweep (--train, docs/distributed.md): the cost model weighs training (steps x depth x
+# width^2), and the file is the same bytes for 1 and 2 ranks. Ordered-phase variances keep the
+# theory's xi_c cheap (near the critical line on the chaotic side it takes seconds per point).
+train=(--train --depth 2,5 --width 8 --batch 4 --activation tanh --sigma-w2 0.8,1.4 --sigma-b2 0.05 --seed 4
+       --steps 15 --train-batch 16 --train-examples 200 --test-examples 100)
+"$gradlab" sweep "${train[@]}" --workers 2 --out train_one.csv >/dev/null
+mpi 2 "$gradlab" sweep "${train[@]}" --workers 1 --out train_two.csv >/dev/null
+cmp train_one.csv train_two.csv || fail "2 ranks wrote another --train file than one process"
+[[ $(wc -l <train_one.csv) -eq 5 ]] || fail "expected a header and 4 results in train_one.csv"
 
 # A sweep long enough to kill a rank in the middle of it.
 long=(--depth 24 --width 96 --batch 64 --activation tanh --trials 300 --seed 9)

@@ -10,10 +10,12 @@
 #include "commands.h"
 #include "gradlab/autograd/activations.h"
 #include "gradlab/io/atomic_file.h"
+#include "gradlab/lab/probe_configuration.h"
 #include "gradlab/lab/recurrent_network.h"
 #include "gradlab/lab/skip_network.h"
 #include "gradlab/lab/spec_variant.h"
 #include "gradlab/lab/sweep_run.h"
+#include "gradlab/lab/trainability_study.h"
 #include "gradlab/io/model_spec.h"
 #include "gradlab/nn/initializers.h"
 #include "interrupt.h"
@@ -22,6 +24,7 @@
 #include "progress_bar.h"
 #include "report_study.h"
 #include "report_training.h"
+#include "report_trainability.h"
 
 namespace gradlab::cli {
 void add_report_command(CLI::App& app, CommandRun& run) {
@@ -35,6 +38,8 @@ void add_report_command(CLI::App& app, CommandRun& run) {
     bool json = false;
     bool training = true;
     LessonTrainingOptions training_options;
+    bool trainability = true;
+    TrainabilityStudyOptions trainability_options;
   };
   auto s = std::make_shared<Settings>();
   ReportStudyOptions& o = s->study;
@@ -116,7 +121,22 @@ void add_report_command(CLI::App& app, CommandRun& run) {
   cmd->add_option("--train-epochs", t.epochs, "Training section: epochs of every run")
       ->check(CLI::Range(int64_t{1}, int64_t{1000}))
       ->capture_default_str();
-  cmd->add_option("--data-dir", t.data_dir, "Training section: folder of Fashion-MNIST's IDX files")->capture_default_str();
+  cmd->add_option("--data-dir", t.data_dir, "Training sections: folder of Fashion-MNIST's IDX files")->capture_default_str();
+  TrainabilityStudyOptions& tr = s->trainability_options;
+  cmd->add_flag("!--no-trainability", s->trainability,
+                "Leave out the trainability section (tanh networks over depth x sigma_w2 trained briefly against the "
+                "theory's 6 xi_c, Schoenholz et al. 2017; about 11 s of CPU)");
+  cmd->add_option("--trainability-depths", tr.depths, "Trainability section: depths, comma-separated")
+      ->delimiter(',')
+      ->check(CLI::Range(1, kMaxProbeDepth))
+      ->capture_default_str();
+  cmd->add_option("--trainability-sigma-w2", tr.sigma_w2s, "Trainability section: weight variances sigma_w2, comma-separated")
+      ->delimiter(',')
+      ->check(kVariance)
+      ->capture_default_str();
+  cmd->add_option("--trainability-steps", tr.training.steps, "Trainability section: SGD steps of every network")
+      ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}))
+      ->capture_default_str();
 
   cmd->callback([s, &run] {
     s->study.skips.clear();
@@ -147,6 +167,14 @@ void add_report_command(CLI::App& app, CommandRun& run) {
       // A missing dataset should fail before minutes of probing, not after.
       std::optional<DataSplits> data;
       if (s->training) data = as_bad_input([&] { return load_lesson_data(s->training_options); });
+      std::shared_ptr<const DataSplits> trainability_data;
+      if (s->trainability) {
+        s->trainability_options.seed = s->study.seed;
+        s->trainability_options.training.data_dir = s->training_options.data_dir;
+        as_bad_input([&] { validate_grid(trainability_grid(s->trainability_options, std::make_shared<const TrainabilityTask>(TrainabilityTask{.settings = s->trainability_options.training}))); });
+        trainability_data = std::make_shared<const DataSplits>(
+            as_bad_input([&] { return load_trainability_data(s->trainability_options.training); }));
+      }
 
       InterruptGuard guard;
       std::optional<ProgressBar> bar;
@@ -173,6 +201,17 @@ void add_report_command(CLI::App& app, CommandRun& run) {
         if (bar) bar->finish();
       }
 
+      std::optional<TrainabilityStudy> trainability;
+      if (trainability_data) {
+        bar.reset();
+        trainability = run_trainability_study(s->trainability_options, trainability_data, [&](int64_t done, int64_t total) {
+          if (interrupt_requested()) throw Interrupted(fmt::format("report stopped after {} of {} trainability cells; nothing written", done, total));
+          if (!bar) bar.emplace("trainability", total);
+          bar->update(done);
+        });
+        if (bar) bar->finish();
+      }
+
       HtmlReport page("gradlab report: vanishing and exploding gradients, and the lesson's remedies");
       add_glance_section(page, study);
       add_lesson_section(page, study.lesson);
@@ -183,6 +222,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
         add_depth_section(page, study);
       }
       if (training) add_training_section(page, *training);
+      if (trainability) add_trainability_section(page, *trainability);
       as_bad_input([&] { write_file_atomically(s->out, page.render()); });
       if (s->json) {
         nlohmann::ordered_json json = report_json(study, s->out);
@@ -191,6 +231,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
       } else {
         std::string text = report_text(study, s->out);
         if (training) text += "\nThe lesson's cases trained on Fashion-MNIST (gradlab's extension):\n" + format_lesson_training(*training);
+        if (trainability) text += "\nTrainability against depth scale: " + trainability_reading(*trainability) + "\n";
         write_stdout(text);
       }
     };

@@ -124,6 +124,9 @@ struct SweepSettings {
   bool conv = false;
   int64_t filters = ConvNetworkOptions{}.filters, kernel_size = ConvNetworkOptions{}.kernel_size;
   std::vector<int64_t> image{28, 28, 1};
+  // --train: each configuration also trained on Fashion-MNIST (lab/trainability.h).
+  bool train = false;
+  TrainabilitySettings training;
 };
 
 SweepGrid inline_grid(const SweepSettings& s) {
@@ -133,6 +136,14 @@ SweepGrid inline_grid(const SweepSettings& s) {
   for (const std::string& n : s.norms) g.normalizations.push_back(parse_skip_normalization(n));
   for (const std::string& n : s.skips) g.skips.push_back(parse_skip_connection(n));
   for (const std::string& n : s.dtypes) g.dtypes.push_back(parse_dtype(n));
+  if (s.train) {
+    g.training = std::make_shared<const TrainabilityTask>(TrainabilityTask{.settings = s.training});
+    validate_grid(g);
+    // Read once the grid is known to be trainable; every worker (and, under MPI, every rank) shares it.
+    auto task = std::make_shared<TrainabilityTask>(*g.training);
+    task->data = std::make_shared<const DataSplits>(load_trainability_data(s.training));
+    g.training = std::move(task);
+  }
   validate_grid(g);
   return g;
 }
@@ -183,6 +194,11 @@ SpecSweepRequest inline_spec_request(const SweepSettings& s) {
 }
 
 SweepPlan plan_sweep(const SweepSettings& s) {
+  if (s.train && (!s.grid_file.empty() || !s.model.empty() || !s.cells.empty() || s.conv)) {
+    throw UsageError(fmt::format("--train trains the built-in network of the list options (--depth, --width, "
+                                 "--activation, --sigma-w2, --sigma-b2); it does not take {}",
+                                 !s.grid_file.empty() ? "--grid" : !s.model.empty() ? "--model" : !s.cells.empty() ? "--cell" : "--conv"));
+  }
   if (!s.grid_file.empty()) {
     SweepGridFile file = as_bad_input([&] { return parse_sweep_grid(read_file(s.grid_file, kMaxGridBytes), s.grid_file); });
     if (auto* request = std::get_if<SpecSweepRequest>(&file)) return spec_plan(std::move(*request), s.grid_file);
@@ -214,7 +230,9 @@ SweepPlan plan_sweep(const SweepSettings& s) {
     return {expand_recurrent_grid(grid), recurrent_grid_description(grid)};
   }
   const SweepGrid grid = as_bad_input([&] { return inline_grid(s); });
-  return {expand_grid(grid), grid_description(grid)};
+  std::string description = grid_description(grid);
+  if (grid.training) description += "; trained: " + trainability_budget(grid.training->settings);
+  return {expand_grid(grid), description};
 }
 
 // Appends each result line with one write(2), so a kill leaves at most a partial last line.
@@ -408,6 +426,7 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
       "  gradlab sweep --model net.json --init he_uniform,glorot_uniform --activation relu,tanh --dtype float32,float64 --trials 5\n"
       "  gradlab sweep --cell simple_rnn,lstm,gru --time-steps 10,100,1000 --layers 1,2 --recurrent-init glorot_uniform,orthogonal --trials 3\n"
       "  gradlab sweep --conv --depth 20 --norm group --skip identity --init he_normal,delta_orthogonal --trials 3\n"
+      "  gradlab sweep --train --activation tanh --depth 10,20,40 --sigma-w2 1,1.76,3 --sigma-b2 0.05 --out train.csv\n"
       "Lists are comma-separated; every combination runs, trials times, each with its own seed.\n"
       "See docs/instruments.md (\"gradlab sweep\", \"Sweeping your own model\", \"Sweeping recurrent networks\") for the order, ids, seeds and columns.");
   CLI::Option* grid = cmd->add_option("--grid", s->grid_file, "Grid file (JSON) instead of the list options; - reads standard input");
@@ -499,6 +518,17 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
       ->needs(out);
   cmd->add_option("--report", s->report, "Also write a self-contained HTML page with the sweep's gradient-flow charts");
   cmd->add_flag("--resume", s->resume, "Keep the finished lines of --out and run only the missing configurations")->needs(out);
+  // Schoenholz et al. 2017, Fig. 5: trainability against the depth scale xi_c (lab/trainability.h).
+  CLI::Option* train = cmd->add_flag("--train", s->train,
+                                     "Also train each configuration on Fashion-MNIST (SGD, a short budget) and record its loss, "
+                                     "accuracies, divergence and the theory's xi_c and xi_grad; needs --sigma-w2");
+  const auto training_option = [&](CLI::Option* option) { return option->needs(train)->capture_default_str(); };
+  training_option(cmd->add_option("--steps", s->training.steps, "With --train: SGD updates per configuration"));
+  training_option(cmd->add_option("--lr", s->training.learning_rate, "With --train: SGD learning rate"));
+  training_option(cmd->add_option("--train-batch", s->training.batch_size, "With --train: examples per update"));
+  training_option(cmd->add_option("--train-examples", s->training.train_examples, "With --train: the first N training images"));
+  training_option(cmd->add_option("--test-examples", s->training.test_examples, "With --train: the first N test images (held out)"));
+  training_option(cmd->add_option("--data-dir", s->training.data_dir, "With --train: folder of Fashion-MNIST's IDX files"));
   cmd->callback([s, &run, init, activation, batch, dtype, depth, width] {
     s->depth_given = depth->count() > 0;
     s->width_given = width->count() > 0;

@@ -43,10 +43,21 @@ const CsvLayout& csv_layout(SweepKind kind) {
        "gain_per_step", "verdict", "spectral_radius", "largest_singular_value", "pascanu_bound",
        "vanishing_guaranteed", "forget_gate_near_zero", "forget_gate_near_one", "loss", "anomaly"},
       0, 12, 18, std::nullopt, "\"cell="};
+  // A training sweep (--train): the network's columns, then the budget and what training measured.
+  static const CsvLayout training = [] {
+    CsvLayout t = network;
+    for (std::string_view c : {"budget", "steps_run", "train_loss", "train_accuracy", "test_accuracy", "diverged",
+                               "xi_c", "xi_grad"}) {
+      t.columns.push_back(c);
+    }
+    t.digest = network.columns.size();
+    return t;
+  }();
   switch (kind) {
     case SweepKind::network: return network;
     case SweepKind::model_spec: return model_spec;
     case SweepKind::recurrent: return recurrent;
+    case SweepKind::training: return training;
   }
   return network;
 }
@@ -56,6 +67,7 @@ std::string_view kind_description(SweepKind kind) {
     case SweepKind::network: return "the built-in network";
     case SweepKind::model_spec: return "a model spec (--model)";
     case SweepKind::recurrent: return "recurrent networks (--cell)";
+    case SweepKind::training: return "the built-in network trained (--train)";
   }
   return "";
 }
@@ -169,6 +181,12 @@ LineFields jsonl_fields(std::string_view line, const std::string& where, SweepKi
   if (!j.contains("seed") || !j["seed"].is_number_unsigned()) fail("{}: key 'seed' must be an unsigned integer", where);
   f.seed = j["seed"].get<uint64_t>();
   if (kind == SweepKind::model_spec) f.digest = j.contains("spec_digest") && j["spec_digest"].is_string() ? j["spec_digest"].get<std::string>() : "";
+  // The ids of a training sweep are those of the same grid probed, so the budget key tells them apart.
+  if ((kind == SweepKind::network || kind == SweepKind::training) && j.contains("budget") != (kind == SweepKind::training)) {
+    fail("{}: the file holds a sweep of {}, and this is a sweep of {}; choose another --out", where,
+         kind_description(kind == SweepKind::training ? SweepKind::network : SweepKind::training), kind_description(kind));
+  }
+  if (kind == SweepKind::training) f.digest = j["budget"].is_string() ? j["budget"].get<std::string>() : "";
   return f;
 }
 
@@ -260,7 +278,9 @@ std::string recurrent_line(const SweepResult& r, SweepFormat format) {
 
 SweepKind sweep_kind(const std::vector<SweepConfig>& configs) {
   if (configs.empty()) return SweepKind::network;
-  return configs.front().spec ? SweepKind::model_spec : configs.front().recurrent ? SweepKind::recurrent : SweepKind::network;
+  if (configs.front().spec) return SweepKind::model_spec;
+  if (configs.front().recurrent) return SweepKind::recurrent;
+  return configs.front().training ? SweepKind::training : SweepKind::network;
 }
 
 std::string sweep_csv_header(SweepKind kind) { return fmt::format("{}\n", fmt::join(csv_layout(kind).columns, ",")); }
@@ -300,14 +320,22 @@ std::string sweep_line(const SweepResult& r, SweepFormat format) {
   const std::string init = n.gaussian_init ? "" : n.kernel_initializer.name();
   const std::string sigma_w2 = n.gaussian_init ? number(n.gaussian_init->sigma_w2) : "";
   const std::string sigma_b2 = n.gaussian_init ? number(n.gaussian_init->sigma_b2) : "";
+  const std::optional<TrainingOutcome>& t = r.training;
+  const std::string budget = c.training ? trainability_budget(c.training->settings) : "";
   if (format == SweepFormat::csv) {
-    return fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", field(c.id), n.depth,
+    const std::string trained =
+        !c.training ? std::string()
+        : !t        ? fmt::format(",{},,,,,,,", budget)
+                    : fmt::format(",{},{},{},{},{},{},{},{}", budget, t->steps_run, number(t->train_loss),
+                                  number(t->train_accuracy), number(t->test_accuracy), t->diverged ? "true" : "false",
+                                  number(t->xi_c), number(t->xi_grad));
+    return fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}{}\n", field(c.id), n.depth,
                        n.units, field(n.activation), field(init), sigma_w2, sigma_b2, skip_normalization_name(n.normalization),
                        skip_connection_name(n.skip), n.batch, dtype_name(n.dtype), c.trial, c.seed, number(r.input_grad_norm),
                        number(r.first_to_last_ratio), number(r.mean_gain), number(r.squared_gain), number(r.depth_scale),
                        flow_verdict_name(r.verdict),
                        field(r.saturation_begins.value_or("")), field(r.dead_units_begin.value_or("")), number(r.loss),
-                       field(r.anomaly.value_or("")));
+                       field(r.anomaly.value_or("")), trained);
   }
   Json j;
   j["id"] = c.id;
@@ -324,6 +352,16 @@ std::string sweep_line(const SweepResult& r, SweepFormat format) {
   j["trial"] = c.trial;
   j["seed"] = c.seed;
   add_result_keys(j, r);
+  if (c.training) {
+    j["budget"] = budget;
+    j["steps_run"] = t ? Json(t->steps_run) : Json(nullptr);
+    j["train_loss"] = t ? Json(t->train_loss) : Json(nullptr);
+    j["train_accuracy"] = t ? Json(t->train_accuracy) : Json(nullptr);
+    j["test_accuracy"] = t ? Json(t->test_accuracy) : Json(nullptr);
+    j["diverged"] = t ? Json(t->diverged) : Json(nullptr);
+    j["xi_c"] = t ? Json(t->xi_c) : Json(nullptr);
+    j["xi_grad"] = t ? Json(t->xi_grad) : Json(nullptr);
+  }
   return j.dump() + "\n";
 }
 
@@ -335,7 +373,9 @@ SweepResumeState read_sweep_results(const std::string& text, const std::string& 
   const CsvLayout& layout = csv_layout(kind);
   const std::string header = sweep_csv_header(kind);
   const ModelSpec* spec = kind == SweepKind::model_spec ? configs.front().spec->spec.get() : nullptr;
-  const std::string digest = spec ? spec_digest(*spec) : "";
+  const std::string digest = spec                           ? spec_digest(*spec)
+                             : kind == SweepKind::training ? trainability_budget(configs.front().training->settings)
+                                                           : "";
   SweepResumeState state;
   std::set<std::string> seen;
   std::size_t start = 0;
@@ -360,7 +400,7 @@ SweepResumeState read_sweep_results(const std::string& text, const std::string& 
     start = end + 1;
     const std::string where = fmt::format("{}: line {}", source, line_number);
     if (format == SweepFormat::csv && line_number == 1) {
-      for (const SweepKind other_kind : {SweepKind::network, SweepKind::model_spec, SweepKind::recurrent}) {
+      for (const SweepKind other_kind : {SweepKind::network, SweepKind::model_spec, SweepKind::recurrent, SweepKind::training}) {
         if (other_kind == kind || with_newline != sweep_csv_header(other_kind)) continue;
         fail("{}: the file holds a sweep of {}, and this is a sweep of {}; choose another --out", where,
              kind_description(other_kind),
@@ -383,6 +423,11 @@ SweepResumeState read_sweep_results(const std::string& text, const std::string& 
     if (it->second != f.seed) {
       fail("{}: configuration '{}' has seed {}, but this sweep gives it seed {}: the file is from a sweep "
            "with another --seed", where, f.id, f.seed, it->second);
+    }
+    if (kind == SweepKind::training && f.digest != digest) {
+      fail("{}: configuration '{}' was trained with budget '{}', but this sweep trains with '{}': the file is from "
+           "a sweep with other --steps, --learning-rate, --train-batch, --train-examples or --test-examples (choose "
+           "another --out)", where, f.id, shortened(f.digest), digest);
     }
     if (spec && f.digest != digest) {
       fail("{}: configuration '{}' was written for a spec with digest '{}', but model '{}' ({}) has digest {}: the "

@@ -46,8 +46,9 @@ bool parse_recurrent_norm(const std::string& name);
 SweepGridFile parse_sweep_grid(const std::string& json_text, const std::string& source);
 
 /// What a sweep probes: the built-in SkipNetwork (SweepGrid), variants of a model spec
-/// (SpecSweepGrid) or inline recurrent networks (RecurrentSweepGrid). Each has its own result columns.
-enum class SweepKind { network, model_spec, recurrent };
+/// (SpecSweepGrid) or inline recurrent networks (RecurrentSweepGrid), or the built-in network probed
+/// and trained (SweepGrid::training, --train). Each has its own result columns.
+enum class SweepKind { network, model_spec, recurrent, training };
 
 /// The kind of sweep `configs` make up (network when empty).
 SweepKind sweep_kind(const std::vector<SweepConfig>& configs);

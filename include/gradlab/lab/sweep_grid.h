@@ -35,6 +35,7 @@
 #include "gradlab/lab/recurrent_network.h"
 #include "gradlab/lab/skip_network.h"
 #include "gradlab/lab/spec_variant.h"
+#include "gradlab/lab/trainability.h"
 #include "gradlab/tensor/dtype.h"
 
 namespace gradlab {
@@ -62,12 +63,16 @@ struct SweepGrid {
   uint64_t seed = 0;
   /// The scalar every configuration differentiates (ProbeLoss); one for the whole grid.
   ProbeLoss probe_loss = ProbeLoss::automatic;
+  /// When set, every configuration is also trained (`gradlab sweep --train`, trainability.h): the grid
+  /// must then initialize by variances (sigma_w2s), with norm none, skip none and dtype float32.
+  std::shared_ptr<const TrainabilityTask> training;
 };
 
 /// Throws Error naming the list and value when a grid cannot be expanded: an empty list, a depth,
 /// width or batch below 1 (or above 10000 layers / 2^20 units or rows), an unknown activation or
 /// initializer, a sigma_w2 or sigma_b2 negative or not finite, sigma_b2s without sigma_w2s, a value
-/// listed twice (its configurations would share an id), trials below 1.
+/// listed twice (its configurations would share an id), trials below 1; with `training`, a grid
+/// without sigma_w2s or with a normalization, skip or dtype train_network() does not train.
 void validate_grid(const SweepGrid& grid);
 
 /// Number of configurations of `grid`: the product of the list sizes and trials.
@@ -89,6 +94,8 @@ struct SweepConfig {
   ProbeLoss probe_loss = ProbeLoss::automatic;
   /// See the file comment.
   std::string id;
+  /// When set, the configuration is also trained (SweepGrid::training), from the same seed.
+  std::shared_ptr<const TrainabilityTask> training;
 };
 
 /// The id of a network and trial (see the file comment).

@@ -80,12 +80,14 @@ struct SweepResult {
   std::optional<SweepTimeAxis> time_axis;
   /// The whole time axis (‖∂L/∂h_t‖ of every layer and step), kept only with SweepOptions::keep_pass.
   std::shared_ptr<const ThroughTimeRecord> through_time;
+  /// With SweepConfig::training: the training run, besides the probe at initialization.
+  std::optional<TrainingOutcome> training;
   /// The whole probed pass, kept only when asked (SweepOptions::keep_pass), for charts.
   std::shared_ptr<const PassRecord> pass;
 };
 
-/// Probes one configuration on the calling thread (see the file comment); keeps the pass in the
-/// result when `keep_pass`.
+/// Probes one configuration on the calling thread (see the file comment) and, with config.training,
+/// then trains it (train_network, trainability.h); keeps the pass in the result when `keep_pass`.
 SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& thresholds = {}, bool keep_pass = false);
 
 /// The CPUs this process may run on (its affinity mask: fewer than the machine's under taskset, a

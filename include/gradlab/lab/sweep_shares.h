@@ -22,7 +22,15 @@ namespace gradlab {
 /// (x2 for float64): the variants of one spec differ only in batch and dtype as far as cost goes. A
 /// recurrent network costs batch x T x (layers x gates x units^2 + gates x units x its layers' fan-in)
 /// (gates: SimpleRNN 1, GRU 3, LSTM 4; x2 for float64) plus the same 1.5e6.
+/// A configuration with SweepConfig::training adds training_cost().
 double expected_cost(const SweepConfig& config);
+
+/// The relative cost of training `config` (0 without SweepConfig::training), in multiply-adds on the
+/// same scale: steps x batch x 3 forward passes (the backward pass costs about two) of the trained
+/// network (784 x units + (depth - 1) x units^2 + units x 10 products, plus 54 per unit for the
+/// element-wise work), plus one forward pass per example of the training and test subsets evaluated.
+/// It grows as steps x depth x width^2, which dominates the probe's cost at any budget worth running.
+double training_cost(const SweepConfig& config);
 
 /// `configs` split into `parts` shares (see the file comment), each in the order of `configs`; a
 /// share may be empty when there are fewer configurations than parts. Error when parts < 1.
