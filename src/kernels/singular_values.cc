@@ -1,0 +1,73 @@
+#include "kernels/singular_values.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+
+namespace gradlab::kernels {
+namespace {
+
+double dot(const double* x, const double* y, int64_t n) {
+  double s = 0;
+  for (int64_t k = 0; k < n; ++k) s += x[k] * y[k];
+  return s;
+}
+
+}  // namespace
+
+std::vector<double> singular_values(const double* a, int64_t rows, int64_t cols) {
+  // Columns of the tall orientation, each stored contiguously: n columns of length m, m >= n.
+  const bool tall = rows >= cols;
+  const int64_t m = tall ? rows : cols, n = tall ? cols : rows;
+  if (n == 0) return {};
+  std::vector<double> g(static_cast<std::size_t>(m * n));
+  for (int64_t i = 0; i < rows; ++i) {
+    for (int64_t j = 0; j < cols; ++j) {
+      const double v = a[i * cols + j];
+      if (tall) {
+        g[static_cast<std::size_t>(j * m + i)] = v;
+      } else {
+        g[static_cast<std::size_t>(i * m + j)] = v;
+      }
+    }
+  }
+  for (const double v : g) {
+    if (!std::isfinite(v)) return std::vector<double>(static_cast<std::size_t>(n), std::nan(""));
+  }
+  const double tolerance = static_cast<double>(m) * std::numeric_limits<double>::epsilon();
+  std::vector<double> norm2(static_cast<std::size_t>(n));
+  for (int sweep = 0; sweep < 100; ++sweep) {
+    // Squared norms recomputed each sweep, so the updates below cannot drift across sweeps.
+    for (int64_t j = 0; j < n; ++j) norm2[j] = dot(&g[j * m], &g[j * m], m);
+    bool rotated = false;
+    for (int64_t p = 0; p + 1 < n; ++p) {
+      double* gp = &g[p * m];
+      for (int64_t q = p + 1; q < n; ++q) {
+        double* gq = &g[q * m];
+        const double alpha = norm2[p], beta = norm2[q], gamma = dot(gp, gq, m);
+        if (gamma == 0 || std::abs(gamma) <= tolerance * std::sqrt(alpha * beta)) continue;
+        rotated = true;
+        // The rotation that zeroes <g_p, g_q>, with the smaller angle (|t| <= 1), as in symmetric
+        // Jacobi on the 2 x 2 block [[alpha, gamma], [gamma, beta]] of AᵀA.
+        const double zeta = (beta - alpha) / (2 * gamma);
+        const double t = std::copysign(1.0, zeta) / (std::abs(zeta) + std::sqrt(1 + zeta * zeta));
+        const double c = 1 / std::sqrt(1 + t * t), s = c * t;
+        for (int64_t k = 0; k < m; ++k) {
+          const double x = gp[k], y = gq[k];
+          gp[k] = c * x - s * y;
+          gq[k] = s * x + c * y;
+        }
+        norm2[p] = alpha - t * gamma;
+        norm2[q] = beta + t * gamma;
+      }
+    }
+    if (!rotated) break;
+  }
+  std::vector<double> values(static_cast<std::size_t>(n));
+  for (int64_t j = 0; j < n; ++j) values[j] = std::sqrt(dot(&g[j * m], &g[j * m], m));
+  std::sort(values.begin(), values.end(), std::greater<>());
+  return values;
+}
+
+}  // namespace gradlab::kernels
