@@ -8,10 +8,19 @@
 namespace gradlab::kernels {
 namespace {
 
+// Four partial sums in a fixed order, so the compiler can keep them in vector lanes and the result
+// does not depend on the machine.
 double dot(const double* x, const double* y, int64_t n) {
-  double s = 0;
-  for (int64_t k = 0; k < n; ++k) s += x[k] * y[k];
-  return s;
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int64_t k = 0;
+  for (; k + 4 <= n; k += 4) {
+    s0 += x[k] * y[k];
+    s1 += x[k + 1] * y[k + 1];
+    s2 += x[k + 2] * y[k + 2];
+    s3 += x[k + 3] * y[k + 3];
+  }
+  for (; k < n; ++k) s0 += x[k] * y[k];
+  return (s0 + s1) + (s2 + s3);
 }
 
 }  // namespace
@@ -37,6 +46,12 @@ std::vector<double> singular_values(const double* a, int64_t rows, int64_t cols)
   }
   const double tolerance = static_cast<double>(m) * std::numeric_limits<double>::epsilon();
   std::vector<double> norm2(static_cast<std::size_t>(n));
+  double total = 0;
+  for (int64_t j = 0; j < n; ++j) total += dot(&g[j * m], &g[j * m], m);
+  // A column whose norm is below m * eps of A's Frobenius norm is rounding noise (the rank-deficient
+  // part of a relu network's Jacobian): two such columns are never orthogonal to the tolerance, and
+  // rotating them would only sweep until the cap.
+  const double negligible = tolerance * tolerance * total;
   for (int sweep = 0; sweep < 100; ++sweep) {
     // Squared norms recomputed each sweep, so the updates below cannot drift across sweeps.
     for (int64_t j = 0; j < n; ++j) norm2[j] = dot(&g[j * m], &g[j * m], m);
@@ -45,7 +60,9 @@ std::vector<double> singular_values(const double* a, int64_t rows, int64_t cols)
       double* gp = &g[p * m];
       for (int64_t q = p + 1; q < n; ++q) {
         double* gq = &g[q * m];
-        const double alpha = norm2[p], beta = norm2[q], gamma = dot(gp, gq, m);
+        const double alpha = norm2[p], beta = norm2[q];
+        if (alpha <= negligible || beta <= negligible) continue;
+        const double gamma = dot(gp, gq, m);
         if (gamma == 0 || std::abs(gamma) <= tolerance * std::sqrt(alpha * beta)) continue;
         rotated = true;
         // The rotation that zeroes <g_p, g_q>, with the smaller angle (|t| <= 1), as in symmetric

@@ -18,6 +18,14 @@
 namespace gradlab {
 
 SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& thresholds, bool keep_pass) {
+  return run_sweep_config(config, SweepOptions{.thresholds = thresholds, .keep_pass = keep_pass});
+}
+
+SweepResult run_sweep_config(const SweepConfig& config, const SweepOptions& options) {
+  // The theory describes a plain stack of Dense layers with Gaussian weights and biases, as probe's.
+  const bool mean_field = options.mean_field && !config.spec && config.network.gaussian_init &&
+                          config.network.skip == SkipConnection::none &&
+                          config.network.normalization == SkipNormalization::none;
   // Exactly what `gradlab probe --seed <seed>` does with the same network (probe_configuration.h), so
   // any row can be looked at layer by layer with probe.
   ProbeSubject subject;
@@ -35,11 +43,12 @@ SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& th
   ConfigurationProbe probe = probe_subject(
       subject, {.pass = {.training = true,
                          .detect_anomalies = true,
-                         .probe = {.variables = false},
+                         .probe = {.variables = false, .signal = mean_field},
                          .loss = config.probe_loss,
                          .projection_seed = config.seed},
-                .thresholds = thresholds,
-                .check_underflow = false});
+                .thresholds = options.thresholds,
+                .check_underflow = false,
+                .dead_unit_batches = options.dead_unit_batches});
   PassRecord& pass = probe.pass;
   const FlowSummary& summary = probe.summary;
 
@@ -57,7 +66,10 @@ SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& th
   r.loss = pass.loss;
   r.probe_loss = pass.loss_kind;
   if (pass.anomaly) r.anomaly = pass.anomaly->describe();
-  if (keep_pass) r.pass = std::make_shared<const PassRecord>(std::move(pass));
+  if (mean_field) {
+    r.mean_field = compare_with_mean_field(pass, summary, config.network.activation, *config.network.gaussian_init);
+  }
+  if (options.keep_pass) r.pass = std::make_shared<const PassRecord>(std::move(pass));
   return r;
 }
 
@@ -104,7 +116,7 @@ int64_t run_sweep(const std::vector<SweepConfig>& configs, const SweepOptions& o
         i = next++;
       }
       try {
-        SweepResult r = run_sweep_config(configs[i], options.thresholds, options.keep_pass);
+        SweepResult r = run_sweep_config(configs[i], options);
         std::lock_guard lock(mutex);
         finished.push_back(std::move(r));
       } catch (...) {

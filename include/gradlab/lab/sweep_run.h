@@ -16,6 +16,7 @@
 
 #include "gradlab/instrument/flow_summary.h"
 #include "gradlab/instrument/probe.h"
+#include "gradlab/lab/mean_field_comparison.h"
 #include "gradlab/lab/sweep_grid.h"
 
 namespace gradlab {
@@ -43,11 +44,20 @@ struct SweepResult {
   std::optional<std::string> anomaly;
   /// The whole probed pass, kept only when asked (SweepOptions::keep_pass), for charts.
   std::shared_ptr<const PassRecord> pass;
+  /// The mean-field theory beside the pass (compare_with_mean_field), as `gradlab probe` prints it
+  /// for the same network: set when asked (SweepOptions::mean_field) and the configuration is a
+  /// plain Dense stack initialized by variances (gaussian_init, no skip, no normalization, no spec).
+  std::optional<MeanFieldComparison> mean_field;
 };
+
+struct SweepOptions;
 
 /// Probes one configuration on the calling thread (see the file comment); keeps the pass in the
 /// result when `keep_pass`.
 SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& thresholds = {}, bool keep_pass = false);
+/// The same with every option of SweepOptions that concerns one configuration (thresholds,
+/// keep_pass, mean_field, dead_unit_batches).
+SweepResult run_sweep_config(const SweepConfig& config, const SweepOptions& options);
 
 /// The CPUs this process may run on (its affinity mask: fewer than the machine's under taskset, a
 /// cpuset, or an MPI launcher binding each rank to cores); at least 1.
@@ -61,6 +71,12 @@ struct SweepOptions {
   /// Keep each configuration's PassRecord in its result (SweepResult::pass): about a kilobyte per
   /// layer call, for reports.
   bool keep_pass = false;
+  /// Record each Dense layer's pre-activation signal (one more product per layer) and put the
+  /// mean-field theory beside every configuration it describes (SweepResult::mean_field).
+  bool mean_field = false;
+  /// Batches the dead-unit measurement runs over (ConfigurationProbeOptions::dead_unit_batches;
+  /// 0 leaves it out: a relu configuration then costs one pass instead of eight).
+  int dead_unit_batches = kDefaultDeadUnitBatches;
 };
 
 /// Called with each result, on the thread that called run_sweep, in the order they finish.
