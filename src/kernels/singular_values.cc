@@ -82,7 +82,10 @@ std::vector<double> singular_values(const double* a, int64_t rows, int64_t cols)
     if (!rotated) break;
   }
   std::vector<double> values(static_cast<std::size_t>(n));
-  for (int64_t j = 0; j < n; ++j) values[j] = std::sqrt(dot(&g[j * m], &g[j * m], m));
+  for (int64_t j = 0; j < n; ++j) {
+    const double norm2_j = dot(&g[j * m], &g[j * m], m);
+    values[j] = norm2_j <= negligible ? 0.0 : std::sqrt(norm2_j);
+  }
   std::sort(values.begin(), values.end(), std::greater<>());
   return values;
 }

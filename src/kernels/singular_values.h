@@ -17,8 +17,8 @@ namespace gradlab::kernels {
 /// The min(rows, cols) singular values of the row-major rows x cols matrix `a`, in descending order.
 /// Sweeps until every pair of columns is orthogonal to max(rows, cols) * 2^-52 relative (at most 100
 /// sweeps; about ten suffice for the matrices gradlab measures). Columns whose norm falls below
-/// max(rows, cols) * 2^-52 of A's Frobenius norm are left alone as rounding noise, so values that
-/// small come out as noise-sized rather than exact. Non-finite entries give NaN values.
+/// max(rows, cols) * 2^-52 of A's Frobenius norm are rounding noise (A is numerically rank-deficient
+/// there): they are left alone and their singular values reported as 0. Non-finite entries give NaN values.
 std::vector<double> singular_values(const double* a, int64_t rows, int64_t cols);
 
 }  // namespace gradlab::kernels

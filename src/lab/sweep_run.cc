@@ -22,10 +22,6 @@ SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& th
 }
 
 SweepResult run_sweep_config(const SweepConfig& config, const SweepOptions& options) {
-  // The theory describes a plain stack of Dense layers with Gaussian weights and biases, as probe's.
-  const bool mean_field = options.mean_field && !config.spec && config.network.gaussian_init &&
-                          config.network.skip == SkipConnection::none &&
-                          config.network.normalization == SkipNormalization::none;
   // Exactly what `gradlab probe --seed <seed>` does with the same network (probe_configuration.h), so
   // any row can be looked at layer by layer with probe.
   ProbeSubject subject;
@@ -43,7 +39,7 @@ SweepResult run_sweep_config(const SweepConfig& config, const SweepOptions& opti
   ConfigurationProbe probe = probe_subject(
       subject, {.pass = {.training = true,
                          .detect_anomalies = true,
-                         .probe = {.variables = false, .signal = mean_field},
+                         .probe = {.variables = false},
                          .loss = config.probe_loss,
                          .projection_seed = config.seed},
                 .thresholds = options.thresholds,
@@ -66,9 +62,6 @@ SweepResult run_sweep_config(const SweepConfig& config, const SweepOptions& opti
   r.loss = pass.loss;
   r.probe_loss = pass.loss_kind;
   if (pass.anomaly) r.anomaly = pass.anomaly->describe();
-  if (mean_field) {
-    r.mean_field = compare_with_mean_field(pass, summary, config.network.activation, *config.network.gaussian_init);
-  }
   if (options.keep_pass) r.pass = std::make_shared<const PassRecord>(std::move(pass));
   return r;
 }

@@ -16,7 +16,6 @@
 
 #include "gradlab/instrument/flow_summary.h"
 #include "gradlab/instrument/probe.h"
-#include "gradlab/lab/mean_field_comparison.h"
 #include "gradlab/lab/sweep_grid.h"
 
 namespace gradlab {
@@ -44,10 +43,6 @@ struct SweepResult {
   std::optional<std::string> anomaly;
   /// The whole probed pass, kept only when asked (SweepOptions::keep_pass), for charts.
   std::shared_ptr<const PassRecord> pass;
-  /// The mean-field theory beside the pass (compare_with_mean_field), as `gradlab probe` prints it
-  /// for the same network: set when asked (SweepOptions::mean_field) and the configuration is a
-  /// plain Dense stack initialized by variances (gaussian_init, no skip, no normalization, no spec).
-  std::optional<MeanFieldComparison> mean_field;
 };
 
 struct SweepOptions;
@@ -56,7 +51,7 @@ struct SweepOptions;
 /// result when `keep_pass`.
 SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& thresholds = {}, bool keep_pass = false);
 /// The same with every option of SweepOptions that concerns one configuration (thresholds,
-/// keep_pass, mean_field, dead_unit_batches).
+/// keep_pass, dead_unit_batches).
 SweepResult run_sweep_config(const SweepConfig& config, const SweepOptions& options);
 
 /// The CPUs this process may run on (its affinity mask: fewer than the machine's under taskset, a
@@ -71,9 +66,6 @@ struct SweepOptions {
   /// Keep each configuration's PassRecord in its result (SweepResult::pass): about a kilobyte per
   /// layer call, for reports.
   bool keep_pass = false;
-  /// Record each Dense layer's pre-activation signal (one more product per layer) and put the
-  /// mean-field theory beside every configuration it describes (SweepResult::mean_field).
-  bool mean_field = false;
   /// Batches the dead-unit measurement runs over (ConfigurationProbeOptions::dead_unit_batches;
   /// 0 leaves it out: a relu configuration then costs one pass instead of eight).
   int dead_unit_batches = kDefaultDeadUnitBatches;
