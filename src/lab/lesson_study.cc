@@ -6,6 +6,8 @@
 
 #include "gradlab/autograd/activations.h"
 #include "gradlab/error.h"
+#include "gradlab/theory/initializer_variances.h"
+#include "gradlab/theory/scalar_activation.h"
 
 namespace gradlab {
 namespace {
@@ -141,6 +143,21 @@ void validate(const LessonStudyOptions& options) {
   }
 }
 
+std::vector<InitializerTheoryRow> lesson_initializer_theory(int64_t units) {
+  const Fans square{.fan_in = static_cast<double>(units), .fan_out = static_cast<double>(units)};
+  std::vector<InitializerTheoryRow> rows;
+  for (const char* initializer : kLessonTheoryInitializers) {
+    const theory::InitVariances v{.sigma_w2 = theory::kernel_sigma_w2(Initializer(initializer), square), .sigma_b2 = 0.0};
+    for (const char* activation : kLessonTheoryActivations) {
+      rows.push_back({.initializer = initializer,
+                      .activation = activation,
+                      .variances = v,
+                      .propagation = theory::gradient_propagation(theory::scalar_activation(activation), v)});
+    }
+  }
+  return rows;
+}
+
 LessonStudy run_lesson_study(const LessonStudyOptions& options) {
   validate(options);
   LessonStudy study;
@@ -149,6 +166,7 @@ LessonStudy run_lesson_study(const LessonStudyOptions& options) {
   for (std::size_t i = 0; i < cells.size(); ++i) {
     study.kernel_variance.push_back(measure_kernel_cell(cells[i], i, options));
   }
+  study.initializer_theory = lesson_initializer_theory();
   for (SkipConnection skip : kSkipConnections) {
     study.skip_connections.push_back(measure_network(skip, 4, "relu", options.trials, options, true));
   }

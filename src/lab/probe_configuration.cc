@@ -66,6 +66,7 @@ ProbeSubject skip_network_subject(const SkipNetworkOptions& network, const Tenso
   options.input_features = input.dim(input.rank() - 1);
   auto net = std::make_shared<SkipNetwork>(options, *rng);
   ProbeSubject subject;
+  subject.skip_network = net;
   subject.inputs = {input.to(options.dtype)};
   subject.forward = [net, rng](const std::vector<Tensor>& xs, const CallOptions& o) {
     return std::vector<Tensor>{(*net)(xs[0], o)};

@@ -51,6 +51,10 @@ std::optional<SweepTimeAxis> sweep_time_axis(const ThroughTimeRecord& record) {
 }
 
 SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& thresholds, bool keep_pass) {
+  return run_sweep_config(config, SweepOptions{.thresholds = thresholds, .keep_pass = keep_pass});
+}
+
+SweepResult run_sweep_config(const SweepConfig& config, const SweepOptions& options) {
   // Exactly what `gradlab probe --seed <seed>` does with the same network (probe_configuration.h), so
   // any row can be looked at layer by layer with probe.
   ProbeSubject subject;
@@ -75,8 +79,9 @@ SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& th
                          .probe = {.variables = false},
                          .loss = config.probe_loss,
                          .projection_seed = config.seed},
-                .thresholds = thresholds,
-                .check_underflow = false});
+                .thresholds = options.thresholds,
+                .check_underflow = false,
+                .dead_unit_batches = options.dead_unit_batches});
   PassRecord& pass = probe.pass;
   const FlowSummary& summary = probe.summary;
 
@@ -99,10 +104,10 @@ SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& th
     r.verdict = r.time_axis->verdict;
     r.first_to_last_ratio = r.time_axis->first_to_last_ratio;
   }
-  if (keep_pass && !probe.through_time.layers.empty()) {
+  if (options.keep_pass && !probe.through_time.layers.empty()) {
     r.through_time = std::make_shared<const ThroughTimeRecord>(std::move(probe.through_time));
   }
-  if (keep_pass) r.pass = std::make_shared<const PassRecord>(std::move(pass));
+  if (options.keep_pass) r.pass = std::make_shared<const PassRecord>(std::move(pass));
   // The probe looked at the network as initialized; training draws its own weights from the same seed.
   if (config.training) r.training = train_network(config.network, config.seed, *config.training);
   return r;
@@ -151,7 +156,7 @@ int64_t run_sweep(const std::vector<SweepConfig>& configs, const SweepOptions& o
         i = next++;
       }
       try {
-        SweepResult r = run_sweep_config(configs[i], options.thresholds, options.keep_pass);
+        SweepResult r = run_sweep_config(configs[i], options);
         std::lock_guard lock(mutex);
         finished.push_back(std::move(r));
       } catch (...) {

@@ -35,10 +35,26 @@ double median(const json& row) { return row.at("input_gradient_norm").at("median
 TEST(LessonCommand, JsonHoldsEveryTableWithSaneNumbers) {
   // The normalization section has its own test below; leaving it out keeps this one quick.
   json doc = run_json({"--trials", "20", "--grid-trials", "20", "--norm-trials", "0"});
-  for (const char* key : {"command", "version", "options", "kernel_variance", "skip_connections", "depth_grid"}) {
+  for (const char* key : {"command", "version", "options", "kernel_variance", "initializer_theory", "skip_connections",
+                          "depth_grid"}) {
     EXPECT_TRUE(doc.contains(key)) << key;
   }
   EXPECT_EQ(doc.at("options").at("trials"), 20);
+  // The initializers on the edge of chaos (issue 16, item 5): relu with He is critical (chi_1 = 1,
+  // xi_grad infinite, written null), with Glorot on a square layer chi_1 = 1/2.
+  const json& theory_rows = doc.at("initializer_theory");
+  ASSERT_EQ(theory_rows.size(), 9u);
+  for (const json& row : theory_rows) {
+    if (row.at("activation") != "relu") continue;
+    if (row.at("initializer") == "he_uniform") {
+      EXPECT_NEAR(row.at("chi_1").get<double>(), 1.0, 1e-12);
+      EXPECT_TRUE(row.at("depth_gradient").is_null());
+      EXPECT_EQ(row.at("phase"), "critical");
+    } else {
+      EXPECT_NEAR(row.at("chi_1").get<double>(), 0.5, 1e-12) << row.dump();
+      EXPECT_EQ(row.at("phase"), "ordered");
+    }
+  }
   EXPECT_EQ(doc.at("options").at("seed"), 0);
 
   // Initializer variances: the median of 20 draws of the sample variance of n = in x out uniform
@@ -118,7 +134,8 @@ TEST(LessonCommand, TablesNameWhatTheyShow) {
                            "tanh", "lesson at", "0.0202"}) {
     EXPECT_NE(r.out.find(text), std::string::npos) << text << "\n" << r.out;
   }
-  EXPECT_EQ(r.out.find("sigmoid  "), std::string::npos) << "a grid row for an activation not asked for";
+  // A grid row starts with its activation (the initializer table under table 1 starts with the initializer).
+  EXPECT_EQ(r.out.find("\n   sigmoid "), std::string::npos) << "a grid row for an activation not asked for";
 }
 
 // Issue 14, items 5, 6 and 8: the sentences beside tables 2 and 3 are the lesson's (quoted), a

@@ -272,6 +272,41 @@ TEST_F(ProbeCommand, BadUsageExitsWithTwo) {
   expect_usage_error({"--model", path("missing.json")}, "missing.json");
   expect_usage_error({"--model", path("m.json"), "--input", path("missing.safetensors")}, "missing.safetensors");
   expect_usage_error({"--dead-batches", "0"}, "--dead-batches");
+  // The Jacobian spectrum is taken of the plain inline Dense stack only, and up to 1024 units.
+  expect_usage_error({"--jacobian-spectrum", "--skip", "residual"}, "--jacobian-spectrum");
+  expect_usage_error({"--jacobian-spectrum", "--norm", "layer"}, "--jacobian-spectrum");
+  expect_usage_error({"--jacobian-spectrum", "--cell", "lstm"}, "--jacobian-spectrum");
+  expect_usage_error({"--jacobian-spectrum", "--model", path("m.json")}, "--jacobian-spectrum");
+  expect_usage_error({"--jacobian-spectrum", "--width", "1025"}, "--jacobian-spectrum");
+  expect_usage_error({"--jacobian-spectrum", "--features", "2000"}, "--jacobian-spectrum");
+}
+
+// Issue 16, item 7: the singular values of the inline network's Jacobian, with the theory's mean
+// beside them when the network is built at a point (sigma_w2, sigma_b2). A linear stack of width 16
+// with sigma_w2 = 1 on 16 features: the measured mean s^2 of one network and the theory's product
+// chi^L = 1 agree within the finite-width spread (relative std about sqrt(L * 2 / N^2)), and the
+// deepest depth is the network's.
+TEST_F(ProbeCommand, JacobianSpectrumAtDoublingDepthsBesideTheTheory) {
+  const auto r = run_cli({"probe", "--depth", "6", "--width", "16", "--features", "16", "--activation", "linear",
+                          "--sigma-w2", "1", "--jacobian-spectrum", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out)["jacobian_spectrum"];
+  ASSERT_EQ(j["depths"].size(), 4u) << r.out;  // 1, 2, 4, 6
+  EXPECT_EQ(j["depths"][3]["depth"], 6);
+  EXPECT_EQ(j["depths"][3]["singular_values"].size(), 16u);
+  for (const auto& d : j["depths"]) {
+    EXPECT_NEAR(d["predicted_mean_squared"].get<double>(), 1.0, 1e-12);
+    double mean = 0;
+    for (const auto& v : d["singular_values"]) mean += v.get<double>() * v.get<double>() / 16;
+    EXPECT_NEAR(d["mean_squared"].get<double>(), mean, 1e-12);
+  }
+  const auto text = run_cli({"probe", "--depth", "6", "--width", "16", "--features", "16", "--activation", "relu",
+                             "--jacobian-spectrum"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("Jacobian spectrum (Pennington, Schoenholz & Ganguli 2017)"), std::string::npos) << text.out;
+  // relu zeroes the rows of silent units: some singular values are 0, and the reading says so.
+  EXPECT_NE(text.out.find("at depth 6: J is rank-deficient (sigma_min = 0)"), std::string::npos) << text.out;
+  EXPECT_TRUE(nlohmann::json::parse(run_cli({"probe", "--depth", "3", "--json"}).out)["jacobian_spectrum"].is_null());
 }
 
 // Issue 14, item 9: dead units over several batches (or the given examples), the per-batch figure

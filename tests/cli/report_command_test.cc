@@ -3,12 +3,16 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "report_edge.h"
 #include "report_study.h"
 #include "run_cli.h"
 
@@ -22,7 +26,7 @@ using nlohmann::json;
 // A small study: 2 configurations x 2 depths, one trial each, and a short lesson table.
 const std::vector<std::string> kSmall = {"--depths", "2,3", "--activations", "relu", "--initializers", "he_uniform",
                                          "--skips", "none", "--norms", "none,layer", "--trials", "1",
-                                         "--lesson-trials", "2", "--no-training", "--recurrent-trials", "0", "--no-trainability"};
+                                         "--lesson-trials", "2", "--no-training", "--recurrent-trials", "0", "--no-trainability", "--no-edge"};
 
 class ReportCommand : public ::testing::Test {
  protected:
@@ -113,7 +117,7 @@ TEST_F(ReportCommand, TrainingSectionShowsTheLessonsClaimsOnFashionMnist) {
   const std::vector<std::string> tiny = {"--train-examples", "256", "--test-examples", "128", "--train-epochs", "1"};
   std::vector<std::string> args{"report", "--depths", "2", "--activations", "relu", "--initializers", "he_uniform",
                                 "--skips", "none", "--norms", "none", "--trials", "1", "--lesson-trials", "2",
-                                "--recurrent-trials", "0", "--no-trainability", "--out", path("r.html"), "--json"};
+                                "--recurrent-trials", "0", "--no-trainability", "--no-edge", "--out", path("r.html"), "--json"};
   args.insert(args.end(), tiny.begin(), tiny.end());
   const auto r = run_cli(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -160,7 +164,8 @@ TEST_F(ReportCommand, BadOptionsAreBadUsage) {
       {"--trials", "0"},        {"--depths", "0"},          {"--depths", "5000"},     {"--activations", "nope"},
       {"--norms", "instance"},  {"--skips", "dense"},       {"--seed", "-1"},         {"--initializers", "zeros2"},
       {"--lesson-trials", "0"}, {"--frobnicate"},           {"--depths", "2,x"},      {"--train-examples", "0"},
-      {"--train-epochs", "0"},  {"--test-examples", "20000"}};
+      {"--train-epochs", "0"},  {"--test-examples", "20000"}, {"--edge-sigma-w2-points", "1"},
+      {"--edge-sigma-w2-points", "201"}, {"--edge-sigma-b2-points", "0"}, {"--edge-sigma-b2-points", "x"}};
   for (const auto& args : bad) {
     std::vector<std::string> full{"report"};
     full.insert(full.end(), args.begin(), args.end());
@@ -170,6 +175,70 @@ TEST_F(ReportCommand, BadOptionsAreBadUsage) {
     EXPECT_TRUE(r.out.empty());
   }
   EXPECT_FALSE(fs::exists(path("r.html")));
+}
+
+// The edge-of-chaos section (issue 16, items 5 and 7): its counts are the cells' own (a sign
+// comparison of ln g and ln chi_1 recomputed here from the JSON), its words name them, and the page has
+// the phase diagrams and the isometry charts.
+TEST_F(ReportCommand, EdgeOfChaosSectionCountsTheCellsItShows) {
+  std::vector<std::string> args{"report"};
+  args.insert(args.end(), kSmall.begin(), kSmall.end() - 1);  // without --no-edge
+  args.insert(args.end(), {"--edge-sigma-w2-points", "4", "--edge-sigma-b2-points", "2", "--json", "--out", path("e.html")});
+  const auto r = run_cli(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  const json& edge = j["edge_of_chaos"];
+  ASSERT_EQ(edge["cells"].size(), 2u * 4u * 2u) << r.out;
+  for (const std::string activation : {"tanh", "relu"}) {
+    int measured = 0, agreeing = 0;
+    for (const json& c : edge["cells"]) {
+      if (c["activation"] != activation || !c["measured_gain"].is_number() || c["phase"] == "critical") continue;
+      ++measured;
+      if ((c["measured_gain"].get<double>() > 1) == (c["chi_1"].get<double>() > 1)) ++agreeing;
+    }
+    EXPECT_EQ(edge["agreement"][activation]["measured"], measured) << activation;
+    EXPECT_EQ(edge["agreement"][activation]["agreeing"], agreeing) << activation;
+  }
+  ASSERT_EQ(edge["dynamical_isometry"].size(), 4u);
+  EXPECT_EQ(edge["dynamical_isometry"][1]["weights"], "orthogonal");
+  EXPECT_EQ(edge["initializers"].size(), 6u);  // glorot, he, lecun x tanh, relu
+  const std::string html = slurp(path("e.html"));
+  EXPECT_NE(html.find("Edge of chaos: the measured phase diagram beside the theory"), std::string::npos);
+  EXPECT_NE(html.find("Dynamical isometry: the Jacobian"), std::string::npos);
+  const int agreeing_tanh = edge["agreement"]["tanh"]["agreeing"], measured_tanh = edge["agreement"]["tanh"]["measured"];
+  EXPECT_NE(html.find(fmt::format("tanh: {} of {} cells", agreeing_tanh, measured_tanh)), std::string::npos);
+
+}
+
+// The terminal line counts the cells as edge_agreement does and names the deepest isometry figures
+// (built by hand here: no study runs). Cell 3 disagrees (g > 1 where chi_1 < 1); cell 4 has no gain.
+TEST(ReportEdgeText, CountsAgreeingCellsAndNamesTheIsometryFigures) {
+  EdgeOfChaos edge;
+  edge.options.activations = {"tanh"};
+  edge.options.grid = {.sigma_w2_points = 2, .sigma_b2_points = 2};
+  const auto cell = [](double g, double chi) {
+    return EdgeCell{.activation = "tanh", .measured_gain = g,
+                    .theory = {.chi_1 = chi, .phase = chi < 1 ? theory::Phase::ordered : theory::Phase::chaotic}};
+  };
+  edge.cells = {cell(0.5, 0.6), cell(1.4, 1.3), cell(1.02, 0.97), cell(std::nan(""), 2.0)};
+  DynamicalIsometry iso;
+  iso.options.activations = {"tanh"};
+  iso.options.depths = {1, 64};
+  for (const auto& [weights, condition] : {std::pair{IsometryWeights::gaussian, 5e13}, {IsometryWeights::orthogonal, 3.6e6}}) {
+    IsometryArm arm{.activation = "tanh", .weights = weights};
+    arm.depths.push_back({.depth = 64, .spectrum = {.condition_number = condition}});
+    iso.arms.push_back(arm);
+  }
+  const std::string text = cli::edge_text(edge, iso);
+  EXPECT_NE(text.find("Edge of chaos (depth 50, width 64, 2 x 2 grid of sigma_w2 x sigma_b2): tanh 2 of 3 cells measured on the "
+                      "theory's side of the critical line."),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("Dynamical isometry at depth 64, sigma_max/sigma_min: tanh 3.6e+06 orthogonal vs 5.0e+13 Gaussian."),
+            std::string::npos)
+      << text;
+  const EdgeAgreement a = edge_agreement(edge, "tanh");
+  EXPECT_NEAR(a.largest_disagreeing_log_chi, -std::log(0.97), 1e-12);
 }
 
 TEST_F(ReportCommand, ProbeWritesAReportBesideItsTable) {

@@ -1,5 +1,7 @@
 #include "gradlab/lab/lesson_study.h"
 
+#include <cmath>
+
 #include <gtest/gtest.h>
 
 #include "gradlab/error.h"
@@ -98,6 +100,40 @@ TEST(LessonStudy, ValidatesItsOptions) {
   EXPECT_THROW(validate(with([](auto& o) { o.depths = {kMaxStudyDepth + 1}; })), Error);
   EXPECT_THROW(validate(with([](auto& o) { o.activations = {"relu", "nope"}; })), Error);
   EXPECT_THROW(run_lesson_study(with([](auto& o) { o.trials = 0; })), Error);
+}
+
+// The initializer table against closed forms: relu's chi_1 = sigma_w2 / 2 (Poole et al. 2016), so He
+// is critical (1) and Glorot or LeCun on a square layer (sigma_w2 = 1) halve the squared gradient per
+// layer (xi = 1 / ln 2); tanh with zero biases and sigma_w2 = 1 sits at the start of its critical
+// line (chi_1 = sigma_w2 tanh'(0)^2 = 1); sigmoid's slope is at most 1/4, so chi_1 <= sigma_w2 / 16.
+TEST(LessonStudy, InitializerTheoryTableMatchesClosedForms) {
+  const std::vector<InitializerTheoryRow> rows = lesson_initializer_theory();
+  ASSERT_EQ(rows.size(), std::size(kLessonTheoryInitializers) * std::size(kLessonTheoryActivations));
+  const auto row = [&](const std::string& init, const std::string& act) {
+    for (const InitializerTheoryRow& r : rows)
+      if (r.initializer == init && r.activation == act) return r;
+    ADD_FAILURE() << init << " " << act << " missing";
+    return InitializerTheoryRow{};
+  };
+  EXPECT_NEAR(row("he_uniform", "relu").variances.sigma_w2, 2.0, 1e-15);
+  EXPECT_NEAR(row("he_uniform", "relu").propagation.chi_1, 1.0, 1e-12);
+  EXPECT_EQ(row("he_uniform", "relu").propagation.phase, theory::Phase::critical);
+  EXPECT_NEAR(row("glorot_uniform", "relu").variances.sigma_w2, 1.0, 1e-15);
+  EXPECT_NEAR(row("glorot_uniform", "relu").propagation.chi_1, 0.5, 1e-12);
+  EXPECT_NEAR(row("glorot_uniform", "relu").propagation.depth_gradient, 1.0 / std::log(2.0), 1e-10);
+  EXPECT_EQ(row("glorot_uniform", "relu").propagation.phase, theory::Phase::ordered);
+  EXPECT_NEAR(row("lecun_normal", "relu").propagation.chi_1, 0.5, 1e-12);
+  EXPECT_NEAR(row("glorot_uniform", "tanh").propagation.chi_1, 1.0, 1e-9);
+  EXPECT_EQ(row("glorot_uniform", "tanh").propagation.phase, theory::Phase::critical);
+  EXPECT_GT(row("he_uniform", "tanh").propagation.chi_1, 1.0);
+  EXPECT_EQ(row("he_uniform", "tanh").propagation.phase, theory::Phase::chaotic);
+  for (const char* init : kLessonTheoryInitializers) {
+    const InitializerTheoryRow r = row(init, "sigmoid");
+    EXPECT_LE(r.propagation.chi_1, r.variances.sigma_w2 / 16) << init;
+    EXPECT_EQ(r.propagation.phase, theory::Phase::ordered) << init;
+    EXPECT_EQ(r.variances.sigma_b2, 0.0);
+  }
+  EXPECT_EQ(run_lesson_study(small()).initializer_theory.size(), rows.size());
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "lesson_json.h"
 
+#include <cmath>
 #include <string>
 
 #include "gradlab/tensor/dtype.h"
@@ -100,6 +101,18 @@ json lesson_json(const LessonStudy& study) {
                            {"lesson_percentile", r.lesson_percentile}});
   }
   out["kernel_variance"] = std::move(kernels);
+  json theory_rows = json::array();
+  for (const InitializerTheoryRow& r : study.initializer_theory) {
+    const double xi = r.propagation.depth_gradient;
+    theory_rows.push_back(json{{"initializer", r.initializer},
+                               {"activation", r.activation},
+                               {"sigma_w2", r.variances.sigma_w2},
+                               {"sigma_b2", r.variances.sigma_b2},
+                               {"chi_1", r.propagation.chi_1},
+                               {"depth_gradient", std::isinf(xi) ? json(nullptr) : json(xi)},
+                               {"phase", std::string(theory::phase_name(r.propagation.phase))}});
+  }
+  out["initializer_theory"] = std::move(theory_rows);
   json skips = json::array();
   for (const GradientNormResult& r : study.skip_connections) skips.push_back(gradient_row(r));
   out["skip_connections"] = std::move(skips);

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "gradlab/instrument/flow_summary.h"
+#include "gradlab/theory/mean_field.h"
 #include "recurrent_study_output.h"
 #include "text_table.h"
 
@@ -33,6 +34,20 @@ std::string kernel_table(const LessonStudy& study) {
     t.add_row({r.layer.initializer, fmt::format("{}x{}", r.layer.fan_in, r.layer.units),
                fixed4(std::sqrt(3.0 * r.theory)), fixed4(r.theory), fixed4(r.measured.median),
                fixed4(r.measured.p5), fixed4(r.measured.p95), fixed4(r.lesson), percent(r.lesson_percentile)});
+  }
+  return t.render("   ");
+}
+
+// xi_grad as the theory prints it: "inf" on the critical line, negative in the chaotic phase.
+std::string depth_scale_text(double xi) { return std::isinf(xi) ? "inf" : fmt::format("{:.3g}", xi); }
+
+std::string initializer_theory_table(const LessonStudy& study) {
+  TextTable t({{"initializer"}, {"activation"}, {"sigma_w2", Align::right}, {"chi_1", Align::right},
+               {"xi_grad", Align::right}, {"phase"}});
+  for (const InitializerTheoryRow& r : study.initializer_theory) {
+    t.add_row({r.initializer, r.activation, fmt::format("{:.4g}", r.variances.sigma_w2),
+               fmt::format("{:.4g}", r.propagation.chi_1), depth_scale_text(r.propagation.depth_gradient),
+               std::string(theory::phase_name(r.propagation.phase))});
   }
   return t.render("   ");
 }
@@ -254,6 +269,14 @@ std::string lesson_text(const LessonStudy& study) {
       "   variance (sqrt(2) in norm) per layer, which He et al. (2015) made up with 2/in. The vanishing of\n"
       "   the relu/glorot rows below comes from that initializer, not from relu itself.\n\n";
   out += kernel_table(study);
+  if (!study.initializer_theory.empty()) {
+    out +=
+        "\n   Where these initializers put a square Dense layer with zero biases, by mean-field theory (Poole et al.\n"
+        "   2016; Schoenholz et al. 2017; gradlab theory prints every figure): sigma_w2 = fan_in * Var(kernel);\n"
+        "   chi_1 = sigma_w2 E[phi'(h)^2], the factor by which the squared gradient norm grows per layer;\n"
+        "   xi_grad = -1 / ln chi_1, the layers over which it changes by e (negative: it grows; inf: critical).\n\n";
+    out += initializer_theory_table(study);
+  }
 
   out += fmt::format(
       "\n2. Input-gradient norm ||d mean(output) / d input||_2 of 4 x Dense(32, relu), input U[0,1) [32, 128]\n"

@@ -140,6 +140,9 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
       ->capture_default_str();
   cell->excludes(sigma_w2)->excludes(data);
   conv->excludes(cell)->excludes(sigma_w2)->excludes(data)->excludes(width)->excludes(features);
+  cmd->add_flag("--jacobian-spectrum", s.jacobian_spectrum,
+                "Inline Dense network: also the singular values of its input-output Jacobian for the first example at depths "
+                "1, 2, 4, ... and the full depth (dynamical isometry, Pennington et al. 2017; float64, one backward pass per unit)");
   CLI::Option* json = cmd->add_flag("--json", o->json, "Print one JSON object instead of the table");
   cmd->add_flag("--csv", o->csv, "Print CSV, one row per layer call, instead of the table")->excludes(json);
   cmd->add_option("--out", o->out, "Write to this file (atomically) instead of standard output");

@@ -148,6 +148,7 @@ ordered_json probe_json(const ProbeReport& r) {
           {"dead_units", {{"examples", r.pass.dead_unit_examples}, {"batches", r.pass.dead_unit_batches}}},
           {"summary", summary_json(r.pass, r.summary)},
           {"signal", mean_field_json(r)},
+          {"jacobian_spectrum", jacobian_json(r)},
           {"underflow",
            {{"underflowed", u.underflowed},
             {"measured_in_float64", u.measured_in_float64},

@@ -15,6 +15,7 @@
 #include "gradlab/instrument/underflow.h"
 #include "gradlab/lab/conv_network.h"
 #include "gradlab/lab/probe_configuration.h"
+#include "gradlab/lab/dynamical_isometry.h"
 #include "gradlab/lab/recurrent_network.h"
 #include "gradlab/lab/mean_field_comparison.h"
 #include "gradlab/lab/skip_network.h"
@@ -64,6 +65,23 @@ struct ProbeSettings {
   /// needs a functional Model (its inputs have shapes).
   std::optional<Layer> layer;
   std::vector<Tensor> layer_inputs;
+  /// --jacobian-spectrum: the singular values of the input-output Jacobian of the inline Dense
+  /// network for the input's first example (Pennington et al. 2017), at depths 1, 2, 4, ... and the
+  /// network's depth.
+  bool jacobian_spectrum = false;
+};
+
+/// The most units (and input features) --jacobian-spectrum accepts: each depth costs that many
+/// backward passes and a singular value decomposition of that size.
+inline constexpr int64_t kMaxJacobianSpectrumUnits = kMaxIsometryWidth;
+
+/// The spectrum of the probed network's Jacobian for one example (ProbeSettings::jacobian_spectrum).
+struct ProbeJacobian {
+  /// One per depth, ascending; predicted_mean_squared is set when the report has the mean-field
+  /// theory (NaN otherwise): width / min(width, features) times the product of the theory's chi(q^l)
+  /// over the first `depth` layers, the expectation of ||J||_F^2 / min(m, n).
+  std::vector<IsometryDepth> depths;
+  int64_t example = 0;  ///< the row of the input it was taken for
 };
 
 /// The inline convolutional network the settings describe (--conv).
@@ -90,7 +108,22 @@ struct ProbeReport {
   /// variances (--sigma-w2) without skip connections or normalization, a fully connected network
   /// with Gaussian weights, which is what the theory describes.
   std::optional<MeanFieldComparison> mean_field;
+  /// Set when asked (ProbeSettings::jacobian_spectrum).
+  std::optional<ProbeJacobian> jacobian;
 };
+
+/// The depths --jacobian-spectrum measures for a network of `depth` layers: 1, 2, 4, ... below it,
+/// then `depth`.
+std::vector<int> jacobian_spectrum_depths(int depth);
+
+/// The Jacobian spectrum as text: a table with one row per depth (mean squared singular value, the
+/// theory's when known, variance of the squared singular values, sigma_max, sigma_min, their ratio)
+/// and a reading chosen from the figures; "" without one.
+std::string jacobian_text(const ProbeReport& report);
+
+/// The Jacobian spectrum as JSON: "example", "depths" (depth, mean_squared, predicted_mean_squared,
+/// variance_squared, largest, smallest, condition_number, singular_values); null without one.
+nlohmann::ordered_json jacobian_json(const ProbeReport& report);
 
 /// One weight layer's forward signal and gradient gain (the summary's depth axis), measured and,
 /// when the report has the theory, predicted.

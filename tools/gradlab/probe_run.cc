@@ -2,6 +2,8 @@
 // recurrent network (recurrent_network.h) or a model spec —
 // with its input, and probes it with the library's probe_configuration.h (which, for float32, checks
 // underflow against a float64 twin when the float32 gradients look underflowed).
+#include <algorithm>
+#include <cmath>
 #include <memory>
 #include <utility>
 
@@ -11,6 +13,7 @@
 #include "commands.h"
 #include "gradlab/io/model_spec.h"
 #include "gradlab/io/safetensors.h"
+#include "gradlab/lab/dynamical_isometry.h"
 #include "gradlab/lab/probe_configuration.h"
 #include "gradlab/lab/recurrent_network.h"
 #include "gradlab/lab/skip_network.h"
@@ -221,6 +224,29 @@ Subject object_subject(const ProbeSettings& s) {
   return subject;
 }
 
+// The Jacobian spectrum of the inline Dense network's first example, with the probe's own weights
+// (the layers were built by the probed pass), and the theory's mean where the report has it.
+ProbeJacobian measure_jacobian(const ProbeReport& r, const ProbeSubject& subject) {
+  const SkipNetwork& net = *subject.skip_network;
+  const Tensor& x = subject.inputs.front();
+  const Tensor example = x.to(DType::float64).view({x.dim(0), x.dim(1)});
+  std::vector<double> first = example.to_vector();
+  first.resize(static_cast<std::size_t>(x.dim(1)));
+  ProbeJacobian j;
+  const std::vector<int> depths = jacobian_spectrum_depths(net.options().depth);
+  j.depths = dense_stack_jacobians(net.layers(), from_values({1, x.dim(1)}, first, DType::float64), depths);
+  const double rows = static_cast<double>(net.options().units);
+  const double share = rows / std::min(rows, static_cast<double>(x.dim(1)));
+  for (IsometryDepth& d : j.depths) {
+    d.predicted_mean_squared = std::nan("");
+    if (!r.mean_field) continue;
+    double product = share;
+    for (int l = 0; l < d.depth; ++l) product *= r.mean_field->layers[static_cast<std::size_t>(l)].gain;
+    d.predicted_mean_squared = product;
+  }
+  return j;
+}
+
 }  // namespace
 
 ConvNetworkOptions conv_network_options(const ProbeSettings& s) {
@@ -234,7 +260,26 @@ ConvNetworkOptions conv_network_options(const ProbeSettings& s) {
           .normalization = parse_skip_normalization(s.norm)};
 }
 
+std::vector<int> jacobian_spectrum_depths(int depth) {
+  std::vector<int> depths;
+  for (int d = 1; d < depth; d *= 2) depths.push_back(d);
+  depths.push_back(depth);
+  return depths;
+}
+
 ProbeReport run_probe(const ProbeSettings& s) {
+  if (s.jacobian_spectrum) {
+    if (s.layer || !s.model.empty() || !s.cell.empty() || s.conv || s.skip != "none" || s.norm != "none") {
+      throw UsageError(
+          "--jacobian-spectrum: measured for the inline Dense network only, without --model, --cell, --conv, --skip or --norm "
+          "(a plain stack, whose Jacobian is the product of its layers' diag(phi'(h)) W)");
+    }
+    if (s.width > kMaxJacobianSpectrumUnits || s.depth > kMaxIsometryDepth) {
+      throw UsageError(fmt::format("--jacobian-spectrum: at most {} units and {} layers (each depth costs one backward pass "
+                                   "per unit and a singular value decomposition), got --width {} and --depth {}",
+                                   kMaxJacobianSpectrumUnits, kMaxIsometryDepth, s.width, s.depth));
+    }
+  }
   if (!s.cell.empty() && s.norm != "none" && s.norm != "layer") {
     throw UsageError(fmt::format("--norm {}: a recurrent network takes --norm layer (layer-normalized cells, Ba et al. 2016) or none", s.norm));
   }
@@ -258,6 +303,10 @@ ProbeReport run_probe(const ProbeSettings& s) {
                                     // in inference mode.
                                     .dead_unit_batches = s.layer && s.mode == "training" ? 0 : s.dead_batches});
   ProbeReport r;
+  if (s.jacobian_spectrum && subject.probe.inputs.front().dim(1) > kMaxJacobianSpectrumUnits) {
+    throw UsageError(fmt::format("--jacobian-spectrum: at most {} input features, got {}", kMaxJacobianSpectrumUnits,
+                                 subject.probe.inputs.front().dim(1)));
+  }
   r.network = subject.description;
   r.input = subject.input_description;
   r.mode = s.mode;
@@ -272,6 +321,7 @@ ProbeReport run_probe(const ProbeSettings& s) {
   if (!s.layer && s.model.empty() && !s.conv && s.cell.empty() && s.gaussian_init && s.skip == "none" && s.norm == "none") {
     r.mean_field = compare_with_mean_field(r.pass, r.summary, s.activation, *s.gaussian_init);
   }
+  if (s.jacobian_spectrum) r.jacobian = measure_jacobian(r, subject.probe);
   return r;
 }
 

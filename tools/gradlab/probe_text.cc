@@ -192,6 +192,7 @@ std::string probe_text(const ProbeReport& r) {
   const LogBar bar(r.pass, s.measure);
   if (bar.any()) out += bar.legend();
   out += signal_lines(r);
+  out += jacobian_text(r);
 
   const std::string& first = r.pass.layers[s.depth_layers.front()].layer;
   const std::string& last = r.pass.layers[s.depth_layers.back()].layer;

@@ -22,6 +22,7 @@
 #include "lesson_training_format.h"
 #include "model_files.h"
 #include "progress_bar.h"
+#include "report_edge.h"
 #include "report_study.h"
 #include "report_training.h"
 #include "report_trainability.h"
@@ -40,6 +41,8 @@ void add_report_command(CLI::App& app, CommandRun& run) {
     LessonTrainingOptions training_options;
     bool trainability = true;
     TrainabilityStudyOptions trainability_options;
+    bool edge = true;
+    EdgeOfChaosOptions edge_options;
   };
   auto s = std::make_shared<Settings>();
   ReportStudyOptions& o = s->study;
@@ -106,6 +109,17 @@ void add_report_command(CLI::App& app, CommandRun& run) {
       ->check(CLI::Range(int64_t{2}, kMaxProbeTimeSteps))
       ->capture_default_str();
   cmd->add_flag("--json", s->json, "Print the summary as one JSON object instead of tables");
+  cmd->add_flag("!--no-edge", s->edge,
+                "Leave out the edge-of-chaos section (the sigma_w2 x sigma_b2 phase diagram measured at depth 50 beside the "
+                "mean-field theory, and dynamical isometry)");
+  cmd->add_option("--edge-sigma-w2-points", s->edge_options.grid.sigma_w2_points,
+                  "Edge-of-chaos section: sigma_w2 values of the phase diagram, evenly spaced in [0.5, 4]")
+      ->check(CLI::Range(2, 200))
+      ->capture_default_str();
+  cmd->add_option("--edge-sigma-b2-points", s->edge_options.grid.sigma_b2_points,
+                  "Edge-of-chaos section: sigma_b2 values of the phase diagram, evenly spaced in [0, 0.3]")
+      ->check(CLI::Range(2, 200))
+      ->capture_default_str();
   LessonTrainingOptions& t = s->training_options;
   cmd->add_flag("!--no-training", s->training,
                 "Leave out the training section (the lesson's cases trained on Fashion-MNIST, gradlab's extension; 9 arms x 3 seeds, about 35 s of CPU)");
@@ -185,6 +199,20 @@ void add_report_command(CLI::App& app, CommandRun& run) {
       });
       if (bar) bar->finish();
 
+      std::optional<EdgeOfChaos> edge;
+      std::optional<DynamicalIsometry> isometry;
+      if (s->edge) {
+        bar.reset();
+        s->edge_options.seed = s->study.seed;
+        edge = run_edge_of_chaos(s->edge_options, [&](int64_t done, int64_t total) {
+          if (interrupt_requested()) throw Interrupted(fmt::format("report stopped after {} of {} phase-diagram cells; nothing written", done, total));
+          if (!bar) bar.emplace("edge of chaos", total);
+          bar->update(done, "cells of sigma_w2 x sigma_b2 probed");
+        });
+        if (bar) bar->finish();
+        isometry = run_dynamical_isometry({.seed = s->study.seed});
+      }
+
       std::optional<LessonTrainingResult> training;
       if (data) {
         bar.reset();
@@ -221,15 +249,18 @@ void add_report_command(CLI::App& app, CommandRun& run) {
       } else {
         add_depth_section(page, study);
       }
+      if (edge) add_edge_section(page, *edge, *isometry);
       if (training) add_training_section(page, *training);
       if (trainability) add_trainability_section(page, *trainability);
       as_bad_input([&] { write_file_atomically(s->out, page.render()); });
       if (s->json) {
         nlohmann::ordered_json json = report_json(study, s->out);
+        json["edge_of_chaos"] = edge ? edge_json(*edge, *isometry) : nlohmann::ordered_json();
         json["training"] = training ? training_json(*training) : nlohmann::ordered_json();
         write_stdout(json.dump(2) + "\n");
       } else {
         std::string text = report_text(study, s->out);
+        if (edge) text += edge_text(*edge, *isometry);
         if (training) text += "\nThe lesson's cases trained on Fashion-MNIST (gradlab's extension):\n" + format_lesson_training(*training);
         if (trainability) text += "\nTrainability against depth scale: " + trainability_reading(*trainability) + "\n";
         write_stdout(text);

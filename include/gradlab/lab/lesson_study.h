@@ -23,6 +23,7 @@
 #include "gradlab/lab/recurrent_depth_study.h"
 #include "gradlab/lab/skip_network.h"
 #include "gradlab/tensor/dtype.h"
+#include "gradlab/theory/mean_field.h"
 
 namespace gradlab {
 
@@ -95,11 +96,37 @@ struct GradientNormResult {
   std::optional<double> lesson_percentile;
 };
 
+/// Where one of the lesson's initializers puts a square Dense layer with one of the lesson's
+/// activations in the mean-field picture (Poole et al. 2016; Schoenholz et al. 2017): computed, not
+/// measured.
+struct InitializerTheoryRow {
+  std::string initializer;  ///< Keras's name, e.g. "he_uniform"
+  std::string activation;   ///< "sigmoid", "tanh" or "relu"
+  /// sigma_w2 = fan_in * Var(kernel) on a square layer (theory::kernel_sigma_w2), sigma_b2 = 0 (the
+  /// lesson's zero biases).
+  theory::InitVariances variances;
+  /// chi_1, xi_grad = -1 / ln chi_1 and the phase at that point (theory::gradient_propagation).
+  theory::GradientPropagation propagation;
+};
+
+/// The initializers of the table: the lesson's two (glorot_uniform, Keras's default, and he_uniform,
+/// In [15], In [16]) and LeCun's (lecun_normal, variance 1 / fan_in, the third family Keras names).
+inline constexpr const char* kLessonTheoryInitializers[] = {"glorot_uniform", "he_uniform", "lecun_normal"};
+/// The activations the lesson discusses: sigmoid and tanh (saturating) and relu.
+inline constexpr const char* kLessonTheoryActivations[] = {"sigmoid", "tanh", "relu"};
+
+/// Every initializer of kLessonTheoryInitializers with every activation of kLessonTheoryActivations
+/// (initializer-major) on a square Dense layer of `units` units with zero biases. Their sigma_w2 does
+/// not depend on `units` (glorot: 2 units / (units + units) = 1).
+std::vector<InitializerTheoryRow> lesson_initializer_theory(int64_t units = 32);
+
 /// Everything run_lesson_study() measured.
 struct LessonStudy {
   LessonStudyOptions options;
   /// The lesson's four initializer cells, in its order.
   std::vector<KernelVarianceResult> kernel_variance;
+  /// lesson_initializer_theory(): where the initializers of the table sit on the edge of chaos.
+  std::vector<InitializerTheoryRow> initializer_theory;
   /// The lesson's three 4-layer relu networks: no skip, residual, concat skip.
   std::vector<GradientNormResult> skip_connections;
   /// Every (activation, depth, skip) of the options, activation-major, then depth, then skip.

@@ -57,6 +57,10 @@ struct ProbeSubject {
   /// for the dead-unit measurement; unset when the inputs were given (a file, a data set): dead
   /// units are then measured over those examples.
   std::function<std::vector<Tensor>(int64_t b)> more_inputs;
+  /// The network itself when the subject is a SkipNetwork (skip_network_subject), for measurements
+  /// of its layers beyond the probed pass (the Jacobian's spectrum, lab/dynamical_isometry.h);
+  /// null otherwise. Its layers are built once the subject has run.
+  std::shared_ptr<const SkipNetwork> skip_network;
 };
 
 /// The seed of batch b of a subject's more_inputs, for a subject drawn from `seed`: a stream of

@@ -86,9 +86,14 @@ struct SweepResult {
   std::shared_ptr<const PassRecord> pass;
 };
 
+struct SweepOptions;
+
 /// Probes one configuration on the calling thread (see the file comment) and, with config.training,
 /// then trains it (train_network, trainability.h); keeps the pass in the result when `keep_pass`.
 SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& thresholds = {}, bool keep_pass = false);
+/// The same with every option of SweepOptions that concerns one configuration (thresholds,
+/// keep_pass, dead_unit_batches).
+SweepResult run_sweep_config(const SweepConfig& config, const SweepOptions& options);
 
 /// The CPUs this process may run on (its affinity mask: fewer than the machine's under taskset, a
 /// cpuset, or an MPI launcher binding each rank to cores); at least 1.
@@ -102,6 +107,9 @@ struct SweepOptions {
   /// Keep each configuration's PassRecord in its result (SweepResult::pass): about a kilobyte per
   /// layer call, for reports.
   bool keep_pass = false;
+  /// Batches the dead-unit measurement runs over (ConfigurationProbeOptions::dead_unit_batches;
+  /// 0 leaves it out: a relu configuration then costs one pass instead of eight).
+  int dead_unit_batches = kDefaultDeadUnitBatches;
 };
 
 /// Called with each result, on the thread that called run_sweep, in the order they finish.
