@@ -19,6 +19,7 @@
 #include "lesson_training_format.h"
 #include "model_files.h"
 #include "progress_bar.h"
+#include "report_adding.h"
 #include "report_study.h"
 #include "report_training.h"
 
@@ -34,6 +35,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
     bool json = false;
     bool training = true;
     LessonTrainingOptions training_options;
+    AddingReportSettings adding;
   };
   auto s = std::make_shared<Settings>();
   ReportStudyOptions& o = s->study;
@@ -107,6 +109,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
       ->check(CLI::Range(int64_t{1}, int64_t{1000}))
       ->capture_default_str();
   cmd->add_option("--data-dir", t.data_dir, "Training section: folder of Fashion-MNIST's IDX files")->capture_default_str();
+  add_adding_options(*cmd, s->adding);
 
   cmd->callback([s, &run] {
     s->study.skips.clear();
@@ -162,6 +165,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
         });
         if (bar) bar->finish();
       }
+      const std::optional<AddingStudyResult> adding = run_adding_for_report(s->adding, s->study.seed);
 
       HtmlReport page("gradlab report: vanishing and exploding gradients, and the lesson's remedies");
       add_glance_section(page, study);
@@ -172,14 +176,17 @@ void add_report_command(CLI::App& app, CommandRun& run) {
         add_depth_section(page, study);
       }
       if (training) add_training_section(page, *training);
+      if (adding) add_adding_section(page, *adding);
       as_bad_input([&] { write_file_atomically(s->out, page.render()); });
       if (s->json) {
         nlohmann::ordered_json json = report_json(study, s->out);
         json["training"] = training ? training_json(*training) : nlohmann::ordered_json();
+        json["adding_problem"] = adding ? adding_json(*adding) : nlohmann::ordered_json();
         write_stdout(json.dump(2) + "\n");
       } else {
         std::string text = report_text(study, s->out);
         if (training) text += "\nThe lesson's cases trained on Fashion-MNIST (gradlab's extension):\n" + format_lesson_training(*training);
+        if (adding) text += "\nThe adding problem (Hochreiter & Schmidhuber 1997), test MSE over the seeds:\n" + adding_text(*adding);
         write_stdout(text);
       }
     };
