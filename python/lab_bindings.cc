@@ -274,9 +274,41 @@ std::vector<T> list_or(py::handle value, std::vector<T> fallback) {
 cli::SweepPlan sweep_plan(py::object model, py::object input, py::object depth, py::object width,
                           py::object activation, py::object init, py::object sigma_w2, py::object sigma_b2,
                           py::object norm, py::object skip, py::object batch, py::object input_dist, py::object dtype,
-                          int trials, uint64_t seed, const std::string& probe_loss) {
+                          int trials, uint64_t seed, const std::string& probe_loss, py::object cell,
+                          py::object time_steps, py::object recurrent_init) {
   check_range("trials", trials, 1, kMaxSweepTrials);
   check_choice("probe_loss", probe_loss, probe_loss_names());
+  if (cell.is_none() && (!time_steps.is_none() || !recurrent_init.is_none())) {
+    throw Error("time_steps= and recurrent_init= describe recurrent networks; they need cell=");
+  }
+  if (!cell.is_none()) {
+    // As `gradlab sweep --cell`: depth and width are the layers and units.
+    const std::pair<const char*, bool> not_recurrent[] = {{"model", !model.is_none()},       {"input", !input.is_none()},
+                                                          {"skip", !skip.is_none()},         {"sigma_w2", !sigma_w2.is_none()},
+                                                          {"sigma_b2", !sigma_b2.is_none()}, {"input_dist", !input_dist.is_none()}};
+    for (const auto& [name, given] : not_recurrent) {
+      if (given) throw Error(fmt::format("{}= cannot go with cell=: it describes another kind of sweep", name));
+    }
+    if (probe_loss != "auto") throw Error("probe_loss= cannot go with cell=: the time axis differentiates the mean");
+    const RecurrentSweepGrid d;
+    RecurrentSweepGrid grid{.cells = {},
+                            .layers = list_or<int>(depth, d.layers),
+                            .units = list_or<int64_t>(width, d.units),
+                            .time_steps = list_or<int64_t>(time_steps, d.time_steps),
+                            .activations = list_or<std::string>(activation, d.activations),
+                            .initializers = list_or<std::string>(init, d.initializers),
+                            .recurrent_initializers = list_or<std::string>(recurrent_init, d.recurrent_initializers),
+                            .layer_norms = {},
+                            .batches = list_or<int64_t>(batch, d.batches),
+                            .dtypes = {},
+                            .trials = trials,
+                            .seed = seed};
+    for (const std::string& c : as_list<std::string>(cell)) grid.cells.push_back(parse_recurrent_cell(c));
+    for (const std::string& n : list_or<std::string>(norm, {"none"})) grid.layer_norms.push_back(cli::parse_recurrent_norm(n));
+    for (const std::string& t : list_or<std::string>(dtype, {"float32"})) grid.dtypes.push_back(parse_dtype(t));
+    validate_recurrent_grid(grid);
+    return {expand_recurrent_grid(grid), cli::recurrent_grid_description(grid)};
+  }
   if (!model.is_none()) {
     // As `gradlab sweep --model`: the lists given vary the spec; the others keep its own settings.
     const std::pair<const char*, bool> inline_only[] = {
@@ -324,10 +356,12 @@ cli::SweepPlan sweep_plan(py::object model, py::object input, py::object depth, 
 py::object sweep(py::object model, py::object input, py::object depth, py::object width, py::object activation,
                  py::object init, py::object sigma_w2, py::object sigma_b2, py::object norm, py::object skip,
                  py::object batch, py::object input_dist, py::object dtype, int trials, uint64_t seed,
-                 const std::string& probe_loss, int workers, py::object progress) {
+                 const std::string& probe_loss, int workers, py::object progress, py::object cell,
+                 py::object time_steps, py::object recurrent_init) {
   check_range("workers", workers, 0, 4096);
   const cli::SweepPlan plan = sweep_plan(model, input, depth, width, activation, init, sigma_w2, sigma_b2, norm, skip,
-                                         batch, input_dist, dtype, trials, seed, probe_loss);
+                                         batch, input_dist, dtype, trials, seed, probe_loss, cell, time_steps,
+                                         recurrent_init);
   const std::vector<SweepConfig>& configs = plan.configs;
   const std::string& description = plan.description;
 
@@ -369,7 +403,8 @@ py::object sweep(py::object model, py::object input, py::object depth, py::objec
 }
 
 py::object lesson(int trials, int grid_trials, uint64_t seed, std::vector<int> depths, std::vector<std::string> activations,
-                  const std::string& init, int norm_trials, std::vector<int> norm_depths, const std::string& dtype) {
+                  const std::string& init, int norm_trials, std::vector<int> norm_depths, const std::string& dtype,
+                  int recurrent_trials, std::vector<int64_t> recurrent_steps) {
   check_choice("dtype", dtype, {"float32", "float64"});
   const LessonStudyOptions options{.seed = seed,
                                    .trials = trials,
@@ -379,7 +414,9 @@ py::object lesson(int trials, int grid_trials, uint64_t seed, std::vector<int> d
                                    .grid_initializer = init,
                                    .dtype = parse_dtype(dtype),
                                    .normalization_trials = norm_trials,
-                                   .normalization_depths = std::move(norm_depths)};
+                                   .normalization_depths = std::move(norm_depths),
+                                   .recurrent_trials = recurrent_trials,
+                                   .recurrent_time_steps = std::move(recurrent_steps)};
   validate(options);
   nlohmann::ordered_json json;
   {
@@ -418,7 +455,8 @@ void bind_lab(py::module_& m) {
         py::arg("width") = none, py::arg("activation") = none, py::arg("init") = none, py::arg("sigma_w2") = none,
         py::arg("sigma_b2") = none, py::arg("norm") = none, py::arg("skip") = none, py::arg("batch") = none,
         py::arg("input_dist") = none, py::arg("dtype") = none, py::arg("trials") = g.trials, py::arg("seed") = g.seed,
-        py::arg("probe_loss") = "auto", py::arg("workers") = 0, py::arg("progress") = true,
+        py::arg("probe_loss") = "auto", py::arg("workers") = 0, py::arg("progress") = true, py::arg("cell") = none,
+        py::arg("time_steps") = none, py::arg("recurrent_init") = none,
         "Probe every configuration of a grid in parallel, as `gradlab sweep` with the same lists (a value or "
         "a list each; None: the command's default, or with model= the spec's own setting): a SweepResult (a "
         "list of dicts, one per configuration in grid order) that shows the sweep's page in Jupyter. model= "
@@ -430,6 +468,7 @@ void bind_lab(py::module_& m) {
         py::arg("seed") = l.seed, py::arg("depths") = l.depths, py::arg("activations") = l.activations,
         py::arg("init") = l.grid_initializer, py::arg("norm_trials") = l.normalization_trials,
         py::arg("norm_depths") = l.normalization_depths, py::arg("dtype") = "float32",
+        py::arg("recurrent_trials") = l.recurrent_trials, py::arg("recurrent_steps") = l.recurrent_time_steps,
         "The lesson's experiments over many seeds, as `gradlab lesson --json` with the same options, as a dict");
 }
 

@@ -136,6 +136,22 @@ def test_sweep_of_a_model_spec_and_by_variances_are_the_clis(tmp_path):
         assert sorted(gradlab.sweep(progress=False, **kwargs), key=lambda r: r["id"]) == sorted(expected, key=lambda r: r["id"])
 
 
+def test_sweep_of_recurrent_networks_is_the_clis(tmp_path):
+    out = tmp_path / "s.jsonl"
+    subprocess.run([str(CLI), "sweep", "--cell", "simple_rnn,lstm", "--time-steps", "3,9", "--layers", "1,2", "--units",
+                    "6", "--batch", "3", "--recurrent-init", "glorot_uniform,orthogonal", "--norm", "none,layer",
+                    "--seed", "2", "--out", str(out)], check=True, capture_output=True)
+    expected = [json.loads(line) for line in out.read_text().splitlines()]
+    rows = gradlab.sweep(cell=["simple_rnn", "lstm"], time_steps=[3, 9], depth=[1, 2], width=6, batch=3,
+                         recurrent_init=["glorot_uniform", "orthogonal"], norm=["none", "layer"], seed=2, progress=False)
+    assert rows == expected  # both in grid order
+    assert len(rows) == 32 and rows[0]["time_axis"]["time_steps"] == 3
+    with pytest.raises(ValueError, match="need cell="):
+        gradlab.sweep(time_steps=[10])
+    with pytest.raises(ValueError, match="skip= cannot go with cell="):
+        gradlab.sweep(cell="gru", skip="residual")
+
+
 def test_sweep_progress_bar_goes_to_stderr(capsys):
     gradlab.sweep(depth=[2, 3], progress=True)
     err = capsys.readouterr().err
@@ -186,10 +202,11 @@ def test_ctrl_c_stops_a_sweep_with_keyboard_interrupt():
 
 def test_lesson_is_the_clis_lesson_json():
     options = dict(trials=20, grid_trials=5, seed=3, depths=[4, 8], activations=["relu", "tanh"], norm_trials=1,
-                   norm_depths=[8])
+                   norm_depths=[8], recurrent_trials=1, recurrent_steps=[3, 9])
     result = gradlab.lesson(**options)
     expected = cli_json("lesson", "--trials", "20", "--grid-trials", "5", "--seed", "3", "--depths", "4,8",
-                        "--activations", "relu,tanh", "--norm-trials", "1", "--norm-depths", "8", "--json")
+                        "--activations", "relu,tanh", "--norm-trials", "1", "--norm-depths", "8",
+                        "--recurrent-trials", "1", "--recurrent-steps", "3,9", "--json")
     assert without_version(result) == without_version(expected)
     assert len(result["skip_connections"]) == 3
 

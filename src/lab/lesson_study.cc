@@ -96,6 +96,20 @@ double lesson_printed_gradient_norm(SkipConnection skip) {
   fail("lesson_printed_gradient_norm: unknown SkipConnection {}", static_cast<int>(skip));
 }
 
+namespace {
+
+// The layers axis at the middle of the time axis (T = 100 of 10, 100, 1000), so a short time axis
+// makes the whole section short.
+RecurrentDepthStudyOptions recurrent_options(const LessonStudyOptions& options) {
+  const std::vector<int64_t>& steps = options.recurrent_time_steps;
+  return {.time_steps = steps,
+          .layers_time_steps = steps.empty() ? RecurrentDepthStudyOptions{}.layers_time_steps : steps[steps.size() / 2],
+          .trials = options.recurrent_trials,
+          .seed = options.seed};
+}
+
+}  // namespace
+
 void validate(const LessonStudyOptions& options) {
   if (options.trials < 1 || options.trials > kMaxTrials) {
     fail("lesson: trials must be in [1, {}], got {}", kMaxTrials, options.trials);
@@ -114,6 +128,10 @@ void validate(const LessonStudyOptions& options) {
       fail("lesson: each depth must be in [1, {}], got {}", kMaxStudyDepth, depth);
     }
   }
+  if (options.recurrent_trials < 0 || options.recurrent_trials > kMaxTrials) {
+    fail("lesson: recurrent trials must be in [0, {}], got {}", kMaxTrials, options.recurrent_trials);
+  }
+  if (options.recurrent_trials > 0) validate(recurrent_options(options));
   Initializer check(options.grid_initializer);  // an unknown name is an Error listing the valid ones
   const std::vector<std::string>& known = activation_names();
   for (const std::string& a : options.activations) {
@@ -146,6 +164,7 @@ LessonStudy run_lesson_study(const LessonStudyOptions& options) {
         {.seed = options.seed, .trials = options.normalization_trials, .depths = options.normalization_depths,
          .dtype = options.dtype});
   }
+  if (options.recurrent_trials > 0) study.recurrent = run_recurrent_depth_study(recurrent_options(options));
   return study;
 }
 

@@ -150,6 +150,19 @@ Parameters variant_parameters(const SpecVariant& v) {
   return p;
 }
 
+Parameters recurrent_parameters(const RecurrentNetworkOptions& n) {
+  return {{"cell", std::string(cell_name(n.cell))},
+          {"layers", std::to_string(n.layers)},
+          {"units", std::to_string(n.units)},
+          {"time_steps", std::to_string(n.time_steps)},
+          {"activation", n.activation},
+          {"init", n.kernel_initializer.name()},
+          {"recurrent_init", n.recurrent_initializer.name()},
+          {"norm", n.layer_norm ? "layer" : "none"},
+          {"batch", std::to_string(n.batch)},
+          {"dtype", std::string(dtype_name(n.dtype))}};
+}
+
 Parameters with_loss(Parameters p, ProbeLoss loss) {
   if (loss != ProbeLoss::automatic) p.emplace_back("loss", std::string(probe_loss_name(loss)));
   return p;
@@ -164,7 +177,9 @@ std::string id_of(const Parameters& parameters, int trial) {
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> sweep_config_parameters(const SweepConfig& config) {
-  return with_loss(config.spec ? variant_parameters(*config.spec) : network_parameters(config.network),
+  return with_loss(config.spec        ? variant_parameters(*config.spec)
+                   : config.recurrent ? recurrent_parameters(*config.recurrent)
+                                      : network_parameters(config.network),
                    config.probe_loss);
 }
 
@@ -224,6 +239,88 @@ std::vector<SweepConfig> expand_grid(const SweepGrid& g) {
                     c.seed = sweep_config_seed(g.seed, c.id);
                     configs.push_back(std::move(c));
                   }
+  return configs;
+}
+
+namespace {
+
+// Initializer names, each known and, by its canonical name, listed once.
+void check_initializers(const std::vector<std::string>& names, const char* key) {
+  check_names(names, key, initializer_names());
+  std::vector<std::string> canonical;
+  for (const std::string& name : names) canonical.push_back(Initializer(name).name());
+  check_list(canonical, key, quoted);
+}
+
+}  // namespace
+
+void validate_recurrent_grid(const RecurrentSweepGrid& g) {
+  check_list(g.cells, "cell", [](RecurrentCell c) { return quoted(std::string(cell_name(c))); });
+  check_list(g.layers, "layers", as_is<int>);
+  check_range(g.layers, "layers", 1, kMaxProbeDepth);
+  check_list(g.units, "units", as_is<int64_t>);
+  check_range(g.units, "units", int64_t{1}, kMaxProbeUnits);
+  check_list(g.time_steps, "time_steps", as_is<int64_t>);
+  check_range(g.time_steps, "time_steps", int64_t{1}, kMaxProbeTimeSteps);
+  check_list(g.activations, "activation", quoted);
+  check_names(g.activations, "activation", activation_names());
+  check_initializers(g.initializers, "init");
+  check_initializers(g.recurrent_initializers, "recurrent_init");
+  check_list(g.layer_norms, "norm", [](bool on) { return quoted(on ? "layer" : "none"); });
+  check_list(g.batches, "batch", as_is<int64_t>);
+  check_range(g.batches, "batch", int64_t{1}, kMaxProbeUnits);
+  check_list(g.dtypes, "dtype", [](DType d) { return quoted(std::string(dtype_name(d))); });
+  if (g.trials < 1 || g.trials > kMaxSweepTrials) {
+    fail("sweep grid: 'trials' is {}; expected 1 to {}", g.trials, kMaxSweepTrials);
+  }
+  if (recurrent_grid_size(g) > kMaxSweepConfigurations) {
+    fail("sweep grid: {} configurations; at most {} are allowed", recurrent_grid_size(g), kMaxSweepConfigurations);
+  }
+}
+
+int64_t recurrent_grid_size(const RecurrentSweepGrid& g) {
+  int64_t n = 1;
+  for (const std::size_t size : {g.cells.size(), g.layers.size(), g.units.size(), g.time_steps.size(),
+                                 g.activations.size(), g.initializers.size(), g.recurrent_initializers.size(),
+                                 g.layer_norms.size(), g.batches.size(), g.dtypes.size(),
+                                 static_cast<std::size_t>(std::max(g.trials, 0))}) {
+    n = std::min<int64_t>(n * static_cast<int64_t>(std::min<std::size_t>(size, 1u << 30)), int64_t{1} << 40);
+  }
+  return n;
+}
+
+std::vector<SweepConfig> expand_recurrent_grid(const RecurrentSweepGrid& g) {
+  validate_recurrent_grid(g);
+  std::vector<SweepConfig> configs;
+  configs.reserve(static_cast<std::size_t>(recurrent_grid_size(g)));
+  for (const RecurrentCell cell : g.cells)
+    for (const int layers : g.layers)
+      for (const int64_t units : g.units)
+        for (const int64_t steps : g.time_steps)
+          for (const std::string& activation : g.activations)
+            for (const std::string& init : g.initializers)
+              for (const std::string& recurrent_init : g.recurrent_initializers)
+                for (const bool layer_norm : g.layer_norms)
+                  for (const int64_t batch : g.batches)
+                    for (const DType dtype : g.dtypes)
+                      for (int trial = 0; trial < g.trials; ++trial) {
+                        SweepConfig c;
+                        c.recurrent = RecurrentNetworkOptions{.cell = cell,
+                                                              .layers = layers,
+                                                              .units = units,
+                                                              .time_steps = steps,
+                                                              .activation = activation,
+                                                              .kernel_initializer = Initializer(init).name(),
+                                                              .recurrent_initializer = Initializer(recurrent_init).name(),
+                                                              .layer_norm = layer_norm,
+                                                              .batch = batch,
+                                                              .input_features = 128,
+                                                              .dtype = dtype};
+                        c.trial = trial;
+                        c.id = id_of(recurrent_parameters(*c.recurrent), trial);
+                        c.seed = sweep_config_seed(g.seed, c.id);
+                        configs.push_back(std::move(c));
+                      }
   return configs;
 }
 

@@ -7,15 +7,48 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <limits>
 #include <mutex>
 #include <thread>
 
 #include "gradlab/error.h"
 #include "gradlab/lab/probe_configuration.h"
+#include "gradlab/lab/recurrent_network.h"
 #include "gradlab/lab/sweep_run.h"
 #include "gradlab/tensor/threads.h"
 
 namespace gradlab {
+
+std::optional<SweepTimeAxis> sweep_time_axis(const ThroughTimeRecord& record) {
+  if (record.layers.empty()) return std::nullopt;
+  const RecurrentLayerThroughTime& bottom = record.layers.front();
+  const RecurrentLayerThroughTime& top = record.layers.back();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  SweepTimeAxis a{.time_steps = bottom.time_steps,
+                  .recurrent_layers = static_cast<int64_t>(record.layers.size()),
+                  .first_step_grad_norm = bottom.grad_norm.empty() ? nan : bottom.grad_norm.front(),
+                  .last_step_grad_norm = top.grad_norm.empty() ? nan : top.grad_norm.back(),
+                  .first_to_last_ratio = record.first_to_last_ratio,
+                  .gain_per_step = bottom.grad_norm.empty() ? nan : bottom.gain_per_step,
+                  .verdict = record.verdict,
+                  .spectral_radius = bottom.spectrum.gates.empty() ? nan : 0.0,
+                  .largest_singular_value = bottom.spectrum.gates.empty() ? nan : 0.0,
+                  .pascanu_bound = bottom.spectrum.pascanu_bound,
+                  .vanishing_guaranteed = bottom.spectrum.vanishing_guaranteed,
+                  .forget_gate_near_zero = nan,
+                  .forget_gate_near_one = nan};
+  for (const GateSpectrum& g : bottom.spectrum.gates) {
+    a.spectral_radius = std::max(a.spectral_radius, g.spectral_radius);
+    a.largest_singular_value = std::max(a.largest_singular_value, g.largest_singular_value);
+  }
+  for (const GateSaturation& g : bottom.gates) {
+    if (g.gate == "f" && bottom.cell == "lstm") {
+      a.forget_gate_near_zero = g.near_zero;
+      a.forget_gate_near_one = g.near_one;
+    }
+  }
+  return a;
+}
 
 SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& thresholds, bool keep_pass) {
   // Exactly what `gradlab probe --seed <seed>` does with the same network (probe_configuration.h), so
@@ -24,6 +57,10 @@ SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& th
   if (config.spec) {
     if (!config.spec->spec) fail("sweep configuration '{}' has no model spec", config.id);
     subject = spec_variant_subject(*config.spec, config.seed);
+  } else if (config.recurrent) {
+    auto rng = std::make_shared<Rng>(config.seed);
+    const Tensor x = draw_recurrent_input(*config.recurrent, InputDistribution::uniform, *rng);
+    subject = recurrent_network_subject(*config.recurrent, x, rng);
   } else {
     auto rng = std::make_shared<Rng>(config.seed);
     const Tensor x = draw_probe_input(config.network, InputDistribution::uniform, *rng);
@@ -57,6 +94,14 @@ SweepResult run_sweep_config(const SweepConfig& config, const FlowThresholds& th
   r.loss = pass.loss;
   r.probe_loss = pass.loss_kind;
   if (pass.anomaly) r.anomaly = pass.anomaly->describe();
+  r.time_axis = sweep_time_axis(probe.through_time);
+  if (config.recurrent && r.time_axis) {
+    r.verdict = r.time_axis->verdict;
+    r.first_to_last_ratio = r.time_axis->first_to_last_ratio;
+  }
+  if (keep_pass && !probe.through_time.layers.empty()) {
+    r.through_time = std::make_shared<const ThroughTimeRecord>(std::move(probe.through_time));
+  }
   if (keep_pass) r.pass = std::make_shared<const PassRecord>(std::move(pass));
   return r;
 }

@@ -6,12 +6,32 @@
 #include "gradlab/error.h"
 
 namespace gradlab {
+namespace {
+
+// Fixed cost of a configuration (building the network, the summary), as for a SkipNetwork below.
+constexpr double kPerConfiguration = 1.5e6;
+
+// T steps of each layer multiply the recurrent kernel (units x gates*units) and read its input
+// (the sequence's features, then the layer below's units) through the kernel; the probe runs
+// forward and backward twice (the probed pass and the time axis), which scales every configuration
+// alike and so drops out of the split.
+double recurrent_cost(const RecurrentNetworkOptions& n) {
+  const double gates = n.cell == RecurrentCell::lstm ? 4 : n.cell == RecurrentCell::gru ? 3 : 1;
+  const double units = static_cast<double>(n.units);
+  const double per_step = n.layers * gates * units * units +
+                          gates * units * (static_cast<double>(n.input_features) + (n.layers - 1) * units);
+  return kPerConfiguration + static_cast<double>(n.batch) * static_cast<double>(n.time_steps) * per_step *
+                                 (n.dtype == DType::float64 ? 2.0 : 1.0);
+}
+
+}  // namespace
 
 double expected_cost(const SweepConfig& config) {
   if (config.spec) {
     const double batch = static_cast<double>(config.spec->batch_or_default());
     return batch * (config.spec->dtype_or_default() == DType::float64 ? 2.0 : 1.0);
   }
+  if (config.recurrent) return recurrent_cost(*config.recurrent);
   const SkipNetworkOptions& n = config.network;
   const double units = static_cast<double>(n.units);
   // The first layer reads the input; each later layer its predecessor, twice as wide under a concat skip.
@@ -20,7 +40,7 @@ double expected_cost(const SweepConfig& config) {
   // Besides the products each unit of each layer costs about as much as kPerUnit multiply-adds
   // (activation, statistics, backward), and each configuration a fixed kPerConfiguration (building
   // the network, the summary): fitted to probe times on a 2-core Zen 3 (docs/distributed.md).
-  constexpr double kPerUnit = 54, kPerConfiguration = 1.5e6;
+  constexpr double kPerUnit = 54;
   const double per_example = products + kPerUnit * n.depth * units;
   return kPerConfiguration + static_cast<double>(n.batch) * std::max(1.0, static_cast<double>(n.steps)) *
                                  per_example * (n.dtype == DType::float64 ? 2.0 : 1.0);

@@ -28,7 +28,7 @@ void DropoutImpl::build(const std::vector<Shape>&, DType) {
 Tensor DropoutImpl::forward(const std::vector<Tensor>& inputs, const CallOptions& options) {
   const Tensor& x = inputs.front();
   if (!options.training || rate_ == 0.0) return x;
-  return dropout(x, rate_, generator_);
+  return dropout(x, rate_, generator_, options.shard);
 }
 
 std::string DropoutImpl::config_summary() const {

@@ -116,25 +116,33 @@ T below(double high) {
   return h;
 }
 
+// Elements [first, first + n) of a uniform draw of `total` values; the counter advances as the whole
+// draw's, so a draw split into parts gives the values of the draw made at once.
 template <typename T>
-void fill_uniform(Rng::State& state, T* out, int64_t n, double low, double high) {
-  check_count("uniform", n);
+void fill_uniform(Rng::State& state, T* out, int64_t total, int64_t first, int64_t n, double low, double high) {
+  check_count("uniform", total);
+  if (first < 0 || n < 0 || first > total - n) {
+    fail("Rng::uniform_part: elements [{}, {} + {}) are not within a draw of {}", first, first, n, total);
+  }
   check_interval(low, high);
   constexpr uint64_t per_block = std::is_same_v<T, float> ? 4 : 2;
-  const uint64_t count = static_cast<uint64_t>(n);
-  const uint64_t blocks = (count + per_block - 1) / per_block;
+  const auto begin = static_cast<uint64_t>(first);
+  const uint64_t end = begin + static_cast<uint64_t>(n);
+  const uint64_t blocks = (static_cast<uint64_t>(total) + per_block - 1) / per_block;
+  const uint64_t first_block = begin / per_block;
+  const uint64_t end_block = (end + per_block - 1) / per_block;
   const Rng::State start = state;
   const PhiloxKey key = detail::philox_key(start.seed);
   const double width = high - low;
   const T top = high > low ? below<T>(high) : static_cast<T>(low);
-  for_blocks(blocks, [&](uint64_t b0, uint64_t b1) {
-    for (uint64_t b = b0; b < b1; ++b) {
+  for_blocks(end_block - first_block, [&](uint64_t b0, uint64_t b1) {
+    for (uint64_t b = first_block + b0; b < first_block + b1; ++b) {
       const PhiloxCounter w = detail::philox4x32_10(block_at(start, b), key);
       for (uint64_t j = 0; j < per_block; ++j) {
         const uint64_t i = b * per_block + j;
-        if (i >= count) break;
+        if (i < begin || i >= end) continue;
         const double u = per_block == 4 ? unit24(w[j]) : unit53(w[2 * j], w[2 * j + 1]);
-        out[i] = std::min(static_cast<T>(low + width * u), top);
+        out[i - begin] = std::min(static_cast<T>(low + width * u), top);
       }
     }
   });
@@ -205,9 +213,15 @@ Rng Rng::fork(uint64_t stream) const {
   return Rng(mix64(state_.seed ^ mix64(stream + 0x9E3779B97F4A7C15ull)));
 }
 
-void Rng::uniform(float* out, int64_t n, double low, double high) { fill_uniform(state_, out, n, low, high); }
+void Rng::uniform(float* out, int64_t n, double low, double high) { fill_uniform(state_, out, n, 0, n, low, high); }
 void Rng::uniform(double* out, int64_t n, double low, double high) {
-  fill_uniform(state_, out, n, low, high);
+  fill_uniform(state_, out, n, 0, n, low, high);
+}
+void Rng::uniform_part(float* out, int64_t total, int64_t first, int64_t n, double low, double high) {
+  fill_uniform(state_, out, total, first, n, low, high);
+}
+void Rng::uniform_part(double* out, int64_t total, int64_t first, int64_t n, double low, double high) {
+  fill_uniform(state_, out, total, first, n, low, high);
 }
 void Rng::normal(float* out, int64_t n, double mean, double stddev) {
   fill_normal(state_, out, n, mean, stddev);

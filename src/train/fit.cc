@@ -108,6 +108,42 @@ void check_resume(const TrainingProgress& saved, const FitOptions& o, int64_t tr
   }
 }
 
+// What the replicas of a data-parallel step agree on, after each ran its share's forward and
+// backward passes: the batch's loss and correct count, whether to stop, the first anomaly (of the
+// lowest replica that saw one), and, unless there was one, the batch's gradients in `grads`.
+struct StepTotals {
+  double loss = 0;
+  double correct = 0;
+  bool stop = false;
+  std::optional<Anomaly> anomaly;
+};
+
+StepTotals share_step(Replicas& replicas, double weight, double loss, double correct, bool stop,
+                      const std::optional<Anomaly>& anomaly, std::vector<Tensor>& grads, const std::vector<Variable>& vars) {
+  const int n = replicas.size();
+  // [weighted loss, correct, stop, defined per variable..., anomaly per replica...]
+  std::vector<double> totals(3 + vars.size() + static_cast<std::size_t>(n), 0.0);
+  totals[0] = weight * loss;
+  totals[1] = correct;
+  totals[2] = stop ? 1 : 0;
+  for (std::size_t i = 0; i < grads.size(); ++i) totals[3 + i] = grads[i].defined() ? 1 : 0;
+  totals[3 + vars.size() + static_cast<std::size_t>(replicas.rank())] = anomaly ? 1 : 0;
+  sum_over_replicas(replicas, std::span<double>(totals));
+  StepTotals out{.loss = totals[0], .correct = totals[1], .stop = totals[2] > 0};
+  for (int r = 0; r < n; ++r) {
+    if (totals[3 + vars.size() + static_cast<std::size_t>(r)] == 0) continue;
+    History carrier;
+    if (r == replicas.rank()) carrier.anomaly = anomaly;
+    out.anomaly = History::from_json(broadcast_text(replicas, r == replicas.rank() ? carrier.to_json() : "", r)).anomaly;
+    return out;
+  }
+  std::vector<bool> defined(vars.size());
+  for (std::size_t i = 0; i < vars.size(); ++i) defined[i] = totals[3 + i] > 0;
+  grads.resize(vars.size());
+  sum_gradients(replicas, grads, vars, weight, defined);
+  return out;
+}
+
 }  // namespace
 
 History fit(const Layer& model, const Dataset& train_in, FitOptions options) {
@@ -147,12 +183,15 @@ History fit(const Layer& model, const Dataset& train_in, FitOptions options) {
   // the variables before the first step.
   if (!model.built()) model(train.feature_rows(std::vector<int64_t>{0}));
   const std::vector<Variable> vars = model.trainable_variables();
+  Replicas* replicas = o.replicas != nullptr && o.replicas->size() > 1 ? o.replicas : nullptr;
+  const std::vector<Variable> frozen = replicas ? model.non_trainable_variables() : std::vector<Variable>{};
   std::optional<AnomalyDetector> detector;
   if (o.detect_anomalies) detector.emplace();
   const EvaluateOptions eval{.from_logits = objective.from_logits,
                              .loss_fn = objective.loss,
                              .metrics = objective.accuracy ? std::vector<std::string>{"accuracy"} : std::vector<std::string>{},
-                             .batch_size = o.batch_size};
+                             .batch_size = o.batch_size,
+                             .replicas = replicas};
   Batch batch;
   std::vector<Tensor> before;
   bool stop = false;
@@ -170,30 +209,45 @@ History fit(const Layer& model, const Dataset& train_in, FitOptions options) {
     const std::vector<int64_t> order = epoch_order(train.size(), o.seed, epoch, o.shuffle);
     const Clock::time_point start = Clock::now();
     while (!stop && p.step_in_epoch < run.steps_per_epoch) {
-      gather_batch(train, batch_rows(order, p.step_in_epoch, o.batch_size), batch);
-      const int64_t examples = batch.features.dim(0);
-      const bool sampled = o.sample_every > 0 && p.global_step % o.sample_every == 0;
+      const std::span<const int64_t> rows = batch_rows(order, p.step_in_epoch, o.batch_size);
+      const auto examples = static_cast<int64_t>(rows.size());
+      const RowRange share = replicas ? shard_rows(examples, replicas->rank(), replicas->size()) : RowRange{0, examples};
+      const bool sampled = o.sample_every > 0 && p.global_step % o.sample_every == 0 && share.size() > 0;
       if (detector) detector->set_step(p.global_step);
       std::optional<GradientProbe> probe;
       if (sampled) probe.emplace(GradientProbeOptions{.step = p.global_step});
       double batch_loss = 0, correct = 0;
-      std::vector<Tensor> grads;
-      {
+      std::vector<Tensor> grads(vars.size());
+      // A replica whose share is empty (a last batch smaller than the replica count) adds nothing.
+      if (share.size() > 0) {
+        gather_batch(train, rows.subspan(static_cast<std::size_t>(share.begin), static_cast<std::size_t>(share.size())), batch);
         GradientTape tape;
         Tensor predictions;
         {
           std::optional<ObserveLayerCalls> observe;
           if (probe) observe.emplace(*probe);
-          predictions = model(batch.features, {.training = true});
+          predictions = model(batch.features, {.training = true, .shard = {.first_row = share.begin, .total_rows = examples}});
         }
         const Tensor loss = objective.loss(batch.labels, predictions);
         grads = probe ? probe->gradient(tape, loss, vars) : tape.gradient(loss, vars);
         batch_loss = loss.item();
         if (objective.accuracy) correct = correct_predictions(batch.labels, predictions, objective.from_logits);
       }
-      if (detector && detector->first()) {
+      std::optional<Anomaly> anomaly = detector ? detector->first() : std::nullopt;
+      bool stop_requested = false;
+      if (replicas) {
+        // Every replica must leave the loop at the same step, so the stop request is polled before
+        // the exchange and agreed on in it.
+        const StepTotals totals = share_step(*replicas, static_cast<double>(share.size()) / static_cast<double>(examples),
+                                             batch_loss, correct, o.should_stop && o.should_stop(), anomaly, grads, vars);
+        batch_loss = totals.loss;
+        correct = totals.correct;
+        stop_requested = totals.stop;
+        anomaly = totals.anomaly;
+      }
+      if (anomaly) {
         // Stop before the update, so the weights (and a checkpoint of them) stay finite.
-        history.anomaly = detector->first();
+        history.anomaly = anomaly;
         stop_with(StopReason::anomaly);
         break;
       }
@@ -202,6 +256,7 @@ History fit(const Layer& model, const Dataset& train_in, FitOptions options) {
         for (std::size_t i = 0; i < vars.size(); ++i) before[i] = vars[i].value().clone();
       }
       const double global_norm = optimizer.apply(grads, vars);
+      if (replicas) broadcast_variables(*replicas, frozen, 0);
       if (probe) {
         history.samples.push_back(
             make_sample(probe->take(), vars, before, p.global_step, epoch, batch_loss, global_norm));
@@ -220,7 +275,7 @@ History fit(const Layer& model, const Dataset& train_in, FitOptions options) {
                            .batch_size = examples};
       for (Callback* c : o.callbacks) c->on_batch_end(p.global_step - 1, logs);
       if (run.stop_training) stop_with(StopReason::stopped);
-      if (o.should_stop && o.should_stop()) stop_with(StopReason::should_stop);
+      if (replicas ? stop_requested : o.should_stop && o.should_stop()) stop_with(StopReason::should_stop);
       if (o.max_steps && p.global_step >= *o.max_steps) stop_with(StopReason::max_steps);
     }
     p.seconds += seconds_since(start);
@@ -258,12 +313,20 @@ EvalResult evaluate(const Layer& model, const Dataset& data, const EvaluateOptio
   const std::vector<int64_t> order = epoch_order(data.size(), 0, 0, false);
   double loss_sum = 0, correct = 0;
   Batch batch;
+  Replicas* replicas = options.replicas != nullptr && options.replicas->size() > 1 ? options.replicas : nullptr;
   for (int64_t b = 0; b < batch_count(data.size(), options.batch_size); ++b) {
+    if (replicas && b % replicas->size() != replicas->rank()) continue;
     gather_batch(data, batch_rows(order, b, options.batch_size), batch);
     const Tensor predictions = model(batch.features, {.training = false});
     const auto examples = static_cast<double>(batch.features.dim(0));
     loss_sum += objective.loss(batch.labels, predictions).item() * examples;
     if (objective.accuracy) correct += correct_predictions(batch.labels, predictions, objective.from_logits);
+  }
+  if (replicas) {
+    std::vector<double> sums{loss_sum, correct};
+    sum_over_replicas(*replicas, std::span<double>(sums));
+    loss_sum = sums[0];
+    correct = sums[1];
   }
   result.loss = loss_sum / static_cast<double>(data.size());
   if (objective.accuracy) result.accuracy = correct / static_cast<double>(data.size());

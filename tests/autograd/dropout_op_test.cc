@@ -35,6 +35,21 @@ TEST(DropoutOp, GradientIsTheMask) {
   for (std::size_t i = 0; i < gv.size(); ++i) EXPECT_DOUBLE_EQ(yv[i], xv[i] * gv[i]);
 }
 
+// A data-parallel replica holding rows [2, 5) of a 7-row batch draws those rows of the batch's mask,
+// and its generator ends where the whole batch's does.
+TEST(DropoutOp, AShardHasItsRowsOfTheWholeBatchMask) {
+  const Tensor x = test::random_tensor({7, 6}, 4);
+  Rng whole(11), part(11);
+  const std::vector<double> all = dropout(x, 0.5, whole).to_vector();
+  Tensor shard = Tensor::empty({3, 6}, x.dtype());
+  for (int64_t i = 0; i < 18; ++i) shard.data<double>()[i] = x.data<double>()[12 + i];
+  const std::vector<double> mine = dropout(shard, 0.5, part, {.first_row = 2, .total_rows = 7}).to_vector();
+  for (std::size_t i = 0; i < mine.size(); ++i) EXPECT_EQ(mine[i], all[12 + i]);
+  EXPECT_EQ(part.state(), whole.state());
+  EXPECT_THAT(test::error_of([&] { dropout(shard, 0.5, part, {.first_row = 5, .total_rows = 7}); }),
+              testing::HasSubstr("rows [5, 8) of the input are not within a batch of 7 rows"));
+}
+
 TEST(DropoutOp, RejectsRatesOutsideZeroToOne) {
   Rng rng(0);
   EXPECT_THAT(test::error_of([&] { dropout(ones({2}), 1.5, rng); }),

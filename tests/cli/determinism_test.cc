@@ -65,7 +65,8 @@ class Determinism : public ::testing::Test {
 
 TEST_F(Determinism, LessonJsonIsByteIdenticalRunAfterRunAndAcrossBlasThreads) {
   const std::vector<std::string> args{"lesson", "--json", "--seed", "5", "--trials", "3", "--grid-trials", "2",
-                                      "--depths", "4,8", "--norm-trials", "1", "--norm-depths", "8"};
+                                      "--depths", "4,8", "--norm-trials", "1", "--norm-depths", "8",
+                                      "--recurrent-trials", "1", "--recurrent-steps", "4,12"};
   const std::string first = run_with_blas_threads(args, 1).out;
   EXPECT_FALSE(first.empty());
   EXPECT_EQ(first, run_with_blas_threads(args, 1).out);

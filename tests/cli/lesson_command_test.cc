@@ -14,7 +14,8 @@ namespace {
 using nlohmann::json;
 
 json run_json(const std::vector<std::string>& args) {
-  std::vector<std::string> all{"lesson", "--json"};
+  // The recurrent section (table 9) has tests of its own below.
+  std::vector<std::string> all{"lesson", "--json", "--recurrent-trials", "0"};
   all.insert(all.end(), args.begin(), args.end());
   CliResult r = run_cli(all);
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -94,7 +95,8 @@ TEST(LessonCommand, JsonHoldsEveryTableWithSaneNumbers) {
 
 TEST(LessonCommand, SameSeedSameOutputOtherSeedOtherOutput) {
   const std::vector<std::string> base{"lesson",  "--trials",      "8", "--grid-trials", "3", "--depths",
-                                      "4,8",     "--norm-trials", "1", "--norm-depths", "8"};
+                                      "4,8",     "--norm-trials", "1", "--norm-depths", "8",
+                                      "--recurrent-trials", "1", "--recurrent-steps", "3,9"};
   auto with_seed = [&](const char* seed, bool json) {
     std::vector<std::string> args = base;
     args.insert(args.end(), {"--seed", seed});
@@ -109,7 +111,7 @@ TEST(LessonCommand, SameSeedSameOutputOtherSeedOtherOutput) {
 }
 
 TEST(LessonCommand, TablesNameWhatTheyShow) {
-  CliResult r = run_cli({"lesson", "--trials", "5", "--grid-trials", "2", "--depths", "4,16", "--activations",
+  CliResult r = run_cli({"lesson", "--recurrent-trials", "0", "--trials", "5", "--grid-trials", "2", "--depths", "4,16", "--activations",
                          "relu,tanh", "--norm-trials", "0"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* text : {"he_uniform", "glorot_uniform", "100x128", "no skip", "residual", "concat skip",
@@ -122,7 +124,7 @@ TEST(LessonCommand, TablesNameWhatTheyShow) {
 // Issue 14, items 5, 6 and 8: the sentences beside tables 2 and 3 are the lesson's (quoted), a
 // citation, or measured; the relu/glorot vanishing is put down to the initializer (He et al. 2015).
 TEST(LessonCommand, SentencesAreQuotedCitedOrMeasured) {
-  CliResult r = run_cli({"lesson", "--trials", "5", "--grid-trials", "3", "--depths", "4,16", "--activations",
+  CliResult r = run_cli({"lesson", "--recurrent-trials", "0", "--trials", "5", "--grid-trials", "3", "--depths", "4,16", "--activations",
                          "relu,sigmoid", "--norm-trials", "0"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* text :
@@ -137,7 +139,7 @@ TEST(LessonCommand, SentencesAreQuotedCitedOrMeasured) {
 }
 
 TEST(LessonCommand, NormalizationSectionShowsEachRemedyAndBatchNormsLimits) {
-  CliResult r = run_cli({"lesson", "--trials", "2", "--grid-trials", "1", "--depths", "4", "--norm-trials", "1",
+  CliResult r = run_cli({"lesson", "--recurrent-trials", "0", "--trials", "2", "--grid-trials", "1", "--depths", "4", "--norm-trials", "1",
                          "--norm-depths", "8"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* text : {"4. Normalization at depth", "no norm", "batch norm", "layer norm", "group norm",
@@ -211,6 +213,53 @@ TEST(LessonCommand, InitVariesTheDepthGridButNotTheLessonsFourLayerTable) {
   // He's variance 2/fan_in keeps a plain relu stack's gradient from shrinking layer by layer; glorot's
   // 2/(fan_in + units) halves it per layer at equal widths, so at depth 16 He's median is far larger.
   EXPECT_GT(median(grid_row(he_doc, "relu", 16, "no_skip")), 20 * median(grid_row(glorot, "relu", 16, "no_skip")));
+}
+
+}  // namespace
+}  // namespace gradlab::cli_test
+
+namespace gradlab::cli_test {
+namespace {
+
+// Table 9: the lesson's "layers times time-steps", quoted, measured over seeds, with findings
+// beside their figures; options reach it and bad ones are refused.
+TEST(LessonCommand, RecurrentSectionMeasuresTheLessonsLayersTimesTimeSteps) {
+  const std::vector<std::string> small{"lesson", "--trials", "2", "--grid-trials", "1", "--depths", "4", "--norm-trials",
+                                       "0", "--recurrent-trials", "2", "--recurrent-steps", "3,40"};
+  CliResult text = run_cli(small);
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  for (const char* fragment : {"9. Recurrent networks. \"This is especially important for recurrent neural networks as here "
+                               "the effective depth is not just the number of layers but the number of layers times the "
+                               "number of time-steps!\" (the lesson)",
+                               "T = 40", "4 layers", "What the measurements say:", "|dL/dh_t| over layers x time"}) {
+    EXPECT_NE(text.out.find(fragment), std::string::npos) << fragment << "\n" << text.out;
+  }
+  std::vector<std::string> as_json = small;
+  as_json.push_back("--json");
+  CliResult r = run_cli(as_json);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json doc = json::parse(r.out);
+  const json& rec = doc.at("recurrent");
+  EXPECT_EQ(rec.at("options").at("time_steps"), json({3, 40}));
+  ASSERT_EQ(rec.at("cases").size(), 6u);
+  for (const json& c : rec.at("cases")) {
+    ASSERT_EQ(c.at("over_time").size(), 2u);
+    EXPECT_EQ(c.at("over_time")[0].at("first_to_last_ratio").at("count"), 2);
+  }
+  // The layers axis and the heatmap sit at the middle of the time axis: T = 40 of 3, 40.
+  EXPECT_EQ(rec.at("options").at("layers_time_steps"), 40);
+  ASSERT_EQ(rec.at("heatmap").at("layers").size(), 4u);
+  EXPECT_EQ(rec.at("heatmap").at("layers")[0].at("state_grad_norm").size(), 40u);
+  ASSERT_FALSE(rec.at("findings").empty());
+  for (const json& f : rec.at("findings")) {
+    EXPECT_FALSE(f.at("figures").get<std::string>().empty()) << f.dump();
+    EXPECT_NE(text.out.find(f.at("text").get<std::string>()), std::string::npos) << "text and JSON agree";
+  }
+  EXPECT_FALSE(run_json({"--trials", "2", "--grid-trials", "1", "--depths", "4", "--norm-trials", "0"}).contains("recurrent"));
+  CliResult bad = run_cli({"lesson", "--recurrent-steps", "40,3"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("time steps must increase, got 3 after 40"), std::string::npos) << bad.err;
+  EXPECT_EQ(run_cli({"lesson", "--recurrent-steps", "1"}).exit_code, 2);
 }
 
 }  // namespace

@@ -22,7 +22,8 @@ using nlohmann::json;
 // A small study: 2 configurations x 2 depths, one trial each, and a short lesson table.
 const std::vector<std::string> kSmall = {"--depths", "2,3", "--activations", "relu", "--initializers", "he_uniform",
                                          "--skips", "none", "--norms", "none,layer", "--trials", "1",
-                                         "--lesson-trials", "2", "--no-training", "--no-adding-problem"};
+                                         "--lesson-trials", "2", "--no-training", "--recurrent-trials", "0",
+                                         "--no-adding-problem"};
 
 class ReportCommand : public ::testing::Test {
  protected:
@@ -83,13 +84,39 @@ TEST_F(ReportCommand, JsonSummaryHasOneObjectPerCell) {
   EXPECT_EQ(json::parse(again.out)["cells"], j["cells"]);
 }
 
+TEST_F(ReportCommand, RecurrentSectionChartsTheLessonsLayersTimesTimeSteps) {
+  std::vector<std::string> args{"report"};
+  for (const std::string& a : kSmall) args.push_back(a == "0" && args.back() == "--recurrent-trials" ? "2" : a);
+  args.insert(args.end(), {"--recurrent-steps", "3,30", "--out", path("r.html"), "--json"});
+  const auto r = run_cli(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  ASSERT_TRUE(j.contains("recurrent")) << r.out.substr(0, 400);
+  EXPECT_EQ(j["recurrent"]["options"]["time_steps"], json::array({3, 30}));
+  EXPECT_EQ(j["recurrent"]["options"]["trials"], 2);
+  EXPECT_EQ(j["recurrent"]["cases"].size(), 6u);
+  const std::string html = slurp(path("r.html"));
+  EXPECT_NE(html.find("Recurrent networks: layers times time steps"), std::string::npos);
+  EXPECT_NE(html.find("the number of layers times the number of time-steps!"), std::string::npos);
+  EXPECT_NE(html.find("what the measurements say"), std::string::npos);
+  // The depth section's four charts follow the recurrent section's three.
+  EXPECT_NE(html.find("data-target=\"chart-7\""), std::string::npos);
+  EXPECT_EQ(html.find("data-target=\"chart-8\""), std::string::npos);
+  for (const json& f : j["recurrent"]["findings"]) {
+    EXPECT_NE(html.find(f["figures"].get<std::string>().substr(0, 20)), std::string::npos) << f.dump();
+  }
+  const auto bad = run_cli({"report", "--recurrent-steps", "30,3", "--out", path("b.html")});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("time steps must increase"), std::string::npos) << bad.err;
+}
+
 TEST_F(ReportCommand, TrainingSectionShowsTheLessonsClaimsOnFashionMnist) {
   const std::vector<std::string> tiny = {"--train-examples", "256", "--test-examples", "128", "--train-epochs", "1",
                                          "--adding-time-steps", "4,6", "--adding-examples", "64", "--adding-epochs", "1",
                                          "--adding-seeds", "2"};
   std::vector<std::string> args{"report", "--depths", "2", "--activations", "relu", "--initializers", "he_uniform",
                                 "--skips", "none", "--norms", "none", "--trials", "1", "--lesson-trials", "2",
-                                "--out", path("r.html"), "--json"};
+                                "--recurrent-trials", "0", "--out", path("r.html"), "--json"};
   args.insert(args.end(), tiny.begin(), tiny.end());
   const auto r = run_cli(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -49,6 +49,7 @@ TEST(LessonMedians, TheThreeNetworksMatchAnIndependentPyTorchDistribution) {
   o.depths = {4};
   o.activations = {"relu"};
   o.normalization_trials = 0;
+  o.recurrent_trials = 0;
   const LessonStudy study = run_lesson_study(o);
   ASSERT_EQ(study.skip_connections.size(), 3u);
   const char* names[] = {"no_skip", "residual", "concat_skip"};

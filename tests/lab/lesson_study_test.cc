@@ -16,7 +16,8 @@ LessonStudyOptions small() {
           .depths = {4, 12},
           .activations = {"relu", "sigmoid"},
           .normalization_trials = 1,
-          .normalization_depths = {8}};
+          .normalization_depths = {8},
+          .recurrent_trials = 0};  // recurrent_depth_study_test.cc
 }
 
 TEST(LessonStudy, HasEveryTableInItsOrder) {

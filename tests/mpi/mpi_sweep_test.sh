@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `mpirun -np N gradlab sweep` (docs/distributed.md), run by ctest when MPI is found:
-#   1. the result file of 2 and 3 ranks is byte-identical to one process's, in CSV and JSON Lines;
+#   1. the result file of 2 and 3 ranks is byte-identical to one process's, in CSV and JSON Lines (and
+#      for a sweep of recurrent networks);
 #   2. a rank killed mid-sweep leaves the finished results in the file and a non-zero exit; --resume
 #      on another number of ranks finishes it, and the file is again the one-process file;
 #   3. commands that do not split their work, a sweep without --out, with --report or reading standard
@@ -23,6 +24,13 @@ for ext in csv jsonl; do
   cmp one.$ext three.$ext || fail "3 ranks wrote another $ext file than one process"
 done
 [[ $(wc -l <one.csv) -eq 97 ]] || fail "expected a header and 96 results in one.csv"
+
+# Recurrent networks (sweep --cell): shared by expected_cost's T x layers x units^2 x gates, the same file.
+rnn=(--cell simple_rnn,lstm,gru --time-steps 4,30 --layers 1,2 --units 8 --batch 4 --trials 2 --seed 3)
+"$gradlab" sweep "${rnn[@]}" --workers 2 --out rnn_one.csv >/dev/null
+mpi 2 "$gradlab" sweep "${rnn[@]}" --workers 1 --out rnn_two.csv >/dev/null
+cmp rnn_one.csv rnn_two.csv || fail "2 ranks wrote another recurrent sweep file than one process"
+[[ $(wc -l <rnn_one.csv) -eq 25 ]] || fail "expected a header and 24 results in rnn_one.csv"
 
 # A sweep long enough to kill a rank in the middle of it.
 long=(--depth 24 --width 96 --batch 64 --activation tanh --trials 300 --seed 9)
@@ -52,7 +60,7 @@ cmp reference.csv killed.csv || fail "the resumed file differs from the one-proc
 # Refusals: exit status 2 and one message from rank 0.
 status=0
 mpi 2 "$gradlab" probe --depth 3 >/dev/null 2>probe.err || status=$?
-((status == 2)) && grep -q "only sweep splits its work" probe.err || fail "probe under mpirun was not refused: $(cat probe.err)"
+((status == 2)) && grep -q "only sweep and train split their work" probe.err || fail "probe under mpirun was not refused: $(cat probe.err)"
 status=0
 mpi 2 "$gradlab" sweep --depth 2,3 >/dev/null 2>noout.err || status=$?
 ((status == 2)) && grep -q "give --out" noout.err || fail "a sweep without --out under mpirun was not refused: $(cat noout.err)"

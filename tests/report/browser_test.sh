@@ -69,10 +69,12 @@ check() {
 
 "$gradlab" report --depths 2,4 --activations tanh,relu --initializers he_uniform --skips none,residual \
   --norms none,layer --trials 1 --lesson-trials 5 --train-examples 256 --test-examples 128 --train-epochs 1 \
-  --adding-time-steps 4,6 --adding-examples 64 --adding-epochs 1 --adding-seeds 1 --out "$work/report.html" >"$work/report.txt"
-# At a glance has no chart; depth heatmap, per-layer norms, per-layer heatmap, saturation and dead units;
-# then the training section's six charts and the adding problem's four.
-check "$work/report.html" 14
+  --recurrent-trials 1 --recurrent-steps 4,16 --adding-time-steps 4,6 --adding-examples 64 --adding-epochs 1 \
+  --adding-seeds 1 --out "$work/report.html" >"$work/report.txt"
+# At a glance has no chart; the recurrent section's ratio against T and against layers and its layers x
+# time heatmap; depth heatmap, per-layer norms, per-layer heatmap, saturation and dead units; then the
+# training section's six charts and the adding problem's four.
+check "$work/report.html" 17
 
 "$gradlab" probe --depth 6 --width 16 --activation tanh --report "$work/probe.html" >"$work/probe.txt"
 # Per-layer norms, saturation (no heatmap for a single run).

@@ -78,6 +78,35 @@ TEST(Rng, CounterAdvancesByAFixedAmountPerDraw) {
   EXPECT_EQ(rng.state().counter_high, 0u);
 }
 
+// A draw split into parts (a data-parallel replica's rows of a dropout mask) gives the values of the
+// whole draw, at any offset (aligned to the 4 floats or 2 doubles of a block or not), and advances
+// the counter as the whole draw does.
+TEST(Rng, UniformPartIsThatPartOfTheWholeDraw) {
+  for (const int64_t total : {0, 1, 7, 1001}) {
+    for (const int64_t first : {int64_t{0}, int64_t{1}, int64_t{3}, total / 2}) {
+      if (first > total) continue;
+      const int64_t n = std::min<int64_t>(total - first, 13);
+      Rng whole(9), part(9);
+      whole.set_state({.seed = 9, .counter_low = 40});
+      part.set_state(whole.state());
+      std::vector<float> wf(static_cast<std::size_t>(total)), pf(static_cast<std::size_t>(n));
+      whole.uniform(wf.data(), total, -1, 2);
+      part.uniform_part(pf.data(), total, first, n, -1, 2);
+      for (int64_t i = 0; i < n; ++i) EXPECT_EQ(pf[static_cast<std::size_t>(i)], wf[static_cast<std::size_t>(first + i)]);
+      EXPECT_EQ(part.state(), whole.state());
+      std::vector<double> wd(static_cast<std::size_t>(total)), pd(static_cast<std::size_t>(n));
+      whole.uniform(wd.data(), total, 0, 1);
+      part.uniform_part(pd.data(), total, first, n, 0, 1);
+      for (int64_t i = 0; i < n; ++i) EXPECT_EQ(pd[static_cast<std::size_t>(i)], wd[static_cast<std::size_t>(first + i)]);
+      EXPECT_EQ(part.state(), whole.state());
+    }
+  }
+  Rng rng(1);
+  float out[4];
+  EXPECT_THROW(rng.uniform_part(out, 10, 8, 4, 0, 1), Error);
+  EXPECT_THROW(rng.uniform_part(out, 10, -1, 2, 0, 1), Error);
+}
+
 TEST(Rng, CounterCarriesIntoTheHighWord) {
   Rng rng(3);
   rng.set_state({.seed = 3, .counter_low = std::numeric_limits<uint64_t>::max() - 1, .counter_high = 5});

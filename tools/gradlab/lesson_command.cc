@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "gradlab/autograd/activations.h"
 #include "gradlab/lab/lesson_study.h"
+#include "gradlab/lab/recurrent_network.h"
 #include "lesson_json.h"
 #include "lesson_text.h"
 
@@ -26,7 +27,8 @@ void add_lesson_command(CLI::App& app, CommandRun& run) {
       "Tables: initializer variances beside theory; input-gradient norms of the lesson's plain, residual and "
       "concat-skip networks; the same norms at more depths and activations; then normalization: batch, layer and "
       "group norm at depth, batch norm's two modes and its need for a batch, input normalization in front of "
-      "inputs far from unit scale, and instance norm on vectors and on sequences. See docs/lesson.md.");
+      "inputs far from unit scale, and instance norm on vectors and on sequences; then recurrent networks: the "
+      "gradient reaching the first time step against time steps and layers. See docs/lesson.md.");
   cmd->add_option("--trials", o.trials, "Trials per row of the initializer and 4-layer tables")
       ->check(CLI::Range(1, 10'000'000))
       ->capture_default_str();
@@ -55,6 +57,15 @@ void add_lesson_command(CLI::App& app, CommandRun& run) {
   cmd->add_option("--norm-depths", o.normalization_depths, "Depths of the normalization section, comma-separated")
       ->delimiter(',')
       ->check(CLI::Range(1, kMaxStudyDepth))
+      ->capture_default_str();
+  cmd->add_option("--recurrent-trials", o.recurrent_trials,
+                  "Seeds per point of the recurrent section, table 9: layers x time steps (0 skips it)")
+      ->check(CLI::Range(0, 1'000'000))
+      ->capture_default_str();
+  cmd->add_option("--recurrent-steps", o.recurrent_time_steps,
+                  "Time steps of the recurrent section's time axis, comma-separated, increasing")
+      ->delimiter(',')
+      ->check(CLI::Range(int64_t{2}, kMaxProbeTimeSteps))
       ->capture_default_str();
   cmd->add_option("--dtype", settings->dtype, "Element type of inputs and weights")
       ->check(CLI::IsMember({"float32", "float64"}))

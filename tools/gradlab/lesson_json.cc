@@ -3,6 +3,7 @@
 #include <string>
 
 #include "gradlab/tensor/dtype.h"
+#include "recurrent_study_output.h"
 
 namespace gradlab::cli {
 namespace {
@@ -106,6 +107,7 @@ json lesson_json(const LessonStudy& study) {
   for (const GradientNormResult& r : study.depth_grid) grid.push_back(gradient_row(r));
   out["depth_grid"] = std::move(grid);
   if (!study.normalization.cells.empty()) out["normalization"] = normalization_json(study.normalization);
+  if (study.recurrent) out["recurrent"] = recurrent_study_json(*study.recurrent);
   return out;
 }
 

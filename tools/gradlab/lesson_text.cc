@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "gradlab/instrument/flow_summary.h"
+#include "recurrent_study_output.h"
 #include "text_table.h"
 
 namespace gradlab::cli {
@@ -280,7 +281,8 @@ std::string lesson_text(const LessonStudy& study) {
       "   concat of l[k-1], l[k-2], l[k-3] (the input counts as l[0]).\n";
 
   const NormalizationStudy& n = study.normalization;
-  if (n.cells.empty()) return out;
+  const std::string recurrent = study.recurrent ? recurrent_study_text(*study.recurrent, "9.") : std::string();
+  if (n.cells.empty()) return out + recurrent;
   out += fmt::format(
       "\n4. Normalization at depth: median ||d mean(output) / d input||_2 over {} trials, and in parentheses\n"
       "   layer 1's gradient norm over the last layer's (1 = nothing lost on the way back). Blocks are\n"
@@ -326,7 +328,7 @@ std::string lesson_text(const LessonStudy& study) {
       "   (depth 16, glorot_uniform; median input-gradient norm (layer 1 / layer 16), {} trials).\n\n",
       n.options.steps, n.options.trials);
   out += instance_table(n);
-  return out;
+  return out + recurrent;
 }
 
 }  // namespace gradlab::cli

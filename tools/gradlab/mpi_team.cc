@@ -1,11 +1,12 @@
-// The MPI job's team: rank and size of MPI_COMM_WORLD, a broadcast from rank 0, and point-to-point
-// messages to rank 0 whose tag is the message kind.
+// The MPI job's team: rank and size of MPI_COMM_WORLD, a broadcast from rank 0, point-to-point
+// messages to rank 0 whose tag is the message kind, and the exchanges of data-parallel training.
 #include "mpi_team.h"
 
 #include <mpi.h>
 
 #include <cstdint>
 #include <cstdlib>
+#include <vector>
 
 #include "gradlab/error.h"
 
@@ -20,7 +21,7 @@ bool started_by_launcher() {
   return false;
 }
 
-class MpiTeam : public Team {
+class MpiTeam : public Team, public Replicas {
  public:
   MpiTeam(int& argc, char**& argv) {
     int provided = 0;
@@ -38,13 +39,37 @@ class MpiTeam : public Team {
 
   int rank() const override { return rank_; }
   int size() const override { return size_; }
+  Replicas* replicas() override { return this; }
+
+  void exchange(int to, std::span<const std::byte> send, int from, std::span<std::byte> receive) override {
+    // Each direction in pieces (an MPI count is an int), all posted at once so that neither side
+    // waits for the other to finish sending.
+    std::vector<MPI_Request> requests;
+    for (uint64_t at = 0, piece = 0; at < receive.size(); at += kPiece, ++piece) {
+      MPI_Request& request = requests.emplace_back();
+      MPI_Irecv(receive.data() + at, static_cast<int>(std::min<uint64_t>(kPiece, receive.size() - at)), MPI_BYTE, from,
+                kExchangeTag + static_cast<int>(piece), MPI_COMM_WORLD, &request);
+    }
+    for (uint64_t at = 0, piece = 0; at < send.size(); at += kPiece, ++piece) {
+      MPI_Request& request = requests.emplace_back();
+      MPI_Isend(send.data() + at, static_cast<int>(std::min<uint64_t>(kPiece, send.size() - at)), MPI_BYTE, to,
+                kExchangeTag + static_cast<int>(piece), MPI_COMM_WORLD, &request);
+    }
+    MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
+  }
+
+  void broadcast(std::span<std::byte> bytes, int root) override {
+    for (uint64_t at = 0; at < bytes.size(); at += kPiece) {
+      MPI_Bcast(bytes.data() + at, static_cast<int>(std::min<uint64_t>(kPiece, bytes.size() - at)), MPI_BYTE, root,
+                MPI_COMM_WORLD);
+    }
+  }
 
   std::string broadcast(const std::string& text) override {
     uint64_t length = rank_ == 0 ? text.size() : 0;
     MPI_Bcast(&length, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
     std::string out = rank_ == 0 ? text : std::string(length, '\0');
     // In pieces: an MPI count is an int.
-    constexpr uint64_t kPiece = uint64_t{1} << 30;
     for (uint64_t at = 0; at < length; at += kPiece) {
       MPI_Bcast(out.data() + at, static_cast<int>(std::min(kPiece, length - at)), MPI_CHAR, 0, MPI_COMM_WORLD);
     }
@@ -70,6 +95,9 @@ class MpiTeam : public Team {
   }
 
  private:
+  static constexpr uint64_t kPiece = uint64_t{1} << 30;
+  // Above the message kinds' tags (TeamMessageKind), so a training exchange is never taken for one.
+  static constexpr int kExchangeTag = 64;
   int rank_ = 0;
   int size_ = 1;
 };

@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "gradlab/autograd/activations.h"
 #include "gradlab/io/atomic_file.h"
+#include "gradlab/lab/recurrent_network.h"
 #include "gradlab/lab/skip_network.h"
 #include "gradlab/lab/spec_variant.h"
 #include "gradlab/lab/sweep_run.h"
@@ -92,6 +93,15 @@ void add_report_command(CLI::App& app, CommandRun& run) {
   cmd->add_option("--lesson-trials", o.lesson_trials, "Trials of the lesson's tables")
       ->check(CLI::Range(1, 100'000))
       ->capture_default_str();
+  cmd->add_option("--recurrent-trials", o.recurrent_trials,
+                  "Seeds per point of the recurrent section (the lesson's layers x time steps; 0 leaves it out)")
+      ->check(CLI::Range(0, 100'000))
+      ->capture_default_str();
+  cmd->add_option("--recurrent-steps", o.recurrent_time_steps,
+                  "Time steps of the recurrent section's time axis, comma-separated, increasing")
+      ->delimiter(',')
+      ->check(CLI::Range(int64_t{2}, kMaxProbeTimeSteps))
+      ->capture_default_str();
   cmd->add_flag("--json", s->json, "Print the summary as one JSON object instead of tables");
   LessonTrainingOptions& t = s->training_options;
   cmd->add_flag("!--no-training", s->training,
@@ -170,6 +180,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
       HtmlReport page("gradlab report: vanishing and exploding gradients, and the lesson's remedies");
       add_glance_section(page, study);
       add_lesson_section(page, study.lesson);
+      if (study.lesson.recurrent) add_recurrent_section(page, *study.lesson.recurrent);
       if (study.options.model) {
         add_model_section(page, study);
       } else {

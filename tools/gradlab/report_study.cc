@@ -137,6 +137,9 @@ void validate(const ReportStudyOptions& options) {
       throw Error(fmt::format("report: every depth must be in [1, {}], got {}", kMaxStudyDepth, depth));
     }
   }
+  if (options.recurrent_trials > 0) {
+    validate(RecurrentDepthStudyOptions{.time_steps = options.recurrent_time_steps, .trials = options.recurrent_trials});
+  }
   if (options.initializers.empty() || options.activations.empty() || options.skips.empty() ||
       options.normalizations.empty()) {
     throw Error("report: every remedy (initializer, activation, skip, normalization) needs at least one choice");
@@ -151,7 +154,9 @@ ReportStudy run_report_study(const ReportStudyOptions& options, const std::funct
                                    .grid_trials = 1,
                                    .depths = {4},
                                    .activations = {"relu"},
-                                   .normalization_trials = 0});
+                                   .normalization_trials = 0,
+                                   .recurrent_trials = options.recurrent_trials,
+                                   .recurrent_time_steps = options.recurrent_time_steps});
   if (options.model) {
     const int64_t total = static_cast<int64_t>(options.initializers.size() * options.activations.size());
     int64_t done = 0;

@@ -70,6 +70,10 @@ struct ReportStudyOptions {
   int dead_unit_batches = kDefaultDeadUnitBatches;
   /// Trials of the lesson's tables (initializer variances and the three 4-layer networks).
   int lesson_trials = 1000;
+  /// Seeds per point of the recurrent section (LessonStudyOptions::recurrent_trials; 0 leaves it out).
+  int recurrent_trials = 3;
+  /// Time steps of the recurrent section's time axis (LessonStudyOptions::recurrent_time_steps).
+  std::vector<int64_t> recurrent_time_steps = {10, 30, 100, 300, 1000};
   /// The user's spec (`report --model net.json`): when set, the matrix probes it instead of the
   /// built-in stacks, once per initializer and activation, with every Dense kernel drawn from the
   /// initializer and its hidden activations replaced, as `sweep --model` does (apply_spec_overrides);
@@ -95,7 +99,8 @@ struct RemedyCell {
 struct ReportStudy {
   /// The options, with depths sorted and deduplicated.
   ReportStudyOptions options;
-  /// The lesson's initializer table and three 4-layer networks (no depth grid, no normalization).
+  /// The lesson's initializer table and three 4-layer networks (no depth grid, no normalization), and
+  /// its recurrent section (LessonStudy::recurrent).
   LessonStudy lesson;
   /// Every configuration (initializer-major, then activation, skip, normalization) at every depth.
   std::vector<RemedyCell> cells;
@@ -116,6 +121,9 @@ ReportStudy run_report_study(const ReportStudyOptions& options,
 void add_glance_section(HtmlReport& page, const ReportStudy& study);
 /// The lesson's initializer variance table and its three 4-layer networks.
 void add_lesson_section(HtmlReport& page, const LessonStudy& lesson);
+/// The recurrent section: the gradient reaching the first time step against T and against layers,
+/// a layers x time heatmap of |dL/dh_t| and the findings (report_recurrent.cc).
+void add_recurrent_section(HtmlReport& page, const RecurrentDepthStudy& study);
 /// The depth sweep: heatmap of the median ||dL/dx|| over depth x configuration, then the standard
 /// flow section (report_charts.h) for the deepest networks.
 void add_depth_section(HtmlReport& page, const ReportStudy& study);

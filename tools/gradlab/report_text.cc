@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "recurrent_study_output.h"
 #include "report_study.h"
 #include "text_table.h"
 #include "json_number.h"
@@ -130,6 +131,7 @@ std::string report_text(const ReportStudy& study, const std::string& html_path) 
     }
   }
   if (!lines.empty()) out += fmt::format("\nThe lesson's remedies one at a time, depth {}:\n{}", depth, lines);
+  if (study.lesson.recurrent) out += recurrent_study_text(*study.lesson.recurrent, "");
   if (!html_path.empty()) out += fmt::format("\nReport with interactive charts: {}\n", html_path);
   return out;
 }
@@ -159,6 +161,7 @@ nlohmann::ordered_json report_json(const ReportStudy& study, const std::string& 
     cells.push_back(cell);
   }
   j["cells"] = cells;
+  if (study.lesson.recurrent) j["recurrent"] = recurrent_study_json(*study.lesson.recurrent);
   return j;
 }
 

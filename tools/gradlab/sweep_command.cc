@@ -21,6 +21,7 @@
 #include "gradlab/autograd/activations.h"
 #include "gradlab/io/atomic_file.h"
 #include "gradlab/lab/probe_configuration.h"
+#include "gradlab/lab/recurrent_network.h"
 #include "gradlab/lab/skip_network.h"
 #include "gradlab/nn/initializers.h"
 #include "interrupt.h"
@@ -45,6 +46,19 @@ std::string grid_description(const SweepGrid& g) {
                      fmt::join(g.depths, ", "), fmt::join(g.widths, ", "), fmt::join(g.activations, ", "),
                      init, fmt::join(norms, ", "), fmt::join(skips, ", "),
                      fmt::join(g.batches, ", "), fmt::join(dtypes, ", "), g.trials, g.seed);
+}
+
+std::string recurrent_grid_description(const RecurrentSweepGrid& g) {
+  std::vector<std::string> cells, norms, dtypes;
+  for (const RecurrentCell c : g.cells) cells.emplace_back(cell_name(c));
+  for (const bool on : g.layer_norms) norms.emplace_back(on ? "layer" : "none");
+  for (const DType d : g.dtypes) dtypes.emplace_back(dtype_name(d));
+  return fmt::format("cell {}; layers {}; units {}; time steps {}; activation {}; init {}; recurrent init {}; norm {}; "
+                     "batch {}; dtype {}; {} trial(s); seed {}",
+                     fmt::join(cells, ", "), fmt::join(g.layers, ", "), fmt::join(g.units, ", "),
+                     fmt::join(g.time_steps, ", "), fmt::join(g.activations, ", "), fmt::join(g.initializers, ", "),
+                     fmt::join(g.recurrent_initializers, ", "), fmt::join(norms, ", "), fmt::join(g.batches, ", "),
+                     fmt::join(dtypes, ", "), g.trials, g.seed);
 }
 
 SweepPlan spec_plan(SpecSweepRequest r, const std::string& grid_file) {
@@ -90,6 +104,11 @@ struct SweepSettings {
   std::vector<std::string> activations{"relu"}, inits{"glorot_uniform"}, norms{"none"}, skips{"none"},
       dtypes{"float32"}, input_dists;
   std::vector<double> sigma_w2s, sigma_b2s;
+  // Recurrent networks (--cell): the cells, time steps and recurrent initializers; --depth and --width
+  // are their layers and units, --norm none or layer.
+  std::vector<std::string> cells, recurrent_inits{RecurrentNetworkOptions{}.recurrent_initializer.name()};
+  std::vector<int64_t> time_steps{RecurrentNetworkOptions{}.time_steps};
+  bool depth_given = false, width_given = false;
   int trials = 1;
   uint64_t seed = 0;
   std::string grid_file, out, format, report;
@@ -110,6 +129,28 @@ SweepGrid inline_grid(const SweepSettings& s) {
   for (const std::string& n : s.skips) g.skips.push_back(parse_skip_connection(n));
   for (const std::string& n : s.dtypes) g.dtypes.push_back(parse_dtype(n));
   validate_grid(g);
+  return g;
+}
+
+// Lists not given keep RecurrentNetworkOptions's defaults (1 layer of 32 units, tanh), not the Dense
+// network's.
+RecurrentSweepGrid recurrent_grid(const SweepSettings& s) {
+  RecurrentSweepGrid g{.cells = {},
+                       .time_steps = s.time_steps,
+                       .initializers = s.inits,
+                       .recurrent_initializers = s.recurrent_inits,
+                       .layer_norms = {},
+                       .batches = s.batches,
+                       .dtypes = {},
+                       .trials = s.trials,
+                       .seed = s.seed};
+  for (const std::string& c : s.cells) g.cells.push_back(parse_recurrent_cell(c));
+  if (s.depth_given) g.layers = s.depths;
+  if (s.width_given) g.units = s.widths;
+  if (s.activation_given) g.activations = s.activations;
+  for (const std::string& n : s.norms) g.layer_norms.push_back(parse_recurrent_norm(n));
+  for (const std::string& n : s.dtypes) g.dtypes.push_back(parse_dtype(n));
+  validate_recurrent_grid(g);
   return g;
 }
 
@@ -140,10 +181,17 @@ SweepPlan plan_sweep(const SweepSettings& s) {
   if (!s.grid_file.empty()) {
     SweepGridFile file = as_bad_input([&] { return parse_sweep_grid(read_file(s.grid_file, kMaxGridBytes), s.grid_file); });
     if (auto* request = std::get_if<SpecSweepRequest>(&file)) return spec_plan(std::move(*request), s.grid_file);
+    if (const auto* recurrent = std::get_if<RecurrentSweepGrid>(&file)) {
+      return {expand_recurrent_grid(*recurrent), recurrent_grid_description(*recurrent)};
+    }
     const SweepGrid& grid = std::get<SweepGrid>(file);
     return {expand_grid(grid), grid_description(grid)};
   }
   if (!s.model.empty()) return spec_plan(as_bad_input([&] { return inline_spec_request(s); }), "");
+  if (!s.cells.empty()) {
+    const RecurrentSweepGrid grid = as_bad_input([&] { return recurrent_grid(s); });
+    return {expand_recurrent_grid(grid), recurrent_grid_description(grid)};
+  }
   const SweepGrid grid = as_bad_input([&] { return inline_grid(s); });
   return {expand_grid(grid), grid_description(grid)};
 }
@@ -337,8 +385,9 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
       "  gradlab sweep --grid grid.json --out results.csv --resume (runs only what is missing)\n"
       "  gradlab sweep --depth 4,16,64 --skip none,residual --report sweep.html\n"
       "  gradlab sweep --model net.json --init he_uniform,glorot_uniform --activation relu,tanh --dtype float32,float64 --trials 5\n"
+      "  gradlab sweep --cell simple_rnn,lstm,gru --time-steps 10,100,1000 --layers 1,2 --recurrent-init glorot_uniform,orthogonal --trials 3\n"
       "Lists are comma-separated; every combination runs, trials times, each with its own seed.\n"
-      "See docs/instruments.md (\"gradlab sweep\", \"Sweeping your own model\") for the order, ids, seeds and columns.");
+      "See docs/instruments.md (\"gradlab sweep\", \"Sweeping your own model\", \"Sweeping recurrent networks\") for the order, ids, seeds and columns.");
   CLI::Option* grid = cmd->add_option("--grid", s->grid_file, "Grid file (JSON) instead of the list options; - reads standard input");
   CLI::Option* model = cmd->add_option("--model", s->model, "Sweep variants of this model spec (JSON) instead of the built-in network; - reads standard input")
                            ->excludes(grid);
@@ -349,8 +398,17 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
     return option;
   };
   const auto network_list = [&](CLI::Option* option) { return list(option)->excludes(model); };
-  network_list(cmd->add_option("--depth,--depths", s->depths, "Depths (Dense layers)")->check(CLI::Range(1, kMaxProbeDepth)));
-  network_list(cmd->add_option("--width", s->widths, "Units of every Dense layer")->check(CLI::Range(int64_t{1}, kMaxProbeUnits)));
+  CLI::Option* depth = network_list(cmd->add_option("--depth,--depths,--layers", s->depths, "Depths (Dense layers; with --cell, recurrent layers, default 1)")->check(CLI::Range(1, kMaxProbeDepth)));
+  CLI::Option* width = network_list(cmd->add_option("--width,--units", s->widths, "Units of every Dense layer (with --cell, of every recurrent layer)")->check(CLI::Range(int64_t{1}, kMaxProbeUnits)));
+  // Recurrent networks (lab/recurrent_network.h), as `gradlab probe --cell` builds them.
+  CLI::Option* cell = network_list(cmd->add_option("--cell,--cells", s->cells, "Sweep inline recurrent networks of these cells (Keras's SimpleRNN, LSTM, GRU) instead of Dense layers")
+                                       ->check(CLI::IsMember(recurrent_cell_names())));
+  list(cmd->add_option("--time-steps", s->time_steps, "With --cell: time steps of the drawn sequence")
+           ->check(CLI::Range(int64_t{1}, kMaxProbeTimeSteps))
+           ->needs(cell));
+  list(cmd->add_option("--recurrent-init,--recurrent-initializer", s->recurrent_inits, "With --cell: recurrent kernel initializers")
+           ->check(kInitializerName)
+           ->needs(cell));
   CLI::Option* activation = list(cmd->add_option("--activation,--activations", s->activations, "Activations (with --model: of the hidden layers)")
                                      ->check(CLI::IsMember(activation_names())));
   CLI::Option* init = list(cmd->add_option("--init,--initializer,--initializers", s->inits, "Kernel initializers (with --model: of every Dense layer)")
@@ -358,12 +416,13 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
   // Poole et al. 2016: weights N(0, sigma_w2 / fan_in), biases N(0, sigma_b2), in place of --init.
   CLI::Option* sigma_w2 = network_list(cmd->add_option("--sigma-w2", s->sigma_w2s, "Weight variances times fan_in: weights N(0, sigma_w2/fan_in), in place of --init")
                                            ->check(kVariance)
-                                           ->excludes(init));
+                                           ->excludes(init)
+                                           ->excludes(cell));
   network_list(cmd->add_option("--sigma-b2", s->sigma_b2s, "Bias variances with --sigma-w2: biases N(0, sigma_b2) (default 0)")
                    ->check(kVariance)
                    ->needs(sigma_w2));
-  network_list(cmd->add_option("--norm,--norms", s->norms, "Normalizations after each Dense layer (group: GroupNormalization with the largest divisor of the units <= min(32, units / 8) as groups, 4 at 32 units, not Keras's default 32)")->check(CLI::IsMember(skip_normalization_names(kSweptNormalizations))));
-  network_list(cmd->add_option("--skip,--skips", s->skips, "Skip connections")->check(CLI::IsMember(skip_connection_names())));
+  network_list(cmd->add_option("--norm,--norms", s->norms, "Normalizations after each Dense layer (with --cell: none or layer, layer-normalized cells; group: GroupNormalization with the largest divisor of the units <= min(32, units / 8) as groups, 4 at 32 units, not Keras's default 32)")->check(CLI::IsMember(skip_normalization_names(kSweptNormalizations))));
+  network_list(cmd->add_option("--skip,--skips", s->skips, "Skip connections")->check(CLI::IsMember(skip_connection_names()))->excludes(cell));
   CLI::Option* batch = list(cmd->add_option("--batch", s->batches, "Rows of the drawn input")
                                 ->check(CLI::Range(int64_t{1}, kMaxProbeUnits))
                                 ->excludes(input));
@@ -384,6 +443,7 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
                   "other than auto it joins the ids (loss=...)")
       ->check(CLI::IsMember(probe_loss_names()))
       ->excludes(grid)
+      ->excludes(cell)
       ->capture_default_str();
   cmd->add_option("--seed", s->seed, "Base seed; each configuration's seed derives from it and the configuration")
       ->check(kUnsignedDigits)
@@ -398,7 +458,9 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
       ->needs(out);
   cmd->add_option("--report", s->report, "Also write a self-contained HTML page with the sweep's gradient-flow charts");
   cmd->add_flag("--resume", s->resume, "Keep the finished lines of --out and run only the missing configurations")->needs(out);
-  cmd->callback([s, &run, init, activation, batch, dtype] {
+  cmd->callback([s, &run, init, activation, batch, dtype, depth, width] {
+    s->depth_given = depth->count() > 0;
+    s->width_given = width->count() > 0;
     s->init_given = init->count() > 0;
     s->activation_given = activation->count() > 0;
     s->batch_given = batch->count() > 0;

@@ -1,5 +1,6 @@
 // The result lines of `gradlab sweep`, and reading them back for --resume.
 #include <cmath>
+#include <limits>
 #include <set>
 #include <string_view>
 #include <unordered_map>
@@ -8,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gradlab/error.h"
+#include "json_number.h"
 #include "sweep_files.h"
 
 namespace gradlab::cli {
@@ -35,11 +37,31 @@ const CsvLayout& csv_layout(SweepKind kind) {
        "first_last_ratio", "mean_gain", "squared_gain", "depth_scale", "verdict", "saturation_begins", "dead_units_begin",
        "loss", "anomaly"},
       0, 9, 15, 2, "\"model="};
-  return kind == SweepKind::model_spec ? model_spec : network;
+  static const CsvLayout recurrent{
+      {"id", "cell", "layers", "units", "time_steps", "activation", "init", "recurrent_init", "norm", "batch", "dtype",
+       "trial", "seed", "input_grad_norm", "first_step_grad_norm", "last_step_grad_norm", "first_last_ratio",
+       "gain_per_step", "verdict", "spectral_radius", "largest_singular_value", "pascanu_bound",
+       "vanishing_guaranteed", "forget_gate_near_zero", "forget_gate_near_one", "loss", "anomaly"},
+      0, 12, 18, std::nullopt, "\"cell="};
+  switch (kind) {
+    case SweepKind::network: return network;
+    case SweepKind::model_spec: return model_spec;
+    case SweepKind::recurrent: return recurrent;
+  }
+  return network;
+}
+
+std::string_view kind_description(SweepKind kind) {
+  switch (kind) {
+    case SweepKind::network: return "the built-in network";
+    case SweepKind::model_spec: return "a model spec (--model)";
+    case SweepKind::recurrent: return "recurrent networks (--cell)";
+  }
+  return "";
 }
 
 // The header a gradlab before the depth-scale verdict wrote: its verdicts followed fixed first/last
-// bounds, so resuming it would mix two rules in one file.
+// bounds, so resuming it would mix two rules in one file. (Recurrent sweeps came later.)
 std::string older_csv_header(SweepKind kind) {
   std::vector<std::string_view> columns;
   for (std::string_view c : csv_layout(kind).columns) {
@@ -164,6 +186,24 @@ void add_result_keys(Json& j, const SweepResult& r) {
   j["probe_loss"] = probe_loss_name(r.probe_loss);
   j["anomaly"] = optional_text(r.anomaly);
   j["layer_grad_norms"] = r.layer_grad_norms;
+  if (!r.time_axis) {
+    j["time_axis"] = nullptr;
+    return;
+  }
+  const SweepTimeAxis& a = *r.time_axis;
+  j["time_axis"] = {{"time_steps", a.time_steps},
+                    {"recurrent_layers", a.recurrent_layers},
+                    {"first_step_grad_norm", json_number(a.first_step_grad_norm)},
+                    {"last_step_grad_norm", json_number(a.last_step_grad_norm)},
+                    {"first_last_ratio", json_number(a.first_to_last_ratio)},
+                    {"gain_per_step", json_number(a.gain_per_step)},
+                    {"verdict", flow_verdict_name(a.verdict)},
+                    {"spectral_radius", json_number(a.spectral_radius)},
+                    {"largest_singular_value", json_number(a.largest_singular_value)},
+                    {"pascanu_bound", json_number(a.pascanu_bound)},
+                    {"vanishing_guaranteed", a.vanishing_guaranteed},
+                    {"forget_gate_near_zero", json_number(a.forget_gate_near_zero)},
+                    {"forget_gate_near_one", json_number(a.forget_gate_near_one)}};
 }
 
 int64_t batch_rows(const SpecVariant& v) {
@@ -174,10 +214,53 @@ std::string input_text(const SpecVariant& v) {
   return v.inputs ? v.inputs_source : std::string(input_distribution_name(v.input_distribution_or_default()));
 }
 
+// A recurrent network's row: its configuration, then the time axis (sweep_run.h), empty where the
+// probe measured none.
+std::string recurrent_line(const SweepResult& r, SweepFormat format) {
+  const SweepConfig& c = r.config;
+  const RecurrentNetworkOptions& n = *c.recurrent;
+  const std::string norm = n.layer_norm ? "layer" : "none";
+  if (format == SweepFormat::csv) {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const SweepTimeAxis a = r.time_axis.value_or(SweepTimeAxis{.first_step_grad_norm = nan, .last_step_grad_norm = nan,
+                                                               .first_to_last_ratio = nan, .gain_per_step = nan,
+                                                               .spectral_radius = nan, .largest_singular_value = nan,
+                                                               .pascanu_bound = nan, .forget_gate_near_zero = nan,
+                                                               .forget_gate_near_one = nan});
+    const auto measured = [](double v) { return std::isnan(v) ? std::string() : number(v); };
+    return fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", field(c.id),
+                       cell_name(n.cell), n.layers, n.units, n.time_steps, field(n.activation),
+                       field(n.kernel_initializer.name()), field(n.recurrent_initializer.name()), norm, n.batch,
+                       dtype_name(n.dtype), c.trial, c.seed, number(r.input_grad_norm), number(a.first_step_grad_norm),
+                       number(a.last_step_grad_norm), number(r.first_to_last_ratio), number(a.gain_per_step),
+                       flow_verdict_name(r.verdict), number(a.spectral_radius), number(a.largest_singular_value),
+                       measured(a.pascanu_bound), a.vanishing_guaranteed ? "true" : "false",
+                       measured(a.forget_gate_near_zero), measured(a.forget_gate_near_one), number(r.loss),
+                       field(r.anomaly.value_or("")));
+  }
+  Json j;
+  j["id"] = c.id;
+  j["cell"] = cell_name(n.cell);
+  j["layers"] = n.layers;
+  j["units"] = n.units;
+  j["time_steps"] = n.time_steps;
+  j["activation"] = n.activation;
+  j["init"] = n.kernel_initializer.name();
+  j["recurrent_init"] = n.recurrent_initializer.name();
+  j["norm"] = norm;
+  j["batch"] = n.batch;
+  j["dtype"] = dtype_name(n.dtype);
+  j["trial"] = c.trial;
+  j["seed"] = c.seed;
+  add_result_keys(j, r);
+  return j.dump() + "\n";
+}
+
 }  // namespace
 
 SweepKind sweep_kind(const std::vector<SweepConfig>& configs) {
-  return !configs.empty() && configs.front().spec ? SweepKind::model_spec : SweepKind::network;
+  if (configs.empty()) return SweepKind::network;
+  return configs.front().spec ? SweepKind::model_spec : configs.front().recurrent ? SweepKind::recurrent : SweepKind::network;
 }
 
 std::string sweep_csv_header(SweepKind kind) { return fmt::format("{}\n", fmt::join(csv_layout(kind).columns, ",")); }
@@ -211,6 +294,7 @@ std::string sweep_line(const SweepResult& r, SweepFormat format) {
     add_result_keys(j, r);
     return j.dump() + "\n";
   }
+  if (c.recurrent) return recurrent_line(r, format);
   const SkipNetworkOptions& n = c.network;
   // A network initialized by variances has no initializer name; one initialized by name has no variances.
   const std::string init = n.gaussian_init ? "" : n.kernel_initializer.name();
@@ -250,7 +334,6 @@ SweepResumeState read_sweep_results(const std::string& text, const std::string& 
   const SweepKind kind = sweep_kind(configs);
   const CsvLayout& layout = csv_layout(kind);
   const std::string header = sweep_csv_header(kind);
-  const SweepKind other_kind = kind == SweepKind::network ? SweepKind::model_spec : SweepKind::network;
   const ModelSpec* spec = kind == SweepKind::model_spec ? configs.front().spec->spec.get() : nullptr;
   const std::string digest = spec ? spec_digest(*spec) : "";
   SweepResumeState state;
@@ -277,12 +360,13 @@ SweepResumeState read_sweep_results(const std::string& text, const std::string& 
     start = end + 1;
     const std::string where = fmt::format("{}: line {}", source, line_number);
     if (format == SweepFormat::csv && line_number == 1) {
-      if (with_newline == sweep_csv_header(other_kind)) {
+      for (const SweepKind other_kind : {SweepKind::network, SweepKind::model_spec, SweepKind::recurrent}) {
+        if (other_kind == kind || with_newline != sweep_csv_header(other_kind)) continue;
         fail("{}: the file holds a sweep of {}, and this is a sweep of {}; choose another --out", where,
-             other_kind == SweepKind::network ? "the built-in network" : "a model spec (--model)",
-             spec ? fmt::format("model '{}' ({})", spec->name, spec->source) : std::string("the built-in network"));
+             kind_description(other_kind),
+             spec ? fmt::format("model '{}' ({})", spec->name, spec->source) : std::string(kind_description(kind)));
       }
-      if (with_newline == older_csv_header(kind)) fail("{}: the file {}", where, kOlderVerdicts);
+      if (kind != SweepKind::recurrent && with_newline == older_csv_header(kind)) fail("{}: the file {}", where, kOlderVerdicts);
       if (with_newline != header) {
         fail("{}: not a gradlab sweep CSV file (its header is '{}'); resume only from a file this command wrote",
              where, shortened(line));

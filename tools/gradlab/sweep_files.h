@@ -26,21 +26,28 @@ struct SpecSweepRequest {
   SpecSweepGrid grid;
 };
 
-/// What a --grid file asks for: the built-in network's grid, or a sweep of a model spec.
-using SweepGridFile = std::variant<SweepGrid, SpecSweepRequest>;
+/// What a --grid file asks for: the built-in network's grid, a sweep of a model spec, or a sweep of
+/// recurrent networks.
+using SweepGridFile = std::variant<SweepGrid, SpecSweepRequest, RecurrentSweepGrid>;
+
+/// A recurrent sweep's norm value: "layer" (layer-normalized cells) is true, "none" false; Error
+/// naming the value otherwise.
+bool parse_recurrent_norm(const std::string& name);
 
 /// The grid in a --grid file (JSON object; keys depth, width, activation, init, norm, skip, batch,
 /// dtype as lists — a single value is taken as a list of one — and trials, seed as integers; every key
 /// optional). With a "model" key (a spec file) it is a sweep of that spec, with keys model, input (a
 /// safetensors file), init, activation, batch, input_dist, dtype, trials, seed; model and input are
-/// relative to the grid file's folder. Throws Error naming `source`, the key and the value for anything
+/// relative to the grid file's folder. With a "cell" key it is a sweep of recurrent networks, with keys
+/// cell, layers, units, time_steps, activation, init, recurrent_init, norm (none, layer), batch,
+/// dtype, trials, seed (RecurrentSweepGrid; validate_recurrent_grid). Throws Error naming `source`, the key and the value for anything
 /// else, unknown keys, empty lists and keys of the other form included, and for a network grid
 /// validate_grid() refuses (a spec grid is validated once its spec is read).
 SweepGridFile parse_sweep_grid(const std::string& json_text, const std::string& source);
 
-/// What a sweep probes: the built-in SkipNetwork (SweepGrid) or variants of a model spec
-/// (SpecSweepGrid). Each has its own result columns.
-enum class SweepKind { network, model_spec };
+/// What a sweep probes: the built-in SkipNetwork (SweepGrid), variants of a model spec
+/// (SpecSweepGrid) or inline recurrent networks (RecurrentSweepGrid). Each has its own result columns.
+enum class SweepKind { network, model_spec, recurrent };
 
 /// The kind of sweep `configs` make up (network when empty).
 SweepKind sweep_kind(const std::vector<SweepConfig>& configs);
@@ -83,6 +90,8 @@ std::string sweep_table(const std::vector<SweepResult>& results);
 
 /// How the report names a grid of the built-in network: "depth 4, 8; width 32; ...; 1 trial(s); seed 0".
 std::string grid_description(const SweepGrid& grid);
+/// How the report names a grid of recurrent networks: "cell simple_rnn, lstm; layers 1; ...".
+std::string recurrent_grid_description(const RecurrentSweepGrid& grid);
 
 /// The configurations a sweep runs and how the report names them.
 struct SweepPlan {

@@ -6,6 +6,7 @@
 
 #include "gradlab/error.h"
 #include "gradlab/lab/probe_configuration.h"
+#include "gradlab/lab/recurrent_network.h"
 #include "gradlab/io/json_error.h"
 #include "sweep_files.h"
 
@@ -14,7 +15,8 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr const char* kKeys = "depth, width, activation, init, sigma_w2, sigma_b2, norm, skip, batch, dtype, trials, seed; or model with its keys";
+constexpr const char* kKeys = "depth, width, activation, init, sigma_w2, sigma_b2, norm, skip, batch, dtype, trials, seed; or model, or cell, with their keys";
+constexpr const char* kRecurrentKeys = "cell, layers, units, time_steps, activation, init, recurrent_init, norm, batch, dtype, trials, seed";
 constexpr const char* kSpecKeys = "model, input, init, activation, batch, input_dist, dtype, trials, seed";
 
 std::string shown(const Json& value) {
@@ -126,7 +128,54 @@ SpecSweepRequest parse_spec_grid(const Json& root, const std::string& source) {
   return r;
 }
 
+RecurrentSweepGrid parse_recurrent_grid(const Json& root, const std::string& source) {
+  RecurrentSweepGrid g;
+  for (const auto& [key, value] : root.items()) {
+    if (key == "cell") {
+      g.cells = names<RecurrentCell>(value, source, "cell", [](const std::string& s) { return parse_recurrent_cell(s); });
+    } else if (key == "layers") {
+      g.layers = integers<int>(value, source, "layers", 1, kMaxProbeDepth);
+    } else if (key == "units") {
+      g.units = integers<int64_t>(value, source, "units", 1, kMaxProbeUnits);
+    } else if (key == "time_steps") {
+      g.time_steps = integers<int64_t>(value, source, "time_steps", 1, kMaxProbeTimeSteps);
+    } else if (key == "activation") {
+      g.activations = names<std::string>(value, source, "activation", as_name);
+    } else if (key == "init") {
+      g.initializers = names<std::string>(value, source, "init", as_name);
+    } else if (key == "recurrent_init") {
+      g.recurrent_initializers = names<std::string>(value, source, "recurrent_init", as_name);
+    } else if (key == "norm") {
+      g.layer_norms = names<bool>(value, source, "norm", [](const std::string& s) { return parse_recurrent_norm(s); });
+    } else if (key == "batch") {
+      g.batches = integers<int64_t>(value, source, "batch", 1, kMaxProbeUnits);
+    } else if (key == "dtype") {
+      g.dtypes = names<DType>(value, source, "dtype", [](const std::string& s) { return parse_dtype(s); });
+    } else if (key == "trials") {
+      g.trials = trials_of(value, source);
+    } else if (key == "seed") {
+      g.seed = seed_of(value, source);
+    } else {
+      fail("{}: key '{}' does not apply to a sweep of recurrent networks ('cell'; valid keys: {})", source, key,
+           kRecurrentKeys);
+    }
+  }
+  try {
+    validate_recurrent_grid(g);
+  } catch (const Error& e) {
+    fail("{}: {}", source, e.what());
+  }
+  return g;
+}
+
 }  // namespace
+
+bool parse_recurrent_norm(const std::string& name) {
+  if (name != "none" && name != "layer") {
+    fail("norm '{}' is not a recurrent cell's: none, or layer (the layer-normalized cells of Ba et al. 2016)", name);
+  }
+  return name == "layer";
+}
 
 SweepGridFile parse_sweep_grid(const std::string& json_text, const std::string& source) {
   Json root;
@@ -136,7 +185,11 @@ SweepGridFile parse_sweep_grid(const std::string& json_text, const std::string& 
     fail("{}: not valid JSON: {}", source, json_error_text(e));
   }
   if (!root.is_object()) fail("{}: a sweep grid must be a JSON object with keys {}", source, kKeys);
+  if (root.contains("model") && root.contains("cell")) {
+    fail("{}: keys 'model' and 'cell' exclude each other: a sweep is of a model spec or of recurrent networks", source);
+  }
   if (root.contains("model")) return parse_spec_grid(root, source);
+  if (root.contains("cell")) return parse_recurrent_grid(root, source);
   SweepGrid g;
   for (const auto& [key, value] : root.items()) {
     if (key == "depth") {

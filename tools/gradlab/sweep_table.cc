@@ -40,14 +40,17 @@ std::string sweep_table(const std::vector<SweepResult>& results) {
   // The configuration's parameters, then the figures over its trials.
   std::vector<Column> columns;
   for (const auto& [name, value] : results.empty() ? Parameters{} : sweep_config_parameters(results.front().config)) {
-    const bool number_column = name == "depth" || name == "width" || name == "batch";
+    const bool number_column = name == "depth" || name == "width" || name == "batch" || name == "layers" ||
+                               name == "units" || name == "time_steps";
     columns.push_back({name, number_column ? Align::right : Align::left});
   }
+  // Recurrent networks: the ratio is over layers x time, and the gain the bottom layer's per step.
+  const bool in_time = !results.empty() && results.front().config.recurrent;
   columns.insert(columns.end(), {{"trials", Align::right},
                                  {"input grad norm", Align::right},
                                  {"range", Align::right},
                                  {"first/last", Align::right},
-                                 {"gain/layer", Align::right},
+                                 {in_time ? "gain/step" : "gain/layer", Align::right},
                                  {"verdict"}});
   TextTable t(columns);
   std::map<std::string, int64_t> totals;
@@ -58,7 +61,7 @@ std::string sweep_table(const std::vector<SweepResult>& results) {
     for (const SweepResult* r : trials) {
       norms.push_back(r->input_grad_norm);
       ratios.push_back(r->first_to_last_ratio);
-      gains.push_back(r->mean_gain);
+      gains.push_back(in_time && r->time_axis ? r->time_axis->gain_per_step : r->mean_gain);
       ++verdicts[flow_verdict_name(r->verdict)];
       ++totals[flow_verdict_name(r->verdict)];
     }

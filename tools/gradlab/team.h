@@ -1,10 +1,13 @@
 #pragma once
 // The processes one command runs on. A plain run is a team of one; started by mpirun or srun, main()
-// makes the command join the MPI job's team (mpi_team.h), and `gradlab sweep` splits its
-// configurations across the ranks (sweep_team.h). Only rank 0 reads and writes files.
+// makes the command join the MPI job's team (mpi_team.h): `gradlab sweep` splits its configurations
+// across the ranks (sweep_team.h), and `gradlab train` trains data-parallel on them (replicas()).
+// Only rank 0 writes files.
 #include <memory>
 #include <optional>
 #include <string>
+
+#include "gradlab/train/replicas.h"
 
 namespace gradlab::cli {
 
@@ -32,6 +35,8 @@ class Team {
   virtual void send_to_leader(TeamMessageKind kind, const std::string& text) = 0;
   /// On rank 0: a message that has arrived, without waiting; nullopt when none has.
   virtual std::optional<TeamMessage> poll() = 0;
+  /// The team as the replicas of a data-parallel fit() (train/replicas.h); nullptr for a team of one.
+  virtual Replicas* replicas() { return nullptr; }
 };
 
 /// The team of this process: one process unless main() joined an MPI job (set_team).

@@ -1,6 +1,7 @@
 // `gradlab train`: trains a model spec on Fashion-MNIST or a CSV file with Keras's fit semantics;
 // progress per epoch, validation, test accuracy, history, sampled gradient-flow instruments with the
-// anomaly check, checkpoints each epoch and on Ctrl-C / SIGTERM, and --resume.
+// anomaly check, checkpoints each epoch and on Ctrl-C / SIGTERM, and --resume. Under mpirun every rank
+// runs this and trains data-parallel (train/replicas.h); rank 0 alone shows progress and writes files.
 #include <unistd.h>
 
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include "gradlab/train/checkpoint.h"
 #include "interrupt.h"
 #include "model_files.h"
+#include "team.h"
 #include "train_output.h"
 #include "train_run.h"
 #include "train_report.h"
@@ -34,6 +36,9 @@ struct TrainSettings {
 };
 
 void check_settings(const TrainSettings& s) {
+  if (team().size() > 1 && s.model == "-") {
+    fail("--model -: standard input reaches only rank 0 of an MPI job; give a file");
+  }
   if (s.resume && s.checkpoint.empty()) fail("--resume needs --checkpoint FILE to resume from");
   if (s.resume && !s.weights.empty()) fail("--weights and --resume both give the starting weights; give one of them");
   if (!s.history.empty() && !s.history.ends_with(".json") && !s.history.ends_with(".csv")) {
@@ -90,11 +95,13 @@ void train(const TrainSettings& s) {
     });
   }
   TrainPlan plan = plan_training(r, model, train_set);
+  const bool leader = team().rank() == 0;
   CheckpointCallback checkpoint(s.checkpoint);
   ProgressCallback progress(s.checkpoint);
   plan.fit.should_stop = interrupt_requested;
-  if (!s.checkpoint.empty()) plan.fit.callbacks.push_back(&checkpoint);
-  plan.fit.callbacks.push_back(&progress);
+  plan.fit.replicas = team().replicas();
+  if (!s.checkpoint.empty() && leader) plan.fit.callbacks.push_back(&checkpoint);
+  if (leader) plan.fit.callbacks.push_back(&progress);
   if (s.resume) {
     History saved = as_bad_input([&] { return load_checkpoint(s.checkpoint, model, *plan.optimizer); });
     const TrainingProgress& p = saved.progress;
@@ -108,9 +115,12 @@ void train(const TrainSettings& s) {
   }
 
   // A status line before the first step: progress bars only draw at epoch ends when stderr is a file.
-  fmt::print(stderr, "gradlab train: {} on {}, {} training and {} validation examples, {} steps per epoch{}\n", model.name(),
-             s.data, train_set.size(), validation.size(), batch_count(train_set.size(), r.batch_size),
-             plan.fit.resume ? fmt::format(", resuming after step {}", plan.fit.resume->progress.global_step) : "");
+  if (leader) {
+    fmt::print(stderr, "gradlab train: {} on {}, {} training and {} validation examples, {} steps per epoch{}{}\n",
+               model.name(), s.data, train_set.size(), validation.size(), batch_count(train_set.size(), r.batch_size),
+               team().size() > 1 ? fmt::format(", each batch shared by {} ranks", team().size()) : "",
+               plan.fit.resume ? fmt::format(", resuming after step {}", plan.fit.resume->progress.global_step) : "");
+  }
   TrainRun run = run_training(r, model, train_set, validation, data.test, std::move(plan));
   const History& history = run.history;
   if (history.stop_reason == StopReason::should_stop) {
@@ -123,6 +133,8 @@ void train(const TrainSettings& s) {
                                         p.global_step, p.epoch + 1, p.step_in_epoch, s.checkpoint));
   }
 
+  // Every rank holds the same weights and history; rank 0 speaks for all (and fails for all, below).
+  if (!leader) return;
   // Only a finished (or anomaly-stopped) run writes its results; an interrupted one leaves its checkpoint.
   write_outputs(s, model, history);
   TrainSummary& summary = run.summary;

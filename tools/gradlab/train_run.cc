@@ -96,7 +96,8 @@ TrainRun run_training(const TrainRunSettings& s, const Layer& model, const Datas
   if (test.size() > 0 && run.history.stop_reason != StopReason::anomaly &&
       run.history.stop_reason != StopReason::should_stop) {
     run.summary.test = evaluate(model, test, {.loss = s.loss, .from_logits = plan.fit.from_logits,
-                                              .metrics = plan.fit.metrics, .batch_size = 256});
+                                              .metrics = plan.fit.metrics, .batch_size = 256,
+                                              .replicas = plan.fit.replicas});
   }
   return run;
 }

@@ -10,14 +10,17 @@
 
 #include <string_view>
 
+#include "gradlab/tensor/batch_shard.h"
 #include "gradlab/tensor/rng.h"
 #include "gradlab/tensor/tensor.h"
 
 namespace gradlab {
 
 /// y = x * mask with mask drawn from `rng` (0 with probability rate, else 1 / (1 - rate)); the
-/// gradient is g * mask. rate in [0, 1), else Error.
-Tensor dropout(const Tensor& x, double rate, Rng& rng);
+/// gradient is g * mask. rate in [0, 1), else Error. With a `shard`, x holds those rows of a bigger
+/// batch, and its mask is those rows of the mask that batch would draw (the generator advances as for
+/// the whole batch); Error if x's rows do not fit in the shard's batch.
+Tensor dropout(const Tensor& x, double rate, Rng& rng, const BatchShard& shard = {});
 
 /// Throws Error "<who>: rate must be in [0, 1), got <rate>" unless 0 <= rate < 1 (NaN fails).
 void check_dropout_rate(double rate, std::string_view who);

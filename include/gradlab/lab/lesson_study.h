@@ -20,6 +20,7 @@
 #include "gradlab/instrument/statistics.h"
 #include "gradlab/lab/kernel_variance.h"
 #include "gradlab/lab/normalization_study.h"
+#include "gradlab/lab/recurrent_depth_study.h"
 #include "gradlab/lab/skip_network.h"
 #include "gradlab/tensor/dtype.h"
 
@@ -60,6 +61,10 @@ struct LessonStudyOptions {
   int normalization_trials = 5;
   /// Depths of the normalization section's table, each in [1, kMaxStudyDepth].
   std::vector<int> normalization_depths = {16, 32, 64};
+  /// Seeds per point of the recurrent section (run_recurrent_depth_study; 0 skips the section).
+  int recurrent_trials = 3;
+  /// Time steps of the recurrent section's time axis (RecurrentDepthStudyOptions::time_steps).
+  std::vector<int64_t> recurrent_time_steps = {10, 100, 1000};
 };
 
 /// Deepest network the study builds.
@@ -102,6 +107,10 @@ struct LessonStudy {
   /// The lesson's normalization section (run_normalization_study with the lesson's seed and dtype,
   /// relu, tanh and sigmoid, Glorot and He); empty cells when normalization_trials is 0.
   NormalizationStudy normalization;
+  /// The lesson's "layers times time-steps" measured (run_recurrent_depth_study with the lesson's seed,
+  /// recurrent_trials and recurrent_time_steps, its layers axis at the middle one of those time steps,
+  /// in float64); empty when recurrent_trials is 0.
+  std::optional<RecurrentDepthStudy> recurrent;
 };
 
 /// Checks `options` and throws Error naming the first bad value (trials, depths, activations).

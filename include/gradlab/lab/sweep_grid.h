@@ -32,6 +32,7 @@
 
 #include "gradlab/instrument/flow_summary.h"
 #include "gradlab/lab/probe_configuration.h"
+#include "gradlab/lab/recurrent_network.h"
 #include "gradlab/lab/skip_network.h"
 #include "gradlab/lab/spec_variant.h"
 #include "gradlab/tensor/dtype.h"
@@ -72,12 +73,15 @@ void validate_grid(const SweepGrid& grid);
 /// Number of configurations of `grid`: the product of the list sizes and trials.
 int64_t grid_size(const SweepGrid& grid);
 
-/// One configuration of a sweep: a SkipNetwork, or (when `spec` is set) a variant of a model spec.
+/// One configuration of a sweep: a SkipNetwork, or (when `spec` is set) a variant of a model spec, or
+/// (when `recurrent` is set) an inline recurrent network.
 struct SweepConfig {
-  /// The network probed; input_features is 128, as in the lesson. Unused when `spec` is set.
+  /// The network probed; input_features is 128, as in the lesson. Unused when `spec` or `recurrent` is set.
   SkipNetworkOptions network;
   /// The spec variant probed, in a sweep of a model spec (SpecSweepGrid).
   std::optional<SpecVariant> spec;
+  /// The recurrent network probed, in a sweep of recurrent networks (RecurrentSweepGrid).
+  std::optional<RecurrentNetworkOptions> recurrent;
   int trial = 0;
   /// Rng(seed) draws the input, then the kernels; also the probe loss's projection seed.
   uint64_t seed = 0;
@@ -146,9 +150,57 @@ int64_t spec_grid_size(const SpecSweepGrid& grid);
 /// Every configuration of `grid` in the documented order (validate_spec_grid first).
 std::vector<SweepConfig> expand_spec_grid(const SpecSweepGrid& grid);
 
+/// The lists of a sweep over inline recurrent networks (recurrent_network.h): stacks of SimpleRNN, LSTM
+/// or GRU layers over a drawn sequence [batch, time_steps, 128], the lesson's "number of layers times
+/// the number of time-steps" as two axes. Each list defaults to RecurrentNetworkOptions's value.
+///
+///   RecurrentSweepGrid grid{.cells = {RecurrentCell::simple_rnn, RecurrentCell::lstm},
+///                           .time_steps = {10, 100, 1000}, .trials = 3};
+///   run_sweep(expand_recurrent_grid(grid), {}, on_result);              // 18 configurations
+///
+/// Order: cell, layers, units, time_steps, activation, init, recurrent_init, norm, batch, dtype,
+///   trial, the last varying fastest.
+/// Id: "cell=lstm,layers=2,units=32,time_steps=100,activation=tanh,init=glorot_uniform,
+///   recurrent_init=orthogonal,norm=none,batch=32,dtype=float32,trial=0" (norm: none or layer, the
+///   layer-normalized cells of Ba et al. 2016). Seed: sweep_config_seed(seed, id), as for a SkipNetwork.
+/// Each configuration is `gradlab probe --cell <cell> --time-steps <T> --layers <L> --units <U> ...
+///   --seed <seed>`: the sequence drawn from U[0, 1) with Rng(seed), then the kernels from the same
+///   generator (recurrent_network_subject); one probe_pass in training mode with anomaly detection
+///   differentiating the mean of the output, then the time axis (probe_through_time).
+struct RecurrentSweepGrid {
+  std::vector<RecurrentCell> cells{RecurrentNetworkOptions{}.cell};
+  /// Recurrent layers stacked, each 1 to kMaxProbeDepth.
+  std::vector<int> layers{RecurrentNetworkOptions{}.layers};
+  std::vector<int64_t> units{RecurrentNetworkOptions{}.units};
+  /// Time steps T of the drawn sequence, each 1 to kMaxProbeTimeSteps.
+  std::vector<int64_t> time_steps{RecurrentNetworkOptions{}.time_steps};
+  /// The cells' activation (the gates keep sigmoid).
+  std::vector<std::string> activations{RecurrentNetworkOptions{}.activation};
+  /// Kernel and recurrent kernel initializer names (initializer_names()).
+  std::vector<std::string> initializers{RecurrentNetworkOptions{}.kernel_initializer.name()};
+  std::vector<std::string> recurrent_initializers{RecurrentNetworkOptions{}.recurrent_initializer.name()};
+  /// Layer-normalized cells or not.
+  std::vector<bool> layer_norms{RecurrentNetworkOptions{}.layer_norm};
+  std::vector<int64_t> batches{RecurrentNetworkOptions{}.batch};
+  std::vector<DType> dtypes{RecurrentNetworkOptions{}.dtype};
+  int trials = 1;
+  uint64_t seed = 0;
+};
+
+/// Throws Error naming the list and value as validate_grid does: an empty list, a value listed twice,
+/// layers, units, time steps or batch out of range, an unknown activation or initializer, trials out
+/// of range, too many configurations.
+void validate_recurrent_grid(const RecurrentSweepGrid& grid);
+
+/// Number of configurations of `grid`: the product of the list sizes and trials.
+int64_t recurrent_grid_size(const RecurrentSweepGrid& grid);
+
+/// Every configuration of `grid` in the documented order (validate_recurrent_grid first).
+std::vector<SweepConfig> expand_recurrent_grid(const RecurrentSweepGrid& grid);
+
 /// The (name, value) pairs that make up a configuration's id, in id order, without the trial:
 /// ("depth", "8"), ("width", "32"), ... for a SkipNetwork; ("model", "net") and the axes given for a
-/// spec variant; then ("loss", name) when the probe loss is not automatic. Tables and reports label configurations with them.
+/// spec variant; ("cell", "lstm"), ("layers", "2"), ... for a recurrent network; then ("loss", name) when the probe loss is not automatic. Tables and reports label configurations with them.
 std::vector<std::pair<std::string, std::string>> sweep_config_parameters(const SweepConfig& config);
 
 /// A fingerprint of a spec as parsed (16 hex digits of a 64-bit FNV-1a hash of its layers, inputs,

@@ -16,9 +16,43 @@
 
 #include "gradlab/instrument/flow_summary.h"
 #include "gradlab/instrument/probe.h"
+#include "gradlab/instrument/through_time.h"
 #include "gradlab/lab/sweep_grid.h"
 
 namespace gradlab {
+
+/// The time axis of one configuration with recurrent layers (through_time.h), in a few figures: the
+/// lesson's "number of layers times the number of time-steps" crossed from the top layer's last step
+/// to the bottom layer's first.
+struct SweepTimeAxis {
+  /// Time steps T of the bottom recurrent layer call.
+  int64_t time_steps = 0;
+  /// Recurrent layer calls measured (a Bidirectional's two count as two).
+  int64_t recurrent_layers = 0;
+  /// ‖∂L/∂h_0‖ of the bottom layer: the gradient reaching the first time step.
+  double first_step_grad_norm = 0;
+  /// ‖∂L/∂h_{T-1}‖ of the top layer: the gradient the loss gives its last step.
+  double last_step_grad_norm = 0;
+  /// Their ratio (ThroughTimeRecord::first_to_last_ratio; NaN when not measured).
+  double first_to_last_ratio = 0;
+  /// The bottom layer's gain per step back in time (StateGradients::gain_per_step).
+  double gain_per_step = 0;
+  /// The verdict over layers × time (ThroughTimeRecord::verdict).
+  FlowVerdict verdict = FlowVerdict::healthy;
+  /// The bottom layer's recurrent kernel: the largest spectral radius and largest singular value over
+  /// its gate blocks, and Pascanu et al. 2013's bound 1/γ (NaN for gated or layer-normalized cells).
+  double spectral_radius = 0;
+  double largest_singular_value = 0;
+  double pascanu_bound = 0;
+  /// σ_max below the bound: vanishing guaranteed (KernelSpectrum::vanishing_guaranteed).
+  bool vanishing_guaranteed = false;
+  /// The bottom layer's LSTM forget gate: shares near 0 and near 1 (NaN without a measured forget gate).
+  double forget_gate_near_zero = 0;
+  double forget_gate_near_one = 0;
+};
+
+/// The figures of `record`; nullopt when it measured no recurrent layer call.
+std::optional<SweepTimeAxis> sweep_time_axis(const ThroughTimeRecord& record);
 
 /// What one configuration measured.
 struct SweepResult {
@@ -41,6 +75,11 @@ struct SweepResult {
   ProbeLoss probe_loss = ProbeLoss::mean;
   /// Anomaly::describe() of the first NaN or infinity, when there was one.
   std::optional<std::string> anomaly;
+  /// The time axis, for a configuration with recurrent layers. For an inline recurrent network
+  /// (SweepConfig::recurrent) `verdict` and `first_to_last_ratio` above are this axis's, over layers × time.
+  std::optional<SweepTimeAxis> time_axis;
+  /// The whole time axis (‖∂L/∂h_t‖ of every layer and step), kept only with SweepOptions::keep_pass.
+  std::shared_ptr<const ThroughTimeRecord> through_time;
   /// The whole probed pass, kept only when asked (SweepOptions::keep_pass), for charts.
   std::shared_ptr<const PassRecord> pass;
 };

@@ -19,7 +19,9 @@ namespace gradlab {
 /// x units per layer; a concat skip doubles the fan-in), plus 54 per unit per layer and example for
 /// the element-wise work, twice that for float64, plus 1.5e6 for the configuration itself (the last
 /// two fitted to probe times: docs/distributed.md). A configuration of a model spec costs its batch
-/// (x2 for float64): the variants of one spec differ only in batch and dtype as far as cost goes.
+/// (x2 for float64): the variants of one spec differ only in batch and dtype as far as cost goes. A
+/// recurrent network costs batch x T x (layers x gates x units^2 + gates x units x its layers' fan-in)
+/// (gates: SimpleRNN 1, GRU 3, LSTM 4; x2 for float64) plus the same 1.5e6.
 double expected_cost(const SweepConfig& config);
 
 /// `configs` split into `parts` shares (see the file comment), each in the order of `configs`; a

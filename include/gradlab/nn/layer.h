@@ -24,6 +24,7 @@
 
 #include "gradlab/autograd/variable.h"
 #include "gradlab/nn/initializers.h"
+#include "gradlab/tensor/batch_shard.h"
 #include "gradlab/tensor/tensor.h"
 
 namespace gradlab {
@@ -34,6 +35,9 @@ class SymbolicTensor;
 struct CallOptions {
   /// Training mode: batch statistics in normalization layers, dropout active.
   bool training = false;
+  /// The rows of the batch this call holds, when a data-parallel replica holds part of it
+  /// (train/replicas.h): layers that draw random values per example draw that part's.
+  BatchShard shard;
 };
 
 /// The implementation behind every layer. Subclasses override build() and forward().

@@ -46,6 +46,11 @@ class Rng {
   /// Fills `out[0..n)` with uniform values in [low, high).
   void uniform(float* out, int64_t n, double low, double high);
   void uniform(double* out, int64_t n, double low, double high);
+  /// Elements [first, first + n) of the draw uniform(out, total, ...) would make, into out[0..n),
+  /// advancing the counter as that whole draw does: each data-parallel replica draws its own rows of
+  /// a batch's dropout mask this way. Error unless 0 <= first <= first + n <= total.
+  void uniform_part(float* out, int64_t total, int64_t first, int64_t n, double low, double high);
+  void uniform_part(double* out, int64_t total, int64_t first, int64_t n, double low, double high);
   /// Fills `out[0..n)` with normal values (Box-Muller).
   void normal(float* out, int64_t n, double mean, double stddev);
   void normal(double* out, int64_t n, double mean, double stddev);

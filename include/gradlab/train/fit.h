@@ -26,6 +26,18 @@
 /// ends bit-identical to an uninterrupted run with the same seed and thread count (except the
 /// `seconds` column, which is wall time).
 ///
+/// Data-parallel: with `replicas` (train/replicas.h) of n processes, each runs fit() on the same data
+/// and options and takes its share of every batch's rows; the shares' gradients, losses and correct
+/// counts are summed over the replicas, weighted by share, so every replica applies the same update
+/// and records the same epochs. Dropout draws each share's rows of the whole batch's mask, so
+/// without batch normalization an n-replica run differs from the one-process run only by the order
+/// of float sums. Batch normalization normalizes each share by its own statistics, and replica 0's
+/// moving statistics are copied to the others after each step (PyTorch's DistributedDataParallel
+/// without SyncBatchNorm). A stop (should_stop, an anomaly on any replica) is agreed on by all
+/// replicas. A sampled step's per-layer figures are of each replica's own share (its loss and
+/// global norm are the batch's). With n = 1 the run is the one-process run, bit for bit; for a
+/// given n it is the same run after run.
+///
 /// The history's rows and epoch metrics are described in train/history.h, the callbacks in
 /// train/callbacks.h; this header includes both.
 
@@ -42,6 +54,7 @@
 #include "gradlab/train/callbacks.h"
 #include "gradlab/train/dataset.h"
 #include "gradlab/train/history.h"
+#include "gradlab/train/replicas.h"
 
 namespace gradlab {
 
@@ -81,6 +94,8 @@ struct FitOptions {
   bool detect_anomalies = true;
   /// Continue the run this history (from a checkpoint) recorded; see the file comment.
   std::optional<History> resume;
+  /// Train data-parallel on these replicas (not owned; see the file comment); none: one process.
+  Replicas* replicas = nullptr;
 };
 
 /// The state of a fit() in progress, for callbacks.
@@ -117,6 +132,8 @@ struct EvaluateOptions {
   LossFn loss_fn;
   std::vector<std::string> metrics = {"accuracy"};
   int64_t batch_size = 256;
+  /// Evaluate data-parallel: replica r takes batches r, r + n, ... and the sums are shared.
+  Replicas* replicas = nullptr;
 };
 
 /// The mean loss and accuracy of `model` (training = false) over `data`, in batches, each batch's
