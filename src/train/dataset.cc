@@ -6,6 +6,7 @@
 
 #include "gradlab/error.h"
 #include "gradlab/io/idx.h"
+#include "gradlab/train/adding_problem.h"
 #include "gradlab/tensor/creation.h"
 #include "gradlab/tensor/rng.h"
 
@@ -213,15 +214,32 @@ Dataset load_csv_dataset(const std::string& path, const DataOptions& options) {
 }
 
 DataSplits load_dataset(const std::string& name, const DataOptions& options) {
-  if (name == "fashion-mnist" || name == "fashion_mnist") {
+  if (name == "adding-problem" || name == "adding_problem") {
+    const AddingProblemOptions o{.time_steps = options.time_steps.value_or(100),
+                                 .train_examples = std::min(options.generated_train_examples, options.limit.value_or(INT64_MAX)),
+                                 .test_examples = std::min(options.generated_test_examples, options.limit.value_or(INT64_MAX)),
+                                 .seed = options.data_seed};
+    return load_adding_problem(o);
+  }
+  if (options.time_steps) {
+    fail("{}: time steps can be chosen for the adding problem only (fashion-mnist-sequence has 28)", name);
+  }
+  const bool sequence = name == "fashion-mnist-sequence" || name == "fashion_mnist_sequence";
+  if (sequence || name == "fashion-mnist" || name == "fashion_mnist") {
     FashionMnist f = load_fashion_mnist(options.fashion_mnist_dir);
-    return {.train = first(from_images(std::move(f.train_images), f.train_labels, "fashion-mnist/train"), options.limit),
-            .test = first(from_images(std::move(f.test_images), f.test_labels, "fashion-mnist/test"), options.limit)};
+    const std::string prefix = sequence ? "fashion-mnist-sequence" : "fashion-mnist";
+    if (sequence) {
+      // The image's rows become time steps; the bytes are the same, only the row shape changes.
+      f.train_images.row_shape = Shape{kFashionMnistSide, kFashionMnistSide};
+      f.test_images.row_shape = Shape{kFashionMnistSide, kFashionMnistSide};
+    }
+    return {.train = first(from_images(std::move(f.train_images), f.train_labels, prefix + "/train"), options.limit),
+            .test = first(from_images(std::move(f.test_images), f.test_labels, prefix + "/test"), options.limit)};
   }
   if (name.size() >= 4 && name.substr(name.size() - 4) == ".csv") {
     return {.train = first(load_csv_dataset(name, options), options.limit), .test = {}};
   }
-  fail("unknown dataset '{}': use fashion-mnist or a path to a .csv file", name);
+  fail("unknown dataset '{}': use fashion-mnist, fashion-mnist-sequence, adding-problem or a path to a .csv file", name);
 }
 
 Normalization adapt_normalization(const Dataset& d, int64_t batch_size) {

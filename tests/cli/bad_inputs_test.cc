@@ -244,7 +244,8 @@ TEST_F(BadInputsCli, UnwritableOutputPath) {
 // A small report study, so the refused cases would finish quickly if they were not refused.
 const std::vector<std::string> kSmallReport = {"report",       "--depths", "2",     "--activations", "relu",
                                                "--initializers", "he_uniform", "--skips", "none", "--norms",
-                                               "none",         "--trials", "1",     "--lesson-trials", "1"};
+                                               "none",         "--trials", "1",     "--lesson-trials", "1",
+                                               "--no-adding-problem"};
 
 std::vector<std::string> with(std::vector<std::string> args, std::initializer_list<std::string> more) {
   args.insert(args.end(), more);

@@ -26,7 +26,8 @@ using nlohmann::json;
 // A small study: 2 configurations x 2 depths, one trial each, and a short lesson table.
 const std::vector<std::string> kSmall = {"--depths", "2,3", "--activations", "relu", "--initializers", "he_uniform",
                                          "--skips", "none", "--norms", "none,layer", "--trials", "1",
-                                         "--lesson-trials", "2", "--no-training", "--recurrent-trials", "0", "--no-trainability", "--no-edge"};
+                                         "--lesson-trials", "2", "--no-training", "--recurrent-trials", "0", "--no-trainability", "--no-edge",
+                                         "--no-adding-problem"};
 
 class ReportCommand : public ::testing::Test {
  protected:
@@ -114,7 +115,9 @@ TEST_F(ReportCommand, RecurrentSectionChartsTheLessonsLayersTimesTimeSteps) {
 }
 
 TEST_F(ReportCommand, TrainingSectionShowsTheLessonsClaimsOnFashionMnist) {
-  const std::vector<std::string> tiny = {"--train-examples", "256", "--test-examples", "128", "--train-epochs", "1"};
+  const std::vector<std::string> tiny = {"--train-examples", "256", "--test-examples", "128", "--train-epochs", "1",
+                                         "--adding-time-steps", "4,6", "--adding-examples", "64", "--adding-epochs", "1",
+                                         "--adding-seeds", "2"};
   std::vector<std::string> args{"report", "--depths", "2", "--activations", "relu", "--initializers", "he_uniform",
                                 "--skips", "none", "--norms", "none", "--trials", "1", "--lesson-trials", "2",
                                 "--recurrent-trials", "0", "--no-trainability", "--no-edge", "--out", path("r.html"), "--json"};
@@ -137,6 +140,17 @@ TEST_F(ReportCommand, TrainingSectionShowsTheLessonsClaimsOnFashionMnist) {
   const std::string html = slurp(path("r.html"));
   EXPECT_NE(html.find("cases on real data (gradlab&#39;s extension)"), std::string::npos);
   EXPECT_NE(html.find("the longest update measured was"), std::string::npos);
+  // The adding problem: three cells at each T and the clipping pair (at T = 50), over 2 seeds.
+  const json& adding = j["adding_problem"];
+  ASSERT_EQ(adding["arms"].size(), 8u) << adding.dump();
+  EXPECT_EQ(adding["arms"][4]["name"], "lstm");
+  EXPECT_EQ(adding["arms"][4]["time_steps"], 6);
+  EXPECT_EQ(adding["arms"][4]["runs"].size(), 2u);
+  EXPECT_EQ(adding["arms"][6]["name"], "exploding");
+  EXPECT_EQ(adding["arms"][7]["name"], "exploding_clipped");
+  EXPECT_EQ(adding["arms"][7]["runs"][0]["stop_reason"], "completed");
+  EXPECT_NE(html.find("the adding problem (Hochreiter &amp; Schmidhuber 1997)"), std::string::npos);
+  EXPECT_NE(html.find("gradient clipping (Pascanu et al. 2013), T = 50"), std::string::npos);
 
   // A missing dataset is bad input, found before any probing, and nothing is written.
   std::vector<std::string> missing = args;
@@ -165,7 +179,8 @@ TEST_F(ReportCommand, BadOptionsAreBadUsage) {
       {"--norms", "instance"},  {"--skips", "dense"},       {"--seed", "-1"},         {"--initializers", "zeros2"},
       {"--lesson-trials", "0"}, {"--frobnicate"},           {"--depths", "2,x"},      {"--train-examples", "0"},
       {"--train-epochs", "0"},  {"--test-examples", "20000"}, {"--edge-sigma-w2-points", "1"},
-      {"--edge-sigma-w2-points", "201"}, {"--edge-sigma-b2-points", "0"}, {"--edge-sigma-b2-points", "x"}};
+      {"--edge-sigma-w2-points", "201"}, {"--edge-sigma-b2-points", "0"}, {"--edge-sigma-b2-points", "x"},
+      {"--adding-time-steps", "1"}, {"--adding-seeds", "0"}, {"--adding-epochs", "0"}};
   for (const auto& args : bad) {
     std::vector<std::string> full{"report"};
     full.insert(full.end(), args.begin(), args.end());

@@ -23,6 +23,7 @@
 #include "model_files.h"
 #include "progress_bar.h"
 #include "report_edge.h"
+#include "report_adding.h"
 #include "report_study.h"
 #include "report_training.h"
 #include "report_trainability.h"
@@ -43,6 +44,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
     TrainabilityStudyOptions trainability_options;
     bool edge = true;
     EdgeOfChaosOptions edge_options;
+    AddingReportSettings adding;
   };
   auto s = std::make_shared<Settings>();
   ReportStudyOptions& o = s->study;
@@ -151,6 +153,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
   cmd->add_option("--trainability-steps", tr.training.steps, "Trainability section: SGD steps of every network")
       ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}))
       ->capture_default_str();
+  add_adding_options(*cmd, s->adding);
 
   cmd->callback([s, &run] {
     s->study.skips.clear();
@@ -228,6 +231,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
         });
         if (bar) bar->finish();
       }
+      const std::optional<AddingStudyResult> adding = run_adding_for_report(s->adding, s->study.seed);
 
       std::optional<TrainabilityStudy> trainability;
       if (trainability_data) {
@@ -252,17 +256,20 @@ void add_report_command(CLI::App& app, CommandRun& run) {
       if (edge) add_edge_section(page, *edge, *isometry);
       if (training) add_training_section(page, *training);
       if (trainability) add_trainability_section(page, *trainability);
+      if (adding) add_adding_section(page, *adding);
       as_bad_input([&] { write_file_atomically(s->out, page.render()); });
       if (s->json) {
         nlohmann::ordered_json json = report_json(study, s->out);
         json["edge_of_chaos"] = edge ? edge_json(*edge, *isometry) : nlohmann::ordered_json();
         json["training"] = training ? training_json(*training) : nlohmann::ordered_json();
+        json["adding_problem"] = adding ? adding_json(*adding) : nlohmann::ordered_json();
         write_stdout(json.dump(2) + "\n");
       } else {
         std::string text = report_text(study, s->out);
         if (edge) text += edge_text(*edge, *isometry);
         if (training) text += "\nThe lesson's cases trained on Fashion-MNIST (gradlab's extension):\n" + format_lesson_training(*training);
         if (trainability) text += "\nTrainability against depth scale: " + trainability_reading(*trainability) + "\n";
+        if (adding) text += "\nThe adding problem (Hochreiter & Schmidhuber 1997), test MSE over the seeds:\n" + adding_text(*adding);
         write_stdout(text);
       }
     };

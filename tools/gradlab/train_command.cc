@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "gradlab/io/atomic_file.h"
 #include "gradlab/io/weights.h"
+#include "gradlab/train/adding_problem.h"
 #include "gradlab/train/checkpoint.h"
 #include "interrupt.h"
 #include "model_files.h"
@@ -28,7 +29,8 @@ struct TrainSettings {
   TrainRunSettings run;
   std::string model, data = "fashion-mnist", label_column;
   bool normalize = false, resume = false, json = false, no_anomaly_check = false;
-  std::optional<int64_t> limit;
+  std::optional<int64_t> limit, time_steps;
+  uint64_t data_seed = 0;
   double validation_split = 0;
   std::string checkpoint, history, weights, weights_out, report;
 };
@@ -64,7 +66,8 @@ void train(const TrainSettings& s) {
   as_bad_input([&] { check_settings(s); });
   const ModelSpec spec = as_bad_input([&] { return read_model_spec(s.model); });
   DataSplits data = as_bad_input([&] {
-    return load_dataset(s.data, {.label_column = s.label_column, .limit = s.limit});
+    return load_dataset(s.data, {.label_column = s.label_column, .limit = s.limit, .time_steps = s.time_steps,
+                                 .data_seed = s.data_seed});
   });
   auto [train_set, validation] = as_bad_input([&] { return split_validation(data.train, s.validation_split); });
   if (s.normalize) {
@@ -155,9 +158,18 @@ void add_train_command(CLI::App& app, CommandRun& run) {
       "                --validation-split 0.1 --checkpoint run.safetensors --history run.json --sample-every 100\n"
       "  gradlab train --model mlp.json --checkpoint run.safetensors --resume ...      (the same options)\n"
       "  gradlab train --model net.json --data houses.csv --label-column price --loss mse --normalize\n"
+      "  gradlab train --model examples/specs/adding_lstm.json --data adding-problem --time-steps 100 --loss mse\n"
       "Ctrl-C or SIGTERM finishes the step, saves the checkpoint and exits 130 / 143. See docs/training.md.");
   cmd->add_option("--model", s->model, "Model spec (JSON); - reads standard input")->required();
-  cmd->add_option("--data", s->data, "fashion-mnist, or a CSV file (with --label-column)")->capture_default_str();
+  cmd->add_option("--data", s->data,
+                  "fashion-mnist, fashion-mnist-sequence (28 steps of 28 pixels, for recurrent specs), adding-problem "
+                  "(Hochreiter & Schmidhuber 1997; regression, --loss mse), or a CSV file (with --label-column)")
+      ->capture_default_str();
+  cmd->add_option("--time-steps", s->time_steps, "adding-problem: steps per sequence (default 100)")
+      ->check(CLI::Range(int64_t{2}, kMaxAddingTimeSteps));
+  cmd->add_option("--data-seed", s->data_seed, "adding-problem: seed of the generated training and test sets")
+      ->check(kUnsignedDigits)
+      ->capture_default_str();
   cmd->add_option("--label-column", s->label_column, "CSV: the column holding the labels (class ids or targets)");
   cmd->add_option("--limit", s->limit, "Use only the first N training and test examples")->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   cmd->add_option("--epochs", s->run.epochs, "Epochs")->check(CLI::Range(int64_t{0}, int64_t{1} << 40))->capture_default_str();

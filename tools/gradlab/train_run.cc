@@ -48,6 +48,10 @@ TrainPlan plan_training(const TrainRunSettings& s, const Layer& model, const Dat
   if (std::find(losses.begin(), losses.end(), s.loss) == losses.end()) {
     fail("loss '{}': must be one of {}", s.loss, fmt::join(losses, ", "));
   }
+  if (train_set.classes == 0 && s.loss.find("sparse_categorical") != std::string::npos) {
+    throw UsageError(fmt::format("{} has regression targets, not class ids, so {} cannot train on it; use --loss mse (or mae)",
+                                 train_set.name, s.loss));
+  }
   as_bad_input([&] { check_features(model, train_set); });
   // Keras users put a softmax (or sigmoid) on the output; unless told otherwise, take such outputs as
   // the probabilities they are, and refuse the combination that would squash them twice.

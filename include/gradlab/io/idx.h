@@ -100,6 +100,8 @@ IdxArray read_idx(const std::string& path, const IdxLimits& limits = {});
 
 /// Where Debian's `dataset-fashion-mnist` package installs the four Fashion-MNIST files.
 inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
+/// Fashion-MNIST's images are kFashionMnistSide x kFashionMnistSide pixels.
+inline constexpr int64_t kFashionMnistSide = 28;
 /// Fashion-MNIST's ten classes, indexed by label.
 inline constexpr std::array<const char*, 10> kFashionMnistClasses = {
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};

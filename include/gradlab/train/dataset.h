@@ -103,13 +103,25 @@ struct DataOptions {
   std::optional<bool> classification;
   /// Keep only the first `limit` training and test examples (for quick runs); unset: all.
   std::optional<int64_t> limit;
+  /// The adding problem (adding_problem.h): steps per example (unset: 100), the data's seed and the
+  /// number of training and test examples generated (before `limit`). Error when `time_steps` is set
+  /// for another dataset, which has its own.
+  std::optional<int64_t> time_steps;
+  uint64_t data_seed = 0;
+  int64_t generated_train_examples = 10000;
+  int64_t generated_test_examples = 1000;
   /// Directory of Fashion-MNIST's IDX files.
   std::string fashion_mnist_dir = "/usr/share/datasets/fashion-mnist";
   CsvOptions csv;
 };
 
-/// "fashion-mnist" (features [N, 784] in [0, 1], 10 classes) or a path to a CSV file (features: every
-/// column but the label column, in file order). A missing or corrupt file is an Error naming it.
+/// By name:
+///   "fashion-mnist"           features [N, 784] in [0, 1], 10 classes;
+///   "fashion-mnist-sequence"  the same images as sequences for recurrent layers: [N, 28, 28], 28 time
+///                             steps (the image's rows, top first) of 28 pixels;
+///   "adding-problem"          the adding problem (adding_problem.h): [N, T, 2], regression targets [N, 1];
+///   a path to a CSV file      features: every column but the label column, in file order.
+/// A missing or corrupt file is an Error naming it.
 DataSplits load_dataset(const std::string& name, const DataOptions& options = {});
 
 /// A CSV file as a dataset; see DataOptions.
