@@ -27,6 +27,10 @@ Json normalization_layer(SkipNormalization normalization, int64_t filters, const
 
 }  // namespace
 
+std::string conv_network_name(const ConvNetworkOptions& o) {
+  return fmt::format("conv{}_{}_{}", o.depth, skip_connection_name(o.skip), skip_normalization_name(o.normalization));
+}
+
 Json conv_network_json(const ConvNetworkOptions& o) {
   if (o.depth < 1) fail("conv network: depth must be at least 1, got {}", o.depth);
   if (o.filters < 1) fail("conv network: filters must be at least 1, got {}", o.filters);
@@ -78,7 +82,7 @@ Json conv_network_json(const ConvNetworkOptions& o) {
                     {"type", "dense"},
                     {"units", o.classes},
                     {"kernel_initializer", o.kernel_initializer}});
-  return {{"name", "conv_network"},
+  return {{"name", conv_network_name(o)},
           {"inputs", {{"image", {o.image[0], o.image[1], o.image[2]}}}},
           {"layers", layers},
           {"outputs", {"logits"}}};

@@ -62,6 +62,21 @@ std::string recurrent_grid_description(const RecurrentSweepGrid& g) {
                      fmt::join(dtypes, ", "), g.trials, g.seed);
 }
 
+// "; init he_normal; batch 8, 32; 3 trial(s); seed 0": the lists a spec sweep varies, as given.
+std::string spec_axes_description(const SpecSweepGrid& g, const std::string& input) {
+  const auto listed = [](const char* name, const auto& values, const auto& show) {
+    std::vector<std::string> shown;
+    for (const auto& v : values) shown.emplace_back(show(v));
+    return values.empty() ? std::string() : fmt::format("; {} {}", name, fmt::join(shown, ", "));
+  };
+  const auto as_text = [](const auto& v) { return fmt::format("{}", v); };
+  return fmt::format("{}{}{}{}{}{}; {} trial(s); seed {}", listed("init", g.initializers, as_text),
+                     listed("activation", g.activations, as_text), listed("batch", g.batches, as_text),
+                     listed("input", g.input_distributions, [](InputDistribution d) { return input_distribution_name(d); }),
+                     input.empty() ? "" : "; input " + input, listed("dtype", g.dtypes, [](DType d) { return dtype_name(d); }),
+                     g.trials, g.seed);
+}
+
 SweepPlan spec_plan(SpecSweepRequest r, const std::string& grid_file, const ModelSpec* spec) {
   check_one_stdin({{"--grid", grid_file}, {"--model", spec ? std::string() : r.model}, {"--input", r.input}});
   SpecSweepGrid& g = r.grid;
@@ -79,18 +94,7 @@ SweepPlan spec_plan(SpecSweepRequest r, const std::string& grid_file, const Mode
       fail("{}: {}", grid_file, e.what());
     }
   });
-  const auto listed = [](const char* name, const auto& values, const auto& show) {
-    std::vector<std::string> shown;
-    for (const auto& v : values) shown.emplace_back(show(v));
-    return values.empty() ? std::string() : fmt::format("; {} {}", name, fmt::join(shown, ", "));
-  };
-  const auto as_text = [](const auto& v) { return fmt::format("{}", v); };
-  plan.description = fmt::format(
-      "model {} ({}){}{}{}{}{}{}; {} trial(s); seed {}", g.spec->name, r.model, listed("init", g.initializers, as_text),
-      listed("activation", g.activations, as_text), listed("batch", g.batches, as_text),
-      listed("input", g.input_distributions, [](InputDistribution d) { return input_distribution_name(d); }),
-      r.input.empty() ? "" : "; input " + r.input, listed("dtype", g.dtypes, [](DType d) { return dtype_name(d); }),
-      g.trials, g.seed);
+  plan.description = fmt::format("model {} ({}){}", g.spec->name, r.model, spec_axes_description(g, r.input));
   return plan;
 }
 
@@ -120,7 +124,7 @@ struct SweepSettings {
   int workers = 0;
   bool resume = false;
   std::string probe_loss = "auto";
-  // The inline convolutional network (--conv, lab/conv_network.h), one network swept as a spec is.
+  // The inline convolutional networks (--conv, lab/conv_network.h), each swept as a spec is.
   bool conv = false;
   int64_t filters = ConvNetworkOptions{}.filters, kernel_size = ConvNetworkOptions{}.kernel_size;
   std::vector<int64_t> image{28, 28, 1};
@@ -193,6 +197,38 @@ SpecSweepRequest inline_spec_request(const SweepSettings& s) {
   return r;
 }
 
+// The inline convolutional networks (--conv): one per depth x skip x norm, in that order, each swept
+// over the spec lists (--init, --activation, --batch, --input-dist, --dtype) as --model is; the
+// network's name (conv_network_name) is in every id.
+SweepPlan conv_plan(const SweepSettings& s) {
+  SweepPlan plan;
+  SpecSweepGrid axes;
+  for (const int depth : s.depths) {
+    for (const std::string& skip : s.skips) {
+      for (const std::string& norm : s.norms) {
+        const ConvNetworkOptions options{.depth = depth,
+                                         .filters = s.filters,
+                                         .kernel_size = s.kernel_size,
+                                         .image = {s.image[0], s.image[1], s.image[2]},
+                                         .skip = parse_skip_connection(skip),
+                                         .normalization = parse_skip_normalization(norm)};
+        const ModelSpec spec = as_bad_input([&] { return conv_network_spec(options); });
+        SpecSweepRequest request = as_bad_input([&] { return inline_spec_request(s); });
+        request.model = "inline: " + conv_network_label(options);
+        axes = request.grid;
+        SweepPlan one = spec_plan(std::move(request), "", &spec);
+        plan.configs.insert(plan.configs.end(), std::make_move_iterator(one.configs.begin()),
+                            std::make_move_iterator(one.configs.end()));
+      }
+    }
+  }
+  plan.description = fmt::format("CNNs of depth {}; skip {}; norm {}: Conv2D({}, {}x{}) blocks on {}x{}x{} images{}",
+                                 fmt::join(s.depths, ", "), fmt::join(s.skips, ", "), fmt::join(s.norms, ", "),
+                                 s.filters, s.kernel_size, s.kernel_size, s.image[0], s.image[1], s.image[2],
+                                 spec_axes_description(axes, ""));
+  return plan;
+}
+
 SweepPlan plan_sweep(const SweepSettings& s) {
   if (s.train && (!s.grid_file.empty() || !s.model.empty() || !s.cells.empty() || s.conv)) {
     throw UsageError(fmt::format("--train trains the built-in network of the list options (--depth, --width, "
@@ -209,22 +245,7 @@ SweepPlan plan_sweep(const SweepSettings& s) {
     return {expand_grid(grid), grid_description(grid)};
   }
   if (!s.model.empty()) return spec_plan(as_bad_input([&] { return inline_spec_request(s); }), "");
-  if (s.conv) {
-    if (s.depths.size() != 1 || s.norms.size() != 1 || s.skips.size() != 1) {
-      throw UsageError("--conv sweeps one network: give one --depth, --norm and --skip (--init, --activation, --batch, "
-                       "--dtype and --input-dist vary it); run one sweep per network");
-    }
-    const ConvNetworkOptions options{.depth = s.depths[0],
-                                     .filters = s.filters,
-                                     .kernel_size = s.kernel_size,
-                                     .image = {s.image[0], s.image[1], s.image[2]},
-                                     .skip = parse_skip_connection(s.skips[0]),
-                                     .normalization = parse_skip_normalization(s.norms[0])};
-    const ModelSpec spec = as_bad_input([&] { return conv_network_spec(options); });
-    SpecSweepRequest request = as_bad_input([&] { return inline_spec_request(s); });
-    request.model = "inline: " + conv_network_label(options);
-    return spec_plan(std::move(request), "", &spec);
-  }
+  if (s.conv) return conv_plan(s);
   if (!s.cells.empty()) {
     const RecurrentSweepGrid grid = as_bad_input([&] { return recurrent_grid(s); });
     return {expand_recurrent_grid(grid), recurrent_grid_description(grid)};
@@ -425,7 +446,7 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
       "  gradlab sweep --depth 4,16,64 --skip none,residual --report sweep.html\n"
       "  gradlab sweep --model net.json --init he_uniform,glorot_uniform --activation relu,tanh --dtype float32,float64 --trials 5\n"
       "  gradlab sweep --cell simple_rnn,lstm,gru --time-steps 10,100,1000 --layers 1,2 --recurrent-init glorot_uniform,orthogonal --trials 3\n"
-      "  gradlab sweep --conv --depth 20 --norm group --skip identity --init he_normal,delta_orthogonal --trials 3\n"
+      "  gradlab sweep --conv --depth 8,20 --norm none,batch,group,instance --skip none,identity --init he_normal --trials 3\n"
       "  gradlab sweep --train --activation tanh --depth 10,20,40 --sigma-w2 1,1.76,3 --sigma-b2 0.05 --out train.csv\n"
       "Lists are comma-separated; every combination runs, trials times, each with its own seed.\n"
       "See docs/instruments.md (\"gradlab sweep\", \"Sweeping your own model\", \"Sweeping recurrent networks\") for the order, ids, seeds and columns.");
@@ -450,9 +471,9 @@ void add_sweep_command(CLI::App& app, CommandRun& run) {
   list(cmd->add_option("--recurrent-init,--recurrent-initializer", s->recurrent_inits, "With --cell: recurrent kernel initializers")
            ->check(kInitializerName)
            ->needs(cell));
-  // The inline convolutional network: one network (one --depth, --norm, --skip) swept as --model is.
-  CLI::Option* conv = cmd->add_flag("--conv", s->conv, "Sweep the inline convolutional network (gradlab probe --conv) instead of Dense layers: "
-                                                       "one --depth, --norm and --skip; --init, --activation, --batch, --dtype, --input-dist vary")
+  // The inline convolutional networks: one per --depth x --skip x --norm, each swept as --model is.
+  CLI::Option* conv = cmd->add_flag("--conv", s->conv, "Sweep inline convolutional networks (gradlab probe --conv) instead of Dense layers: "
+                                                       "one per --depth x --skip x --norm, each varied by --init, --activation, --batch, --dtype, --input-dist")
                           ->excludes(model)
                           ->excludes(grid)
                           ->excludes(width)

@@ -367,15 +367,24 @@ std::string sweep_line(const SweepResult& r, SweepFormat format) {
 
 SweepResumeState read_sweep_results(const std::string& text, const std::string& source, SweepFormat format,
                                     const std::vector<SweepConfig>& configs) {
-  std::unordered_map<std::string_view, uint64_t> seeds;
-  for (const SweepConfig& c : configs) seeds.emplace(c.id, c.seed);
   const SweepKind kind = sweep_kind(configs);
+  // Each configuration's seed and, in a sweep of specs, its spec and that spec's digest (one sweep
+  // may hold several specs: `sweep --conv` over depths, skips and norms).
+  struct Expected {
+    uint64_t seed = 0;
+    const ModelSpec* spec = nullptr;
+  };
+  std::unordered_map<std::string_view, Expected> expected;
+  std::unordered_map<const ModelSpec*, std::string> digests;
+  for (const SweepConfig& c : configs) {
+    const ModelSpec* config_spec = kind == SweepKind::model_spec ? c.spec->spec.get() : nullptr;
+    expected.emplace(c.id, Expected{c.seed, config_spec});
+    if (config_spec && !digests.contains(config_spec)) digests.emplace(config_spec, spec_digest(*config_spec));
+  }
   const CsvLayout& layout = csv_layout(kind);
   const std::string header = sweep_csv_header(kind);
   const ModelSpec* spec = kind == SweepKind::model_spec ? configs.front().spec->spec.get() : nullptr;
-  const std::string digest = spec                           ? spec_digest(*spec)
-                             : kind == SweepKind::training ? trainability_budget(configs.front().training->settings)
-                                                           : "";
+  const std::string budget = kind == SweepKind::training ? trainability_budget(configs.front().training->settings) : "";
   SweepResumeState state;
   std::set<std::string> seen;
   std::size_t start = 0;
@@ -415,24 +424,24 @@ SweepResumeState read_sweep_results(const std::string& text, const std::string& 
       continue;
     }
     const LineFields f = format == SweepFormat::csv ? csv_fields(line, where, layout) : jsonl_fields(line, where, kind);
-    const auto it = seeds.find(f.id);
-    if (it == seeds.end()) {
+    const auto it = expected.find(f.id);
+    if (it == expected.end()) {
       fail("{}: configuration '{}' is not in this sweep's grid: the file is from a different sweep "
            "(run with the grid that wrote it, or choose another --out)", where, shortened(f.id));
     }
-    if (it->second != f.seed) {
+    if (it->second.seed != f.seed) {
       fail("{}: configuration '{}' has seed {}, but this sweep gives it seed {}: the file is from a sweep "
-           "with another --seed", where, f.id, f.seed, it->second);
+           "with another --seed", where, f.id, f.seed, it->second.seed);
     }
-    if (kind == SweepKind::training && f.digest != digest) {
+    if (kind == SweepKind::training && f.digest != budget) {
       fail("{}: configuration '{}' was trained with budget '{}', but this sweep trains with '{}': the file is from "
            "a sweep with other --steps, --learning-rate, --train-batch, --train-examples or --test-examples (choose "
-           "another --out)", where, f.id, shortened(f.digest), digest);
+           "another --out)", where, f.id, shortened(f.digest), budget);
     }
-    if (spec && f.digest != digest) {
+    if (const ModelSpec* config_spec = it->second.spec; config_spec && f.digest != digests.at(config_spec)) {
       fail("{}: configuration '{}' was written for a spec with digest '{}', but model '{}' ({}) has digest {}: the "
            "file is from a sweep of another spec, or the spec changed since (choose another --out)", where, f.id,
-           shortened(f.digest), spec->name, spec->source, digest);
+           shortened(f.digest), config_spec->name, config_spec->source, digests.at(config_spec));
     }
     if (!seen.insert(f.id).second) fail("{}: configuration '{}' appears a second time", where, f.id);
     bool known = false;

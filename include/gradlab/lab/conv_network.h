@@ -59,6 +59,10 @@ struct ConvNetworkOptions {
   int64_t classes = 10;
 };
 
+/// The spec's name: "conv20_identity_group" for depth 20, SkipConnection::identity and group
+/// normalization (the axes a sweep of several networks varies, so each network's ids differ).
+std::string conv_network_name(const ConvNetworkOptions& options);
+
 /// The network as a spec object ({"name", "inputs": {"image": [H, W, C]}, "layers", "outputs"}), the
 /// form a spec file takes. Throws Error for a depth, filters, kernel size, image size or class count
 /// below 1.
