@@ -6,7 +6,10 @@
 //
 // Cases:
 //   batch_norm  the normalization is BatchNormalization (training mode: batch statistics);
-//   group_norm  the normalization is GroupNormalization with 8 groups of 4 channels.
+//   group_norm  the normalization is GroupNormalization with 8 groups of 4 channels;
+//   max_pool    forward and backward of max_pool2d (2 x 2, stride 2) alone on the step's activation
+//               shape [64, 28, 28, 32], gradient of sum(y) with respect to the input;
+//   avg_pool    the same with avg_pool2d.
 // Both report GFLOP/s counted as 3 x 2 x the convolutions' multiply-adds (forward, input gradient,
 // kernel gradient; the first layer's input gradient is not needed, so a step does less than counted).
 #include <benchmark/benchmark.h>
@@ -30,12 +33,30 @@ void conv_step_case(benchmark::State& state, const std::string& norm) {
   state.counters["loss"] = loss_value;  // the last step's loss, a sanity check that training moves
 }
 
+void pooling_case(benchmark::State& state, bool max) {
+  Rng rng(0);
+  const Tensor x = normal({bench::ConvStep::kBatch, bench::ConvStep::kSide, bench::ConvStep::kSide, bench::ConvStep::kFilters}, rng);
+  for (auto _ : state) {
+    GradientTape tape;
+    tape.watch(x);
+    const Pool2DArgs args{.pool_size = {2, 2}, .strides = {2, 2}};
+    const Tensor y = max ? max_pool2d(x, args) : avg_pool2d(x, args);
+    benchmark::DoNotOptimize(tape.gradient(sum(y), x).raw_data());
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   for (const char* norm : {"batch_norm", "group_norm"}) {
     gradlab::bench::with_percentiles(benchmark::RegisterBenchmark(norm, conv_step_case, std::string(norm))
                                          ->Unit(benchmark::kMillisecond)
+                                         ->MeasureProcessCPUTime()
+                                         ->UseRealTime());
+  }
+  for (const bool max : {true, false}) {
+    gradlab::bench::with_percentiles(benchmark::RegisterBenchmark(max ? "max_pool" : "avg_pool", pooling_case, max)
+                                         ->Unit(benchmark::kMicrosecond)
                                          ->MeasureProcessCPUTime()
                                          ->UseRealTime());
   }

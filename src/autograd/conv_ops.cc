@@ -209,18 +209,21 @@ Tensor pool_max(const char* op, const Tensor& x, const Pool2DArgs& args) {
   const kernels::ImageWindows w = sweep(op, x, args.pool_size, args.strides, {1, 1}, args.padding);
   Tensor y = Tensor::empty(output_shape(w, w.channels), x.dtype());
   const bool recording = should_record({x});
-  auto argmax = recording ? std::make_shared<std::vector<int64_t>>(static_cast<std::size_t>(y.numel()))
-                          : std::shared_ptr<std::vector<int64_t>>();
+  // The argmax offsets (int64) live in an 8-byte-element tensor's buffer so that they come from the
+  // recycled buffers instead of a fresh, zero-filled allocation per call.
+  const Tensor argmax = recording ? Tensor::empty(y.shape(), DType::float64) : Tensor();
+  auto* offsets = recording ? static_cast<int64_t*>(argmax.raw_data()) : nullptr;
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    kernels::max_pool_forward<T>(x.data<T>(), w, y.data<T>(), argmax ? argmax->data() : nullptr);
+    kernels::max_pool_forward<T>(x.data<T>(), w, y.data<T>(), offsets);
   });
   if (recording) {
     record(op, {x}, y, [shape = x.shape(), w, argmax](const Tensor& g, std::span<const bool>) {
       Tensor dx = Tensor::empty(shape, g.dtype());
       dispatch(g.dtype(), [&](auto tag) {
         using T = decltype(tag);
-        kernels::max_pool_backward<T>(g.data<T>(), argmax->data(), w, g.numel(), dx.data<T>());
+        kernels::max_pool_backward<T>(g.data<T>(), static_cast<const int64_t*>(argmax.raw_data()), w, g.numel(),
+                                      dx.data<T>());
       });
       return std::vector<Tensor>{dx};
     });

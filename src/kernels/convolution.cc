@@ -153,20 +153,37 @@ void max_pool_forward(const T* x, const ImageWindows& w, T* y, int64_t* argmax) 
       for (int64_t ow = 0; ow < w.out_w; ++ow) {
         const int64_t out = ((n * w.out_h + oh) * w.out_w + ow) * c;
         T* yr = y + out;
+        int64_t* ar = argmax != nullptr ? argmax + out : nullptr;
         bool first = true;
         for_window(
             w, oh, ow,
             [&](int64_t, int64_t ih, int64_t iw) {
               const int64_t at = image + (ih * w.width + iw) * c;
-              for (int64_t ch = 0; ch < c; ++ch) {
-                // Strictly greater keeps the first maximum; a NaN wins once seen, as in PyTorch.
-                const T v = x[at + ch];
-                if (first || v > yr[ch] || (v != v && yr[ch] == yr[ch])) {
-                  yr[ch] = v;
-                  if (argmax != nullptr) argmax[out + ch] = at + ch;
+              const T* src = x + at;
+              if (first) {
+                std::copy(src, src + c, yr);
+                if (ar != nullptr) {
+                  for (int64_t ch = 0; ch < c; ++ch) ar[ch] = at + ch;
+                }
+                first = false;
+                return;
+              }
+              // Strictly greater keeps the first maximum; a NaN wins once seen, as in PyTorch. Written
+              // as selects, without branches, so the channel loop vectorizes.
+              if (ar == nullptr) {
+                for (int64_t ch = 0; ch < c; ++ch) {
+                  const T v = src[ch], current = yr[ch];
+                  const bool take = v > current || (v != v && current == current);
+                  yr[ch] = take ? v : current;
+                }
+              } else {
+                for (int64_t ch = 0; ch < c; ++ch) {
+                  const T v = src[ch], current = yr[ch];
+                  const bool take = v > current || (v != v && current == current);
+                  yr[ch] = take ? v : current;
+                  ar[ch] = take ? at + ch : ar[ch];
                 }
               }
-              first = false;
             },
             [](int64_t) {});
       }

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -264,6 +265,27 @@ TEST(Pooling, GradientsMatchFiniteDifferencesForEveryOption) {
     EXPECT_TRUE(
         check_gradients([args](const std::vector<Tensor>& in) { return avg_pool2d(in[0], args); }, {x}))
         << "avg_pool2d " << padding_name(args.padding);
+  }
+}
+
+// Ties go to the first maximum in row-major window order and a NaN wins once seen (PyTorch's rules),
+// in both dtypes: the gradient shows which element each output took.
+TEST(Pooling, MaxTakesTheFirstMaximumAndPropagatesNaN) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  // One 2 x 2 window per channel: channel 0 ties at 3 (positions 1 and 2), channel 1 has a NaN at
+  // position 2 after a larger number, channel 2 a NaN first.
+  const std::vector<double> values = {1, 5, nan, 3, 9, 2, 3, nan, 4, 0, 1, 2};
+  for (DType dtype : {DType::float64, DType::float32}) {
+    const Tensor x = from_values({1, 2, 2, 3}, values, dtype);
+    GradientTape tape;
+    tape.watch(x);
+    const Tensor y = max_pool2d(x);
+    const std::vector<double> out = y.to_vector();
+    EXPECT_EQ(out[0], 3);
+    EXPECT_TRUE(std::isnan(out[1]));
+    EXPECT_TRUE(std::isnan(out[2]));
+    const std::vector<double> g = tape.gradient(sum(y), x).to_vector();
+    EXPECT_EQ(g, (std::vector<double>{0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0})) << dtype_name(dtype);
   }
 }
 
