@@ -122,6 +122,22 @@ TEST(BlasThreadCount, ChunkedConvolutionIsBitIdenticalWithAnyThreadCount) {
   EXPECT_GT(norm(one[2]).item(), 0.0);
 }
 
+// Convolutions from several threads at once (sweep workers), sharing oneDNN's cached primitives: each
+// caller gets the single-threaded bits.
+TEST(BlasThreadCount, ConcurrentConvolutionsGetTheSameBits) {
+  const std::vector<Tensor> expected = with_threads(1, chunked_convolution_pass);
+  BlasThreadsScope two(2);
+  std::vector<std::vector<Tensor>> results(4);
+  {
+    std::vector<std::jthread> callers;
+    for (auto& r : results) callers.emplace_back([&r] { r = chunked_convolution_pass(); });
+  }
+  for (const auto& r : results) {
+    ASSERT_EQ(r.size(), expected.size());
+    for (std::size_t i = 0; i < r.size(); ++i) EXPECT_TRUE(same_bytes(expected[i], r[i])) << "result " << i;
+  }
+}
+
 // Two threads computing products at once (a user's own threads, or sweep workers with several
 // product threads each): one of them gets the pool, the other runs its tiles alone; both get the
 // single-threaded bits.
