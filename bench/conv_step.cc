@@ -29,13 +29,16 @@ void conv_step_case(benchmark::State& state, const std::string& norm) {
   bench::ConvStep step(norm);
   double loss_value = 0;
   for (auto _ : state) loss_value = step.run();
-  state.counters["GFLOP/s"] = benchmark::Counter(bench::ConvStep::flops() / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(bench::ConvStep::flops() / 1e9, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["loss"] = loss_value;  // the last step's loss, a sanity check that training moves
 }
 
 void pooling_case(benchmark::State& state, bool max) {
   Rng rng(0);
-  const Tensor x = normal({bench::ConvStep::kBatch, bench::ConvStep::kSide, bench::ConvStep::kSide, bench::ConvStep::kFilters}, rng);
+  const Tensor x = normal(
+      {bench::ConvStep::kBatch, bench::ConvStep::kSide, bench::ConvStep::kSide, bench::ConvStep::kFilters},
+      rng);
   for (auto _ : state) {
     GradientTape tape;
     tape.watch(x);
@@ -55,10 +58,11 @@ int main(int argc, char** argv) {
                                          ->UseRealTime());
   }
   for (const bool max : {true, false}) {
-    gradlab::bench::with_percentiles(benchmark::RegisterBenchmark(max ? "max_pool" : "avg_pool", pooling_case, max)
-                                         ->Unit(benchmark::kMicrosecond)
-                                         ->MeasureProcessCPUTime()
-                                         ->UseRealTime());
+    gradlab::bench::with_percentiles(
+        benchmark::RegisterBenchmark(max ? "max_pool" : "avg_pool", pooling_case, max)
+            ->Unit(benchmark::kMicrosecond)
+            ->MeasureProcessCPUTime()
+            ->UseRealTime());
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -35,7 +35,8 @@ class ConvStep {
   static double flops() {
     double macs = 0;
     int64_t in = 1;
-    for (int64_t l = 0; l < kLayers; ++l, in = kFilters) macs += double(kBatch * kSide * kSide) * double(9 * in * kFilters);
+    for (int64_t l = 0; l < kLayers; ++l, in = kFilters)
+      macs += double(kBatch * kSide * kSide) * double(9 * in * kFilters);
     return 3 * 2 * macs;
   }
 
@@ -62,7 +63,8 @@ class ConvStep {
   static Tensor batch_images() {
     std::vector<double> v(static_cast<std::size_t>(kBatch * kSide * kSide));
     for (int64_t i = 0; i < kBatch; ++i) {
-      for (int64_t j = 0; j < kSide * kSide; ++j) v[static_cast<std::size_t>(i * kSide * kSide + j)] = double((i * 7 + j * 13) % 256) / 255.0;
+      for (int64_t j = 0; j < kSide * kSide; ++j)
+        v[static_cast<std::size_t>(i * kSide * kSide + j)] = double((i * 7 + j * 13) % 256) / 255.0;
     }
     return from_values({kBatch, kSide, kSide, 1}, v);
   }

@@ -36,7 +36,8 @@ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // oneDNN wants the padding after each axis too; "valid" windows that leave input over at the end
 // have none (TensorFlow drops that input), and oneDNN's output formula rounds the same way.
-int64_t pad_after(int64_t input, int64_t window, int64_t stride, int64_t dilation, int64_t before, int64_t outputs) {
+int64_t pad_after(int64_t input, int64_t window, int64_t stride, int64_t dilation, int64_t before,
+                  int64_t outputs) {
   return std::max<int64_t>(0, (outputs - 1) * stride + (window - 1) * dilation + 1 - input - before);
 }
 
@@ -55,9 +56,11 @@ memory::desc user_weights(const ConvShape& s) {
 
 memory::desc any_weights(const ConvShape& s) {
   const ImageWindows& w = s.windows;
-  if (s.groups == 1) return memory::desc({s.filters, s.group_channels(), w.window_h, w.window_w}, memory::data_type::f32, Tag::any);
-  return memory::desc({s.groups, s.group_filters(), s.group_channels(), w.window_h, w.window_w}, memory::data_type::f32,
-                      Tag::any);
+  if (s.groups == 1)
+    return memory::desc({s.filters, s.group_channels(), w.window_h, w.window_w}, memory::data_type::f32,
+                        Tag::any);
+  return memory::desc({s.groups, s.group_filters(), s.group_channels(), w.window_h, w.window_w},
+                      memory::data_type::f32, Tag::any);
 }
 
 memory::desc images(const ConvShape& s, int64_t n) {
@@ -100,40 +103,41 @@ template <typename Call>
 auto with_descriptors(const ConvShape& s, int64_t n, bool has_bias, const memory::desc& weights, Call call) {
   const Geometry g = geometry(s);
   const memory::desc src = images(s, n), dst = outputs(s, n);
-  const memory::desc bias = has_bias ? memory::desc({s.filters}, memory::data_type::f32, Tag::x) : memory::desc();
+  const memory::desc bias =
+      has_bias ? memory::desc({s.filters}, memory::data_type::f32, Tag::x) : memory::desc();
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   const dnnl::convolution_forward::primitive_desc forward(
-      dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, src,
-                                      weights, bias, dst, g.strides, g.dilates, g.before, g.after),
+      dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
+                                      src, weights, bias, dst, g.strides, g.dilates, g.before, g.after),
       attr, onednn_engine());
   return call(g, src, dst, bias, attr, forward);
 }
 
 dnnl::primitive_desc pass_descriptor(Pass pass, const ConvShape& s, int64_t n, bool has_bias,
                                      const memory::desc& weights) {
-  return with_descriptors(s, n, has_bias, weights,
-                          [&](const Geometry& g, const memory::desc& src, const memory::desc& dst,
-                              const memory::desc& bias, const dnnl::primitive_attr& attr,
-                              const dnnl::convolution_forward::primitive_desc& forward) -> dnnl::primitive_desc {
-                            if (pass == Pass::forward) return forward;
-                            if (pass == Pass::input_gradient) {
-                              return dnnl::convolution_backward_data::primitive_desc(
-                                  dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, src,
-                                                                        weights, dst, g.strides, g.dilates,
-                                                                        g.before, g.after),
-                                  attr, onednn_engine(), forward);
-                            }
-                            return dnnl::convolution_backward_weights::primitive_desc(
-                                dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, src,
-                                                                         weights, bias, dst, g.strides, g.dilates,
-                                                                         g.before, g.after),
-                                attr, onednn_engine(), forward);
-                          });
+  return with_descriptors(
+      s, n, has_bias, weights,
+      [&](const Geometry& g, const memory::desc& src, const memory::desc& dst, const memory::desc& bias,
+          const dnnl::primitive_attr& attr,
+          const dnnl::convolution_forward::primitive_desc& forward) -> dnnl::primitive_desc {
+        if (pass == Pass::forward) return forward;
+        if (pass == Pass::input_gradient) {
+          return dnnl::convolution_backward_data::primitive_desc(
+              dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, src, weights, dst,
+                                                    g.strides, g.dilates, g.before, g.after),
+              attr, onednn_engine(), forward);
+        }
+        return dnnl::convolution_backward_weights::primitive_desc(
+            dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, src, weights, bias,
+                                                     dst, g.strides, g.dilates, g.before, g.after),
+            attr, onednn_engine(), forward);
+      });
 }
 
 memory::desc chosen_weights(Pass pass, const dnnl::primitive_desc& pd) {
-  return pass == Pass::kernel_gradient ? pd.query_md(dnnl::query::diff_weights_md) : pd.query_md(dnnl::query::weights_md);
+  return pass == Pass::kernel_gradient ? pd.query_md(dnnl::query::diff_weights_md)
+                                       : pd.query_md(dnnl::query::weights_md);
 }
 
 std::shared_ptr<const Plan> make_plan(Pass pass, const ConvShape& s, bool has_bias) {
@@ -153,13 +157,15 @@ std::shared_ptr<const Plan> make_plan(Pass pass, const ConvShape& s, bool has_bi
   if (has_bias) plan->bias = memory::desc({s.filters}, memory::data_type::f32, Tag::x);
   if (plan->rest != plan->chunk) {
     const dnnl::primitive_desc last = pass_descriptor(pass, s, plan->rest, has_bias, plan->weights);
-    if (chosen_weights(pass, last) != plan->weights) fail("conv2d: oneDNN chose another weights layout for the last chunk");
+    if (chosen_weights(pass, last) != plan->weights)
+      fail("conv2d: oneDNN chose another weights layout for the last chunk");
     plan->last = dnnl::primitive(last);
     plan->scratch_bytes = std::max(plan->scratch_bytes, last.scratchpad_desc().get_size());
   }
   const memory::desc user = user_weights(s);
   if (pass == Pass::kernel_gradient) {
-    plan->to_user = dnnl::reorder(dnnl::reorder::primitive_desc(onednn_engine(), plan->weights, onednn_engine(), user));
+    plan->to_user =
+        dnnl::reorder(dnnl::reorder::primitive_desc(onednn_engine(), plan->weights, onednn_engine(), user));
   } else {
     plan->to_primitive =
         dnnl::reorder(dnnl::reorder::primitive_desc(onednn_engine(), user, onednn_engine(), plan->weights));
@@ -173,9 +179,24 @@ using PlanKey = std::array<int64_t, 18>;
 // scratchpad) and built once per shape, under a lock, by the thread that asks first.
 std::shared_ptr<const Plan> plan_for(Pass pass, const ConvShape& s, bool has_bias) {
   const ImageWindows& w = s.windows;
-  const PlanKey key{static_cast<int64_t>(pass), has_bias ? 1 : 0, w.batch, w.height, w.width, w.channels,
-                    w.window_h, w.window_w, w.stride_h, w.stride_w, w.dilation_h, w.dilation_w, w.pad_top,
-                    w.pad_left, w.out_h, w.out_w, s.filters, s.groups};
+  const PlanKey key{static_cast<int64_t>(pass),
+                    has_bias ? 1 : 0,
+                    w.batch,
+                    w.height,
+                    w.width,
+                    w.channels,
+                    w.window_h,
+                    w.window_w,
+                    w.stride_h,
+                    w.stride_w,
+                    w.dilation_h,
+                    w.dilation_w,
+                    w.pad_top,
+                    w.pad_left,
+                    w.out_h,
+                    w.out_w,
+                    s.filters,
+                    s.groups};
   static std::mutex mutex;
   static std::map<PlanKey, std::shared_ptr<const Plan>> plans;
   std::lock_guard lock(mutex);
@@ -185,8 +206,10 @@ std::shared_ptr<const Plan> plan_for(Pass pass, const ConvShape& s, bool has_bia
   try {
     return plans.emplace(key, make_plan(pass, s, has_bias)).first->second;
   } catch (const dnnl::error& e) {
-    fail("conv2d: oneDNN could not build a convolution for input [{}, {}, {}, {}], kernel {} x {}, {} filters, {} groups: {}",
-         w.batch, w.height, w.width, w.channels, w.window_h, w.window_w, s.filters, s.groups, e.what());
+    fail(
+        "conv2d: oneDNN could not build a convolution for input [{}, {}, {}, {}], kernel {} x {}, {} "
+        "filters, {} groups: {}",
+        w.batch, w.height, w.width, w.channels, w.window_h, w.window_w, s.filters, s.groups, e.what());
   }
 }
 
@@ -229,11 +252,12 @@ void run_chunks(const Plan& plan, const char* what, Chunk chunk) {
       const bool other = last && plan.rest != plan.chunk;
       std::unordered_map<int, memory> args;
       if (plan.scratch_bytes > 0) {
-        args.emplace(DNNL_ARG_SCRATCHPAD,
-                     memory(memory::desc({static_cast<int64_t>(plan.scratch_bytes)}, memory::data_type::u8, Tag::x),
-                            onednn_engine(), thread_scratchpad(plan.scratch_bytes)));
+        args.emplace(DNNL_ARG_SCRATCHPAD, memory(memory::desc({static_cast<int64_t>(plan.scratch_bytes)},
+                                                              memory::data_type::u8, Tag::x),
+                                                 onednn_engine(), thread_scratchpad(plan.scratch_bytes)));
       }
-      chunk(index, other ? plan.last_images : plan.full_images, other ? plan.last_outputs : plan.full_outputs, args);
+      chunk(index, other ? plan.last_images : plan.full_images, other ? plan.last_outputs : plan.full_outputs,
+            args);
       (other ? plan.last : plan.full).execute(onednn_stream(), args);
       onednn_stream().wait();
     } catch (const dnnl::error&) {
@@ -267,23 +291,26 @@ const void* primitive_weights(const Plan& plan, const ConvShape& s, const float*
 
 int64_t conv_chunk_images(const ConvShape& shape) {
   const ImageWindows& w = shape.windows;
-  const int64_t per_image = std::max<int64_t>(1, w.out_h * w.out_w * shape.patch_size() * shape.group_filters() * shape.groups);
+  const int64_t per_image =
+      std::max<int64_t>(1, w.out_h * w.out_w * shape.patch_size() * shape.group_filters() * shape.groups);
   const int64_t images = std::max(ceil_div(w.batch, kMaxChunks), ceil_div(kChunkMultiplyAdds, per_image));
   return std::clamp<int64_t>(images, 1, std::max<int64_t>(w.batch, 1));
 }
 
-void onednn_conv2d_forward(const float* x, const float* kernel, const float* bias, const ConvShape& shape, float* y) {
+void onednn_conv2d_forward(const float* x, const float* kernel, const float* bias, const ConvShape& shape,
+                           float* y) {
   if (shape.windows.batch == 0) return;
   const std::shared_ptr<const Plan> plan = plan_for(Pass::forward, shape, bias != nullptr);
   const void* weights = primitive_weights(*plan, shape, kernel);
   const ImageWindows& w = shape.windows;
-  run_chunks(*plan, "convolution", [&](int64_t i, const memory::desc& in, const memory::desc& out, auto& args) {
-    const int64_t n0 = i * plan->chunk;
-    args.emplace(DNNL_ARG_SRC, wrap(in, x + n0 * w.height * w.width * w.channels));
-    args.emplace(DNNL_ARG_WEIGHTS, wrap(plan->weights, weights));
-    if (bias != nullptr) args.emplace(DNNL_ARG_BIAS, wrap(plan->bias, bias));
-    args.emplace(DNNL_ARG_DST, wrap(out, y + n0 * w.out_h * w.out_w * shape.filters));
-  });
+  run_chunks(*plan, "convolution",
+             [&](int64_t i, const memory::desc& in, const memory::desc& out, auto& args) {
+               const int64_t n0 = i * plan->chunk;
+               args.emplace(DNNL_ARG_SRC, wrap(in, x + n0 * w.height * w.width * w.channels));
+               args.emplace(DNNL_ARG_WEIGHTS, wrap(plan->weights, weights));
+               if (bias != nullptr) args.emplace(DNNL_ARG_BIAS, wrap(plan->bias, bias));
+               args.emplace(DNNL_ARG_DST, wrap(out, y + n0 * w.out_h * w.out_w * shape.filters));
+             });
 }
 
 void onednn_conv2d_input_gradient(const float* dy, const float* kernel, const ConvShape& shape, float* dx) {
@@ -314,7 +341,8 @@ void onednn_conv2d_kernel_gradient(const float* x, const float* dy, const ConvSh
   const std::size_t weights_floats = plan->weights.get_size() / sizeof(float);
   const auto partials = static_cast<std::size_t>(plan->chunks);
   thread_local Scratch buffer;
-  auto* sums = static_cast<float*>(buffer.get((weights_floats + static_cast<std::size_t>(shape.filters)) * partials * sizeof(float)));
+  auto* sums = static_cast<float*>(
+      buffer.get((weights_floats + static_cast<std::size_t>(shape.filters)) * partials * sizeof(float)));
   float* bias_sums = sums + weights_floats * partials;
   run_chunks(*plan, "convolution kernel gradient",
              [&](int64_t i, const memory::desc& in, const memory::desc& out, auto& args) {
@@ -324,7 +352,8 @@ void onednn_conv2d_kernel_gradient(const float* x, const float* dy, const ConvSh
                args.emplace(DNNL_ARG_DIFF_DST, wrap(out, dy + n0 * w.out_h * w.out_w * shape.filters));
                args.emplace(DNNL_ARG_DIFF_WEIGHTS, wrap(plan->weights, sums + at * weights_floats));
                if (dbias != nullptr) {
-                 args.emplace(DNNL_ARG_DIFF_BIAS, wrap(plan->bias, bias_sums + at * static_cast<std::size_t>(shape.filters)));
+                 args.emplace(DNNL_ARG_DIFF_BIAS,
+                              wrap(plan->bias, bias_sums + at * static_cast<std::size_t>(shape.filters)));
                }
              });
   for (std::size_t p = 1; p < partials; ++p) {

@@ -15,7 +15,8 @@ namespace gradlab::kernels {
 int64_t conv_chunk_images(const ConvShape& shape);
 
 /// y [positions, filters] = conv(x, kernel) (+ bias when not null).
-void onednn_conv2d_forward(const float* x, const float* kernel, const float* bias, const ConvShape& shape, float* y);
+void onednn_conv2d_forward(const float* x, const float* kernel, const float* bias, const ConvShape& shape,
+                           float* y);
 /// dx from dy and the kernel (dx is overwritten).
 void onednn_conv2d_input_gradient(const float* dy, const float* kernel, const ConvShape& shape, float* dx);
 /// dkernel (KH, KW, Cg, filters) and, when not null, dbias (filters) from x and dy (both overwritten).
