@@ -94,11 +94,6 @@ Shape output_shape(const kernels::ImageWindows& w, int64_t channels) {
   return Shape{w.batch, w.out_h, w.out_w, channels};
 }
 
-// One group's patches; a Tensor so that small ones come from the recycled buffers.
-Tensor patch_matrix(const kernels::ConvShape& shape, DType dtype) {
-  return Tensor::empty(Shape{shape.windows.positions(), shape.patch_size()}, dtype);
-}
-
 // conv2d under the name of the op the user called (conv2d or conv1d), for errors and the tape.
 Tensor convolve(const char* op, const Tensor& x, const Tensor& kernel, const Tensor& bias,
                 const Conv2DArgs& args) {
@@ -106,34 +101,26 @@ Tensor convolve(const char* op, const Tensor& x, const Tensor& kernel, const Ten
   Tensor y = Tensor::empty(output_shape(shape.windows, shape.filters), x.dtype());
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    Tensor cols = patch_matrix(shape, x.dtype());
     kernels::conv2d_forward<T>(x.data<T>(), kernel.data<T>(), bias.defined() ? bias.data<T>() : nullptr,
-                               shape, cols.data<T>(), y.data<T>());
+                               shape, y.data<T>());
   });
   if (should_record({x, kernel, bias})) {
     record(op, {x, kernel, bias}, y, [x, kernel, shape](const Tensor& g, std::span<const bool> needs) {
       std::vector<Tensor> grads(3);
       dispatch(g.dtype(), [&](auto tag) {
         using T = decltype(tag);
-        Tensor cols = patch_matrix(shape, g.dtype());
         if (needs[0]) {
           grads[0] = Tensor::empty(x.shape(), x.dtype());
-          kernels::conv2d_input_gradient<T>(g.data<T>(), kernel.data<T>(), shape, cols.data<T>(),
-                                            grads[0].data<T>());
+          kernels::conv2d_input_gradient<T>(g.data<T>(), kernel.data<T>(), shape, grads[0].data<T>());
         }
-        if (needs[1]) {
+        if (needs[1] || needs[2]) {
+          // The bias gradient comes with the kernel's (oneDNN computes both in one pass); one not
+          // asked for is dropped.
           grads[1] = Tensor::empty(kernel.shape(), kernel.dtype());
-          kernels::conv2d_kernel_gradient<T>(x.data<T>(), g.data<T>(), shape, cols.data<T>(),
-                                             grads[1].data<T>());
-        }
-        if (needs[2]) {
-          grads[2] = Tensor::empty(Shape{shape.filters}, g.dtype());
-          T* gb = grads[2].data<T>();
-          std::fill(gb, gb + shape.filters, T(0));
-          const T* pg = g.data<T>();
-          for (int64_t row = 0; row < shape.windows.positions(); ++row) {
-            for (int64_t f = 0; f < shape.filters; ++f) gb[f] += pg[row * shape.filters + f];
-          }
+          if (needs[2]) grads[2] = Tensor::empty(Shape{shape.filters}, g.dtype());
+          kernels::conv2d_kernel_gradient<T>(x.data<T>(), g.data<T>(), shape, grads[1].data<T>(),
+                                             needs[2] ? grads[2].data<T>() : nullptr);
+          if (!needs[1]) grads[1] = Tensor();
         }
       });
       return grads;
@@ -222,18 +209,21 @@ Tensor pool_max(const char* op, const Tensor& x, const Pool2DArgs& args) {
   const kernels::ImageWindows w = sweep(op, x, args.pool_size, args.strides, {1, 1}, args.padding);
   Tensor y = Tensor::empty(output_shape(w, w.channels), x.dtype());
   const bool recording = should_record({x});
-  auto argmax = recording ? std::make_shared<std::vector<int64_t>>(static_cast<std::size_t>(y.numel()))
-                          : std::shared_ptr<std::vector<int64_t>>();
+  // The argmax offsets (int64) live in an 8-byte-element tensor's buffer so that they come from the
+  // recycled buffers instead of a fresh, zero-filled allocation per call.
+  const Tensor argmax = recording ? Tensor::empty(y.shape(), DType::float64) : Tensor();
+  auto* offsets = recording ? static_cast<int64_t*>(argmax.raw_data()) : nullptr;
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    kernels::max_pool_forward<T>(x.data<T>(), w, y.data<T>(), argmax ? argmax->data() : nullptr);
+    kernels::max_pool_forward<T>(x.data<T>(), w, y.data<T>(), offsets);
   });
   if (recording) {
     record(op, {x}, y, [shape = x.shape(), w, argmax](const Tensor& g, std::span<const bool>) {
       Tensor dx = Tensor::empty(shape, g.dtype());
       dispatch(g.dtype(), [&](auto tag) {
         using T = decltype(tag);
-        kernels::max_pool_backward<T>(g.data<T>(), argmax->data(), w, g.numel(), dx.data<T>());
+        kernels::max_pool_backward<T>(g.data<T>(), static_cast<const int64_t*>(argmax.raw_data()), w, g.numel(),
+                                      dx.data<T>());
       });
       return std::vector<Tensor>{dx};
     });

@@ -14,11 +14,8 @@
 #include <type_traits>
 
 #include "gradlab/error.h"
+#include "kernels/onednn.h"
 #include "kernels/parallel.h"
-
-// GNU OpenMP, which Debian's oneDNN runs on (cmake/Dependencies.cmake links it).
-extern "C" int omp_get_max_threads(void);
-extern "C" void omp_set_num_threads(int threads);
 
 namespace gradlab::kernels {
 namespace {
@@ -94,11 +91,7 @@ bool single_threaded_product(bool openblas, bool ta, bool tb, int64_t m, int64_t
                 blas_int(n), blas_int(k), alpha, a, blas_int(lda), b, blas_int(ldb), beta, c, blas_int(ldc));
     return true;
   }
-  thread_local const bool one_openmp_thread = [] {
-    if (omp_get_max_threads() != 1) omp_set_num_threads(1);
-    return true;
-  }();
-  (void)one_openmp_thread;
+  onednn_on_this_thread_only();
   return dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) == dnnl_success;
 }
 

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <limits>
+#include <type_traits>
+#include <vector>
 
 #include "kernels/blas.h"
+#include "kernels/convolution_onednn.h"
 
 namespace gradlab::kernels {
 namespace {
@@ -71,43 +74,73 @@ void col2im_add(const T* cols, const ConvShape& shape, int64_t group, T* dx) {
   }
 }
 
+namespace {
+
+// One group's patch matrix for the float64 path, kept per thread so that repeated calls allocate
+// nothing once it has grown to the largest shape seen.
 template <typename T>
-void conv2d_forward(const T* x, const T* kernel, const T* bias, const ConvShape& shape, T* cols, T* y) {
-  const int64_t m = shape.windows.positions(), patch = shape.patch_size();
-  const int64_t filters = shape.filters, fg = shape.group_filters();
-  for (int64_t g = 0; g < shape.groups; ++g) {
-    im2col(x, shape, g, cols);
-    gemm<T>(false, false, m, fg, patch, T(1), cols, patch, kernel + g * fg, filters, T(0), y + g * fg,
-            filters);
-  }
-  if (bias == nullptr) return;
-  for (int64_t row = 0; row < m; ++row) {
-    T* yr = y + row * filters;
-    for (int64_t f = 0; f < filters; ++f) yr[f] += bias[f];
+T* patch_buffer(const ConvShape& shape) {
+  thread_local std::vector<T> cols;
+  cols.resize(static_cast<std::size_t>(shape.windows.positions() * shape.patch_size()));
+  return cols.data();
+}
+
+}  // namespace
+
+template <typename T>
+void conv2d_forward(const T* x, const T* kernel, const T* bias, const ConvShape& shape, T* y) {
+  if constexpr (std::is_same_v<T, float>) {
+    onednn_conv2d_forward(x, kernel, bias, shape, y);
+  } else {
+    const int64_t m = shape.windows.positions(), patch = shape.patch_size();
+    const int64_t filters = shape.filters, fg = shape.group_filters();
+    T* cols = patch_buffer<T>(shape);
+    for (int64_t g = 0; g < shape.groups; ++g) {
+      im2col(x, shape, g, cols);
+      gemm<T>(false, false, m, fg, patch, T(1), cols, patch, kernel + g * fg, filters, T(0), y + g * fg, filters);
+    }
+    if (bias == nullptr) return;
+    for (int64_t row = 0; row < m; ++row) {
+      T* yr = y + row * filters;
+      for (int64_t f = 0; f < filters; ++f) yr[f] += bias[f];
+    }
   }
 }
 
 template <typename T>
-void conv2d_input_gradient(const T* dy, const T* kernel, const ConvShape& shape, T* cols, T* dx) {
-  const ImageWindows& w = shape.windows;
-  std::fill(dx, dx + w.batch * w.height * w.width * w.channels, T(0));
-  const int64_t m = w.positions(), patch = shape.patch_size();
-  const int64_t filters = shape.filters, fg = shape.group_filters();
-  for (int64_t g = 0; g < shape.groups; ++g) {
-    gemm<T>(false, true, m, patch, fg, T(1), dy + g * fg, filters, kernel + g * fg, filters, T(0), cols,
-            patch);
-    col2im_add(cols, shape, g, dx);
+void conv2d_input_gradient(const T* dy, const T* kernel, const ConvShape& shape, T* dx) {
+  if constexpr (std::is_same_v<T, float>) {
+    onednn_conv2d_input_gradient(dy, kernel, shape, dx);
+  } else {
+    const ImageWindows& w = shape.windows;
+    std::fill(dx, dx + w.batch * w.height * w.width * w.channels, T(0));
+    const int64_t m = w.positions(), patch = shape.patch_size();
+    const int64_t filters = shape.filters, fg = shape.group_filters();
+    T* cols = patch_buffer<T>(shape);
+    for (int64_t g = 0; g < shape.groups; ++g) {
+      gemm<T>(false, true, m, patch, fg, T(1), dy + g * fg, filters, kernel + g * fg, filters, T(0), cols, patch);
+      col2im_add(cols, shape, g, dx);
+    }
   }
 }
 
 template <typename T>
-void conv2d_kernel_gradient(const T* x, const T* dy, const ConvShape& shape, T* cols, T* dkernel) {
-  const int64_t m = shape.windows.positions(), patch = shape.patch_size();
-  const int64_t filters = shape.filters, fg = shape.group_filters();
-  for (int64_t g = 0; g < shape.groups; ++g) {
-    im2col(x, shape, g, cols);
-    gemm<T>(true, false, patch, fg, m, T(1), cols, patch, dy + g * fg, filters, T(0), dkernel + g * fg,
-            filters);
+void conv2d_kernel_gradient(const T* x, const T* dy, const ConvShape& shape, T* dkernel, T* dbias) {
+  if constexpr (std::is_same_v<T, float>) {
+    onednn_conv2d_kernel_gradient(x, dy, shape, dkernel, dbias);
+  } else {
+    const int64_t m = shape.windows.positions(), patch = shape.patch_size();
+    const int64_t filters = shape.filters, fg = shape.group_filters();
+    T* cols = patch_buffer<T>(shape);
+    for (int64_t g = 0; g < shape.groups; ++g) {
+      im2col(x, shape, g, cols);
+      gemm<T>(true, false, patch, fg, m, T(1), cols, patch, dy + g * fg, filters, T(0), dkernel + g * fg, filters);
+    }
+    if (dbias == nullptr) return;
+    std::fill(dbias, dbias + filters, T(0));
+    for (int64_t row = 0; row < m; ++row) {
+      for (int64_t f = 0; f < filters; ++f) dbias[f] += dy[row * filters + f];
+    }
   }
 }
 
@@ -120,20 +153,37 @@ void max_pool_forward(const T* x, const ImageWindows& w, T* y, int64_t* argmax) 
       for (int64_t ow = 0; ow < w.out_w; ++ow) {
         const int64_t out = ((n * w.out_h + oh) * w.out_w + ow) * c;
         T* yr = y + out;
+        int64_t* ar = argmax != nullptr ? argmax + out : nullptr;
         bool first = true;
         for_window(
             w, oh, ow,
             [&](int64_t, int64_t ih, int64_t iw) {
               const int64_t at = image + (ih * w.width + iw) * c;
-              for (int64_t ch = 0; ch < c; ++ch) {
-                // Strictly greater keeps the first maximum; a NaN wins once seen, as in PyTorch.
-                const T v = x[at + ch];
-                if (first || v > yr[ch] || (v != v && yr[ch] == yr[ch])) {
-                  yr[ch] = v;
-                  if (argmax != nullptr) argmax[out + ch] = at + ch;
+              const T* src = x + at;
+              if (first) {
+                std::copy(src, src + c, yr);
+                if (ar != nullptr) {
+                  for (int64_t ch = 0; ch < c; ++ch) ar[ch] = at + ch;
+                }
+                first = false;
+                return;
+              }
+              // Strictly greater keeps the first maximum; a NaN wins once seen, as in PyTorch. Written
+              // as selects, without branches, so the channel loop vectorizes.
+              if (ar == nullptr) {
+                for (int64_t ch = 0; ch < c; ++ch) {
+                  const T v = src[ch], current = yr[ch];
+                  const bool take = v > current || (v != v && current == current);
+                  yr[ch] = take ? v : current;
+                }
+              } else {
+                for (int64_t ch = 0; ch < c; ++ch) {
+                  const T v = src[ch], current = yr[ch];
+                  const bool take = v > current || (v != v && current == current);
+                  yr[ch] = take ? v : current;
+                  ar[ch] = take ? at + ch : ar[ch];
                 }
               }
-              first = false;
             },
             [](int64_t) {});
       }
@@ -200,8 +250,8 @@ void avg_pool_backward(const T* dy, const ImageWindows& w, T* dx) {
 #define GRADLAB_CONVOLUTION(T)                                                                    \
   template void im2col<T>(const T*, const ConvShape&, int64_t, T*);                               \
   template void col2im_add<T>(const T*, const ConvShape&, int64_t, T*);                           \
-  template void conv2d_forward<T>(const T*, const T*, const T*, const ConvShape&, T*, T*);        \
-  template void conv2d_input_gradient<T>(const T*, const T*, const ConvShape&, T*, T*);           \
+  template void conv2d_forward<T>(const T*, const T*, const T*, const ConvShape&, T*);            \
+  template void conv2d_input_gradient<T>(const T*, const T*, const ConvShape&, T*);               \
   template void conv2d_kernel_gradient<T>(const T*, const T*, const ConvShape&, T*, T*);          \
   template void max_pool_forward<T>(const T*, const ImageWindows&, T*, int64_t*);                 \
   template void max_pool_backward<T>(const T*, const int64_t*, const ImageWindows&, int64_t, T*); \

@@ -1,10 +1,10 @@
 #pragma once
-// Two-dimensional convolution and pooling over channels-last images [N, H, W, C], as loops over
-// pointers and matrix products. A convolution is im2col + gemm: the patches of one group of input
-// channels are laid out as rows [N * OH * OW, KH * KW * Cg] and multiplied by that group's block of
-// the kernel (KH, KW, Cg, Cout), whose rows are in the same (kh, kw, c) order. Every product goes
-// through kernels::gemm, so float32 runs on oneDNN's sgemm and the result does not depend on the
-// thread count.
+// Two-dimensional convolution and pooling over channels-last images [N, H, W, C]. float32
+// convolutions run on oneDNN's convolution primitives (kernels/convolution_onednn.h: no patch matrix,
+// the batch cut into chunks by shape, so the result does not depend on the thread count). float64, the
+// checking dtype, is im2col + gemm: the patches of one group of input channels are laid out as rows
+// [N * OH * OW, KH * KW * Cg] and multiplied by that group's block of the kernel (KH, KW, Cg, Cout),
+// whose rows are in the same (kh, kw, c) order.
 #include <cstdint>
 
 namespace gradlab::kernels {
@@ -40,16 +40,16 @@ void im2col(const T* x, const ConvShape& shape, int64_t group, T* cols);
 template <typename T>
 void col2im_add(const T* cols, const ConvShape& shape, int64_t group, T* dx);
 
-/// y[positions, filters] = conv(x, kernel) (+ bias when not null). `cols` has room for
-/// positions * patch_size elements.
+/// y[positions, filters] = conv(x, kernel) (+ bias when not null).
 template <typename T>
-void conv2d_forward(const T* x, const T* kernel, const T* bias, const ConvShape& shape, T* cols, T* y);
-/// dx (zeroed here) from dy [positions, filters] and the kernel.
+void conv2d_forward(const T* x, const T* kernel, const T* bias, const ConvShape& shape, T* y);
+/// dx (overwritten) from dy [positions, filters] and the kernel.
 template <typename T>
-void conv2d_input_gradient(const T* dy, const T* kernel, const ConvShape& shape, T* cols, T* dx);
-/// dkernel (KH, KW, Cg, filters) from x and dy.
+void conv2d_input_gradient(const T* dy, const T* kernel, const ConvShape& shape, T* dx);
+/// dkernel (KH, KW, Cg, filters) and, when dbias is not null, dbias (filters: dy summed over
+/// positions) from x and dy; both overwritten.
 template <typename T>
-void conv2d_kernel_gradient(const T* x, const T* dy, const ConvShape& shape, T* cols, T* dkernel);
+void conv2d_kernel_gradient(const T* x, const T* dy, const ConvShape& shape, T* dkernel, T* dbias);
 
 /// Max pooling: y [batch, out_h, out_w, channels] and, when argmax is not null, the input offset of
 /// each output's maximum (the first in row-major window order), for backward. Windows that hold

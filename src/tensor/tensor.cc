@@ -52,15 +52,23 @@ namespace {
 
 // Tensor buffers are recycled per thread: a training step or a probe allocates the same few sizes
 // over and over, and buffers above glibc's tcache limit (about 1 KiB) take malloc's slow paths.
-// Requests round up to a power of two from 64 B (class 0) to 1 MiB; larger ones bypass the cache.
-// A buffer freed on another thread than the one that allocated it simply joins the freeing
-// thread's cache: all buffers come from the same heap. The cache is bounded per class and in
-// bytes, and frees what it holds when its thread exits.
-constexpr int kClassCount = 15;
+// Requests round up to a power of two from 64 B (class 0) to 256 MiB; larger ones bypass the cache.
+// Large buffers (above 1 MiB) are recycled too: glibc maps each from the kernel and unmaps it when
+// freed (or trims its heap at the end of a step), so every step would fault in and clear fresh pages
+// again; on a CNN training step with 6 MiB activations (bench/conv_step.cc) that cost about 20% of
+// the step. Only the pages a tensor writes become resident, so rounding a large request up costs
+// address space, not memory. A buffer freed on another thread than the one that allocated it simply
+// joins the freeing thread's cache: all buffers come from the same heap. The cache is bounded per
+// class and per tier in bytes (small: 8 MiB, large: 256 MiB), and frees what it holds when its thread
+// exits.
+constexpr int kSmallClassCount = 15;  // 64 B .. 1 MiB
+constexpr int kClassCount = 23;       // .. 256 MiB
 constexpr std::size_t kMaxPerClass = 32;
-constexpr std::size_t kMaxCachedBytes = std::size_t{8} << 20;
+constexpr std::array<std::size_t, 2> kMaxCachedBytes = {std::size_t{8} << 20, std::size_t{256} << 20};
 
 std::size_t class_bytes(int size_class) { return std::size_t{64} << size_class; }
+
+int tier_of(int size_class) { return size_class < kSmallClassCount ? 0 : 1; }
 
 int size_class_of(std::size_t bytes) {
   return bytes <= 64 ? 0 : static_cast<int>(std::bit_width(bytes - 1)) - 6;
@@ -75,7 +83,7 @@ class BufferCache {
  private:
   std::array<std::array<void*, kMaxPerClass>, kClassCount> free_{};
   std::array<std::size_t, kClassCount> count_{};
-  std::size_t bytes_ = 0;
+  std::array<std::size_t, 2> bytes_{};  // held per tier
 };
 
 // Set when this thread's cache has been destroyed (thread exit): tensors released later, by other
@@ -100,15 +108,16 @@ BufferCache::~BufferCache() {
 void* BufferCache::take(int size_class) {
   if (count_[size_class] == 0) return nullptr;
   void* p = free_[size_class][--count_[size_class]];
-  bytes_ -= class_bytes(size_class);
+  bytes_[tier_of(size_class)] -= class_bytes(size_class);
   ASAN_UNPOISON_MEMORY_REGION(p, class_bytes(size_class));
   return p;
 }
 
 bool BufferCache::give(void* p, int size_class) {
-  if (count_[size_class] == kMaxPerClass || bytes_ + class_bytes(size_class) > kMaxCachedBytes) return false;
+  const int tier = tier_of(size_class);
+  if (count_[size_class] == kMaxPerClass || bytes_[tier] + class_bytes(size_class) > kMaxCachedBytes[tier]) return false;
   free_[size_class][count_[size_class]++] = p;
-  bytes_ += class_bytes(size_class);
+  bytes_[tier] += class_bytes(size_class);
   // Under AddressSanitizer a cached buffer stays poisoned, so a use after free is still reported.
   ASAN_POISON_MEMORY_REGION(p, class_bytes(size_class));
   return true;

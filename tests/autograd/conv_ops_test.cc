@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -156,6 +157,69 @@ TEST_P(Conv2DOpCases, Float32AgreesWithFloat64) {
   EXPECT_TRUE(all_close(y32, y64.shape(), y64.to_vector(), 1e-5));
 }
 
+// The float32 backward (oneDNN's primitives) against the float64 one (im2col): the input, kernel and
+// bias gradients of a fixed random projection of the output.
+TEST_P(Conv2DOpCases, Float32GradientsAgreeWithFloat64) {
+  const ConvCase& c = GetParam();
+  const Tensor x = random_tensor(c.image, 9, -2, 2);
+  const Tensor kernel = random_tensor(c.kernel, 10);
+  const Tensor bias = c.bias ? random_tensor({c.kernel[3]}, 11) : Tensor();
+  const auto gradients = [&](DType dtype) {
+    std::vector<Tensor> in = {x.to(dtype), kernel.to(dtype)};
+    if (c.bias) in.push_back(bias.to(dtype));
+    GradientTape tape;
+    for (const Tensor& t : in) tape.watch(t);
+    const Tensor y = conv2d(in[0], in[1], c.bias ? in[2] : Tensor(), c.args);
+    const Tensor projection = random_tensor(y.shape(), 12).to(dtype);
+    return tape.gradient(sum(y * projection), in);
+  };
+  const std::vector<Tensor> g64 = gradients(DType::float64), g32 = gradients(DType::float32);
+  ASSERT_EQ(g32.size(), g64.size());
+  for (std::size_t i = 0; i < g32.size(); ++i) {
+    EXPECT_EQ(g32[i].dtype(), DType::float32);
+    EXPECT_TRUE(all_close(g32[i], g64[i].shape(), g64[i].to_vector(), 1e-5)) << "gradient " << i;
+  }
+}
+
+// Batches that oneDNN runs in several chunks, the last one shorter (kernels/convolution_onednn.h):
+// float32 against float64 for the output and every gradient, with strides, dilation and groups.
+TEST(Conv2DChunks, Float32AgreesWithFloat64AcrossChunks) {
+  const std::vector<ConvCase> cases = {
+      {"same", {5, 20, 20, 16}, {3, 3, 16, 64}, {.padding = Padding::same}},
+      {"strided_dilated", {7, 24, 22, 16}, {3, 2, 16, 64}, {.strides = {2, 1}, .dilation_rate = {1, 2}}},
+      {"groups", {5, 20, 20, 32}, {3, 3, 8, 64}, {.padding = Padding::same, .groups = 4}},
+      {"depthwise", {9, 64, 64, 32}, {3, 3, 1, 32}, {.padding = Padding::same, .groups = 32}},
+  };
+  for (const ConvCase& c : cases) {
+    const Tensor x = random_tensor(c.image, 13, -1, 1);
+    const Tensor kernel = random_tensor(c.kernel, 14, -0.3, 0.3);
+    const Tensor bias = random_tensor({c.kernel[3]}, 15);
+    const auto pass = [&](DType dtype) {
+      std::vector<Tensor> in = {x.to(dtype), kernel.to(dtype), bias.to(dtype)};
+      GradientTape tape;
+      for (const Tensor& t : in) tape.watch(t);
+      const Tensor y = conv2d(in[0], in[1], in[2], c.args);
+      std::vector<Tensor> out = tape.gradient(sum(y * random_tensor(y.shape(), 16).to(dtype)), in);
+      out.insert(out.begin(), y);
+      return out;
+    };
+    const std::vector<Tensor> r64 = pass(DType::float64), r32 = pass(DType::float32);
+    for (std::size_t i = 0; i < r32.size(); ++i) {
+      // A kernel gradient sums up to 36,864 products here, some of which cancel to values near 0, so
+      // the check is norm-wise: float32 rounding (2^-24 per operation, summed in blocks) stays far
+      // below 1e-5 of the result's norm, a wrong chunk or layout far above it.
+      const std::vector<double> a = r32[i].to_vector(), b = r64[i].to_vector();
+      ASSERT_EQ(a.size(), b.size());
+      double diff = 0, ref = 0;
+      for (std::size_t e = 0; e < a.size(); ++e) {
+        diff += (a[e] - b[e]) * (a[e] - b[e]);
+        ref += b[e] * b[e];
+      }
+      EXPECT_LT(std::sqrt(diff), 1e-5 * std::sqrt(ref)) << c.name << ", result " << i;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(EveryOption, Conv2DOpCases, ::testing::ValuesIn(conv_cases()),
                          [](const auto& info) { return info.param.name; });
 
@@ -201,6 +265,27 @@ TEST(Pooling, GradientsMatchFiniteDifferencesForEveryOption) {
     EXPECT_TRUE(
         check_gradients([args](const std::vector<Tensor>& in) { return avg_pool2d(in[0], args); }, {x}))
         << "avg_pool2d " << padding_name(args.padding);
+  }
+}
+
+// Ties go to the first maximum in row-major window order and a NaN wins once seen (PyTorch's rules),
+// in both dtypes: the gradient shows which element each output took.
+TEST(Pooling, MaxTakesTheFirstMaximumAndPropagatesNaN) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  // One 2 x 2 window per channel: channel 0 ties at 3 (positions 1 and 2), channel 1 has a NaN at
+  // position 2 after a larger number, channel 2 a NaN first.
+  const std::vector<double> values = {1, 5, nan, 3, 9, 2, 3, nan, 4, 0, 1, 2};
+  for (DType dtype : {DType::float64, DType::float32}) {
+    const Tensor x = from_values({1, 2, 2, 3}, values, dtype);
+    GradientTape tape;
+    tape.watch(x);
+    const Tensor y = max_pool2d(x);
+    const std::vector<double> out = y.to_vector();
+    EXPECT_EQ(out[0], 3);
+    EXPECT_TRUE(std::isnan(out[1]));
+    EXPECT_TRUE(std::isnan(out[2]));
+    const std::vector<double> g = tape.gradient(sum(y), x).to_vector();
+    EXPECT_EQ(g, (std::vector<double>{0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0})) << dtype_name(dtype);
   }
 }
 

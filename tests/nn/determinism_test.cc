@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "gradlab/autograd/conv_ops.h"
 #include "gradlab/autograd/gradient_tape.h"
 #include "gradlab/autograd/math_ops.h"
 #include "gradlab/autograd/ops.h"
@@ -89,6 +90,52 @@ TEST(BlasThreadCount, DeepStackForwardAndBackwardAreBitIdenticalWithAnyThreadCou
     EXPECT_TRUE(same_bytes(one[1], many[1])) << "input gradients, 1 and " << threads << " threads";
   }
   EXPECT_GT(norm(one[1]).item(), 0.0);
+}
+
+// A float32 convolution whose batch oneDNN runs in chunks (kernels/convolution_onednn.h: 2 images
+// per chunk here, the last chunk of 1 built separately): output, input, kernel and bias gradients.
+std::vector<Tensor> chunked_convolution_pass() {
+  Rng rng(9);
+  const Tensor x = uniform({5, 20, 20, 16}, rng, -1.0, 1.0);
+  const Tensor kernel = uniform({3, 3, 16, 64}, rng, -0.2, 0.2);
+  const Tensor bias = uniform({64}, rng, -1.0, 1.0);
+  const Tensor weights = uniform({5, 20, 20, 64}, rng, -1.0, 1.0);
+  GradientTape tape;
+  tape.watch(x);
+  tape.watch(kernel);
+  tape.watch(bias);
+  const Tensor y = conv2d(x, kernel, bias, {.padding = Padding::same});
+  std::vector<Tensor> out = tape.gradient(sum(y * weights), {x, kernel, bias});
+  out.insert(out.begin(), y);
+  return out;
+}
+
+TEST(BlasThreadCount, ChunkedConvolutionIsBitIdenticalWithAnyThreadCount) {
+  const std::vector<Tensor> one = with_threads(1, chunked_convolution_pass);
+  const char* names[] = {"outputs", "input gradients", "kernel gradients", "bias gradients"};
+  for (int threads : kThreadCounts) {
+    const std::vector<Tensor> many = with_threads(threads, chunked_convolution_pass);
+    for (std::size_t i = 0; i < one.size(); ++i) {
+      EXPECT_TRUE(same_bytes(one[i], many[i])) << names[i] << ", 1 and " << threads << " threads";
+    }
+  }
+  EXPECT_GT(norm(one[2]).item(), 0.0);
+}
+
+// Convolutions from several threads at once (sweep workers), sharing oneDNN's cached primitives: each
+// caller gets the single-threaded bits.
+TEST(BlasThreadCount, ConcurrentConvolutionsGetTheSameBits) {
+  const std::vector<Tensor> expected = with_threads(1, chunked_convolution_pass);
+  BlasThreadsScope two(2);
+  std::vector<std::vector<Tensor>> results(4);
+  {
+    std::vector<std::jthread> callers;
+    for (auto& r : results) callers.emplace_back([&r] { r = chunked_convolution_pass(); });
+  }
+  for (const auto& r : results) {
+    ASSERT_EQ(r.size(), expected.size());
+    for (std::size_t i = 0; i < r.size(); ++i) EXPECT_TRUE(same_bytes(expected[i], r[i])) << "result " << i;
+  }
 }
 
 // Two threads computing products at once (a user's own threads, or sweep workers with several

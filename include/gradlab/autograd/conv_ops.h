@@ -13,9 +13,9 @@
 /// over the window's positions inside the input, an average divided by their count.
 ///
 /// Each op is one tape node ("conv2d", "conv1d", "max_pool2d", "avg_pool2d", "max_pool1d",
-/// "avg_pool1d"), the one-dimensional ones with a reshape node on each side. conv2d is im2col + matrix
-/// products through kernels::gemm (float32 on oneDNN's sgemm); its backward recomputes the patches
-/// instead of keeping them. max_pool2d passes each output's gradient to the first maximal element of
+/// "avg_pool1d"), the one-dimensional ones with a reshape node on each side. conv2d runs on oneDNN's
+/// convolution primitives in float32 and as im2col + matrix products in float64; either way the
+/// result does not depend on the thread count (docs/convolution.md). max_pool2d passes each output's gradient to the first maximal element of
 /// its window (row-major window order), as PyTorch does.
 
 #include <array>
