@@ -18,6 +18,19 @@
 namespace gradlab::cli {
 namespace {
 
+// CPU seconds per modelled multiply-add of each kind of unit, and the edge section's fixed work (the
+// mean-field theory's critical lines and initializer rows, and dynamical isometry's spectra), fitted
+// to units timed one by one on the 2-core Zen 3 development machine (docs/distributed.md): the
+// multiply-add models rank units of one kind well, but a training step, a recurrent probe and a
+// Dense probe turn multiply-adds into seconds at rates 30 times apart.
+constexpr double kCellSecondsPerMac = 0.16e-9;
+constexpr double kLessonSecondsPerMac = 0.30e-9;
+constexpr double kEdgeSecondsPerMac = 1.0e-9;
+constexpr double kEdgeFixedSeconds = 2.5;
+constexpr double kTrainingSecondsPerMac = 0.039e-9;
+constexpr double kTrainabilitySecondsPerMac = 0.19e-9;
+constexpr double kAddingSecondsPerMac = 0.03e-9;
+
 // The arms of run_lesson_training (lab/lesson_training.cc), for its cost only.
 constexpr double kLessonArms = 9;
 // The lesson's three 4-layer networks (plain, residual, concat) and the adding problem's three cells.
@@ -28,7 +41,7 @@ double cell_cost(const RemedyConfig& config, int depth, const ReportStudyOptions
   SweepConfig c;
   if (!o.model) c.network = {.skip = config.skip, .depth = depth, .activation = config.activation, .normalization = config.normalization};
   // The dead-unit batches are forward passes only, about a third of a probed pass each.
-  return (o.trials + o.dead_unit_batches / 3.0) * expected_cost(c);
+  return kCellSecondsPerMac * (o.trials + o.dead_unit_batches / 3.0) * expected_cost(c);
 }
 
 double recurrent_cost(RecurrentCell cell, int layers, int64_t time_steps, int64_t units, int64_t batch, DType dtype) {
@@ -39,20 +52,21 @@ double recurrent_cost(RecurrentCell cell, int layers, int64_t time_steps, int64_
 
 double lesson_cost(const ReportStudyOptions& o) {
   double cost = o.lesson_trials * kLessonNetworks * expected_cost(SweepConfig{});
-  if (o.recurrent_trials == 0) return cost;
+  if (o.recurrent_trials == 0) return kLessonSecondsPerMac * cost;
   // RecurrentDepthStudy: each case over the time axis (one layer) and over its layers.
   const RecurrentDepthStudyOptions r{.time_steps = o.recurrent_time_steps, .trials = o.recurrent_trials};
   for (const RecurrentDepthCase& c : recurrent_depth_cases()) {
     for (const int64_t t : r.time_steps) cost += r.trials * recurrent_cost(c.cell, 1, t, r.units, r.batch, r.dtype);
     for (const int layers : r.layers) cost += r.trials * recurrent_cost(c.cell, layers, r.layers_time_steps, r.units, r.batch, r.dtype);
   }
-  return cost;
+  return kLessonSecondsPerMac * cost;
 }
 
 double edge_cost(const EdgeOfChaosOptions& o) {
   SweepConfig c;
   c.network = {.depth = o.depth, .units = o.width, .batch = o.batch};
-  return static_cast<double>(o.activations.size()) * o.grid.sigma_w2_points * o.grid.sigma_b2_points * expected_cost(c);
+  return kEdgeFixedSeconds + kEdgeSecondsPerMac * static_cast<double>(o.activations.size()) * o.grid.sigma_w2_points *
+                                 o.grid.sigma_b2_points * expected_cost(c);
 }
 
 double training_run_cost(const LessonTrainingOptions& o) {
@@ -61,14 +75,14 @@ double training_run_cost(const LessonTrainingOptions& o) {
   const int64_t steps = o.epochs * ((o.train_examples + o.batch_size - 1) / o.batch_size);
   c.training = std::make_shared<const TrainabilityTask>(TrainabilityTask{.settings = {
       .steps = steps, .train_examples = o.train_examples, .test_examples = o.test_examples, .batch_size = o.batch_size}});
-  return training_cost(c);
+  return kTrainingSecondsPerMac * training_cost(c);
 }
 
 double trainability_cost(const TrainabilityStudyOptions& o, const std::shared_ptr<const DataSplits>& data) {
   double cost = 0;
   const auto task = std::make_shared<const TrainabilityTask>(TrainabilityTask{.settings = o.training, .data = data});
   for (const SweepConfig& c : expand_grid(trainability_grid(o, task))) cost += expected_cost(c);
-  return cost;
+  return kTrainabilitySecondsPerMac * cost;
 }
 
 // A training run of the adding problem: epochs x examples sequences forward and back (about three
@@ -80,7 +94,7 @@ double adding_cost(const AddingStudyOptions& o) {
     per_seed += kAddingCells * 3 * recurrent_cost(RecurrentCell::lstm, 1, t, o.units, sequences, DType::float32);
   }
   per_seed += 2 * 3 * recurrent_cost(RecurrentCell::simple_rnn, 1, o.exploding_time_steps, o.units, sequences, DType::float32);
-  return static_cast<double>(o.seeds) * per_seed;
+  return kAddingSecondsPerMac * static_cast<double>(o.seeds) * per_seed;
 }
 
 std::function<void(int64_t, int64_t)> counting_stop(const std::function<bool()>& stop, const char* what) {

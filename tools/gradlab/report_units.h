@@ -1,7 +1,8 @@
 #pragma once
 // `gradlab report`'s work as units, shared across the ranks of the team (team.h) as a sweep's
 // configurations are: the lesson's tables, each depth-sweep cell, and each of the other sections.
-// Each unit has an expected cost in multiply-adds (lab/sweep_shares.h's scale); every rank takes its
+// Each unit has an expected cost in CPU seconds (lab/sweep_shares.h's multiply-add models times a
+// rate per kind of unit, measured); every rank takes its
 // share of the units by split_costs, runs them, and sends each result (report_archive.h, exact
 // bytes) to rank 0, which assembles the same ReportResults a single process computes. A unit's
 // seeds come from what it measures (configuration ids and streams), never from the rank or the
@@ -51,7 +52,8 @@ struct ReportResults {
 /// What a unit computes.
 enum class ReportUnitKind { lesson, cell, edge, training, trainability, adding };
 
-/// One unit of the report's work and its expected cost (multiply-adds, the scale of expected_cost()).
+/// One unit of the report's work and its expected cost in CPU seconds of the 2-core Zen 3 development
+/// machine (only the ratios matter: they split the units).
 struct ReportUnit {
   ReportUnitKind kind = ReportUnitKind::lesson;
   std::size_t cell = 0;  ///< for a cell: its index in report_cells(work.study)
