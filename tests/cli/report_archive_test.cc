@@ -147,7 +147,8 @@ TEST(ReportUnits, EveryCellAndSectionIsAUnitWithAPositiveCost) {
   ASSERT_EQ(units.size(), 4u);  // the lesson, two cells, the edge section
   EXPECT_EQ(units[0].kind, cli::ReportUnitKind::lesson);
   EXPECT_EQ(units[1].kind, cli::ReportUnitKind::cell);
-  EXPECT_EQ(units[2].cell, 1u);
+  EXPECT_EQ(units[2].depth, 64);
+  EXPECT_EQ(units[2].config.skip, SkipConnection::residual);
   EXPECT_EQ(units[3].kind, cli::ReportUnitKind::edge);
   for (const cli::ReportUnit& u : units) EXPECT_GT(u.cost, 0);
   // A depth-64 cell costs more than a depth-4 one.

@@ -116,9 +116,8 @@ std::string message(std::size_t index, std::string result) {
 std::vector<ReportUnit> report_units(const ReportWork& work) {
   std::vector<ReportUnit> units;
   units.push_back({.kind = ReportUnitKind::lesson, .cost = lesson_cost(work.study)});
-  const std::vector<std::pair<RemedyConfig, int>> cells = report_cells(work.study);
-  for (std::size_t i = 0; i < cells.size(); ++i) {
-    units.push_back({.kind = ReportUnitKind::cell, .cell = i, .cost = cell_cost(cells[i].first, cells[i].second, work.study)});
+  for (const auto& [config, depth] : report_cells(work.study)) {
+    units.push_back({.kind = ReportUnitKind::cell, .config = config, .depth = depth, .cost = cell_cost(config, depth, work.study)});
   }
   if (work.edge) units.push_back({.kind = ReportUnitKind::edge, .cost = edge_cost(*work.edge)});
   if (work.training) {
@@ -138,10 +137,7 @@ std::string run_report_unit(const ReportWork& work, const ReportUnit& unit, cons
   if (stop()) throw Interrupted("report stopped; nothing written");
   switch (unit.kind) {
     case ReportUnitKind::lesson: return to_archive(run_report_lesson(work.study));
-    case ReportUnitKind::cell: {
-      const std::pair<RemedyConfig, int> cell = report_cells(work.study).at(unit.cell);
-      return to_archive(measure_report_cell(cell.first, cell.second, work.study));
-    }
+    case ReportUnitKind::cell: return to_archive(measure_report_cell(unit.config, unit.depth, work.study));
     case ReportUnitKind::edge: {
       std::pair<EdgeOfChaos, DynamicalIsometry> edge{run_edge_of_chaos(*work.edge, counting_stop(stop, "the edge-of-chaos phase diagram")),
                                                      run_dynamical_isometry({.seed = work.edge->seed})};

@@ -56,7 +56,8 @@ enum class ReportUnitKind { lesson, cell, edge, training, trainability, adding }
 /// machine (only the ratios matter: they split the units).
 struct ReportUnit {
   ReportUnitKind kind = ReportUnitKind::lesson;
-  std::size_t cell = 0;  ///< for a cell: its index in report_cells(work.study)
+  RemedyConfig config;  ///< for a cell: its configuration and depth (report_cells)
+  int depth = 0;
   double cost = 0;
 };
 
