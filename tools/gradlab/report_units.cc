@@ -38,6 +38,7 @@ constexpr double kLessonNetworks = 3;
 constexpr double kAddingCells = 3;
 
 double cell_cost(const RemedyConfig& config, int depth, const ReportStudyOptions& o) {
+  // A model's variants cost the same as each other, so they are priced as the default network.
   SweepConfig c;
   if (!o.model) c.network = {.skip = config.skip, .depth = depth, .activation = config.activation, .normalization = config.normalization};
   // The dead-unit batches are forward passes only, about a third of a probed pass each.
