@@ -145,13 +145,13 @@ std::string run_report_unit(const ReportWork& work, const ReportUnit& unit, cons
       return to_archive(edge);
     }
     case ReportUnitKind::training:
-      return to_archive(run_lesson_training(*work.training_data, *work.training, [&](const LessonTrainingProgress& p) {
+      return to_archive(run_lesson_training(*work.training_data, *work.training, [&](const StudyProgress& p) {
         if (stop()) throw Interrupted(fmt::format("report stopped while training '{}'; nothing written", p.run));
       }));
     case ReportUnitKind::trainability:
       return to_archive(run_trainability_study(*work.trainability, work.trainability_data, counting_stop(stop, "the trainability grid")));
     case ReportUnitKind::adding:
-      return to_archive(run_adding_study(*work.adding, [&](const AddingStudyProgress& p) {
+      return to_archive(run_adding_study(*work.adding, [&](const StudyProgress& p) {
         if (stop()) throw Interrupted(fmt::format("report stopped while training '{}'; nothing written", p.run));
       }));
   }
