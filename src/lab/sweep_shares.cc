@@ -1,6 +1,7 @@
 #include "gradlab/lab/sweep_shares.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "gradlab/error.h"
@@ -62,24 +63,33 @@ double training_cost(const SweepConfig& config) {
   return static_cast<double>(s.steps) * static_cast<double>(s.batch_size) * 3 * forward + examples_evaluated * forward;
 }
 
-std::vector<std::vector<SweepConfig>> split_by_cost(const std::vector<SweepConfig>& configs, int parts) {
-  if (parts < 1) fail("split_by_cost: parts must be at least 1, got {}", parts);
-  std::vector<double> cost(configs.size());
-  for (std::size_t i = 0; i < configs.size(); ++i) cost[i] = expected_cost(configs[i]);
-  std::vector<std::size_t> order(configs.size());
+std::vector<std::vector<std::size_t>> split_costs(const std::vector<double>& costs, int parts) {
+  if (parts < 1) fail("split_costs: parts must be at least 1, got {}", parts);
+  for (std::size_t i = 0; i < costs.size(); ++i) {
+    if (!std::isfinite(costs[i]) || costs[i] < 0) fail("split_costs: cost {} is {}; costs must be finite and >= 0", i, costs[i]);
+  }
+  std::vector<std::size_t> order(costs.size());
   std::iota(order.begin(), order.end(), 0);
-  // Ties keep grid order, so the split is the same on every rank and every run.
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return cost[a] > cost[b]; });
+  // Ties keep the given order, so the split is the same on every rank and every run.
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return costs[a] > costs[b]; });
   std::vector<double> load(static_cast<std::size_t>(parts), 0.0);
   std::vector<std::vector<std::size_t>> chosen(static_cast<std::size_t>(parts));
   for (std::size_t i : order) {
     const auto lightest = static_cast<std::size_t>(std::min_element(load.begin(), load.end()) - load.begin());
-    load[lightest] += cost[i];
+    load[lightest] += costs[i];
     chosen[lightest].push_back(i);
   }
-  std::vector<std::vector<SweepConfig>> shares(static_cast<std::size_t>(parts));
+  for (std::vector<std::size_t>& share : chosen) std::sort(share.begin(), share.end());
+  return chosen;
+}
+
+std::vector<std::vector<SweepConfig>> split_by_cost(const std::vector<SweepConfig>& configs, int parts) {
+  if (parts < 1) fail("split_by_cost: parts must be at least 1, got {}", parts);
+  std::vector<double> cost(configs.size());
+  for (std::size_t i = 0; i < configs.size(); ++i) cost[i] = expected_cost(configs[i]);
+  const std::vector<std::vector<std::size_t>> chosen = split_costs(cost, parts);
+  std::vector<std::vector<SweepConfig>> shares(chosen.size());
   for (std::size_t p = 0; p < chosen.size(); ++p) {
-    std::sort(chosen[p].begin(), chosen[p].end());
     for (std::size_t i : chosen[p]) shares[p].push_back(configs[i]);
   }
   return shares;

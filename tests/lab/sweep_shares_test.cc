@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
+#include "gradlab/error.h"
 #include "gradlab/lab/sweep_grid.h"
 #include "gradlab/lab/sweep_shares.h"
 
@@ -77,6 +79,17 @@ TEST(SweepShares, TheLargestShareIsWithinFourThirdsOfTheBestPossible) {
 }
 
 TEST(SweepShares, RefusesNoParts) { EXPECT_THROW(split_by_cost(mixed_grid(), 0), Error); }
+
+TEST(SweepShares, BareCostsSplitByTheSameRule) {
+  using Shares = std::vector<std::vector<std::size_t>>;
+  EXPECT_EQ(split_costs({9, 1, 4, 4}, 2), (Shares{{0}, {1, 2, 3}}));
+  // Longest first to the lightest share; ties keep the given order.
+  EXPECT_EQ(split_costs({2, 2, 2, 1}, 3), (Shares{{0, 3}, {1}, {2}}));
+  EXPECT_EQ(split_costs({}, 3), (Shares{{}, {}, {}}));
+  EXPECT_THROW(split_costs({1}, 0), Error);
+  EXPECT_THROW(split_costs({1, -1}, 2), Error);
+  EXPECT_THROW(split_costs({std::nan("")}, 2), Error);
+}
 
 }  // namespace
 }  // namespace gradlab

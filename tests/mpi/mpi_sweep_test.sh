@@ -70,7 +70,7 @@ cmp reference.csv killed.csv || fail "the resumed file differs from the one-proc
 # Refusals: exit status 2 and one message from rank 0.
 status=0
 mpi 2 "$gradlab" probe --depth 3 >/dev/null 2>probe.err || status=$?
-((status == 2)) && grep -q "only sweep and train split their work" probe.err || fail "probe under mpirun was not refused: $(cat probe.err)"
+((status == 2)) && grep -q "only sweep, train and report split their work" probe.err || fail "probe under mpirun was not refused: $(cat probe.err)"
 status=0
 mpi 2 "$gradlab" sweep --depth 2,3 >/dev/null 2>noout.err || status=$?
 ((status == 2)) && grep -q "give --out" noout.err || fail "a sweep without --out under mpirun was not refused: $(cat noout.err)"

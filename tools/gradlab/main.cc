@@ -155,8 +155,8 @@ int run_main(int argc, char** argv) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help and --version
     return report(e.what(), kUsage, help_hint_for(command));
   }
-  if (team().size() > 1 && command != "sweep" && command != "train") {
-    return report(fmt::format("{} runs on one process; of the commands only sweep and train split their work across the "
+  if (team().size() > 1 && command != "sweep" && command != "train" && command != "report") {
+    return report(fmt::format("{} runs on one process; of the commands only sweep, train and report split their work across the "
                               "{} ranks of an MPI job (docs/distributed.md)", command, team().size()), kUsage);
   }
   try {

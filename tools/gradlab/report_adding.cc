@@ -4,10 +4,8 @@
 
 #include <cmath>
 
-#include "interrupt.h"
 #include "json_number.h"
 #include "lesson_training_claims.h"
-#include "progress_bar.h"
 #include "report_charts.h"
 
 namespace gradlab::cli {
@@ -98,25 +96,6 @@ void add_adding_options(CLI::App& cmd, AddingReportSettings& s) {
       ->capture_default_str();
 }
 
-std::optional<AddingStudyResult> run_adding_for_report(const AddingReportSettings& s, uint64_t seed) {
-  if (!s.enabled) return std::nullopt;
-  AddingStudyOptions o = s.options;
-  o.seed = seed;
-  std::optional<ProgressBar> bar;
-  int bar_run = -1;
-  AddingStudyResult r = run_adding_study(o, [&](const StudyProgress& p) {
-    if (interrupt_requested()) throw Interrupted(fmt::format("report stopped while training '{}'; nothing written", p.run));
-    if (p.run_index != bar_run) {
-      if (bar) bar->finish();
-      bar.emplace(fmt::format("adding problem {} seed {} ({}/{})", p.run, p.seed_index, p.run_index + 1, p.runs), p.steps);
-      bar_run = p.run_index;
-    }
-    bar->update(p.step);
-  });
-  if (bar) bar->finish();
-  return r;
-}
-
 namespace {
 
 // A gap the seeds separate can still be too small to matter: both arms at chance, say. Under 5% of the
@@ -187,27 +166,24 @@ void add_adding_section(HtmlReport& page, const AddingStudyResult& r) {
       "about T/2 steps. Predicting the mean target scores the targets' variance, 1/12 + 1/12 = 1/6 ~ 0.167: the chance "
       "level (measured on each test set below). Each cell: cell({}) on the last state -> Dense(1), Adam({:g}), MSE loss, "
       "batch {}, {} training and {} test examples per T, {} epochs ({} steps), {} seeds per arm (run i of every arm "
-      "shares seed i and its batches); {:.0f} s in all. Readings: solved = every run below 0.01 (issue 17's bar), "
+      "shares seed i and its batches). Readings: solved = every run below 0.01 (issue 17's bar), "
       "learned = every run below half of chance, at chance = every run within 0.9-1.1 x chance. Longer runs at T = 50, "
       "100, 200 and the commands are in docs/training.md.",
       o.units, o.learning_rate, o.batch_size, o.train_examples, o.test_examples, o.epochs,
-      o.epochs * ((o.train_examples + o.batch_size - 1) / o.batch_size), r.seeds.size(), r.seconds));
+      o.epochs * ((o.train_examples + o.batch_size - 1) / o.batch_size), r.seeds.size()));
   std::vector<std::vector<TableCell>> rows;
   for (const AddingArm& a : r.arms) {
     const SeedSpread mse = a.test_mse();
     const AddingReading reading = read_adding(mse, r.chance_at(a.time_steps));
-    double seconds = 0;
-    for (const AddingRun& run : a.runs) seconds += run.seconds;
     const int64_t stopped = a.runs_stopped_by_anomaly();
     rows.push_back({a.name, std::to_string(a.time_steps), a.description, mse_text(mse),
                     fmt::format("{:.3f}", r.chance_at(a.time_steps)), TableCell(reading_name(reading), reading_tone(reading)),
                     stopped ? TableCell(fmt::format("{} of {} runs", stopped, a.runs.size()), CellTone::exploding)
-                            : TableCell("none", CellTone::healthy),
-                    fmt::format("{:.1f}", seconds)});
+                            : TableCell("none", CellTone::healthy)});
   }
-  page.add_table({"arm", "T", "model and optimizer", "test MSE", "chance", "reading", "non-finite values", "seconds"}, rows,
+  page.add_table({"arm", "T", "model and optimizer", "test MSE", "chance", "reading", "non-finite values"}, rows,
                  "test MSE: the last epoch's, mean over the seeds, then the range. chance: the MSE of predicting the "
-                 "test targets' mean. non-finite values: runs the anomaly check stopped. seconds: all the arm's runs.");
+                 "test targets' mean. non-finite values: runs the anomaly check stopped.");
   std::string claims;
   for (int64_t t : o.time_steps) claims += (claims.empty() ? "" : " ") + adding_claim(r, t);
   page.add_paragraph(claims);
@@ -293,7 +269,6 @@ nlohmann::ordered_json adding_json(const AddingStudyResult& r) {
   json["batch_size"] = o.batch_size;
   json["seed"] = o.seed;
   json["seeds"] = r.seeds;
-  json["seconds"] = r.seconds;
   json["arms"] = nlohmann::ordered_json::array();
   for (const AddingArm& a : r.arms) {
     const SeedSpread s = a.test_mse();
@@ -301,8 +276,7 @@ nlohmann::ordered_json adding_json(const AddingStudyResult& r) {
     for (const AddingRun& run : a.runs) {
       runs.push_back({{"seed", run.seed},
                       {"test_mse", json_number(run.final_test_mse())},
-                      {"stop_reason", stop_reason_name(run.history.stop_reason)},
-                      {"seconds", run.seconds}});
+                      {"stop_reason", stop_reason_name(run.history.stop_reason)}});
     }
     json["arms"].push_back({{"name", a.name},
                             {"time_steps", a.time_steps},

@@ -5,8 +5,8 @@
 //
 //   AddingReportSettings settings;
 //   add_adding_options(*cmd, settings);              // --no-adding-problem, --adding-time-steps, ...
-//   std::optional<AddingStudyResult> r = run_adding_for_report(settings);
-//   if (r) add_adding_section(page, *r);
+//   AddingStudyResult r = run_adding_study(settings.options);   // report_units.cc, when settings.enabled
+//   add_adding_section(page, r);
 #include <optional>
 #include <string>
 
@@ -31,10 +31,6 @@ struct AddingReportSettings {
 /// Registers --no-adding-problem, --adding-time-steps, --adding-units, --adding-examples,
 /// --adding-epochs and --adding-seeds on `cmd`.
 void add_adding_options(CLI::App& cmd, AddingReportSettings& settings);
-
-/// Runs the study with a progress bar per run and the report's interrupt check (seed: `seed`);
-/// nullopt when the settings turn it off.
-std::optional<AddingStudyResult> run_adding_for_report(const AddingReportSettings& settings, uint64_t seed);
 
 /// Adds the section (a level-2 heading, then level-3 headings) to `page`.
 void add_adding_section(HtmlReport& page, const AddingStudyResult& result);

@@ -27,6 +27,8 @@
 #include "report_study.h"
 #include "report_training.h"
 #include "report_trainability.h"
+#include "report_units.h"
+#include "team.h"
 
 namespace gradlab::cli {
 void add_report_command(CLI::App& app, CommandRun& run) {
@@ -168,6 +170,9 @@ void add_report_command(CLI::App& app, CommandRun& run) {
     }
     run = [s] {
       check_output_path("--out", s->out);
+      if (s->model == "-" && team().size() > 1) {
+        throw UsageError("--model -: standard input reaches only rank 0 of an MPI job; give a file");
+      }
       if (!s->model.empty()) {
         s->study.model = std::make_shared<const ModelSpec>(as_bad_input([&] { return read_model_spec(s->model); }));
         // Every variant is checked before minutes of probing: a spec without a Dense layer or a hidden
@@ -180,69 +185,45 @@ void add_report_command(CLI::App& app, CommandRun& run) {
           }
         });
       }
-      s->training_options.seed = s->study.seed;
+      // Every rank of an MPI job plans the same units from the same command line (report_units.h).
+      ReportWork work{.study = s->study};
       // A missing dataset should fail before minutes of probing, not after.
-      std::optional<DataSplits> data;
-      if (s->training) data = as_bad_input([&] { return load_lesson_data(s->training_options); });
-      std::shared_ptr<const DataSplits> trainability_data;
+      if (s->training) {
+        s->training_options.seed = s->study.seed;
+        work.training = s->training_options;
+        work.training_data = std::make_shared<const DataSplits>(as_bad_input([&] { return load_lesson_data(s->training_options); }));
+      }
       if (s->trainability) {
         s->trainability_options.seed = s->study.seed;
         s->trainability_options.training.data_dir = s->training_options.data_dir;
         as_bad_input([&] { validate_grid(trainability_grid(s->trainability_options, std::make_shared<const TrainabilityTask>(TrainabilityTask{.settings = s->trainability_options.training}))); });
-        trainability_data = std::make_shared<const DataSplits>(
+        work.trainability = s->trainability_options;
+        work.trainability_data = std::make_shared<const DataSplits>(
             as_bad_input([&] { return load_trainability_data(s->trainability_options.training); }));
+      }
+      if (s->edge) {
+        s->edge_options.seed = s->study.seed;
+        work.edge = s->edge_options;
+      }
+      if (s->adding.enabled) {
+        work.adding = s->adding.options;
+        work.adding->seed = s->study.seed;
       }
 
       InterruptGuard guard;
       std::optional<ProgressBar> bar;
-      const ReportStudy study = run_report_study(s->study, [&](int64_t done, int64_t total) {
-        if (interrupt_requested()) throw Interrupted(fmt::format("report stopped after {} of {} cells; nothing written", done, total));
+      std::optional<ReportResults> results = run_report_work(work, [&](int64_t done, int64_t total) {
         if (!bar) bar.emplace("report", total);
-        bar->update(done, "configurations x depths probed");
+        bar->update(done, "units done (the lesson, depth cells, sections)");
       });
       if (bar) bar->finish();
-
-      std::optional<EdgeOfChaos> edge;
-      std::optional<DynamicalIsometry> isometry;
-      if (s->edge) {
-        bar.reset();
-        s->edge_options.seed = s->study.seed;
-        edge = run_edge_of_chaos(s->edge_options, [&](int64_t done, int64_t total) {
-          if (interrupt_requested()) throw Interrupted(fmt::format("report stopped after {} of {} phase-diagram cells; nothing written", done, total));
-          if (!bar) bar.emplace("edge of chaos", total);
-          bar->update(done, "cells of sigma_w2 x sigma_b2 probed");
-        });
-        if (bar) bar->finish();
-        isometry = run_dynamical_isometry({.seed = s->study.seed});
-      }
-
-      std::optional<LessonTrainingResult> training;
-      if (data) {
-        bar.reset();
-        int bar_run = -1;
-        training = run_lesson_training(*data, s->training_options, [&](const StudyProgress& p) {
-          if (interrupt_requested()) throw Interrupted(fmt::format("report stopped while training '{}'; nothing written", p.run));
-          if (p.run_index != bar_run) {
-            if (bar) bar->finish();
-            bar.emplace(fmt::format("training {} seed {} ({}/{})", p.run, p.seed_index, p.run_index + 1, p.runs), p.steps);
-            bar_run = p.run_index;
-          }
-          bar->update(p.step);
-        });
-        if (bar) bar->finish();
-      }
-      const std::optional<AddingStudyResult> adding = run_adding_for_report(s->adding, s->study.seed);
-
-      std::optional<TrainabilityStudy> trainability;
-      if (trainability_data) {
-        bar.reset();
-        trainability = run_trainability_study(s->trainability_options, trainability_data, [&](int64_t done, int64_t total) {
-          if (interrupt_requested()) throw Interrupted(fmt::format("report stopped after {} of {} trainability cells; nothing written", done, total));
-          if (!bar) bar.emplace("trainability", total);
-          bar->update(done);
-        });
-        if (bar) bar->finish();
-      }
+      if (!results) return;  // another rank's share, sent to rank 0, which writes
+      const ReportStudy& study = results->study;
+      const std::optional<EdgeOfChaos>& edge = results->edge;
+      const std::optional<DynamicalIsometry>& isometry = results->isometry;
+      const std::optional<LessonTrainingResult>& training = results->training;
+      const std::optional<TrainabilityStudy>& trainability = results->trainability;
+      const std::optional<AddingStudyResult>& adding = results->adding;
 
       HtmlReport page("gradlab report: vanishing and exploding gradients, and the lesson's remedies");
       add_glance_section(page, study);

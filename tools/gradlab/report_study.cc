@@ -146,46 +146,57 @@ void validate(const ReportStudyOptions& options) {
   }
 }
 
-ReportStudy run_report_study(const ReportStudyOptions& options, const std::function<void(int64_t, int64_t)>& progress) {
-  validate(options);
-  ReportStudy study{.options = options};
-  study.lesson = run_lesson_study({.seed = options.seed,
-                                   .trials = options.lesson_trials,
-                                   .grid_trials = 1,
-                                   .depths = {4},
-                                   .activations = {"relu"},
-                                   .normalization_trials = 0,
-                                   .recurrent_trials = options.recurrent_trials,
-                                   .recurrent_time_steps = options.recurrent_time_steps});
+ReportStudyOptions with_sorted_depths(ReportStudyOptions options) {
+  std::sort(options.depths.begin(), options.depths.end());
+  options.depths.erase(std::unique(options.depths.begin(), options.depths.end()), options.depths.end());
+  return options;
+}
+
+std::vector<std::pair<RemedyConfig, int>> report_cells(const ReportStudyOptions& options) {
+  std::vector<std::pair<RemedyConfig, int>> cells;
   if (options.model) {
-    const int64_t total = static_cast<int64_t>(options.initializers.size() * options.activations.size());
-    int64_t done = 0;
     for (const std::string& initializer : options.initializers) {
       for (const std::string& activation : options.activations) {
-        study.cells.push_back(measure_cell({.initializer = initializer, .activation = activation, .model = options.model->name}, 0, options));
-        if (progress) progress(++done, total);
+        cells.push_back({{.initializer = initializer, .activation = activation, .model = options.model->name}, 0});
       }
     }
-    return study;
+    return cells;
   }
-  std::vector<int> depths = options.depths;
-  std::sort(depths.begin(), depths.end());
-  depths.erase(std::unique(depths.begin(), depths.end()), depths.end());
-  study.options.depths = depths;
-  const int64_t total = static_cast<int64_t>(options.initializers.size() * options.activations.size() *
-                                             options.skips.size() * options.normalizations.size() * depths.size());
-  int64_t done = 0;
+  const std::vector<int> depths = with_sorted_depths(options).depths;
   for (const std::string& initializer : options.initializers) {
     for (const std::string& activation : options.activations) {
       for (const SkipConnection skip : options.skips) {
         for (const SkipNormalization normalization : options.normalizations) {
-          for (const int depth : depths) {
-            study.cells.push_back(measure_cell({initializer, activation, skip, normalization}, depth, options));
-            if (progress) progress(++done, total);
-          }
+          for (const int depth : depths) cells.push_back({{initializer, activation, skip, normalization}, depth});
         }
       }
     }
+  }
+  return cells;
+}
+
+RemedyCell measure_report_cell(const RemedyConfig& config, int depth, const ReportStudyOptions& options) {
+  return measure_cell(config, depth, options);
+}
+
+LessonStudy run_report_lesson(const ReportStudyOptions& options) {
+  return run_lesson_study({.seed = options.seed,
+                           .trials = options.lesson_trials,
+                           .grid_trials = 1,
+                           .depths = {4},
+                           .activations = {"relu"},
+                           .normalization_trials = 0,
+                           .recurrent_trials = options.recurrent_trials,
+                           .recurrent_time_steps = options.recurrent_time_steps});
+}
+
+ReportStudy run_report_study(const ReportStudyOptions& options, const std::function<void(int64_t, int64_t)>& progress) {
+  validate(options);
+  ReportStudy study{.options = with_sorted_depths(options), .lesson = run_report_lesson(options)};
+  const std::vector<std::pair<RemedyConfig, int>> cells = report_cells(options);
+  for (const auto& [config, depth] : cells) {
+    study.cells.push_back(measure_cell(config, depth, options));
+    if (progress) progress(static_cast<int64_t>(study.cells.size()), static_cast<int64_t>(cells.size()));
   }
   return study;
 }

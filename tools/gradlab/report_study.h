@@ -111,6 +111,19 @@ struct ReportStudy {
 /// Throws Error naming the first bad option (trials, depths, names).
 void validate(const ReportStudyOptions& options);
 
+/// The depth sweep's cells run_report_study() measures, in its order: every configuration
+/// (initializer-major, then activation, skip, normalization) at every depth of `options` (sorted,
+/// without repeats), or with a model every initializer and activation at depth 0.
+std::vector<std::pair<RemedyConfig, int>> report_cells(const ReportStudyOptions& options);
+/// One cell of the depth sweep over options.trials passes; its seeds come from the configuration,
+/// depth and trial alone (an FNV-1a hash of them forks options.seed), so a cell measures the same
+/// wherever and whenever it runs.
+RemedyCell measure_report_cell(const RemedyConfig& config, int depth, const ReportStudyOptions& options);
+/// The lesson's tables and its recurrent section (ReportStudy::lesson).
+LessonStudy run_report_lesson(const ReportStudyOptions& options);
+/// `options` with its depths sorted and without repeats (ReportStudy::options).
+ReportStudyOptions with_sorted_depths(ReportStudyOptions options);
+
 /// Runs the lesson's tables and the depth sweep. `progress(done, total)` is called after each
 /// configuration-depth cell (for a progress bar and interrupt checks; it may throw to stop).
 ReportStudy run_report_study(const ReportStudyOptions& options,

@@ -40,11 +40,9 @@ void add_runs_table(HtmlReport& page, const LessonTrainingResult& r) {
   std::vector<std::vector<TableCell>> rows;
   for (const LessonArm& arm : r.arms) {
     std::vector<double> losses;
-    double seconds = 0;
     const Anomaly* first = nullptr;
     for (const LessonRun& run : arm.runs) {
       losses.push_back(run.history.epochs.empty() ? std::nan("") : run.history.epochs.back().loss);
-      seconds += run.seconds;
       if (!first && run.history.anomaly) first = &*run.history.anomaly;
     }
     const SeedSpread loss = seed_spread(losses);
@@ -54,17 +52,15 @@ void add_runs_table(HtmlReport& page, const LessonTrainingResult& r) {
                     first ? TableCell(fmt::format("{} of {} runs; first: step {}, {}", stopped, arm.runs.size(),
                                                   first->step, first->layer),
                                       CellTone::exploding)
-                          : TableCell("none", CellTone::healthy),
-                    fmt::format("{:.1f}", seconds)});
+                          : TableCell("none", CellTone::healthy)});
   }
   page.add_table(
-      {"arm", "model and optimizer", "test accuracy", "train loss", "early/late gradient", "non-finite values",
-       "seconds"},
+      {"arm", "model and optimizer", "test accuracy", "train loss", "early/late gradient", "non-finite values"},
       rows,
       "test accuracy: the last epoch's, mean over the seeds, then the range (min-max). train loss: the last epoch's, mean "
       "over the seeds. early/late gradient: per run, the median over training of the mean gradient norm of the first "
       "three Dense layers over that of the last three; the mean over the runs, then the range. non-finite values: runs "
-      "the anomaly check stopped. seconds: all the arm's runs.");
+      "the anomaly check stopped.");
 }
 
 // One point per sample of `value(sample)` against the step, for each run.
@@ -213,7 +209,6 @@ nlohmann::ordered_json training_json(const LessonTrainingResult& r) {
   json["width"] = o.width;
   json["seed"] = o.seed;
   json["seeds"] = r.seeds;
-  json["seconds"] = r.seconds;
   json["arms"] = nlohmann::ordered_json::array();
   for (const LessonArm& arm : r.arms) {
     nlohmann::ordered_json runs = nlohmann::ordered_json::array();
@@ -227,8 +222,7 @@ nlohmann::ordered_json training_json(const LessonTrainingResult& r) {
                       {"test_accuracy", json_number(run.final_test_accuracy())},
                       {"early_to_late_gradient_ratio", json_number(run.early_to_late_gradient_ratio())},
                       {"stop_reason", stop_reason_name(run.history.stop_reason)},
-                      {"anomaly", a},
-                      {"seconds", run.seconds}});
+                      {"anomaly", a}});
     }
     json["arms"].push_back({{"name", arm.name},
                             {"description", arm.description},
@@ -265,10 +259,10 @@ void add_training_section(HtmlReport& page, const LessonTrainingResult& r) {
   page.add_heading("Training: the lesson's cases on real data (gradlab's extension)");
   page.add_paragraph(
       fmt::format("{}, {} epochs, batch {}, deep stacks of {} Dense layers of {} units, {} seeds per arm; gradient "
-                  "norms sampled every {} steps with the anomaly check on; {:.0f} s in all. The full 10-epoch MLP run "
+                  "norms sampled every {} steps with the anomaly check on. The full 10-epoch MLP run "
                   "and a command for each case are in docs/training.md.",
                   r.data, r.options.epochs, r.options.batch_size, r.options.depth, r.options.width, r.seeds.size(),
-                  r.options.sample_every, r.seconds));
+                  r.options.sample_every));
   add_runs_table(page, r);
   add_vanishing(page, r);
   add_comparisons(page, r);

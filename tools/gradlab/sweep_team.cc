@@ -1,5 +1,6 @@
-// run_team_sweep: rank 0 runs its share on a thread of its own while its calling thread, the only
+// run_team_work: rank 0 runs its share on a thread of its own while its calling thread, the only
 // one that makes MPI calls (MPI_THREAD_FUNNELED), passes on its results and the other ranks'.
+// run_team_sweep is run_team_work over a sweep's configurations, each result a line of the file.
 #include "sweep_team.h"
 
 #include <algorithm>
@@ -25,17 +26,17 @@ std::string encode(const SweepResult& r, SweepFormat format) {
   return r.config.id + "\n" + flow_verdict_name(r.verdict) + "\n" + sweep_line(r, format);
 }
 
-TeamResultLine decode(const TeamMessage& m) {
-  const std::size_t a = m.text.find('\n');
-  const std::size_t b = a == std::string::npos ? a : m.text.find('\n', a + 1);
-  if (b == std::string::npos) throw Error(fmt::format("rank {} sent a malformed result", m.from));
-  return {m.text.substr(0, a), m.text.substr(a + 1, b - a - 1), m.text.substr(b + 1)};
+TeamResultLine decode(const std::string& text) {
+  const std::size_t a = text.find('\n');
+  const std::size_t b = a == std::string::npos ? a : text.find('\n', a + 1);
+  if (b == std::string::npos) throw Error("a rank sent a malformed sweep result");
+  return {text.substr(0, a), text.substr(a + 1, b - a - 1), text.substr(b + 1)};
 }
 
-int64_t run_as_worker(Team& t, const std::vector<SweepConfig>& share, const SweepOptions& options, SweepFormat format) {
+int64_t run_as_worker(Team& t, const TeamShare& share) {
+  int64_t n = 0;
   try {
-    const int64_t n = run_sweep(share, options, [&](const SweepResult& r) { t.send_to_leader(TeamMessageKind::result, encode(r, format)); },
-                                interrupt_requested);
+    share([&](std::string result) { t.send_to_leader(TeamMessageKind::result, result), ++n; }, interrupt_requested);
     t.send_to_leader(TeamMessageKind::done, "");
     return n;
   } catch (const std::exception& e) {
@@ -44,20 +45,19 @@ int64_t run_as_worker(Team& t, const std::vector<SweepConfig>& share, const Swee
   }
 }
 
-int64_t run_as_leader(Team& t, const std::vector<SweepConfig>& share, const SweepOptions& options, SweepFormat format,
-                      const std::function<void(const TeamResultLine&)>& on_line) {
+int64_t run_as_leader(Team& t, const TeamShare& share, const std::function<void(const std::string&)>& on_result) {
   std::mutex mutex;
-  std::deque<TeamResultLine> own;
+  std::deque<std::string> own;
   std::atomic<bool> own_done = false, abandon = false;
   std::exception_ptr own_error;
   std::thread worker([&] {
     try {
-      run_sweep(share, options,
-                [&](const SweepResult& r) {
-                  std::lock_guard lock(mutex);
-                  own.push_back({r.config.id, flow_verdict_name(r.verdict), sweep_line(r, format)});
-                },
-                [&] { return abandon.load() || interrupt_requested(); });
+      share(
+          [&](std::string result) {
+            std::lock_guard lock(mutex);
+            own.push_back(std::move(result));
+          },
+          [&] { return abandon.load() || interrupt_requested(); });
     } catch (...) {
       own_error = std::current_exception();
     }
@@ -72,16 +72,16 @@ int64_t run_as_leader(Team& t, const std::vector<SweepConfig>& share, const Swee
   try {
     for (;;) {
       bool idle = true;
-      std::deque<TeamResultLine> mine;
+      std::deque<std::string> mine;
       {
         std::lock_guard lock(mutex);
         mine.swap(own);
       }
-      for (const TeamResultLine& line : mine) on_line(line), ++delivered, idle = false;
+      for (const std::string& result : mine) on_result(result), ++delivered, idle = false;
       while (std::optional<TeamMessage> m = t.poll()) {
         idle = false;
         if (m->kind == TeamMessageKind::result) {
-          on_line(decode(*m));
+          on_result(m->text);
           ++delivered;
         } else {
           finished[static_cast<std::size_t>(m->from)] = true;
@@ -101,6 +101,7 @@ int64_t run_as_leader(Team& t, const std::vector<SweepConfig>& share, const Swee
         if (!give_up) give_up = now + std::chrono::milliseconds(200);
         if (now > *give_up) break;
       }
+      if (own_done && own_error) break;  // as a failure of another rank, below
       if (failure) {
         abandon = true;
         if (own_done) break;  // exiting with the failure makes the launcher stop the other ranks
@@ -113,19 +114,28 @@ int64_t run_as_leader(Team& t, const std::vector<SweepConfig>& share, const Swee
     throw;
   }
   worker.join();
-  if (own_error) std::rethrow_exception(own_error);
+  // Another rank's failure first: it is why this rank's share may have stopped (TeamShare's stop()).
   if (failure) throw Error(*failure);
+  if (own_error) std::rethrow_exception(own_error);
   return delivered;
 }
 
 }  // namespace
 
+int64_t run_team_work(const TeamShare& share, const std::function<void(const std::string&)>& on_result) {
+  Team& t = team();
+  return t.rank() == 0 ? run_as_leader(t, share, on_result) : run_as_worker(t, share);
+}
+
 int64_t run_team_sweep(const std::vector<SweepConfig>& todo, const SweepOptions& options, SweepFormat format,
                        const std::function<void(const TeamResultLine&)>& on_line) {
-  Team& t = team();
-  const std::vector<std::vector<SweepConfig>> shares = split_by_cost(todo, t.size());
-  const std::vector<SweepConfig>& share = shares[static_cast<std::size_t>(t.rank())];
-  return t.rank() == 0 ? run_as_leader(t, share, options, format, on_line) : run_as_worker(t, share, options, format);
+  const std::vector<std::vector<SweepConfig>> shares = split_by_cost(todo, team().size());
+  const std::vector<SweepConfig>& mine = shares[static_cast<std::size_t>(team().rank())];
+  return run_team_work(
+      [&](const std::function<void(std::string)>& deliver, const std::function<bool()>& stop) {
+        run_sweep(mine, options, [&](const SweepResult& r) { deliver(encode(r, format)); }, stop);
+      },
+      [&](const std::string& text) { on_line(decode(text)); });
 }
 
 }  // namespace gradlab::cli

@@ -1,7 +1,8 @@
 #pragma once
 // The processes one command runs on. A plain run is a team of one; started by mpirun or srun, main()
 // makes the command join the MPI job's team (mpi_team.h): `gradlab sweep` splits its configurations
-// across the ranks (sweep_team.h), and `gradlab train` trains data-parallel on them (replicas()).
+// across the ranks (sweep_team.h), `gradlab report` its units (report_units.h), and `gradlab train`
+// trains data-parallel on them (replicas()).
 // Only rank 0 writes files.
 #include <memory>
 #include <optional>

@@ -36,4 +36,10 @@ double training_cost(const SweepConfig& config);
 /// share may be empty when there are fewer configurations than parts. Error when parts < 1.
 std::vector<std::vector<SweepConfig>> split_by_cost(const std::vector<SweepConfig>& configs, int parts);
 
+/// The same rule on bare costs: the indices of `costs` in each of `parts` shares, ascending (what
+/// `gradlab report` shares its units by). Error when parts < 1 or a cost is negative or not finite.
+///
+///   split_costs({9, 1, 4, 4}, 2)   // {{0}, {1, 2, 3}}
+std::vector<std::vector<std::size_t>> split_costs(const std::vector<double>& costs, int parts);
+
 }  // namespace gradlab
