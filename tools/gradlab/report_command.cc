@@ -244,6 +244,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
         json["edge_of_chaos"] = edge ? edge_json(*edge, *isometry) : nlohmann::ordered_json();
         json["training"] = training ? training_json(*training) : nlohmann::ordered_json();
         json["adding_problem"] = adding ? adding_json(*adding) : nlohmann::ordered_json();
+        json["trainability"] = trainability ? trainability_json(*trainability) : nlohmann::ordered_json();
         write_stdout(json.dump(2) + "\n");
       } else {
         std::string text = report_text(study, s->out);

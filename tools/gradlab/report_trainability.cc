@@ -2,6 +2,8 @@
 // points' midpoints, so uneven grids stay readable) and the theory's depth-scale curves.
 #include "report_trainability.h"
 
+#include "json_number.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -51,6 +53,25 @@ std::string trainability_reading(const TrainabilityStudy& s) {
   }
   return counts + " Here the trainable region does not follow 6 xi_c, the bound Schoenholz et al. (2017, Fig. 5) "
                   "found: with this budget and grid, depth scale did not decide which networks trained.";
+}
+
+nlohmann::ordered_json trainability_json(const TrainabilityStudy& s) {
+  const auto tally = [](const TrainedCount& c) { return nlohmann::ordered_json{{"trained", c.trained}, {"cells", c.cells}}; };
+  nlohmann::ordered_json cells = nlohmann::ordered_json::array();
+  for (const TrainabilityCell& c : s.cells) {
+    cells.push_back({{"depth", c.depth},
+                     {"sigma_w2", c.sigma_w2},
+                     {"test_accuracy", json_number(c.outcome.test_accuracy)},
+                     {"trained", c.trained},
+                     {"within_6_xi_c", c.within},
+                     {"diverged", c.outcome.diverged},
+                     {"xi_c", json_number(c.outcome.xi_c)}});
+  }
+  return {{"reading", trainability_reading(s)},
+          {"steps", s.options.training.steps},
+          {"within_6_xi_c", tally(s.within)},
+          {"beyond_6_xi_c", tally(s.beyond)},
+          {"cells", cells}};
 }
 
 void add_trainability_section(HtmlReport& page, const TrainabilityStudy& s) {

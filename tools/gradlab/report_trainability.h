@@ -7,6 +7,8 @@
 //   add_trainability_section(page, study);
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "gradlab/lab/trainability_study.h"
 #include "html_report.h"
 
@@ -16,6 +18,10 @@ namespace gradlab::cli {
 /// whether the cells within 6 xi_c trained clearly more often than those beyond (by at least half the
 /// cells), somewhat more often, or not; with the counts and Schoenholz et al. 2017 cited.
 std::string trainability_reading(const TrainabilityStudy& study);
+
+/// The study for `report --json`: the reading, the tallies within and beyond 6 xi_c, and each cell
+/// (depth, sigma_w2, test accuracy, trained, within, diverged, xi_c; null for a number that is not finite).
+nlohmann::ordered_json trainability_json(const TrainabilityStudy& study);
 
 /// Adds the section (a level-2 heading, the reading, the heatmap with the curves, the settings) to `page`.
 void add_trainability_section(HtmlReport& page, const TrainabilityStudy& study);
