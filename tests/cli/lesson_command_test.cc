@@ -15,7 +15,7 @@ using nlohmann::json;
 
 json run_json(const std::vector<std::string>& args) {
   // The recurrent section (table 9) has tests of its own below.
-  std::vector<std::string> all{"lesson", "--json", "--recurrent-trials", "0"};
+  std::vector<std::string> all{"lesson", "--json", "--recurrent-trials", "0", "--conv-seeds", "0"};
   all.insert(all.end(), args.begin(), args.end());
   CliResult r = run_cli(all);
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -112,7 +112,7 @@ TEST(LessonCommand, JsonHoldsEveryTableWithSaneNumbers) {
 TEST(LessonCommand, SameSeedSameOutputOtherSeedOtherOutput) {
   const std::vector<std::string> base{"lesson",  "--trials",      "8", "--grid-trials", "3", "--depths",
                                       "4,8",     "--norm-trials", "1", "--norm-depths", "8",
-                                      "--recurrent-trials", "1", "--recurrent-steps", "3,9"};
+                                      "--recurrent-trials", "1", "--recurrent-steps", "3,9", "--conv-seeds", "0"};
   auto with_seed = [&](const char* seed, bool json) {
     std::vector<std::string> args = base;
     args.insert(args.end(), {"--seed", seed});
@@ -127,7 +127,7 @@ TEST(LessonCommand, SameSeedSameOutputOtherSeedOtherOutput) {
 }
 
 TEST(LessonCommand, TablesNameWhatTheyShow) {
-  CliResult r = run_cli({"lesson", "--recurrent-trials", "0", "--trials", "5", "--grid-trials", "2", "--depths", "4,16", "--activations",
+  CliResult r = run_cli({"lesson", "--conv-seeds", "0", "--recurrent-trials", "0", "--trials", "5", "--grid-trials", "2", "--depths", "4,16", "--activations",
                          "relu,tanh", "--norm-trials", "0"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* text : {"he_uniform", "glorot_uniform", "100x128", "no skip", "residual", "concat skip",
@@ -141,7 +141,7 @@ TEST(LessonCommand, TablesNameWhatTheyShow) {
 // Issue 14, items 5, 6 and 8: the sentences beside tables 2 and 3 are the lesson's (quoted), a
 // citation, or measured; the relu/glorot vanishing is put down to the initializer (He et al. 2015).
 TEST(LessonCommand, SentencesAreQuotedCitedOrMeasured) {
-  CliResult r = run_cli({"lesson", "--recurrent-trials", "0", "--trials", "5", "--grid-trials", "3", "--depths", "4,16", "--activations",
+  CliResult r = run_cli({"lesson", "--conv-seeds", "0", "--recurrent-trials", "0", "--trials", "5", "--grid-trials", "3", "--depths", "4,16", "--activations",
                          "relu,sigmoid", "--norm-trials", "0"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* text :
@@ -156,7 +156,7 @@ TEST(LessonCommand, SentencesAreQuotedCitedOrMeasured) {
 }
 
 TEST(LessonCommand, NormalizationSectionShowsEachRemedyAndBatchNormsLimits) {
-  CliResult r = run_cli({"lesson", "--recurrent-trials", "0", "--trials", "2", "--grid-trials", "1", "--depths", "4", "--norm-trials", "1",
+  CliResult r = run_cli({"lesson", "--conv-seeds", "0", "--recurrent-trials", "0", "--trials", "2", "--grid-trials", "1", "--depths", "4", "--norm-trials", "1",
                          "--norm-depths", "8"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* text : {"4. Normalization at depth", "no norm", "batch norm", "layer norm", "group norm",
@@ -242,7 +242,7 @@ namespace {
 // beside their figures; options reach it and bad ones are refused.
 TEST(LessonCommand, RecurrentSectionMeasuresTheLessonsLayersTimesTimeSteps) {
   const std::vector<std::string> small{"lesson", "--trials", "2", "--grid-trials", "1", "--depths", "4", "--norm-trials",
-                                       "0", "--recurrent-trials", "2", "--recurrent-steps", "3,40"};
+                                       "0", "--recurrent-trials", "2", "--recurrent-steps", "3,40", "--conv-seeds", "0"};
   CliResult text = run_cli(small);
   ASSERT_EQ(text.exit_code, 0) << text.err;
   for (const char* fragment : {"9. Recurrent networks. \"This is especially important for recurrent neural networks as here "

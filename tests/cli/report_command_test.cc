@@ -27,7 +27,7 @@ using nlohmann::json;
 const std::vector<std::string> kSmall = {"--depths", "2,3", "--activations", "relu", "--initializers", "he_uniform",
                                          "--skips", "none", "--norms", "none,layer", "--trials", "1",
                                          "--lesson-trials", "2", "--no-training", "--recurrent-trials", "0", "--no-trainability", "--no-edge",
-                                         "--no-adding-problem"};
+                                         "--no-adding-problem", "--no-conv"};
 
 class ReportCommand : public ::testing::Test {
  protected:
@@ -120,7 +120,7 @@ TEST_F(ReportCommand, TrainingSectionShowsTheLessonsClaimsOnFashionMnist) {
                                          "--adding-seeds", "2"};
   std::vector<std::string> args{"report", "--depths", "2", "--activations", "relu", "--initializers", "he_uniform",
                                 "--skips", "none", "--norms", "none", "--trials", "1", "--lesson-trials", "2",
-                                "--recurrent-trials", "0", "--no-trainability", "--no-edge", "--out", path("r.html"), "--json"};
+                                "--recurrent-trials", "0", "--no-trainability", "--no-edge", "--no-conv", "--out", path("r.html"), "--json"};
   args.insert(args.end(), tiny.begin(), tiny.end());
   const auto r = run_cli(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -24,6 +24,8 @@
 #include "progress_bar.h"
 #include "report_edge.h"
 #include "report_adding.h"
+#include "conv_study_output.h"
+#include "report_conv.h"
 #include "report_study.h"
 #include "report_training.h"
 #include "report_trainability.h"
@@ -45,6 +47,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
     bool edge = true;
     EdgeOfChaosOptions edge_options;
     AddingReportSettings adding;
+    ConvReportSettings conv;
   };
   auto s = std::make_shared<Settings>();
   ReportStudyOptions& o = s->study;
@@ -154,6 +157,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
       ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}))
       ->capture_default_str();
   add_adding_options(*cmd, s->adding);
+  add_conv_options(*cmd, s->conv);
 
   cmd->callback([s, &run] {
     s->study.skips.clear();
@@ -192,6 +196,8 @@ void add_report_command(CLI::App& app, CommandRun& run) {
         trainability_data = std::make_shared<const DataSplits>(
             as_bad_input([&] { return load_trainability_data(s->trainability_options.training); }));
       }
+
+      const std::optional<Dataset> conv_images = load_conv_images(s->conv, s->training_options.data_dir);
 
       InterruptGuard guard;
       std::optional<ProgressBar> bar;
@@ -244,6 +250,8 @@ void add_report_command(CLI::App& app, CommandRun& run) {
         if (bar) bar->finish();
       }
 
+      const std::optional<ConvStudy> conv = run_conv_for_report(s->conv, s->study.seed, conv_images);
+
       HtmlReport page("gradlab report: vanishing and exploding gradients, and the lesson's remedies");
       add_glance_section(page, study);
       add_lesson_section(page, study.lesson);
@@ -257,12 +265,14 @@ void add_report_command(CLI::App& app, CommandRun& run) {
       if (training) add_training_section(page, *training);
       if (trainability) add_trainability_section(page, *trainability);
       if (adding) add_adding_section(page, *adding);
+      if (conv) add_conv_section(page, *conv);
       as_bad_input([&] { write_file_atomically(s->out, page.render()); });
       if (s->json) {
         nlohmann::ordered_json json = report_json(study, s->out);
         json["edge_of_chaos"] = edge ? edge_json(*edge, *isometry) : nlohmann::ordered_json();
         json["training"] = training ? training_json(*training) : nlohmann::ordered_json();
         json["adding_problem"] = adding ? adding_json(*adding) : nlohmann::ordered_json();
+        json["conv"] = conv ? conv_study_json(*conv) : nlohmann::ordered_json();
         write_stdout(json.dump(2) + "\n");
       } else {
         std::string text = report_text(study, s->out);
@@ -270,6 +280,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
         if (training) text += "\nThe lesson's cases trained on Fashion-MNIST (gradlab's extension):\n" + format_lesson_training(*training);
         if (trainability) text += "\nTrainability against depth scale: " + trainability_reading(*trainability) + "\n";
         if (adding) text += "\nThe adding problem (Hochreiter & Schmidhuber 1997), test MSE over the seeds:\n" + adding_text(*adding);
+        if (conv) text += conv_study_text(*conv, "");
         write_stdout(text);
       }
     };
