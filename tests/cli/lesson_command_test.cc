@@ -279,5 +279,30 @@ TEST(LessonCommand, RecurrentSectionMeasuresTheLessonsLayersTimesTimeSteps) {
   EXPECT_EQ(run_cli({"lesson", "--recurrent-steps", "1"}).exit_code, 2);
 }
 
+// Table 10: plain and identity-shortcut CNNs with each normalization at initialization (no training
+// in the lesson), the same rows in text and JSON, its findings printed.
+TEST(LessonCommand, ConvSectionTabulatesEveryArmAtEveryDepth) {
+  const std::vector<std::string> small{"lesson", "--trials", "2", "--grid-trials", "1", "--depths", "4", "--norm-trials",
+                                       "0", "--recurrent-trials", "0", "--conv-seeds", "1", "--conv-depths", "2,3"};
+  CliResult text = run_cli(small);
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  for (const char* fragment : {"10. Convolutional networks: plain against identity shortcuts", "depth 3", "identity  instance norm",
+                               "images drawn from U[0, 1)", "Ulyanov et al. 2016", "What the measurements say:"}) {
+    EXPECT_NE(text.out.find(fragment), std::string::npos) << fragment << "\n" << text.out;
+  }
+  EXPECT_EQ(text.out.find("Over training"), std::string::npos);
+  std::vector<std::string> as_json = small;
+  as_json.push_back("--json");
+  CliResult r = run_cli(as_json);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json conv = json::parse(r.out).at("conv");
+  ASSERT_EQ(conv.at("cells").size(), 2u * 5 * 2);
+  EXPECT_TRUE(conv.at("training").empty());
+  for (const json& f : conv.at("findings")) {
+    EXPECT_NE(text.out.find(f.at("text").get<std::string>()), std::string::npos) << "text and JSON agree";
+  }
+  EXPECT_EQ(run_cli({"lesson", "--conv-depths", "3,2"}).exit_code, 2);
+}
+
 }  // namespace
 }  // namespace gradlab::cli_test
