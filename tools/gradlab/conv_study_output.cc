@@ -48,7 +48,7 @@ std::string conv_study_setting(const ConvStudy& s) {
       "[{}, 28, 28, 1], training mode, L = mean(logits * R) with R ~ N(0, 1) fixed by the seed (the plain mean's "
       "gradient is the same at every position, and a normalization's backward removes it). g_k = ||dL/d input of "
       "conv k||, so g_1 is the gradient reaching the image; g_1/g_L over the convolutions, {} seed(s) per arm and "
-      "depth. Verdict: {} applied to g_1/g_L (squared gain per layer (g_1/g_L)^(2/(L-1))). {}",
+      "depth. Verdict, from g_1/g_L with the squared gain per layer g = (g_1/g_L)^(2/(L-1)): {}. {}",
       o.filters, o.groups, o.activation, o.kernel_initializer, s.inputs, o.batch, o.seeds, flow_verdict_rule(), kConvStudyCitations);
 }
 

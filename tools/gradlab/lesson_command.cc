@@ -79,7 +79,7 @@ void add_lesson_command(CLI::App& app, CommandRun& run) {
                   "no, batch, group, layer and instance norm (0 skips it)")
       ->check(CLI::Range(0, 1000))
       ->capture_default_str();
-  cmd->add_option("--conv-depths", settings->conv.depths, "Convolution blocks of table 10, comma-separated, increasing")
+  cmd->add_option("--conv-depth,--conv-depths", settings->conv.depths, "Convolution blocks of table 10, comma-separated, increasing")
       ->delimiter(',')
       ->check(CLI::Range(2, kMaxConvStudyDepth))
       ->capture_default_str();

@@ -102,7 +102,7 @@ void add_conv_options(CLI::App& cmd, ConvReportSettings& s) {
   cmd.add_flag("!--no-conv", s.enabled,
                "Leave out the convolutional section (plain and identity-shortcut CNNs with no, batch, group, layer and "
                "instance norm on Fashion-MNIST images, at initialization and over training; about a minute of CPU)");
-  cmd.add_option("--conv-depths", o.depths, "Convolutional section: convolution blocks of the probed networks, increasing")
+  cmd.add_option("--conv-depth,--conv-depths", o.depths, "Convolutional section: convolution blocks of the probed networks, increasing")
       ->delimiter(',')
       ->check(CLI::Range(2, kMaxConvStudyDepth))
       ->capture_default_str();
