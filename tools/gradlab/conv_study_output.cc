@@ -45,8 +45,9 @@ std::string conv_study_setting(const ConvStudy& s) {
   return fmt::format(
       "Each network: depth x [Conv2D({}, 3x3, same) -> normalization (group norm: {} groups) -> {}], {} kernels, the identity arms adding "
       "l_k = l_(k-1) + block_k(l_(k-1)) from block 2 on, then global average pooling and Dense(10). Inputs: {} "
-      "[{}, 28, 28, 1], training mode, L = mean(logits * R) with R ~ N(0, 1) fixed by the seed (the plain mean's "
-      "gradient is the same at every position, and a normalization's backward removes it). g_k = ||dL/d input of "
+      "[{}, 28, 28, 1], training mode, L = mean(logits * R) with R ~ N(0, 1) fixed by the seed (the plain mean "
+      "sends the same gradient to every example and position, and a normalization's backward removes the part of a "
+      "gradient that is constant over what it normalizes, Ioffe & Szegedy 2015, section 3). g_k = ||dL/d input of "
       "conv k||, so g_1 is the gradient reaching the image; g_1/g_L over the convolutions, {} seed(s) per arm and "
       "depth. Verdict, from g_1/g_L with the squared gain per layer g = (g_1/g_L)^(2/(L-1)): {}. {}",
       o.filters, o.groups, o.activation, o.kernel_initializer, s.inputs, o.batch, o.seeds, flow_verdict_rule(), kConvStudyCitations);

@@ -171,8 +171,9 @@ void add_conv_section(HtmlReport& page, const ConvStudy& s) {
   int left_heat = 0;
   const Json heat = ratio_heatmap(s, left_heat);
   page.add_chart(heat, "g_1/g_L, the gradient reaching the image over the one reaching the last convolution (geometric "
-                       "mean over the seeds), for every arm (rows) and depth (columns): white is 1, blue above (the "
-                       "gradient grows toward the input), red below (it shrinks). The tooltip has g_1 and the verdict." +
+                       "mean over the seeds), for every arm (rows) and depth (columns), colour on log10: white is 1, red "
+                       "above (the gradient grows toward the input, the exploding side), blue below (it shrinks, the "
+                       "vanishing side). The tooltip has g_1 and the verdict." +
                            left_out_text(left_heat));
 
   std::vector<std::vector<TableCell>> rows;

@@ -20,8 +20,9 @@
 /// mode: trial t builds its weights from Rng(conv_trial_seed(seed, t)), sees image batch t (examples
 /// [t x batch, (t + 1) x batch) of the data, or a U[0, 1) draw from the same seed), and differentiates
 /// L = mean(logits * R) with R ~ N(0, 1) fixed by the same seed (ProbeLoss::random_projection): the
-/// plain mean's gradient is the same at every position and example, which a normalization's backward
-/// removes (its statistics' own gradient), so every arm gets the same varying target. g_k is
+/// plain mean sends the same gradient to every example and position, and a normalization's backward
+/// removes the part of a gradient that is constant over what it normalizes (Ioffe & Szegedy 2015,
+/// section 3), so every arm gets the same varying target. g_k is
 /// ||dL/d input of conv k||_2, so g_1 is the gradient reaching the image; the study reports g_1 and
 /// R = g_1 / g_L over the convolutions, and the verdict of FlowSummary's rule applied to R: the
 /// squared gain per layer g = R^(2 / (L - 1)) (squared_gain_of_ratio), vanishing or exploding when the
