@@ -49,7 +49,8 @@ Dataset arrays_dataset(py::handle x, py::handle y, const std::string& name) {
 }
 
 py::object train(py::object model, py::object x, py::object y, py::object data, std::optional<std::string> label_column,
-                 std::optional<int64_t> limit, py::object validation_data, double validation_split, bool normalize,
+                 std::optional<int64_t> limit, std::optional<int64_t> time_steps, uint64_t data_seed,
+                 py::object validation_data, double validation_split, bool normalize,
                  const std::string& loss, std::optional<bool> from_logits, const std::string& optimizer,
                  std::optional<double> learning_rate, const std::string& schedule, std::optional<double> momentum,
                  bool nesterov, std::optional<double> weight_decay, std::optional<double> clipnorm,
@@ -87,10 +88,15 @@ py::object train(py::object model, py::object x, py::object y, py::object data, 
     if (!x.is_none() || !y.is_none()) throw Error("data= names the examples; it cannot go with x= and y=");
     s.data_name = py::str(py::module_::import("os").attr("fspath")(data));
     py::gil_scoped_release release;
-    splits = load_dataset(s.data_name, {.label_column = label_column.value_or(""), .limit = limit});
+    splits = load_dataset(s.data_name, {.label_column = label_column.value_or(""),
+                                        .limit = limit,
+                                        .time_steps = time_steps,
+                                        .data_seed = data_seed});
   } else {
     if (x.is_none() || y.is_none()) throw Error("give the examples as x= and y= (arrays), or data= ('fashion-mnist' or a CSV file)");
-    if (label_column || limit) throw Error("label_column= and limit= describe data=; they cannot go with x= and y=");
+    if (label_column || limit || time_steps || data_seed != 0) {
+      throw Error("label_column=, limit=, time_steps= and data_seed= describe data=; they cannot go with x= and y=");
+    }
     s.data_name = "arrays";
     splits.train = arrays_dataset(x, y, "x");
   }
@@ -152,6 +158,7 @@ void bind_train(py::module_& m) {
   const auto none = py::none();
   m.def("train", &train, py::arg("model"), py::arg("x") = none, py::arg("y") = none, py::kw_only(),
         py::arg("data") = none, py::arg("label_column") = none, py::arg("limit") = none,
+        py::arg("time_steps") = none, py::arg("data_seed") = 0,
         py::arg("validation_data") = none, py::arg("validation_split") = 0.0, py::arg("normalize") = false,
         py::arg("loss") = d.loss, py::arg("from_logits") = none, py::arg("optimizer") = d.optimizer,
         py::arg("learning_rate") = none, py::arg("schedule") = d.schedule, py::arg("momentum") = none,
@@ -164,7 +171,8 @@ void bind_train(py::module_& m) {
         "model.compile(optimizer, loss) then model.fit(x, y, ...), and as `gradlab train` with the same "
         "options; returns what `gradlab train --json` prints (the summary, the test result and the whole "
         "history). x, y: NumPy arrays (integer y: class ids; float y: regression targets); or data= "
-        "'fashion-mnist' or a CSV file (with label_column=). Ctrl-C stops after the step with "
+        "'fashion-mnist', 'fashion-mnist-sequence', 'adding-problem' (with time_steps= and data_seed=, as "
+        "--time-steps and --data-seed) or a CSV file (with label_column=). Ctrl-C stops after the step with "
         "KeyboardInterrupt");
 }
 

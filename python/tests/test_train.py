@@ -88,6 +88,26 @@ def test_float_targets_train_a_regression():
     assert "accuracy" not in result["history"]
 
 
+def test_the_adding_problem_is_the_clis_run(tmp_path):
+    spec = tmp_path / "adding.json"
+    spec.write_text(json.dumps({
+        "name": "adding", "inputs": {"sequence": [6, 2]},
+        "layers": [{"name": "rnn", "type": "simple_rnn", "units": 4},
+                   {"name": "sum", "type": "dense", "units": 1}],
+        "outputs": ["sum"]}))
+    result = gradlab.train(spec, data="adding-problem", time_steps=6, data_seed=3, limit=64, loss="mse", epochs=2,
+                           batch_size=16, seed=2, progress=False)
+    expected = json.loads(subprocess.run(
+        [str(CLI), "train", "--model", str(spec), "--data", "adding-problem", "--time-steps", "6", "--data-seed", "3",
+         "--limit", "64", "--loss", "mse", "--epochs", "2", "--batch-size", "16", "--seed", "2", "--json"],
+        check=True, capture_output=True, text=True).stdout)
+    assert without_timings(result) == without_timings(expected)
+    assert result["train_examples"] == 64
+    other_data = gradlab.train(spec, data="adding-problem", time_steps=6, data_seed=4, limit=64, loss="mse", epochs=2,
+                               batch_size=16, seed=2, progress=False)
+    assert other_data["history"]["loss"] != result["history"]["loss"]  # data_seed draws other sequences
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"epochs": -1}, "epochs=-1"),
     ({"batch_size": 0}, "batch_size=0"),
@@ -95,6 +115,7 @@ def test_float_targets_train_a_regression():
     ({"optimizer": "adamm"}, "adamm"),
     ({"loss": "hinge_loss"}, "hinge_loss"),
     ({"data": "fashion-mnist"}, "cannot go with x="),
+    ({"time_steps": 5}, "cannot go with x="),
 ])
 def test_bad_train_options_are_value_errors(kwargs, message):
     x, y = separable(8, 5)

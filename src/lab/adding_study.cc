@@ -27,9 +27,10 @@ void check_options(const AddingStudyOptions& o) {
     if (!ok) fail("adding study: {} = {} is out of range (expected {})", what, value, expected);
   };
   if (o.time_steps.empty()) fail("adding study: no time steps to compare (expected at least one T)");
-  for (int64_t t : o.time_steps) require(t >= 2 && t <= kMaxAddingTimeSteps, "time_steps", double(t), "in [2, 100000]");
-  require(o.exploding_time_steps >= 2 && o.exploding_time_steps <= kMaxAddingTimeSteps, "exploding_time_steps",
-          double(o.exploding_time_steps), "in [2, 100000]");
+  for (int64_t t : o.time_steps)
+    require(t >= 2 && t <= kMaxAddingTimeSteps, "time_steps", double(t), "in [2, 100000]");
+  require(o.exploding_time_steps >= 2 && o.exploding_time_steps <= kMaxAddingTimeSteps,
+          "exploding_time_steps", double(o.exploding_time_steps), "in [2, 100000]");
   require(o.units > 0, "units", double(o.units), "> 0");
   require(o.train_examples > 0, "train_examples", double(o.train_examples), "> 0");
   require(o.test_examples > 0, "test_examples", double(o.test_examples), "> 0");
@@ -65,21 +66,6 @@ std::string cell_title(const std::string& cell) {
   return cell == "lstm" ? "LSTM" : cell == "gru" ? "GRU" : "SimpleRNN";
 }
 
-class ProgressCallback : public Callback {
- public:
-  ProgressCallback(const AddingStudyCallback& callback, AddingStudyProgress progress)
-      : callback_(callback), progress_(std::move(progress)) {}
-  void on_train_begin() override { progress_.steps = run().epochs * run().steps_per_epoch; }
-  void on_batch_end(int64_t step, const BatchLogs&) override {
-    progress_.step = step + 1;
-    callback_(progress_);
-  }
-
- private:
-  const AddingStudyCallback& callback_;
-  AddingStudyProgress progress_;
-};
-
 // One arm's plan: how to build its network and optimizer, and its data.
 struct ArmPlan {
   AddingArm arm;
@@ -106,7 +92,8 @@ SeedSpread AddingArm::test_mse() const {
 }
 
 int64_t AddingArm::runs_stopped_by_anomaly() const {
-  return std::count_if(runs.begin(), runs.end(), [](const AddingRun& run) { return run.stopped_by_anomaly(); });
+  return std::count_if(runs.begin(), runs.end(),
+                       [](const AddingRun& run) { return run.stopped_by_anomaly(); });
 }
 
 AddingReading read_adding(const SeedSpread& mse, double chance) {
@@ -134,15 +121,17 @@ double AddingStudyResult::chance_at(int64_t time_steps) const {
   fail("adding study: T = {} was not measured", time_steps);
 }
 
-AddingStudyResult run_adding_study(const AddingStudyOptions& o, const AddingStudyCallback& progress) {
+AddingStudyResult run_adding_study(const AddingStudyOptions& o, const StudyProgressCallback& progress) {
   check_options(o);
   const auto start = std::chrono::steady_clock::now();
   AddingStudyResult r;
   r.options = o;
   for (int64_t i = 0; i < o.seeds; ++i) r.seeds.push_back(adding_run_seed(o.seed, i));
   const auto load = [&](int64_t t) {
-    return load_adding_problem(
-        {.time_steps = t, .train_examples = o.train_examples, .test_examples = o.test_examples, .seed = o.seed});
+    return load_adding_problem({.time_steps = t,
+                                .train_examples = o.train_examples,
+                                .test_examples = o.test_examples,
+                                .seed = o.seed});
   };
   std::vector<DataSplits> data;
   for (int64_t t : o.time_steps) {
@@ -156,36 +145,44 @@ AddingStudyResult run_adding_study(const AddingStudyOptions& o, const AddingStud
   const std::string adam = fmt::format("Adam({:g})", o.learning_rate);
   for (std::size_t k = 0; k < o.time_steps.size(); ++k) {
     for (const char* cell : {"simple_rnn", "lstm", "gru"}) {
-      plans.push_back({.arm = {.name = cell,
-                               .time_steps = o.time_steps[k],
-                               .description = fmt::format("{}({}) -> Dense(1); {}", cell_title(cell), o.units, adam)},
-                       .build = [cell, &o] {
-                         return Layer(Sequential({cell_layer(cell, o.units, {}), Dense(1, {.name = "sum"})}));
-                       },
-                       .optimizer = [&o] { return std::make_shared<Adam>(AdamOptions{.learning_rate = o.learning_rate}); },
-                       .data = &data[k]});
+      plans.push_back(
+          {.arm = {.name = cell,
+                   .time_steps = o.time_steps[k],
+                   .description = fmt::format("{}({}) -> Dense(1); {}", cell_title(cell), o.units, adam)},
+           .build =
+               [cell, &o] {
+                 return Layer(Sequential({cell_layer(cell, o.units, {}), Dense(1, {.name = "sum"})}));
+               },
+           .optimizer =
+               [&o] { return std::make_shared<Adam>(AdamOptions{.learning_rate = o.learning_rate}); },
+           .data = &data[k]});
     }
   }
   // The exploding pair: relu, so nothing bounds the state, and a recurrent kernel whose singular values
   // are all exploding_gain; SGD without momentum, so the clip alone bounds each update (lr x clipnorm).
-  const std::string exploding = fmt::format("SimpleRNN({}, relu, recurrent orthogonal(gain {:g})) -> Dense(1); SGD({:g}",
-                                            o.units, o.exploding_gain, o.exploding_learning_rate);
+  const std::string exploding =
+      fmt::format("SimpleRNN({}, relu, recurrent orthogonal(gain {:g})) -> Dense(1); SGD({:g}", o.units,
+                  o.exploding_gain, o.exploding_learning_rate);
   for (bool clipped : {false, true}) {
     plans.push_back(
         {.arm = {.name = clipped ? "exploding_clipped" : "exploding",
                  .time_steps = o.exploding_time_steps,
-                 .description = exploding + (clipped ? fmt::format(", global_clipnorm {:g})", o.clipnorm) : ")")},
-         .build = [&o] {
-           return Layer(Sequential({SimpleRNN(o.units, {.activation = "relu",
-                                                        .recurrent_initializer = orthogonal(o.exploding_gain),
-                                                        .name = "simple_rnn"}),
-                                    Dense(1, {.name = "sum"})}));
-         },
-         .optimizer = [&o, clipped] {
-           return std::make_shared<SGD>(SGDOptions{.learning_rate = o.exploding_learning_rate,
-                                                   .global_clipnorm = clipped ? std::optional<double>(o.clipnorm)
-                                                                              : std::nullopt});
-         },
+                 .description =
+                     exploding + (clipped ? fmt::format(", global_clipnorm {:g})", o.clipnorm) : ")")},
+         .build =
+             [&o] {
+               return Layer(
+                   Sequential({SimpleRNN(o.units, {.activation = "relu",
+                                                   .recurrent_initializer = orthogonal(o.exploding_gain),
+                                                   .name = "simple_rnn"}),
+                               Dense(1, {.name = "sum"})}));
+             },
+         .optimizer =
+             [&o, clipped] {
+               return std::make_shared<SGD>(
+                   SGDOptions{.learning_rate = o.exploding_learning_rate,
+                              .global_clipnorm = clipped ? std::optional<double>(o.clipnorm) : std::nullopt});
+             },
          .data = &exploding_data});
   }
 
@@ -198,8 +195,10 @@ AddingStudyResult run_adding_study(const AddingStudyOptions& o, const AddingStud
       // Built right after set_seed(seed): run i of the two exploding arms starts from the same weights.
       set_seed(run.seed);
       const Layer model = plan.build();
-      ProgressCallback reporter(progress, {.run = fmt::format("{} T={}", a.name, a.time_steps),
-                                           .seed_index = i, .run_index = next_run++, .runs = runs});
+      StudyProgressReporter reporter(progress, {.run = fmt::format("{} T={}", a.name, a.time_steps),
+                                                .seed_index = i,
+                                                .run_index = next_run++,
+                                                .runs = runs});
       std::vector<Callback*> callbacks;
       if (progress) callbacks.push_back(&reporter);
       const auto run_start = std::chrono::steady_clock::now();

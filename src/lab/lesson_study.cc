@@ -94,6 +94,7 @@ double lesson_printed_gradient_norm(SkipConnection skip) {
     case SkipConnection::none: return 0.0202007275;
     case SkipConnection::residual: return 0.0324114449;
     case SkipConnection::concat: return 0.0306733567;
+    case SkipConnection::identity: fail("lesson_printed_gradient_norm: the lesson has no network with an identity skip");
   }
   fail("lesson_printed_gradient_norm: unknown SkipConnection {}", static_cast<int>(skip));
 }

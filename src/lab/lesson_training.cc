@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <functional>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <utility>
@@ -55,9 +55,9 @@ StudyModel plain_stack(const LessonTrainingOptions& o, int64_t classes, const st
 }
 
 // dense_1 maps the input to `width`; each later layer adds a residual branch x + Dense(relu)(x), or
-// x + Dense(relu)(LayerNormalization(x)) with `normalize`. With `scaled` the branch kernels have He's variance
-// divided by depth (scale 2 / depth; standard deviation He's / sqrt(depth)): with plain He every branch
-// adds as much variance as x already has, so x doubles in variance per block and a 30-block stack
+// x + Dense(relu)(LayerNormalization(x)) with `normalize`. With `scaled` the branch kernels have He's
+// variance divided by depth (scale 2 / depth; standard deviation He's / sqrt(depth)): with plain He every
+// branch adds as much variance as x already has, so x doubles in variance per block and a 30-block stack
 // overflows after one SGD step (the exploding case again). Dividing the variance by the number of
 // residual layers is GPT-2's rule (Radford et al. 2019, weights scaled by 1 / sqrt(N)); Fixup (Zhang et
 // al. 2019) scales differently, by L^(-1/(2m-2)). The sum then grows by at most (1 + 1/depth)^depth ~ e.
@@ -79,33 +79,21 @@ StudyModel residual_stack(const LessonTrainingOptions& o, int64_t features, int6
     x = x + m.dense.back()(h);
   }
   m.dense.push_back(Dense(classes, {.kernel_initializer = he_uniform(), .name = "logits"}));
-  m.model = Model(inputs, m.dense.back()(x), normalize ? "deep_residual_norm" : scaled ? "deep_residual" : "deep_residual_unscaled");
+  m.model = Model(inputs, m.dense.back()(x),
+                  normalize ? "deep_residual_norm"
+                  : scaled  ? "deep_residual"
+                            : "deep_residual_unscaled");
   return m;
 }
 
-// Reports each step of the run in progress to the study's progress callback.
-class ProgressCallback : public Callback {
- public:
-  ProgressCallback(const LessonTrainingCallback& callback, LessonTrainingProgress progress)
-      : callback_(callback), progress_(std::move(progress)) {}
-  void on_train_begin() override { progress_.steps = run().epochs * run().steps_per_epoch; }
-  void on_batch_end(int64_t step, const BatchLogs&) override {
-    progress_.step = step + 1;
-    callback_(progress_);
-  }
-
- private:
-  const LessonTrainingCallback& callback_;
-  LessonTrainingProgress progress_;
-};
-
 // Trains `m` with `optimizer` through fit(), the test set as validation data, instruments sampled
 // every `sample_every` steps and the anomaly check on.
-LessonRun train(LessonRun run, const StudyModel& m, std::shared_ptr<Optimizer> optimizer, const DataSplits& data,
-                const LessonTrainingOptions& o, int64_t sample_every, const LessonTrainingCallback& progress,
-                int run_index, int runs) {
+LessonRun train(LessonRun run, const StudyModel& m, std::shared_ptr<Optimizer> optimizer,
+                const DataSplits& data, const LessonTrainingOptions& o, int64_t sample_every,
+                const StudyProgressCallback& progress, int run_index, int runs) {
   for (const Dense& d : m.dense) run.dense_layers.push_back(d.name());
-  ProgressCallback reporter(progress, {.run = run.name, .seed_index = run.seed_index, .run_index = run_index, .runs = runs});
+  StudyProgressReporter reporter(
+      progress, {.run = run.name, .seed_index = run.seed_index, .run_index = run_index, .runs = runs});
   std::vector<Callback*> callbacks;
   if (progress) callbacks.push_back(&reporter);
   const auto start = std::chrono::steady_clock::now();
@@ -182,7 +170,7 @@ uint64_t lesson_run_seed(uint64_t study_seed, int64_t index) {
 }
 
 LessonTrainingResult run_lesson_training(const DataSplits& data, const LessonTrainingOptions& o,
-                                         const LessonTrainingCallback& progress) {
+                                         const StudyProgressCallback& progress) {
   check_options(o);
   check_data(data);
   const auto start = std::chrono::steady_clock::now();
@@ -216,7 +204,8 @@ LessonTrainingResult run_lesson_training(const DataSplits& data, const LessonTra
           .learning_rate = o.sgd_learning_rate, .momentum = o.sgd_momentum, .global_clipnorm = clipnorm});
     };
   };
-  auto arm = [](std::string name, std::string description, std::string baseline = {}, std::string change = {}) {
+  auto arm = [](std::string name, std::string description, std::string baseline = {},
+                std::string change = {}) {
     return LessonArm{.name = std::move(name),
                      .description = std::move(description),
                      .baseline = std::move(baseline),
@@ -226,15 +215,20 @@ LessonTrainingResult run_lesson_training(const DataSplits& data, const LessonTra
     return [&o, classes, activation, init] { return plain_stack(o, classes, activation, init); };
   };
   auto residual = [&](bool scaled, bool normalize) {
-    return [&o, features, classes, scaled, normalize] { return residual_stack(o, features, classes, scaled, normalize); };
+    return [&o, features, classes, scaled, normalize] {
+      return residual_stack(o, features, classes, scaled, normalize);
+    };
   };
   const std::vector<ArmPlan> plans = {
       {arm("mlp", fmt::format("MLP {}-256-128-100-{}, relu, he_uniform; Adam(0.001)", features, classes)),
-       [&] { return dense_stack({256, 128, 100}, "relu", he_uniform(), classes); },
+       [&] {
+         return dense_stack({256, 128, 100}, "relu", he_uniform(), classes);
+       },
        [] { return std::make_shared<Adam>(AdamOptions{.learning_rate = 1e-3}); }, o.sample_every},
-      {arm("deep_sigmoid", deep("sigmoid", "glorot_uniform; " + sgd_text)), plain("sigmoid", glorot_uniform()), sgd(),
-       o.sample_every},
-      {arm("deep_relu_glorot", deep("relu", "glorot_uniform; " + sgd_text), "deep_sigmoid", "relu instead of sigmoid"),
+      {arm("deep_sigmoid", deep("sigmoid", "glorot_uniform; " + sgd_text)),
+       plain("sigmoid", glorot_uniform()), sgd(), o.sample_every},
+      {arm("deep_relu_glorot", deep("relu", "glorot_uniform; " + sgd_text), "deep_sigmoid",
+           "relu instead of sigmoid"),
        plain("relu", glorot_uniform()), sgd(), o.sample_every},
       {arm("deep_relu_he", deep("relu", "he_uniform; " + sgd_text), "deep_relu_glorot",
            "he_uniform instead of glorot_uniform"),
@@ -245,14 +239,15 @@ LessonTrainingResult run_lesson_training(const DataSplits& data, const LessonTra
       {arm("deep_residual", deep("relu", "he_uniform, residual (" + branches + "); " + sgd_text),
            "deep_residual_unscaled", fmt::format("branch kernels with He's variance / {}", o.depth)),
        residual(true, false), sgd(), o.sample_every},
-      {arm("deep_residual_norm", deep("relu", "he_uniform, residual (" + branches + "), layer normalization; " + sgd_text),
+      {arm("deep_residual_norm",
+           deep("relu", "he_uniform, residual (" + branches + "), layer normalization; " + sgd_text),
            "deep_residual", "layer normalization before each branch"),
        residual(true, true), sgd(), o.sample_every},
-      {arm("exploding", deep("relu", exploding + sgd_text)), plain("relu", random_normal(0.0, o.exploding_stddev)),
-       sgd(), 1},
+      {arm("exploding", deep("relu", exploding + sgd_text)),
+       plain("relu", random_normal(0.0, o.exploding_stddev)), sgd(), 1},
       {arm("exploding_clipped",
-           deep("relu", exploding + sgd_description(o.sgd_learning_rate, o.sgd_momentum, o.clipnorm)), "exploding",
-           fmt::format("global_clipnorm {:g}", o.clipnorm)),
+           deep("relu", exploding + sgd_description(o.sgd_learning_rate, o.sgd_momentum, o.clipnorm)),
+           "exploding", fmt::format("global_clipnorm {:g}", o.clipnorm)),
        plain("relu", random_normal(0.0, o.exploding_stddev)), sgd(o.clipnorm), 1},
   };
 
@@ -261,7 +256,9 @@ LessonTrainingResult run_lesson_training(const DataSplits& data, const LessonTra
   for (const ArmPlan& plan : plans) {
     LessonArm a = plan.arm;
     for (int64_t i = 0; i < o.seeds; ++i) {
-      LessonRun run{.name = a.name, .description = a.description, .seed = r.seeds[static_cast<std::size_t>(i)],
+      LessonRun run{.name = a.name,
+                    .description = a.description,
+                    .seed = r.seeds[static_cast<std::size_t>(i)],
                     .seed_index = i};
       // Every model is built right after set_seed(seed), so run i of the two exploding arms starts from
       // the same weights.
@@ -289,11 +286,13 @@ SeedSpread LessonArm::early_to_late_gradient_ratio() const {
 }
 
 int64_t LessonArm::runs_stopped_by_anomaly() const {
-  return std::count_if(runs.begin(), runs.end(), [](const LessonRun& run) { return run.stopped_by_anomaly(); });
+  return std::count_if(runs.begin(), runs.end(),
+                       [](const LessonRun& run) { return run.stopped_by_anomaly(); });
 }
 
 int64_t LessonArm::runs_read_as(FlowVerdict verdict) const {
-  return std::count_if(runs.begin(), runs.end(), [&](const LessonRun& run) { return run.gradient_reading() == verdict; });
+  return std::count_if(runs.begin(), runs.end(),
+                       [&](const LessonRun& run) { return run.gradient_reading() == verdict; });
 }
 
 const LessonArm& LessonTrainingResult::arm(std::string_view name) const {

@@ -5,6 +5,7 @@
 #include "gradlab/autograd/activations.h"
 #include "gradlab/autograd/shape_ops.h"
 #include "gradlab/error.h"
+#include "window_checks.h"
 
 namespace gradlab {
 namespace {
@@ -17,21 +18,10 @@ const std::string& checked_name(int spatial_rank, int64_t filters, std::array<in
   const std::string_view label =
       o.name.empty() ? std::string_view(type_of(spatial_rank)) : std::string_view(o.name);
   if (filters <= 0) fail("{}: filters must be positive, got {}", label, filters);
-  for (int axis = 0; axis < 2; ++axis) {
-    if (kernel_size[axis] <= 0) fail("{}: kernel_size must be positive, got {}", label, kernel_size[axis]);
-    if (o.strides[axis] <= 0) fail("{}: strides must be positive, got {}", label, o.strides[axis]);
-    if (o.dilation_rate[axis] <= 0)
-      fail("{}: dilation_rate must be positive, got {}", label, o.dilation_rate[axis]);
-  }
+  detail::check_conv_window(label, kernel_size, o.strides, o.dilation_rate, o.padding, o.activation);
   if (o.groups <= 0) fail("{}: groups must be positive, got {}", label, o.groups);
   if (filters % o.groups != 0) {
     fail("{}: filters = {} must be divisible by groups = {}", label, filters, o.groups);
-  }
-  try {
-    padding_from_name(o.padding);
-    get_activation(o.activation);
-  } catch (const Error& e) {
-    fail("{}: {}", label, e.what());
   }
   return o.name;
 }

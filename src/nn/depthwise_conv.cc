@@ -5,26 +5,18 @@
 #include "gradlab/autograd/activations.h"
 #include "gradlab/autograd/shape_ops.h"
 #include "gradlab/error.h"
+#include "window_checks.h"
 
 namespace gradlab {
 namespace {
 
 // Validates before the base class takes an automatic name, so a rejected layer does not use one up.
 const std::string& checked_name(std::array<int64_t, 2> kernel_size, const DepthwiseConv2DOptions& o) {
-  const std::string_view label = o.name.empty() ? std::string_view("depthwise_conv2d") : std::string_view(o.name);
-  for (int axis = 0; axis < 2; ++axis) {
-    if (kernel_size[axis] <= 0) fail("{}: kernel_size must be positive, got {}", label, kernel_size[axis]);
-    if (o.strides[axis] <= 0) fail("{}: strides must be positive, got {}", label, o.strides[axis]);
-    if (o.dilation_rate[axis] <= 0)
-      fail("{}: dilation_rate must be positive, got {}", label, o.dilation_rate[axis]);
-  }
-  if (o.depth_multiplier <= 0) fail("{}: depth_multiplier must be positive, got {}", label, o.depth_multiplier);
-  try {
-    padding_from_name(o.padding);
-    get_activation(o.activation);
-  } catch (const Error& e) {
-    fail("{}: {}", label, e.what());
-  }
+  const std::string_view label =
+      o.name.empty() ? std::string_view("depthwise_conv2d") : std::string_view(o.name);
+  detail::check_conv_window(label, kernel_size, o.strides, o.dilation_rate, o.padding, o.activation);
+  if (o.depth_multiplier <= 0)
+    fail("{}: depth_multiplier must be positive, got {}", label, o.depth_multiplier);
   return o.name;
 }
 
@@ -67,7 +59,8 @@ Tensor DepthwiseConv2DImpl::forward(const std::vector<Tensor>& inputs, const Cal
   if (x.dim(-1) != channels) {
     fail("{}: input has {} channels but the kernel was built for {}", name(), x.dim(-1), channels);
   }
-  const Tensor grouped = reshape(kernel_.value(), {kernel_size_[0], kernel_size_[1], 1, channels * multiplier});
+  const Tensor grouped =
+      reshape(kernel_.value(), {kernel_size_[0], kernel_size_[1], 1, channels * multiplier});
   const Tensor z = conv2d(x, grouped, bias_.defined() ? bias_.value() : Tensor(),
                           {.strides = options_.strides,
                            .padding = padding_,
@@ -82,7 +75,8 @@ std::string DepthwiseConv2DImpl::config_summary() const {
       "activation={}, use_bias={}, depthwise_initializer={}, bias_initializer={}",
       kernel_size_[0], kernel_size_[1], options_.strides[0], options_.strides[1], padding_name(padding_),
       options_.depth_multiplier, options_.dilation_rate[0], options_.dilation_rate[1], options_.activation,
-      options_.use_bias, options_.depthwise_initializer.description(), options_.bias_initializer.description());
+      options_.use_bias, options_.depthwise_initializer.description(),
+      options_.bias_initializer.description());
 }
 
 DepthwiseConv2D::DepthwiseConv2D(std::array<int64_t, 2> kernel_size, DepthwiseConv2DOptions options)

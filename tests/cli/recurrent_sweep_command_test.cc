@@ -21,6 +21,27 @@ constexpr const char* kTinyRecurrentGridJson =
     R"({"cell": ["simple_rnn", "gru"], "time_steps": [3, 12], "layers": 2, "units": 6, "batch": 3,
         "recurrent_init": ["glorot_uniform", "orthogonal"], "trials": 2, "seed": 4})";
 
+TEST_F(RecurrentSweepCli, ReportChartsTheGradientThroughTime) {
+  const auto r = run_cli(with({"sweep", "--out", path("r.csv"), "--report", path("r.html")}, tiny_recurrent_args()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string page = read_text("r.html");
+  EXPECT_NE(page.find("Gradient through time"), std::string::npos);
+  EXPECT_NE(page.find("the number of layers times the number of time-steps"), std::string::npos) << "the lesson's claim";
+  EXPECT_NE(page.find("|dL/dh_t| of the bottom recurrent layer"), std::string::npos) << "the line chart";
+  // 8 configurations (the first trial of each): a layers x time heatmap each, no note of a cut.
+  EXPECT_EQ(count_of(page, "dark cells at the bottom left"), 8);
+  EXPECT_EQ(page.find("Layers x time for the first"), std::string::npos);
+
+  // 3 cells x 2 lengths x 2 recurrent initializers, one trial: 12 configurations, 8 heatmaps.
+  const auto more = run_cli({"sweep", "--out", path("m.csv"), "--report", path("m.html"), "--cell", "simple_rnn,lstm,gru",
+                             "--time-steps", "3,5", "--layers", "2", "--units", "4", "--batch", "2", "--recurrent-init",
+                             "glorot_uniform,orthogonal"});
+  ASSERT_EQ(more.exit_code, 0) << more.err;
+  const std::string cut = read_text("m.html");
+  EXPECT_NE(cut.find("Layers x time for the first 8 of the 12 configurations"), std::string::npos);
+  EXPECT_EQ(count_of(cut, "dark cells at the bottom left"), 8);
+}
+
 TEST_F(RecurrentSweepCli, RowsCarryTheTimeAxisAndTheFileIsTheSameForAnyNumberOfWorkers) {
   ASSERT_EQ(run_cli(with({"sweep", "--out", path("one.csv"), "--workers", "1"}, tiny_recurrent_args())).exit_code, 0);
   const auto r = run_cli(with({"sweep", "--out", path("two.csv"), "--workers", "2"}, tiny_recurrent_args()));

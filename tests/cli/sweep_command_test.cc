@@ -136,6 +136,7 @@ TEST_F(SweepCli, ReportChartsEveryConfigurationAlsoAfterAResume) {
   EXPECT_NE(page.find("8 configurations of the grid depth 2, 3; width 8; activation relu, tanh;"), std::string::npos);
   EXPECT_NE(page.find("Trials together"), std::string::npos);
   EXPECT_NE(page.find("depth 3, activation tanh, trial 1"), std::string::npos) << "labels name what varies";
+  EXPECT_EQ(page.find("Gradient through time"), std::string::npos) << "no recurrent layer, no time axis";
   // Resumed from a file holding half the lines: the report still charts all eight.
   const std::string full = read_text("r.csv");
   std::size_t cut = 0;

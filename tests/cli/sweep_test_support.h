@@ -69,6 +69,13 @@ inline std::vector<std::string> sorted_lines(const std::string& text) {
   return lines;
 }
 
+/// How many times `needle` occurs in `text` (charts of a kind on a page).
+inline int count_of(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
+  return n;
+}
+
 /// 2 depths x 2 activations x 2 trials of small networks: 8 configurations, a few milliseconds.
 inline std::vector<std::string> tiny_grid_args() {
   return {"--depth", "2,3", "--width", "8", "--batch", "4", "--activation", "relu,tanh", "--trials", "2", "--seed", "5"};

@@ -219,13 +219,13 @@ TEST_F(LessonTrainingStudy, ExplodingRunIsStoppedByTheAnomalyCheckNamingALayerAn
 }
 
 TEST(LessonTraining, ReportsEveryStepOfEveryRunAndLetsTheCallerAbandonIt) {
-  std::vector<LessonTrainingProgress> calls;
+  std::vector<StudyProgress> calls;
   LessonTrainingOptions o = tiny_options();
   o.seeds = 2;
-  run_lesson_training(blobs(64, 12), o, [&](const LessonTrainingProgress& p) { calls.push_back(p); });
+  run_lesson_training(blobs(64, 12), o, [&](const StudyProgress& p) { calls.push_back(p); });
   // 64 examples in batches of 32: 2 steps per epoch, 4 per run; the unclipped exploding runs stop early.
   std::vector<std::pair<std::string, int64_t>> runs;
-  for (const LessonTrainingProgress& p : calls) {
+  for (const StudyProgress& p : calls) {
     EXPECT_EQ(p.runs, 18);
     EXPECT_EQ(p.steps, 4);
     if (runs.empty() || runs.back() != std::make_pair(p.run, p.seed_index)) {
@@ -244,7 +244,7 @@ TEST(LessonTraining, ReportsEveryStepOfEveryRunAndLetsTheCallerAbandonIt) {
   struct Stop {};
   int seen = 0;
   EXPECT_THROW(run_lesson_training(blobs(64, 12), o,
-                                   [&](const LessonTrainingProgress& p) {
+                                   [&](const StudyProgress& p) {
                                      ++seen;
                                      if (p.run_index == 1) throw Stop{};
                                    }),

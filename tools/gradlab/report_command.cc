@@ -226,7 +226,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
       if (data) {
         bar.reset();
         int bar_run = -1;
-        training = run_lesson_training(*data, s->training_options, [&](const LessonTrainingProgress& p) {
+        training = run_lesson_training(*data, s->training_options, [&](const StudyProgress& p) {
           if (interrupt_requested()) throw Interrupted(fmt::format("report stopped while training '{}'; nothing written", p.run));
           if (p.run_index != bar_run) {
             if (bar) bar->finish();

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "gradlab/lab/seed_spread.h"
+#include "gradlab/lab/study_progress.h"
 #include "gradlab/train/fit.h"
 
 namespace gradlab {
@@ -121,23 +122,9 @@ struct AddingStudyResult {
   double chance_at(int64_t time_steps) const;
 };
 
-/// Where the study is after each training step: for a progress bar, and a place to interrupt it.
-struct AddingStudyProgress {
-  /// "lstm T=100", the run's seed index, run index over the study and the number of runs.
-  std::string run;
-  int64_t seed_index = 0;
-  int run_index = 0;
-  int runs = 0;
-  int64_t step = 0;
-  int64_t steps = 0;
-};
-
-/// Called after every training step; it may throw to abandon the study (passed through unchanged).
-using AddingStudyCallback = std::function<void(const AddingStudyProgress&)>;
-
 /// Runs the study (file comment). Error for options out of range: no T or a T outside [2, 100000],
 /// non-positive units, examples, epochs, batch size, learning rates, gain, clipnorm or sample_every,
 /// seeds outside [1, 1000].
-AddingStudyResult run_adding_study(const AddingStudyOptions& options, const AddingStudyCallback& progress = {});
+AddingStudyResult run_adding_study(const AddingStudyOptions& options, const StudyProgressCallback& progress = {});
 
 }  // namespace gradlab

@@ -49,6 +49,7 @@
 
 #include "gradlab/instrument/flow_summary.h"
 #include "gradlab/lab/seed_spread.h"
+#include "gradlab/lab/study_progress.h"
 #include "gradlab/train/dataset.h"
 #include "gradlab/train/fit.h"
 
@@ -186,28 +187,11 @@ struct LessonTrainingResult {
   std::vector<std::pair<const LessonArm*, const LessonArm*>> comparisons() const;
 };
 
-/// Where the study is, after each training step: for a progress bar, and a place to interrupt it.
-struct LessonTrainingProgress {
-  /// The arm of the run in progress ("deep_sigmoid"), the run's seed index, the run's index
-  /// (0-based) over the study and the number of runs (arms x seeds: 27 by default).
-  std::string run;
-  int64_t seed_index = 0;
-  int run_index = 0;
-  int runs = 0;
-  /// Steps done in this run, and the run's steps if it completes (epochs x steps per epoch).
-  int64_t step = 0;
-  int64_t steps = 0;
-};
-
-/// Called after every training step of the study. It may throw to abandon the study (the CLI throws
-/// its Interrupted on Ctrl-C); the exception passes through run_lesson_training unchanged.
-using LessonTrainingCallback = std::function<void(const LessonTrainingProgress&)>;
-
 /// Runs the whole study on `data` (see the file comment), calling `progress` (if set) after every
 /// step. Throws Error for options out of range (non-positive epochs, batch size, width,
 /// sample_every; depth < 6; seeds outside [1, kMaxLessonSeeds]), an empty training or test set, labels that are not class ids, or test
 /// features unlike the training features.
 LessonTrainingResult run_lesson_training(const DataSplits& data, const LessonTrainingOptions& options,
-                                         const LessonTrainingCallback& progress = {});
+                                         const StudyProgressCallback& progress = {});
 
 }  // namespace gradlab
