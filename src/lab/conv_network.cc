@@ -13,12 +13,12 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 // The normalization layer of a block on `filters` channels, in spec form.
-Json normalization_layer(SkipNormalization normalization, int64_t filters, const std::string& name) {
+Json normalization_layer(SkipNormalization normalization, int64_t filters, int64_t groups, const std::string& name) {
   switch (normalization) {
     case SkipNormalization::batch: return {{"name", name}, {"type", "batch_normalization"}};
     case SkipNormalization::layer: return {{"name", name}, {"type", "layer_normalization"}, {"axis", {1, 2, 3}}};
     case SkipNormalization::group:
-      return {{"name", name}, {"type", "group_normalization"}, {"groups", group_normalization_groups(filters)}};
+      return {{"name", name}, {"type", "group_normalization"}, {"groups", groups > 0 ? groups : group_normalization_groups(filters)}};
     case SkipNormalization::instance: return {{"name", name}, {"type", "instance_normalization"}};
     case SkipNormalization::none: break;
   }
@@ -35,6 +35,9 @@ Json conv_network_json(const ConvNetworkOptions& o) {
   if (o.depth < 1) fail("conv network: depth must be at least 1, got {}", o.depth);
   if (o.filters < 1) fail("conv network: filters must be at least 1, got {}", o.filters);
   if (o.kernel_size < 1) fail("conv network: kernel_size must be at least 1, got {}", o.kernel_size);
+  if (o.groups < 0 || (o.groups > 0 && o.filters % o.groups != 0)) {
+    fail("conv network: {} groups do not divide {} filters", o.groups, o.filters);
+  }
   if (o.classes < 1) fail("conv network: classes must be at least 1, got {}", o.classes);
   for (int64_t d : o.image) {
     if (d < 1) fail("conv network: image dimensions must be at least 1, got {}x{}x{}", o.image[0], o.image[1], o.image[2]);
@@ -66,7 +69,7 @@ Json conv_network_json(const ConvNetworkOptions& o) {
                       {"kernel_initializer", o.kernel_initializer}});
     std::string block = conv;
     if (normalized) {
-      layers.push_back(normalization_layer(o.normalization, o.filters, fmt::format("norm{}", k)));
+      layers.push_back(normalization_layer(o.normalization, o.filters, o.groups, fmt::format("norm{}", k)));
       layers.push_back({{"name", fmt::format("act{}", k)}, {"type", "activation"}, {"activation", o.activation}});
       block = fmt::format("act{}", k);
     }

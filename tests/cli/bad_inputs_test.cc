@@ -245,7 +245,7 @@ TEST_F(BadInputsCli, UnwritableOutputPath) {
 const std::vector<std::string> kSmallReport = {"report",       "--depths", "2",     "--activations", "relu",
                                                "--initializers", "he_uniform", "--skips", "none", "--norms",
                                                "none",         "--trials", "1",     "--lesson-trials", "1",
-                                               "--no-adding-problem"};
+                                               "--no-adding-problem", "--no-conv"};
 
 std::vector<std::string> with(std::vector<std::string> args, std::initializer_list<std::string> more) {
   args.insert(args.end(), more);

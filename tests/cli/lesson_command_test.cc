@@ -15,7 +15,7 @@ using nlohmann::json;
 
 json run_json(const std::vector<std::string>& args) {
   // The recurrent section (table 9) has tests of its own below.
-  std::vector<std::string> all{"lesson", "--json", "--recurrent-trials", "0"};
+  std::vector<std::string> all{"lesson", "--json", "--recurrent-trials", "0", "--conv-seeds", "0"};
   all.insert(all.end(), args.begin(), args.end());
   CliResult r = run_cli(all);
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -112,7 +112,7 @@ TEST(LessonCommand, JsonHoldsEveryTableWithSaneNumbers) {
 TEST(LessonCommand, SameSeedSameOutputOtherSeedOtherOutput) {
   const std::vector<std::string> base{"lesson",  "--trials",      "8", "--grid-trials", "3", "--depths",
                                       "4,8",     "--norm-trials", "1", "--norm-depths", "8",
-                                      "--recurrent-trials", "1", "--recurrent-steps", "3,9"};
+                                      "--recurrent-trials", "1", "--recurrent-steps", "3,9", "--conv-seeds", "0"};
   auto with_seed = [&](const char* seed, bool json) {
     std::vector<std::string> args = base;
     args.insert(args.end(), {"--seed", seed});
@@ -127,7 +127,7 @@ TEST(LessonCommand, SameSeedSameOutputOtherSeedOtherOutput) {
 }
 
 TEST(LessonCommand, TablesNameWhatTheyShow) {
-  CliResult r = run_cli({"lesson", "--recurrent-trials", "0", "--trials", "5", "--grid-trials", "2", "--depths", "4,16", "--activations",
+  CliResult r = run_cli({"lesson", "--conv-seeds", "0", "--recurrent-trials", "0", "--trials", "5", "--grid-trials", "2", "--depths", "4,16", "--activations",
                          "relu,tanh", "--norm-trials", "0"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* text : {"he_uniform", "glorot_uniform", "100x128", "no skip", "residual", "concat skip",
@@ -141,7 +141,7 @@ TEST(LessonCommand, TablesNameWhatTheyShow) {
 // Issue 14, items 5, 6 and 8: the sentences beside tables 2 and 3 are the lesson's (quoted), a
 // citation, or measured; the relu/glorot vanishing is put down to the initializer (He et al. 2015).
 TEST(LessonCommand, SentencesAreQuotedCitedOrMeasured) {
-  CliResult r = run_cli({"lesson", "--recurrent-trials", "0", "--trials", "5", "--grid-trials", "3", "--depths", "4,16", "--activations",
+  CliResult r = run_cli({"lesson", "--conv-seeds", "0", "--recurrent-trials", "0", "--trials", "5", "--grid-trials", "3", "--depths", "4,16", "--activations",
                          "relu,sigmoid", "--norm-trials", "0"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* text :
@@ -156,7 +156,7 @@ TEST(LessonCommand, SentencesAreQuotedCitedOrMeasured) {
 }
 
 TEST(LessonCommand, NormalizationSectionShowsEachRemedyAndBatchNormsLimits) {
-  CliResult r = run_cli({"lesson", "--recurrent-trials", "0", "--trials", "2", "--grid-trials", "1", "--depths", "4", "--norm-trials", "1",
+  CliResult r = run_cli({"lesson", "--conv-seeds", "0", "--recurrent-trials", "0", "--trials", "2", "--grid-trials", "1", "--depths", "4", "--norm-trials", "1",
                          "--norm-depths", "8"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* text : {"4. Normalization at depth", "no norm", "batch norm", "layer norm", "group norm",
@@ -242,7 +242,7 @@ namespace {
 // beside their figures; options reach it and bad ones are refused.
 TEST(LessonCommand, RecurrentSectionMeasuresTheLessonsLayersTimesTimeSteps) {
   const std::vector<std::string> small{"lesson", "--trials", "2", "--grid-trials", "1", "--depths", "4", "--norm-trials",
-                                       "0", "--recurrent-trials", "2", "--recurrent-steps", "3,40"};
+                                       "0", "--recurrent-trials", "2", "--recurrent-steps", "3,40", "--conv-seeds", "0"};
   CliResult text = run_cli(small);
   ASSERT_EQ(text.exit_code, 0) << text.err;
   for (const char* fragment : {"9. Recurrent networks. \"This is especially important for recurrent neural networks as here "
@@ -277,6 +277,31 @@ TEST(LessonCommand, RecurrentSectionMeasuresTheLessonsLayersTimesTimeSteps) {
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("time steps must increase, got 3 after 40"), std::string::npos) << bad.err;
   EXPECT_EQ(run_cli({"lesson", "--recurrent-steps", "1"}).exit_code, 2);
+}
+
+// Table 10: plain and identity-shortcut CNNs with each normalization at initialization (no training
+// in the lesson), the same rows in text and JSON, its findings printed.
+TEST(LessonCommand, ConvSectionTabulatesEveryArmAtEveryDepth) {
+  const std::vector<std::string> small{"lesson", "--trials", "2", "--grid-trials", "1", "--depths", "4", "--norm-trials",
+                                       "0", "--recurrent-trials", "0", "--conv-seeds", "1", "--conv-depths", "2,3"};
+  CliResult text = run_cli(small);
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  for (const char* fragment : {"10. Convolutional networks: plain against identity shortcuts", "depth 3", "identity  instance norm",
+                               "images drawn from U[0, 1)", "Ulyanov et al. 2016", "What the measurements say:"}) {
+    EXPECT_NE(text.out.find(fragment), std::string::npos) << fragment << "\n" << text.out;
+  }
+  EXPECT_EQ(text.out.find("Over training"), std::string::npos);
+  std::vector<std::string> as_json = small;
+  as_json.push_back("--json");
+  CliResult r = run_cli(as_json);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json conv = json::parse(r.out).at("conv");
+  ASSERT_EQ(conv.at("cells").size(), 2u * 5 * 2);
+  EXPECT_TRUE(conv.at("training").empty());
+  for (const json& f : conv.at("findings")) {
+    EXPECT_NE(text.out.find(f.at("text").get<std::string>()), std::string::npos) << "text and JSON agree";
+  }
+  EXPECT_EQ(run_cli({"lesson", "--conv-depths", "3,2"}).exit_code, 2);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "html_report.h"
 #include "report_archive.h"
+#include "report_conv.h"
 #include "report_study.h"
 #include "report_units.h"
 
@@ -129,6 +130,29 @@ TEST(ReportArchive, TrainingHistoriesComeBack) {
   EXPECT_EQ(back.exploding_chance, kInf);
 }
 
+TEST(ReportArchive, TheConvolutionalStudyComesBackAndDrawsTheSamePage) {
+  ConvStudyOptions o{.depths = {2, 3}, .filters = 4, .groups = 2, .batch = 4, .seeds = 1, .training_depth = 0};
+  o.normalizations = {SkipNormalization::none, SkipNormalization::instance};
+  ConvStudy study = run_conv_study(o);  // drawn images, no training
+  study.training.push_back({.arm = {.skip = SkipConnection::identity},
+                            .runs = {{.seed = 3, .losses = {2.3, std::nan("")}, .sample_steps = {0},
+                                      .first_layer_grad_norms = {-0.0}, .stopped_by_anomaly = true, .stopped_at = 1}}});
+  const std::string bytes = cli::to_archive(study);
+  const ConvStudy back = cli::from_archive<ConvStudy>(bytes, "the convolutional section");
+  EXPECT_EQ(cli::to_archive(back), bytes);
+  ASSERT_EQ(back.cells.size(), study.cells.size());
+  EXPECT_EQ(back.cells[3].arm.normalization, SkipNormalization::instance);
+  EXPECT_EQ(bits(back.training[0].runs[0].first_layer_grad_norms[0]), bits(-0.0));
+  EXPECT_TRUE(std::isnan(back.training[0].runs[0].losses[1]));
+  cli::HtmlReport a("a"), b("a");
+  study.training.clear();
+  ConvStudy back_without_training = back;
+  back_without_training.training.clear();
+  cli::add_conv_section(a, study);
+  cli::add_conv_section(b, back_without_training);
+  EXPECT_EQ(a.render(), b.render());
+}
+
 TEST(ReportArchive, BytesThatAreNotAWholeResultAreAnError) {
   const LessonStudy lesson = cli::run_report_lesson({.lesson_trials = 2, .recurrent_trials = 0});
   const std::string bytes = cli::to_archive(lesson);
@@ -153,6 +177,14 @@ TEST(ReportUnits, EveryCellAndSectionIsAUnitWithAPositiveCost) {
   for (const cli::ReportUnit& u : units) EXPECT_GT(u.cost, 0);
   // A depth-64 cell costs more than a depth-4 one.
   EXPECT_GT(units[2].cost, 3 * units[1].cost);
+
+  // The convolutional section is one more unit, its cost growing with its training steps.
+  work.conv = ConvStudyOptions{};
+  const std::vector<cli::ReportUnit> with_conv = cli::report_units(work);
+  ASSERT_EQ(with_conv.size(), 5u);
+  EXPECT_EQ(with_conv[4].kind, cli::ReportUnitKind::conv);
+  work.conv->training_steps *= 10;
+  EXPECT_GT(cli::report_units(work)[4].cost, 2 * with_conv[4].cost);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "html_report.h"
 #include "report_edge.h"
 #include "report_study.h"
 #include "run_cli.h"
@@ -27,7 +28,7 @@ using nlohmann::json;
 const std::vector<std::string> kSmall = {"--depths", "2,3", "--activations", "relu", "--initializers", "he_uniform",
                                          "--skips", "none", "--norms", "none,layer", "--trials", "1",
                                          "--lesson-trials", "2", "--no-training", "--recurrent-trials", "0", "--no-trainability", "--no-edge",
-                                         "--no-adding-problem"};
+                                         "--no-adding-problem", "--no-conv"};
 
 class ReportCommand : public ::testing::Test {
  protected:
@@ -83,6 +84,7 @@ TEST_F(ReportCommand, JsonSummaryHasOneObjectPerCell) {
   EXPECT_EQ(j["cells"][0]["normalization"], "none");
   EXPECT_EQ(j["cells"][0]["depth"], 2);
   EXPECT_TRUE(j["cells"][3]["verdict"].is_string());
+  EXPECT_TRUE(j["conv"].is_null());  // --no-conv
   // Same seed, same numbers.
   const auto again = report({"--out", path("r2.html"), "--json", "--seed", "5"});
   EXPECT_EQ(json::parse(again.out)["cells"], j["cells"]);
@@ -120,7 +122,7 @@ TEST_F(ReportCommand, TrainingSectionShowsTheLessonsClaimsOnFashionMnist) {
                                          "--adding-seeds", "2"};
   std::vector<std::string> args{"report", "--depths", "2", "--activations", "relu", "--initializers", "he_uniform",
                                 "--skips", "none", "--norms", "none", "--trials", "1", "--lesson-trials", "2",
-                                "--recurrent-trials", "0", "--no-trainability", "--no-edge", "--out", path("r.html"), "--json"};
+                                "--recurrent-trials", "0", "--no-trainability", "--no-edge", "--no-conv", "--out", path("r.html"), "--json"};
   args.insert(args.end(), tiny.begin(), tiny.end());
   const auto r = run_cli(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -162,6 +164,50 @@ TEST_F(ReportCommand, TrainingSectionShowsTheLessonsClaimsOnFashionMnist) {
   EXPECT_FALSE(fs::exists(path("m.html")));
 }
 
+// The convolutional section (issue 18, item 5) on tiny sizes: every arm at every depth, every arm
+// trained, its findings on the page beside their figures, and its numbers in --json.
+TEST_F(ReportCommand, ConvSectionComparesShortcutsAndNormalizations) {
+  std::vector<std::string> args{"report"};
+  for (const std::string& a : kSmall) {
+    if (a != "--no-conv") args.push_back(a);
+  }
+  args.insert(args.end(), {"--conv-depths", "2,4", "--conv-seeds", "2", "--conv-filters", "4", "--conv-train-depth", "2",
+                           "--conv-train-steps", "4", "--conv-train-examples", "64", "--conv-train-seeds", "2",
+                           "--out", path("c.html"), "--json"});
+  const auto r = run_cli(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  const json& conv = j["conv"];
+  ASSERT_EQ(conv["cells"].size(), 2u * 5 * 2) << r.out.substr(0, 400);
+  EXPECT_EQ(conv["cells"][0]["skip"], "none");
+  EXPECT_EQ(conv["cells"][0]["normalization"], "none");
+  EXPECT_EQ(conv["cells"][19]["skip"], "identity");
+  EXPECT_EQ(conv["cells"][19]["normalization"], "instance");
+  EXPECT_EQ(conv["cells"][19]["depth"], 4);
+  EXPECT_EQ(conv["cells"][19]["trials"].size(), 2u);
+  EXPECT_EQ(conv["cells"][19]["trials"][0]["grad_norms"].size(), 4u);
+  EXPECT_NE(conv["inputs"].get<std::string>().find("fashion-mnist/train"), std::string::npos);
+  ASSERT_EQ(conv["training"].size(), 10u);
+  EXPECT_EQ(conv["training"][1]["runs"].size(), 2u);
+  EXPECT_TRUE(conv["training"][1]["final_loss"]["mean"].is_number());
+  const std::string html = slurp(path("c.html"));
+  EXPECT_NE(html.find("Convolutional networks: identity shortcuts and normalization"), std::string::npos);
+  EXPECT_NE(html.find("He et al. 2016"), std::string::npos);
+  EXPECT_NE(html.find("Wu &amp; He 2018"), std::string::npos);
+  EXPECT_NE(html.find("Over training at depth 2"), std::string::npos);
+  ASSERT_FALSE(conv["findings"].empty());
+  for (const json& f : conv["findings"]) {
+    EXPECT_NE(html.find(cli::html_escape(f["text"].get<std::string>().substr(0, 30))), std::string::npos) << f.dump();
+  }
+  // Missing images are bad input before any probing, as the training section's are.
+  std::vector<std::string> missing = args;
+  missing[std::find(missing.begin(), missing.end(), path("c.html")) - missing.begin()] = path("m.html");
+  missing.insert(missing.end(), {"--data-dir", path("no-such-folder")});
+  const auto m = run_cli(missing);
+  EXPECT_EQ(m.exit_code, 2) << m.err;
+  EXPECT_FALSE(fs::exists(path("m.html")));
+}
+
 TEST_F(ReportCommand, UnwritableOutIsBadUsageAndLeavesNoFile) {
   std::ofstream(path("file.txt")) << "x";
   for (const std::string& out : {path("missing/r.html"), path("file.txt/r.html"), dir_.string()}) {
@@ -180,7 +226,9 @@ TEST_F(ReportCommand, BadOptionsAreBadUsage) {
       {"--lesson-trials", "0"}, {"--frobnicate"},           {"--depths", "2,x"},      {"--train-examples", "0"},
       {"--train-epochs", "0"},  {"--test-examples", "20000"}, {"--edge-sigma-w2-points", "1"},
       {"--edge-sigma-w2-points", "201"}, {"--edge-sigma-b2-points", "0"}, {"--edge-sigma-b2-points", "x"},
-      {"--adding-time-steps", "1"}, {"--adding-seeds", "0"}, {"--adding-epochs", "0"}};
+      {"--adding-time-steps", "1"}, {"--adding-seeds", "0"}, {"--adding-epochs", "0"},
+      {"--conv-depths", "1"}, {"--conv-depths", "5,3"}, {"--conv-seeds", "0"}, {"--conv-filters", "6"},
+      {"--conv-train-examples", "0"}};
   for (const auto& args : bad) {
     std::vector<std::string> full{"report"};
     full.insert(full.end(), args.begin(), args.end());

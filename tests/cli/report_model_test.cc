@@ -74,7 +74,7 @@ class ReportModel : public ::testing::Test {
   std::vector<std::string> args(std::vector<std::string> extra) const {
     std::vector<std::string> a{"report", "--initializers", "he_uniform,glorot_uniform", "--activations", "tanh,relu",
                                "--trials", "2", "--lesson-trials", "2", "--no-training", "--recurrent-trials", "0", "--no-trainability",
-                               "--no-edge", "--no-adding-problem"};
+                               "--no-edge", "--no-adding-problem", "--no-conv"};
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }

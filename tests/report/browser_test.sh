@@ -72,12 +72,15 @@ check() {
   --recurrent-trials 1 --recurrent-steps 4,16 --edge-sigma-w2-points 4 --edge-sigma-b2-points 2 \
   --trainability-depths 2,8 --trainability-sigma-w2 0.5,1.76,3 --trainability-steps 20 \
   --adding-time-steps 4,6 --adding-examples 64 --adding-epochs 1 --adding-seeds 1 \
+  --conv-depths 2,4 --conv-seeds 2 --conv-filters 4 --conv-train-depth 2 --conv-train-steps 6 \
+  --conv-train-examples 64 --conv-train-seeds 2 \
   --out "$work/report.html" >"$work/report.txt"
 # At a glance has no chart; the recurrent section's ratio against T and against layers and its layers x
 # time heatmap; depth heatmap, per-layer norms, per-layer heatmap, saturation and dead units; the edge of
 # chaos's two phase diagrams and three isometry charts; then the training section's six charts, the
-# adding problem's four and the trainability heatmap.
-check "$work/report.html" 23
+# adding problem's four and the trainability heatmap; the convolutional section's g_1/g_L heatmap, per-layer
+# norms, loss and conv1 gradient curves.
+check "$work/report.html" 27
 
 "$gradlab" probe --depth 6 --width 16 --activation tanh --report "$work/probe.html" >"$work/probe.txt"
 # Per-layer norms, saturation (no heatmap for a single run).

@@ -1,11 +1,14 @@
 // `gradlab lesson`: the lesson's experiments over many seeds, as tables or JSON.
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "commands.h"
 #include "gradlab/autograd/activations.h"
+#include "gradlab/lab/conv_study.h"
 #include "gradlab/lab/lesson_study.h"
 #include "gradlab/lab/recurrent_network.h"
+#include "conv_study_output.h"
 #include "lesson_json.h"
 #include "lesson_text.h"
 
@@ -14,6 +17,9 @@ namespace gradlab::cli {
 void add_lesson_command(CLI::App& app, CommandRun& run) {
   struct Settings {
     LessonStudyOptions study;
+    // Table 10: the convolutional study at initialization on drawn images (no training: the lesson
+    // trains nothing; `gradlab report` trains the arms on Fashion-MNIST).
+    ConvStudyOptions conv{.training_depth = 0};
     std::string dtype = "float32";
     bool json = false;
   };
@@ -28,7 +34,8 @@ void add_lesson_command(CLI::App& app, CommandRun& run) {
       "concat-skip networks; the same norms at more depths and activations; then normalization: batch, layer and "
       "group norm at depth, batch norm's two modes and its need for a batch, input normalization in front of "
       "inputs far from unit scale, and instance norm on vectors and on sequences; then recurrent networks: the "
-      "gradient reaching the first time step against time steps and layers. See docs/lesson.md.");
+      "gradient reaching the first time step against time steps and layers; then convolutional networks: plain and "
+      "identity-shortcut CNNs with each normalization at depth. See docs/lesson.md.");
   cmd->add_option("--trials", o.trials, "Trials per row of the initializer and 4-layer tables")
       ->check(CLI::Range(1, 10'000'000))
       ->capture_default_str();
@@ -67,6 +74,15 @@ void add_lesson_command(CLI::App& app, CommandRun& run) {
       ->delimiter(',')
       ->check(CLI::Range(int64_t{2}, kMaxProbeTimeSteps))
       ->capture_default_str();
+  cmd->add_option("--conv-seeds", settings->conv.seeds,
+                  "Seeds per arm and depth of the convolutional section, table 10: plain and identity-shortcut CNNs with "
+                  "no, batch, group, layer and instance norm (0 skips it)")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
+  cmd->add_option("--conv-depth,--conv-depths", settings->conv.depths, "Convolution blocks of table 10, comma-separated, increasing")
+      ->delimiter(',')
+      ->check(CLI::Range(2, kMaxConvStudyDepth))
+      ->capture_default_str();
   cmd->add_option("--dtype", settings->dtype, "Element type of inputs and weights")
       ->check(CLI::IsMember({"float32", "float64"}))
       ->capture_default_str();
@@ -76,12 +92,24 @@ void add_lesson_command(CLI::App& app, CommandRun& run) {
     settings->study.dtype = parse_dtype(settings->dtype);
     try {
       validate(settings->study);
+      if (settings->conv.seeds > 0) validate(settings->conv);
     } catch (const Error& e) {
       throw CLI::ValidationError(e.what());
     }
     run = [settings] {
       LessonStudy study = run_lesson_study(settings->study);
-      write_stdout(settings->json ? lesson_json(study).dump(2) + "\n" : lesson_text(study));
+      std::optional<ConvStudy> conv;
+      if (settings->conv.seeds > 0) {
+        settings->conv.seed = settings->study.seed;
+        conv = run_conv_study(settings->conv);
+      }
+      if (settings->json) {
+        nlohmann::ordered_json json = lesson_json(study);
+        if (conv) json["conv"] = conv_study_json(*conv);
+        write_stdout(json.dump(2) + "\n");
+      } else {
+        write_stdout(lesson_text(study) + (conv ? conv_study_text(*conv, "10.") : std::string()));
+      }
     };
   });
 }

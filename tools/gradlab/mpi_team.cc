@@ -24,6 +24,12 @@ bool started_by_launcher() {
 class MpiTeam : public Team, public Replicas {
  public:
   MpiTeam(int& argc, char**& argv) {
+    // A rank killed while it sends a large message (a report unit's pass records run to tens of kB)
+    // must leave rank 0 waiting for the launcher's SIGTERM, so that it says what was lost and writes
+    // nothing. Open MPI's shared-memory transport reads such a message straight from the sender's
+    // memory (CMA); once the sender is dead that read fails and Open MPI ends rank 0 with a message of
+    // its own. Copying through shared memory instead costs little at these sizes. A user's setting wins.
+    setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 0);
     int provided = 0;
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
     if (provided < MPI_THREAD_FUNNELED) {

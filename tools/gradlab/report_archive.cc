@@ -191,4 +191,20 @@ void io(Archive& a, AddingRun& x) { a(x.seed, x.history, x.seconds); }
 void io(Archive& a, AddingArm& x) { a(x.name, x.time_steps, x.description, x.runs); }
 void io(Archive& a, AddingStudyResult& x) { a(x.options, x.seeds, x.chance, x.exploding_chance, x.arms, x.seconds); }
 
+// The convolutional study (lab/conv_study.h).
+void io(Archive& a, ConvStudyOptions& x) {
+  a(x.skips, x.normalizations, x.depths, x.filters, x.groups, x.activation, x.kernel_initializer, x.batch, x.seeds,
+    x.training_depth, x.training_steps, x.training_batch, x.training_examples, x.training_seeds, x.learning_rate,
+    x.momentum, x.sample_every, x.seed);
+}
+void io(Archive& a, ConvArm& x) { a(x.skip, x.normalization); }
+void io(Archive& a, ConvProbeTrial& x) { a(x.seed, x.grad_norms, x.ratio, x.verdict); }
+void io(Archive& a, ConvProbeCell& x) { a(x.arm, x.depth, x.trials, x.first_pass, x.first_summary); }
+void io(Archive& a, ConvTrainingRun& x) {
+  a(x.seed, x.losses, x.sample_steps, x.first_layer_grad_norms, x.stopped_by_anomaly, x.stopped_at, x.seconds);
+}
+void io(Archive& a, ConvTrainingArm& x) { a(x.arm, x.runs); }
+void io(Archive& a, ConvFinding& x) { a(x.text, x.figures); }
+void io(Archive& a, ConvStudy& x) { a(x.options, x.inputs, x.cells, x.training, x.findings, x.seconds); }
+
 }  // namespace gradlab::cli

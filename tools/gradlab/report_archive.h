@@ -19,6 +19,7 @@
 
 #include "gradlab/error.h"
 #include "gradlab/lab/adding_study.h"
+#include "gradlab/lab/conv_study.h"
 #include "gradlab/lab/dynamical_isometry.h"
 #include "gradlab/lab/edge_of_chaos.h"
 #include "gradlab/lab/lesson_study.h"
@@ -115,6 +116,8 @@ void io(Archive& a, LessonTrainingResult& result);
 void io(Archive& a, TrainabilityStudy& study);
 /// The adding problem.
 void io(Archive& a, AddingStudyResult& result);
+/// The convolutional networks' study.
+void io(Archive& a, ConvStudy& study);
 
 /// `value`'s bytes.
 template <class T>

@@ -24,6 +24,8 @@
 #include "progress_bar.h"
 #include "report_edge.h"
 #include "report_adding.h"
+#include "conv_study_output.h"
+#include "report_conv.h"
 #include "report_study.h"
 #include "report_training.h"
 #include "report_trainability.h"
@@ -47,6 +49,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
     bool edge = true;
     EdgeOfChaosOptions edge_options;
     AddingReportSettings adding;
+    ConvReportSettings conv;
   };
   auto s = std::make_shared<Settings>();
   ReportStudyOptions& o = s->study;
@@ -156,6 +159,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
       ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}))
       ->capture_default_str();
   add_adding_options(*cmd, s->adding);
+  add_conv_options(*cmd, s->conv);
 
   cmd->callback([s, &run] {
     s->study.skips.clear();
@@ -210,6 +214,12 @@ void add_report_command(CLI::App& app, CommandRun& run) {
         work.adding->seed = s->study.seed;
       }
 
+      if (s->conv.enabled) {
+        work.conv = s->conv.options;
+        work.conv->seed = s->study.seed;
+        work.conv_images = std::make_shared<const Dataset>(load_conv_images(s->conv, s->training_options.data_dir));
+      }
+
       InterruptGuard guard;
       std::optional<ProgressBar> bar;
       std::optional<ReportResults> results = run_report_work(work, [&](int64_t done, int64_t total) {
@@ -225,6 +235,8 @@ void add_report_command(CLI::App& app, CommandRun& run) {
       const std::optional<TrainabilityStudy>& trainability = results->trainability;
       const std::optional<AddingStudyResult>& adding = results->adding;
 
+      const std::optional<ConvStudy>& conv = results->conv;
+
       HtmlReport page("gradlab report: vanishing and exploding gradients, and the lesson's remedies");
       add_glance_section(page, study);
       add_lesson_section(page, study.lesson);
@@ -238,6 +250,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
       if (training) add_training_section(page, *training);
       if (trainability) add_trainability_section(page, *trainability);
       if (adding) add_adding_section(page, *adding);
+      if (conv) add_conv_section(page, *conv);
       as_bad_input([&] { write_file_atomically(s->out, page.render()); });
       if (s->json) {
         nlohmann::ordered_json json = report_json(study, s->out);
@@ -245,6 +258,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
         json["training"] = training ? training_json(*training) : nlohmann::ordered_json();
         json["adding_problem"] = adding ? adding_json(*adding) : nlohmann::ordered_json();
         json["trainability"] = trainability ? trainability_json(*trainability) : nlohmann::ordered_json();
+        json["conv"] = conv ? conv_study_json(*conv) : nlohmann::ordered_json();
         write_stdout(json.dump(2) + "\n");
       } else {
         std::string text = report_text(study, s->out);
@@ -252,6 +266,7 @@ void add_report_command(CLI::App& app, CommandRun& run) {
         if (training) text += "\nThe lesson's cases trained on Fashion-MNIST (gradlab's extension):\n" + format_lesson_training(*training);
         if (trainability) text += "\nTrainability against depth scale: " + trainability_reading(*trainability) + "\n";
         if (adding) text += "\nThe adding problem (Hochreiter & Schmidhuber 1997), test MSE over the seeds:\n" + adding_text(*adding);
+        if (conv) text += conv_study_text(*conv, "");
         write_stdout(text);
       }
     };

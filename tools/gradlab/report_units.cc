@@ -98,6 +98,23 @@ double adding_cost(const AddingStudyOptions& o) {
   return kAddingSecondsPerMac * static_cast<double>(o.seeds) * per_seed;
 }
 
+// The convolutional study: its probes (forward and backward, about three times the forward's
+// multiply-adds, over every arm, depth, seed and image) and its training runs. The rate is the one
+// measured for the section before float32 convolutions moved to oneDNN (62 s of CPU at the
+// defaults, docs/report.md), so it overstates the section's share now; only ratios split units.
+constexpr double kConvSecondsPerMac = 0.18e-9;
+
+double conv_cost(const ConvStudyOptions& o) {
+  const double arms = static_cast<double>(o.skips.size() * o.normalizations.size());
+  const double per_image_per_block = 28.0 * 28.0 * static_cast<double>(o.filters * o.filters) * 9.0;
+  double blocks = 0;
+  for (const int depth : o.depths) blocks += depth;
+  const double probes = arms * blocks * o.seeds * static_cast<double>(o.batch) * per_image_per_block;
+  const double training = arms * o.training_seeds * static_cast<double>(o.training_steps * o.training_batch) *
+                          o.training_depth * per_image_per_block;
+  return kConvSecondsPerMac * 3 * (probes + training);
+}
+
 std::function<void(int64_t, int64_t)> counting_stop(const std::function<bool()>& stop, const char* what) {
   return [&stop, what](int64_t, int64_t) {
     if (stop()) throw Interrupted(fmt::format("report stopped during {}; nothing written", what));
@@ -128,6 +145,7 @@ std::vector<ReportUnit> report_units(const ReportWork& work) {
     units.push_back({.kind = ReportUnitKind::trainability, .cost = trainability_cost(*work.trainability, work.trainability_data)});
   }
   if (work.adding) units.push_back({.kind = ReportUnitKind::adding, .cost = adding_cost(*work.adding)});
+  if (work.conv) units.push_back({.kind = ReportUnitKind::conv, .cost = conv_cost(*work.conv)});
   return units;
 }
 
@@ -153,6 +171,10 @@ std::string run_report_unit(const ReportWork& work, const ReportUnit& unit, cons
     case ReportUnitKind::adding:
       return to_archive(run_adding_study(*work.adding, [&](const StudyProgress& p) {
         if (stop()) throw Interrupted(fmt::format("report stopped while training '{}'; nothing written", p.run));
+      }));
+    case ReportUnitKind::conv:
+      return to_archive(run_conv_study(*work.conv, work.conv_images.get(), [&](const ConvStudyProgress& p) {
+        if (stop()) throw Interrupted(fmt::format("report stopped in the convolutional {}; nothing written", p.stage));
       }));
   }
   throw Error("report: a unit of an unknown kind");
@@ -207,6 +229,7 @@ std::optional<ReportResults> run_report_work(const ReportWork& work, const std::
       case ReportUnitKind::training: r.training = from_archive<LessonTrainingResult>(bytes, "the training section"); break;
       case ReportUnitKind::trainability: r.trainability = from_archive<TrainabilityStudy>(bytes, "the trainability section"); break;
       case ReportUnitKind::adding: r.adding = from_archive<AddingStudyResult>(bytes, "the adding problem"); break;
+      case ReportUnitKind::conv: r.conv = from_archive<ConvStudy>(bytes, "the convolutional section"); break;
     }
   }
   return r;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "gradlab/lab/adding_study.h"
+#include "gradlab/lab/conv_study.h"
 #include "gradlab/lab/dynamical_isometry.h"
 #include "gradlab/lab/edge_of_chaos.h"
 #include "gradlab/lab/lesson_training.h"
@@ -37,6 +38,8 @@ struct ReportWork {
   std::optional<TrainabilityStudyOptions> trainability;
   std::shared_ptr<const DataSplits> trainability_data;  ///< set with `trainability`
   std::optional<AddingStudyOptions> adding;
+  std::optional<ConvStudyOptions> conv;
+  std::shared_ptr<const Dataset> conv_images;  ///< set with `conv`
 };
 
 /// Everything the report shows, as rank 0 assembles it from the units' results.
@@ -47,10 +50,11 @@ struct ReportResults {
   std::optional<LessonTrainingResult> training;
   std::optional<TrainabilityStudy> trainability;
   std::optional<AddingStudyResult> adding;
+  std::optional<ConvStudy> conv;
 };
 
 /// What a unit computes.
-enum class ReportUnitKind { lesson, cell, edge, training, trainability, adding };
+enum class ReportUnitKind { lesson, cell, edge, training, trainability, adding, conv };
 
 /// One unit of the report's work and its expected cost in CPU seconds of the 2-core Zen 3 development
 /// machine (only the ratios matter: they split the units).

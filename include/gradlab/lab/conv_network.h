@@ -24,8 +24,8 @@
 /// Normalizations on the [N, H, W, filters] images: batch (BatchNormalization, Keras's defaults),
 /// layer (LayerNormalization over axes [1, 2, 3]: all of a layer's hidden units, as Ba et al. 2016
 /// define it and Wu & He 2018, Figure 2, draw it for images; Keras's default axis -1 would normalize
-/// each position's channels alone), group (GroupNormalization with group_normalization_groups(filters)
-/// groups, statistics over H, W and each group's channels) and instance (InstanceNormalization, over
+/// each position's channels alone), group (GroupNormalization with `groups` groups, by default
+/// group_normalization_groups(filters), statistics over H, W and each group's channels) and instance (InstanceNormalization, over
 /// H and W per example and channel; Ulyanov et al. 2016).
 
 #include <array>
@@ -55,6 +55,8 @@ struct ConvNetworkOptions {
   std::string kernel_initializer = "glorot_uniform";
   SkipConnection skip = SkipConnection::none;
   SkipNormalization normalization = SkipNormalization::none;
+  /// Groups of group normalization; 0: group_normalization_groups(filters). Must divide filters.
+  int64_t groups = 0;
   /// Units of the Dense head (Fashion-MNIST's ten classes).
   int64_t classes = 10;
 };
@@ -65,7 +67,7 @@ std::string conv_network_name(const ConvNetworkOptions& options);
 
 /// The network as a spec object ({"name", "inputs": {"image": [H, W, C]}, "layers", "outputs"}), the
 /// form a spec file takes. Throws Error for a depth, filters, kernel size, image size or class count
-/// below 1.
+/// below 1, or groups that do not divide the filters.
 nlohmann::ordered_json conv_network_json(const ConvNetworkOptions& options);
 
 /// conv_network_json parsed as a spec (source "inline --conv network").
