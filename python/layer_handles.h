@@ -44,10 +44,12 @@ py::object call_layer(const Layer& layer, py::handle inputs, bool training);
 /// The Python object for a recurrent layer or Bidirectional, as its own class; None for other layers.
 py::object recurrent_layer_object(const Layer& layer);
 
-/// The Python object for a convolution, pooling or Flatten layer, as its own class; None for others.
+/// The Python object for a convolution, pooling, Flatten, Reshape or ZeroPadding2D layer, as its own
+/// class; None for others.
 py::object conv_layer_object(const Layer& layer);
 
-/// Adds Conv2D, Conv1D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D and Flatten to
+/// Adds Conv2D, Conv1D, DepthwiseConv2D, MaxPooling1D/2D, AveragePooling1D/2D,
+/// GlobalAveragePooling1D/2D, GlobalMaxPooling1D/2D, Flatten, Reshape and ZeroPadding2D to
 /// gradlab.layers.
 void bind_conv_layers(py::module_& layers);
 

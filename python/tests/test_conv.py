@@ -113,3 +113,76 @@ def test_bad_convolution_input_is_a_value_error():
         gradlab.layers.Conv2D(4, 1, groups=2, name="conv_c")(np.zeros((1, 3, 3, 3), dtype=np.float32))
     with pytest.raises(ValueError, match="kernel_size"):
         gradlab.layers.Conv2D(2, (1, 2, 3))
+
+
+def test_depthwise_conv2d_convolves_each_channel_alone():
+    x = np.random.default_rng(6).normal(size=(2, 6, 5, 3))
+    layer = gradlab.layers.DepthwiseConv2D(3, depth_multiplier=2, padding="same", bias_initializer="random_normal",
+                                           dtype="float64", name="dw")
+    y = layer(x).numpy()
+    kernel, bias = layer.kernel.numpy(), layer.bias.numpy()
+    assert kernel.shape == (3, 3, 3, 2) and layer.depth_multiplier == 2 and y.shape == (2, 6, 5, 6)
+    # Keras's output channel c * depth_multiplier + m is input channel c convolved with kernel[:, :, c, m].
+    for c in range(3):
+        for m in range(2):
+            k = kernel[:, :, c:c + 1, m:m + 1]
+            expected = numpy_conv2d(x[..., c:c + 1], k, bias[c * 2 + m:c * 2 + m + 1], padding="same")
+            np.testing.assert_allclose(y[..., c * 2 + m:c * 2 + m + 1], expected, rtol=1e-12, atol=1e-12)
+
+
+def test_one_dimensional_and_global_pools():
+    x = np.random.default_rng(7).normal(size=(2, 6, 3))
+    windows = x.reshape(2, 3, 2, 3)
+    np.testing.assert_allclose(gradlab.layers.MaxPooling1D()(x).numpy(), windows.max(axis=2))
+    np.testing.assert_allclose(gradlab.layers.AveragePooling1D(pool_size=3, strides=1)(x).numpy(),
+                               np.stack([x[:, t:t + 3].mean(axis=1) for t in range(4)], axis=1), rtol=1e-12)
+    np.testing.assert_allclose(gradlab.layers.GlobalAveragePooling1D()(x).numpy(), x.mean(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(gradlab.layers.GlobalMaxPooling1D()(x).numpy(), x.max(axis=1))
+    images = np.random.default_rng(8).normal(size=(2, 4, 5, 3))
+    np.testing.assert_allclose(gradlab.layers.GlobalMaxPooling2D()(images).numpy(), images.max(axis=(1, 2)))
+    assert gradlab.layers.GlobalMaxPooling2D(keepdims=True)(images).numpy().shape == (2, 1, 1, 3)
+
+
+def test_reshape_and_zero_padding():
+    x = np.random.default_rng(9).normal(size=(2, 12))
+    layer = gradlab.layers.Reshape((3, -1, 2))
+    np.testing.assert_array_equal(layer(x).numpy(), x.reshape(2, 3, 2, 2))
+    assert layer.target_shape == [3, -1, 2]
+    images = np.random.default_rng(10).normal(size=(1, 2, 3, 2))
+    padded = gradlab.layers.ZeroPadding2D(((1, 0), (2, 1)))(images).numpy()
+    np.testing.assert_array_equal(padded, np.pad(images, ((0, 0), (1, 0), (2, 1), (0, 0))))
+    assert gradlab.layers.ZeroPadding2D()(images).numpy().shape == (1, 4, 5, 2)
+    assert gradlab.layers.ZeroPadding2D((2, 0))(images).numpy().shape == (1, 6, 3, 2)
+    with pytest.raises(ValueError, match="padding"):
+        gradlab.layers.ZeroPadding2D((1, 2, 3))
+
+
+def test_every_image_layer_comes_back_as_its_class():
+    inputs = gradlab.Input((8, 8, 2))
+    h = gradlab.layers.ZeroPadding2D(name="zp")(inputs)
+    h = gradlab.layers.DepthwiseConv2D(3, name="dw")(h)
+    h = gradlab.layers.Reshape((8, 16), name="rows")(h)
+    h = gradlab.layers.MaxPooling1D(name="mp1")(h)
+    h = gradlab.layers.AveragePooling1D(name="ap1")(h)
+    a = gradlab.layers.GlobalMaxPooling1D(name="gmp1")(h)
+    b = gradlab.layers.GlobalAveragePooling1D(name="gap1")(h)
+    model = gradlab.Model(inputs, gradlab.layers.Add()([a, b]))
+    assert model(np.zeros((3, 8, 8, 2), dtype=np.float32)).numpy().shape == (3, 16)
+    expected = {"zp": gradlab.layers.ZeroPadding2D, "dw": gradlab.layers.DepthwiseConv2D, "rows": gradlab.layers.Reshape,
+                "mp1": gradlab.layers.MaxPooling1D, "ap1": gradlab.layers.AveragePooling1D,
+                "gmp1": gradlab.layers.GlobalMaxPooling1D, "gap1": gradlab.layers.GlobalAveragePooling1D}
+    for name, cls in expected.items():
+        assert type(model.get_layer(name)) is cls, name
+
+
+def test_a_cnn_trains_on_fashion_mnist_images_by_name(tmp_path):
+    spec = tmp_path / "cnn.json"
+    spec.write_text('{"name": "tiny_cnn", "inputs": {"image": [28, 28, 1]}, "layers": ['
+                    '{"name": "conv", "type": "conv2d", "filters": 4, "kernel_size": 3, "strides": 2, "activation": "relu"},'
+                    '{"name": "gap", "type": "global_average_pooling2d"}, {"name": "logits", "type": "dense", "units": 10}],'
+                    '"outputs": ["logits"]}')
+    result = gradlab.train(str(spec), data="fashion-mnist-images", limit=64, epochs=1, batch_size=32, progress=False)
+    assert result["history"]["epoch"] == [0] and result["test"]["examples"] == 64
+    with pytest.raises(ValueError, match=r"takes inputs of shape \[28, 28, 1\] but fashion-mnist/train has examples of shape "
+                                         r"\[784\] \(the dataset fashion-mnist-images gives"):
+        gradlab.train(str(spec), data="fashion-mnist", limit=64, epochs=1, progress=False)

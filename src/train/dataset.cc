@@ -213,6 +213,14 @@ Dataset load_csv_dataset(const std::string& path, const DataOptions& options) {
   return d;
 }
 
+const std::vector<FashionMnistView>& fashion_mnist_views() {
+  static const std::vector<FashionMnistView> views{
+      {"fashion-mnist", Shape{kFashionMnistSide * kFashionMnistSide}, "flat vectors, for Dense specs"},
+      {"fashion-mnist-sequence", Shape{kFashionMnistSide, kFashionMnistSide}, "28 steps of 28 pixels, for recurrent specs"},
+      {"fashion-mnist-images", Shape{kFashionMnistSide, kFashionMnistSide, 1}, "channels-last images, for convolutional specs"}};
+  return views;
+}
+
 DataSplits load_dataset(const std::string& name, const DataOptions& options) {
   if (name == "adding-problem" || name == "adding_problem") {
     const AddingProblemOptions o{.time_steps = options.time_steps.value_or(100),
@@ -224,22 +232,23 @@ DataSplits load_dataset(const std::string& name, const DataOptions& options) {
   if (options.time_steps) {
     fail("{}: time steps can be chosen for the adding problem only (fashion-mnist-sequence has 28)", name);
   }
-  const bool sequence = name == "fashion-mnist-sequence" || name == "fashion_mnist_sequence";
-  if (sequence || name == "fashion-mnist" || name == "fashion_mnist") {
+  for (const FashionMnistView& view : fashion_mnist_views()) {
+    std::string underscored = view.name;
+    std::replace(underscored.begin(), underscored.end(), '-', '_');
+    if (name != view.name && name != underscored) continue;
     FashionMnist f = load_fashion_mnist(options.fashion_mnist_dir);
-    const std::string prefix = sequence ? "fashion-mnist-sequence" : "fashion-mnist";
-    if (sequence) {
-      // The image's rows become time steps; the bytes are the same, only the row shape changes.
-      f.train_images.row_shape = Shape{kFashionMnistSide, kFashionMnistSide};
-      f.test_images.row_shape = Shape{kFashionMnistSide, kFashionMnistSide};
-    }
-    return {.train = first(from_images(std::move(f.train_images), f.train_labels, prefix + "/train"), options.limit),
-            .test = first(from_images(std::move(f.test_images), f.test_labels, prefix + "/test"), options.limit)};
+    // Every view reads the same bytes; only the shape of a row changes.
+    f.train_images.row_shape = view.example_shape;
+    f.test_images.row_shape = view.example_shape;
+    return {.train = first(from_images(std::move(f.train_images), f.train_labels, view.name + "/train"), options.limit),
+            .test = first(from_images(std::move(f.test_images), f.test_labels, view.name + "/test"), options.limit)};
   }
   if (name.size() >= 4 && name.substr(name.size() - 4) == ".csv") {
     return {.train = first(load_csv_dataset(name, options), options.limit), .test = {}};
   }
-  fail("unknown dataset '{}': use fashion-mnist, fashion-mnist-sequence, adding-problem or a path to a .csv file", name);
+  fail("unknown dataset '{}': use fashion-mnist, fashion-mnist-sequence, fashion-mnist-images, adding-problem or a path to a "
+       ".csv file",
+       name);
 }
 
 Normalization adapt_normalization(const Dataset& d, int64_t batch_size) {

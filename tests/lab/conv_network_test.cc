@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 
 #include "gradlab/gradlab.h"
@@ -82,6 +83,26 @@ TEST(ConvNetwork, BadSizesAreErrors) {
   EXPECT_THAT(test::error_of([] { conv_network_spec({.image = {28, 0, 1}}); }), HasSubstr("image dimensions"));
   // A kernel larger than the image is fine with "same" padding.
   EXPECT_NO_THROW(build_model(conv_network_spec({.depth = 1, .kernel_size = 5, .image = {2, 2, 1}})));
+}
+
+// The 20-layer specs behind docs/training.md's plain-against-residual comparison are this network
+// (20 blocks of 16 filters, He's uniform initializer), written out: only the name differs.
+TEST(ConvNetwork, TwentyLayerExampleSpecsAreTheInlineNetwork) {
+  const std::string dir = std::string(GRADLAB_SOURCE_DIR) + "/examples/specs/";
+  for (const SkipConnection skip : {SkipConnection::none, SkipConnection::identity}) {
+    for (const SkipNormalization norm : {SkipNormalization::batch, SkipNormalization::group}) {
+      const std::string name = std::string("cnn20_") + (skip == SkipConnection::none ? "plain" : "identity") + "_" +
+                               std::string(skip_normalization_name(norm));
+      std::ifstream file(dir + name + ".json");
+      ASSERT_TRUE(file) << name;
+      nlohmann::ordered_json committed = nlohmann::ordered_json::parse(file);
+      EXPECT_EQ(committed["name"], name);
+      committed["name"] = "conv_network";
+      EXPECT_EQ(committed, conv_network_json({.depth = 20, .filters = 16, .kernel_initializer = "he_uniform",
+                                              .skip = skip, .normalization = norm}))
+          << name;
+    }
+  }
 }
 
 TEST(ConvNetwork, LabelNamesTheNetwork) {

@@ -124,6 +124,25 @@ TEST(SequenceFashionMnist, ImagesAsTwentyEightStepsOfTwentyEightPixels) {
   EXPECT_EQ(a.at({1, 14, 13}), b.at({1, 14 * 28 + 13}));
 }
 
+TEST(ImageFashionMnist, ImagesAsChannelsLastTwentyEightByTwentyEightByOne) {
+  const DataSplits images = load_dataset("fashion-mnist-images", {.limit = 20});
+  const DataSplits flat = load_dataset("fashion-mnist", {.limit = 20});
+  ASSERT_EQ(images.train.feature_shape(), (Shape{20, 28, 28, 1}));
+  ASSERT_EQ(images.test.feature_shape(), (Shape{20, 28, 28, 1}));
+  EXPECT_EQ(images.train.classes, 10);
+  EXPECT_EQ(images.train.name, "fashion-mnist-images/train");
+  // The bytes stay bytes, as for the flat view: no float copy of the set is made.
+  EXPECT_FALSE(images.train.features.defined());
+  EXPECT_EQ(images.train.feature_bytes.rows, 20);
+  // Pixel (y, x) of image i is flat element y * 28 + x, its one channel last.
+  const std::vector<int64_t> rows{3, 0, 19};
+  const Tensor a = images.train.feature_rows(rows), b = flat.train.feature_rows(rows);
+  EXPECT_EQ(a.shape(), (Shape{3, 28, 28, 1}));
+  EXPECT_EQ(0, std::memcmp(a.data<float>(), b.data<float>(), 3 * 784 * sizeof(float)));
+  EXPECT_EQ(a.at({1, 14, 13, 0}), b.at({1, 14 * 28 + 13}));
+  EXPECT_EQ(load_dataset("fashion_mnist_images", {.limit = 2}).train.feature_shape(), (Shape{2, 28, 28, 1}));
+}
+
 // A short run of an LSTM with a Dense(1) head on the last state, MSE loss, at T = 10: the test loss
 // falls below chance (1/6). Deterministic (fixed seeds, fixed data).
 TEST(AddingProblem, ShortLstmRunBeatsChance) {

@@ -100,7 +100,8 @@ TEST(Dataset, CsvDatasetByLabelColumn) {
 }
 
 TEST(Dataset, UnknownOrMissingDatasetIsAClearError) {
-  EXPECT_EQ(error_of([] { load_dataset("mnist-ish"); }), "unknown dataset 'mnist-ish': use fashion-mnist, fashion-mnist-sequence, adding-problem or a path to a .csv file");
+  EXPECT_EQ(error_of([] { load_dataset("mnist-ish"); }), "unknown dataset 'mnist-ish': use fashion-mnist, fashion-mnist-sequence, fashion-mnist-images, "
+            "adding-problem or a path to a .csv file");
   const std::string message = error_of([] { load_dataset("fashion-mnist", {.fashion_mnist_dir = "/nonexistent/fm"}); });
   EXPECT_NE(message.find("/nonexistent/fm"), std::string::npos) << message;
 }

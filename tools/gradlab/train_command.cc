@@ -159,10 +159,12 @@ void add_train_command(CLI::App& app, CommandRun& run) {
       "  gradlab train --model mlp.json --checkpoint run.safetensors --resume ...      (the same options)\n"
       "  gradlab train --model net.json --data houses.csv --label-column price --loss mse --normalize\n"
       "  gradlab train --model examples/specs/adding_lstm.json --data adding-problem --time-steps 100 --loss mse\n"
+      "  gradlab train --model examples/specs/fashion_cnn.json --data fashion-mnist-images --epochs 10 --batch-size 64\n"
       "Ctrl-C or SIGTERM finishes the step, saves the checkpoint and exits 130 / 143. See docs/training.md.");
   cmd->add_option("--model", s->model, "Model spec (JSON); - reads standard input")->required();
   cmd->add_option("--data", s->data,
-                  "fashion-mnist, fashion-mnist-sequence (28 steps of 28 pixels, for recurrent specs), adding-problem "
+                  "fashion-mnist, fashion-mnist-sequence (28 steps of 28 pixels, for recurrent specs), fashion-mnist-images "
+                  "([28, 28, 1], for convolutional specs), adding-problem "
                   "(Hochreiter & Schmidhuber 1997; regression, --loss mse), or a CSV file (with --label-column)")
       ->capture_default_str();
   cmd->add_option("--time-steps", s->time_steps, "adding-problem: steps per sequence (default 100)")

@@ -18,6 +18,20 @@ std::vector<std::string> train_loss_names() {
   return names;
 }
 
+namespace {
+
+// Fashion-MNIST read in the wrong shape is the likely mistake (an image spec on the flat vectors, a
+// Dense spec on the images): name the view whose examples the model takes.
+std::string fashion_mnist_hint(const Shape& expected, const std::string& data_name) {
+  if (!data_name.starts_with("fashion-mnist")) return "";
+  for (const FashionMnistView& view : fashion_mnist_views()) {
+    if (view.example_shape == expected) return fmt::format(" (the dataset {} gives {}: {})", view.name, expected.to_string(), view.purpose);
+  }
+  return "";
+}
+
+}  // namespace
+
 void check_features(const Layer& layer, const Dataset& data) {
   const auto* model = layer.as<ModelImpl>();
   if (model == nullptr) return;
@@ -25,8 +39,8 @@ void check_features(const Layer& layer, const Dataset& data) {
   const std::vector<int64_t> dims = data.feature_shape().to_vector();
   const Shape got(std::vector<int64_t>(dims.begin() + 1, dims.end()));
   if (model->inputs().size() != 1 || expected != got) {
-    fail("model '{}' takes inputs of shape {} but {} has examples of shape {}", layer.name(), expected.to_string(),
-         data.name, got.to_string());
+    fail("model '{}' takes inputs of shape {} but {} has examples of shape {}{}", layer.name(), expected.to_string(),
+         data.name, got.to_string(), fashion_mnist_hint(expected, data.name));
   }
 }
 

@@ -115,10 +115,24 @@ struct DataOptions {
   CsvOptions csv;
 };
 
+/// One way load_dataset reads Fashion-MNIST's images: the same bytes, one shape per example.
+struct FashionMnistView {
+  /// The dataset's name ("fashion-mnist-images"); the name with underscores is accepted too.
+  std::string name;
+  /// One example's shape without the batch: [784], [28, 28] or [28, 28, 1].
+  Shape example_shape;
+  /// What the view is for, in a few words ("channels-last images, for convolutional specs").
+  std::string purpose;
+};
+
+/// The views of Fashion-MNIST load_dataset knows, flat vectors first.
+const std::vector<FashionMnistView>& fashion_mnist_views();
+
 /// By name:
 ///   "fashion-mnist"           features [N, 784] in [0, 1], 10 classes;
 ///   "fashion-mnist-sequence"  the same images as sequences for recurrent layers: [N, 28, 28], 28 time
 ///                             steps (the image's rows, top first) of 28 pixels;
+///   "fashion-mnist-images"    the same images channels last for convolutions: [N, 28, 28, 1];
 ///   "adding-problem"          the adding problem (adding_problem.h): [N, T, 2], regression targets [N, 1];
 ///   a path to a CSV file      features: every column but the label column, in file order.
 /// A missing or corrupt file is an Error naming it.
