@@ -9,30 +9,10 @@
 //
 // Linux only: writing 5 to /proc/self/clear_refs resets VmHWM to the current VmRSS (Linux 4.0+).
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "conv_step_model.h"
-
-namespace {
-
-// "VmRSS:    1234 kB" -> bytes.
-long long status_bytes(const std::string& field) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field + ":", 0) == 0) {
-      std::istringstream s(line.substr(field.size() + 1));
-      long long kb = 0;
-      s >> kb;
-      return kb * 1024;
-    }
-  }
-  return -1;
-}
-
-}  // namespace
+#include "process_memory.h"
 
 int main(int argc, char** argv) {
   const std::string name = argc > 1 ? argv[1] : "batch_norm";
@@ -41,11 +21,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   gradlab::bench::ConvStep step(name);
-  std::ofstream("/proc/self/clear_refs") << "5";
-  const long long before = status_bytes("VmRSS");
+  gradlab::bench::reset_peak_resident_set();
+  const long long before = gradlab::bench::status_bytes("VmRSS");
   double loss = 0;
   for (int i = 0; i < 3; ++i) loss = step.run();
-  const long long high = status_bytes("VmHWM");
+  const long long high = gradlab::bench::status_bytes("VmHWM");
   std::printf("{\"case\": \"%s\", \"step_peak_bytes\": %lld, \"rss_before_bytes\": %lld, \"loss\": %.6f}\n",
               name.c_str(), high - before, before, loss);
   return 0;

@@ -9,31 +9,15 @@
 // Linux only: writing 5 to /proc/self/clear_refs resets VmHWM to the current VmRSS (Linux 4.0+), so the
 // measurement is the step's own rise, whatever the set-up touched before it.
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "gradlab/gradlab.h"
+#include "process_memory.h"
 
 namespace {
 
 using namespace gradlab;
-
-// "VmRSS:    1234 kB" -> bytes.
-long long status_bytes(const std::string& field) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field + ":", 0) == 0) {
-      std::istringstream s(line.substr(field.size() + 1));
-      long long kb = 0;
-      s >> kb;
-      return kb * 1024;
-    }
-  }
-  return -1;
-}
 
 }  // namespace
 
@@ -52,8 +36,8 @@ int main(int argc, char** argv) {
   layer(x);  // builds the weights before the measurement, as the timed benchmark does
   std::vector<Tensor> sources{x};
   for (const Variable& v : layer.trainable_variables()) sources.push_back(v.value());
-  std::ofstream("/proc/self/clear_refs") << "5";
-  const long long before = status_bytes("VmRSS");
+  gradlab::bench::reset_peak_resident_set();
+  const long long before = gradlab::bench::status_bytes("VmRSS");
   {
     GradientTape tape;
     tape.watch(x);
@@ -61,7 +45,7 @@ int main(int argc, char** argv) {
     const std::vector<Tensor> grads = tape.gradient(loss, sources);
     if (grads.empty()) return 1;
   }
-  const long long high = status_bytes("VmHWM");
+  const long long high = gradlab::bench::status_bytes("VmHWM");
   std::printf("{\"case\": \"%s\", \"step_peak_bytes\": %lld, \"rss_before_bytes\": %lld}\n", name.c_str(), high - before,
               before);
   return 0;

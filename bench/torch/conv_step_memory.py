@@ -6,19 +6,11 @@ resident set before the first step, over three training steps of bench/torch/con
 """
 import argparse
 import json
-import re
 
 import torch
 
 import conv_step_model
-
-
-def status_bytes(field):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(re.findall(r"\d+", line)[0]) * 1024
-    return -1
+from process_memory import reset_peak_resident_set, status_bytes
 
 
 def main():
@@ -28,8 +20,7 @@ def main():
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     step = conv_step_model.step_function(args.case)
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
+    reset_peak_resident_set()
     before = status_bytes("VmRSS")
     for _ in range(3):
         loss = step().item()

@@ -8,18 +8,11 @@ and every parameter.
 """
 import argparse
 import json
-import re
 
 import torch
 from torch import nn
 
-
-def status_bytes(field):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(re.findall(r"\d+", line)[0]) * 1024
-    return -1
+from process_memory import reset_peak_resident_set, status_bytes
 
 
 def main():
@@ -32,8 +25,7 @@ def main():
     x = torch.randn(32, 100, 128, dtype=torch.float32, requires_grad=True)
     module = {"lstm": nn.LSTM, "simple_rnn": nn.RNN, "gru": nn.GRU}[args.case](128, 128, batch_first=True)
     params = list(module.parameters())
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
+    reset_peak_resident_set()
     before = status_bytes("VmRSS")
     y = module(x)[0]
     grads = torch.autograd.grad(y.sum(), [x] + params)
