@@ -1,6 +1,7 @@
 #include "gradlab/autograd/recurrent_op.h"
 
 #include <cmath>
+#include <cstring>
 #include <ostream>
 #include <string>
 
@@ -9,6 +10,7 @@
 
 #include "gradlab/autograd/gradient_tape.h"
 #include "gradlab/autograd/ops.h"
+#include "gradlab/tensor/threads.h"
 #include "support/grad_check.h"
 
 namespace gradlab {
@@ -174,6 +176,71 @@ TEST_P(RecurrentOpCases, BackpropagationThroughTimeMatchesFiniteDifferences) {
 
 INSTANTIATE_TEST_SUITE_P(EveryCellAndOption, RecurrentOpCases, ::testing::ValuesIn(cases()),
                          [](const auto& info) { return info.param.label; });
+
+// A batch of 37 rows runs as three blocks of rows (13, 12, 12), each through every step on its own;
+// the blocks must join into the same values and gradients as the cell written with unfused ops.
+TEST_P(RecurrentOpCases, ABatchCutIntoRowBlocksMatchesTheCellWrittenWithUnfusedOps) {
+  const Case c = GetParam();
+  const Operands o = operands(c, 37, 4, 3, 5, 51);
+  std::vector<Tensor> sources = {o.x, o.h0, o.kernel, o.recurrent};
+  if (o.c0.defined()) sources.push_back(o.c0);
+  if (o.bias.defined()) sources.push_back(o.bias);
+  const Tensor weights = random_tensor(Shape{gate_count(c.cell) == 4 ? 2 : 1, 37, 4, 5}, 57, -1, 1);
+  auto run = [&](bool fused) {
+    GradientTape tape;
+    for (const Tensor& t : sources) tape.watch(t);
+    const Tensor out = fused ? recurrent_sequence(o.x, o.h0, o.c0, o.kernel, o.recurrent, o.bias, options_of(c))
+                             : reference(c, o.x, o.h0, o.c0, o.kernel, o.recurrent, o.bias);
+    std::vector<Tensor> results = tape.gradient(sum(out * weights), sources);
+    results.insert(results.begin(), out);
+    return results;
+  };
+  const std::vector<Tensor> fused = run(true), expected = run(false);
+  for (std::size_t i = 0; i < fused.size(); ++i) {
+    EXPECT_TRUE(all_close(fused[i], expected[i].shape(), expected[i].to_vector(), 1e-12)) << c.label << " result " << i;
+  }
+}
+
+// Every thread count runs the same blocks of rows through the same products, so the outputs, the
+// gradients and the per-step norms the instruments see are the same bytes.
+TEST(RecurrentOp, ResultsAreBitIdenticalWithAnyThreadCount) {
+  struct Norms : RecurrentStepObserver {
+    std::vector<double> seen;
+    void on_state_gradient(const std::string&, int64_t, int64_t, double norm) override { seen.push_back(norm); }
+  };
+  for (const Case& c : cases()) {
+    Operands o = operands(c, 40, 6, 8, 16, 61);
+    for (Tensor* t : {&o.x, &o.h0, &o.c0, &o.kernel, &o.recurrent, &o.bias}) {
+      if (t->defined()) *t = t->to(DType::float32);
+    }
+    std::vector<Tensor> sources = {o.x, o.h0, o.kernel, o.recurrent};
+    if (o.bias.defined()) sources.push_back(o.bias);
+    auto run = [&](int threads) {
+      BlasThreadsScope scope(threads);
+      Norms norms;
+      const ObserveRecurrentSteps observe(norms);
+      GradientTape tape;
+      for (const Tensor& t : sources) tape.watch(t);
+      const Tensor out = recurrent_sequence(o.x, o.h0, o.c0, o.kernel, o.recurrent, o.bias, options_of(c));
+      std::vector<Tensor> results = tape.gradient(sum(out * out), sources);
+      results.insert(results.begin(), out);
+      return std::pair{results, norms.seen};
+    };
+    const auto [one, one_norms] = run(1);
+    ASSERT_EQ(one_norms.size(), 6u) << c.label;
+    for (int threads : {2, 3}) {
+      const auto [many, many_norms] = run(threads);
+      EXPECT_EQ(one_norms, many_norms) << c.label << " with " << threads << " threads";
+      for (std::size_t i = 0; i < one.size(); ++i) {
+        const Tensor& a = one[i];
+        const Tensor& b = many[i];
+        ASSERT_EQ(a.shape(), b.shape());
+        EXPECT_EQ(std::memcmp(a.raw_data(), b.raw_data(), a.numel() * dtype_size(a.dtype())), 0)
+            << c.label << " result " << i << " with " << threads << " threads";
+      }
+    }
+  }
+}
 
 TEST(RecurrentOp, RecordsOneNodeAndBackpropagatesAThousandSteps) {
   const Case c{.cell = RecurrentCell::lstm};
