@@ -221,6 +221,15 @@ const std::vector<FashionMnistView>& fashion_mnist_views() {
   return views;
 }
 
+const FashionMnistView* find_fashion_mnist_view(const std::string& name) {
+  for (const FashionMnistView& view : fashion_mnist_views()) {
+    std::string underscored = view.name;
+    std::replace(underscored.begin(), underscored.end(), '-', '_');
+    if (name == view.name || name == underscored) return &view;
+  }
+  return nullptr;
+}
+
 DataSplits load_dataset(const std::string& name, const DataOptions& options) {
   if (name == "adding-problem" || name == "adding_problem") {
     const AddingProblemOptions o{.time_steps = options.time_steps.value_or(100),
@@ -232,16 +241,13 @@ DataSplits load_dataset(const std::string& name, const DataOptions& options) {
   if (options.time_steps) {
     fail("{}: time steps can be chosen for the adding problem only (fashion-mnist-sequence has 28)", name);
   }
-  for (const FashionMnistView& view : fashion_mnist_views()) {
-    std::string underscored = view.name;
-    std::replace(underscored.begin(), underscored.end(), '-', '_');
-    if (name != view.name && name != underscored) continue;
+  if (const FashionMnistView* view = find_fashion_mnist_view(name)) {
     FashionMnist f = load_fashion_mnist(options.fashion_mnist_dir);
     // Every view reads the same bytes; only the shape of a row changes.
-    f.train_images.row_shape = view.example_shape;
-    f.test_images.row_shape = view.example_shape;
-    return {.train = first(from_images(std::move(f.train_images), f.train_labels, view.name + "/train"), options.limit),
-            .test = first(from_images(std::move(f.test_images), f.test_labels, view.name + "/test"), options.limit)};
+    f.train_images.row_shape = view->example_shape;
+    f.test_images.row_shape = view->example_shape;
+    return {.train = first(from_images(std::move(f.train_images), f.train_labels, view->name + "/train"), options.limit),
+            .test = first(from_images(std::move(f.test_images), f.test_labels, view->name + "/test"), options.limit)};
   }
   if (name.size() >= 4 && name.substr(name.size() - 4) == ".csv") {
     return {.train = first(load_csv_dataset(name, options), options.limit), .test = {}};

@@ -112,6 +112,96 @@ TEST_F(DataInputs, DataThatDoesNotFitTheModelIsBadInputNamingBoth) {
   EXPECT_NE(neither.err.find("--input x.safetensors, or --data"), std::string::npos) << neither.err;
 }
 
+std::string example_spec(const std::string& name) {
+  return (fs::path(GRADLAB_SOURCE_DIR) / "examples" / "specs" / name).string();
+}
+
+// Every view of fashion_mnist_views() feeds a spec whose input is its shape: the example CNN on the
+// images, the example LSTM on the sequences.
+TEST_F(DataInputs, ProbeTakesTheImageAndSequenceViewsForConvolutionalAndRecurrentSpecs) {
+  const auto cnn = run_cli({"probe", "--model", example_spec("fashion_cnn.json"), "--data", "fashion-mnist-images", "--limit",
+                            "4", "--data-dir", path("fmnist"), "--json"});
+  ASSERT_EQ(cnn.exit_code, 0) << cnn.err;
+  EXPECT_EQ(nlohmann::json::parse(cnn.out)["input"], "fashion-mnist-images (first 4 training images, 28x28x1)") << cnn.out;
+  const auto lstm = run_cli({"probe", "--model", example_spec("fashion_lstm.json"), "--data", "fashion-mnist-sequence",
+                             "--limit", "3", "--data-dir", path("fmnist"), "--json"});
+  ASSERT_EQ(lstm.exit_code, 0) << lstm.err;
+  const auto j = nlohmann::json::parse(lstm.out);
+  EXPECT_EQ(j["input"], "fashion-mnist-sequence (first 3 training images, 28x28)") << lstm.out;
+  EXPECT_FALSE(j["through_time"].empty()) << "the LSTM's time axis is measured over the 28 rows";
+}
+
+// The gradient of sum(flatten(x) W) for W = 1 with respect to W is the sum of the examples' pixels p:
+// the images' own bytes, in row-major order, whichever view shapes them.
+TEST_F(DataInputs, GradientsReadEveryViewsPixelsInTheirOrder) {
+  TensorFile w;
+  w.add("d/kernel", from_values({784, 1}, std::vector<double>(784, 1.0)));
+  write_safetensors(path("w784.safetensors"), w);
+  for (const auto& [view, shape] : {std::pair{"fashion-mnist-images", "[28, 28, 1]"}, std::pair{"fashion-mnist-sequence", "[28, 28]"}}) {
+    write("flat.json", std::string(R"({"name": "flat", "inputs": {"x": )") + shape +
+                           R"(}, "layers": [{"name": "f", "type": "flatten"}, {"name": "d", "type": "dense", "units": 1, "use_bias": false}]})");
+    const auto r = run_cli({"gradients", "--model", path("flat.json"), "--weights", path("w784.safetensors"), "--data", view,
+                            "--limit", "3", "--data-dir", path("fmnist"), "--loss", "sum", "--out", path("g.safetensors")});
+    ASSERT_EQ(r.exit_code, 0) << view << ": " << r.err;
+    const std::vector<double> grad = read_safetensors(path("g.safetensors")).get("grad/d/kernel").to_vector();
+    ASSERT_EQ(grad.size(), 784u);
+    for (int p : {0, 1, 27, 28, 300, 783}) {
+      double expected = 0;
+      for (int i = 0; i < 3; ++i) expected += ((i * 7 + p) % 256) / 255.0;
+      EXPECT_NEAR(grad[static_cast<std::size_t>(p)], expected, 1e-5) << view << " pixel " << p;
+    }
+  }
+}
+
+// The inline networks follow the examples' shape: --conv is built for the images, --cell runs over the rows.
+TEST_F(DataInputs, TheInlineConvolutionalAndRecurrentNetworksTakeTheirViews) {
+  const auto conv = run_cli({"probe", "--conv", "--depth", "2", "--filters", "4", "--data", "fashion-mnist-images", "--limit",
+                             "3", "--data-dir", path("fmnist"), "--json"});
+  ASSERT_EQ(conv.exit_code, 0) << conv.err;
+  const auto c = nlohmann::json::parse(conv.out);
+  EXPECT_NE(c["network"].get<std::string>().find("on 28x28x1"), std::string::npos) << conv.out;
+  EXPECT_EQ(c["input"], "fashion-mnist-images (first 3 training images, 28x28x1)") << conv.out;
+  const auto cell = run_cli({"probe", "--cell", "simple_rnn", "--depth", "1", "--units", "4", "--data",
+                             "fashion-mnist-sequence", "--limit", "3", "--data-dir", path("fmnist"), "--json"});
+  ASSERT_EQ(cell.exit_code, 0) << cell.err;
+  const auto r = nlohmann::json::parse(cell.out);
+  EXPECT_NE(r["network"].get<std::string>().find("over 28 steps"), std::string::npos) << cell.out;
+  EXPECT_EQ(r["input"], "fashion-mnist-sequence (first 3 training images, 28x28)") << cell.out;
+}
+
+// A view of the wrong shape names the data, its shape, the input and its shape, and the view that fits.
+TEST_F(DataInputs, AViewOfTheWrongShapeIsBadInputNamingTheViewThatFits) {
+  const auto expect_error = [](const cli_test::CliResult& r, const std::string& message) {
+    EXPECT_EQ(r.exit_code, 2) << r.out;
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+  };
+  expect_error(run_cli({"probe", "--model", example_spec("fashion_cnn.json"), "--data", "fashion-mnist", "--limit", "2",
+                        "--data-dir", path("fmnist")}),
+               "--data fashion-mnist: its examples have shape [784], but the model's input 'image' has shape [28, 28, 1]; "
+               "--data fashion-mnist-images gives [28, 28, 1]");
+  TensorFile none;
+  none.add("unused", from_values({1}, {0}));
+  write_safetensors(path("w.safetensors"), none);
+  expect_error(run_cli({"gradients", "--model", example_spec("fashion_lstm.json"), "--weights", path("w.safetensors"), "--data",
+                        "fashion-mnist-images", "--limit", "2", "--data-dir", path("fmnist"), "--out", path("g.safetensors")}),
+               "--data fashion-mnist-images: its examples have shape [28, 28, 1], but the model's input 'rows' has shape "
+               "[28, 28]; --data fashion-mnist-sequence gives [28, 28]");
+  EXPECT_FALSE(fs::exists(path("g.safetensors")));
+  expect_error(run_cli({"probe", "--conv", "--data", "fashion-mnist", "--limit", "2", "--data-dir", path("fmnist")}),
+               "--data fashion-mnist: its examples have shape [784], but the inline convolutional network (--conv) takes "
+               "examples [height, width, channels]; --data fashion-mnist-images gives [28, 28, 1]");
+  expect_error(run_cli({"probe", "--cell", "lstm", "--data", "fashion-mnist-images", "--limit", "2", "--data-dir", path("fmnist")}),
+               "but the inline recurrent network (--cell) takes examples [time, features]; --data fashion-mnist-sequence gives [28, 28]");
+  expect_error(run_cli({"probe", "--depth", "2", "--data", "fashion-mnist-sequence", "--limit", "2", "--data-dir", path("fmnist")}),
+               "but the inline Dense network takes examples [features]; --data fashion-mnist gives [784]");
+  expect_error(run_cli({"probe", "--cell", "gru", "--data", path("houses.csv")}),
+               "its examples have 3 features, but the inline recurrent network (--cell) takes examples [time, features]; "
+               "--input takes a safetensors file [batch, time, features]");
+  // The examples set the sequence length and the image size: the options that would draw them are refused.
+  expect_error(run_cli({"probe", "--cell", "lstm", "--time-steps", "5", "--data", "fashion-mnist-sequence"}), "--data excludes --time-steps");
+  expect_error(run_cli({"probe", "--conv", "--image", "8,8,1", "--data", "fashion-mnist-images"}), "--data excludes --image");
+}
+
 // docs/model-spec.md's NumPy recipe, run as written, writes files gradlab reads with the right
 // numbers. Debian's python3-numpy (scripts/setup) runs it; without it the test is skipped.
 TEST_F(DataInputs, TheNumpySafetensorsRecipeOfTheDocsWritesFilesGradlabReads) {

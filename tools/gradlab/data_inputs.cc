@@ -1,36 +1,77 @@
 #include "data_inputs.h"
 
 #include <algorithm>
+#include <functional>
 #include <numeric>
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "gradlab/io/csv.h"
 #include "gradlab/tensor/creation.h"
 #include "model_files.h"
 
 namespace gradlab::cli {
+namespace {
+
+// "its examples have shape [28, 28, 1]" for a Fashion-MNIST view; a CSV file's rows are features.
+std::string examples_text(const DataInputSettings& s, const Shape& example) {
+  if (find_fashion_mnist_view(s.data) == nullptr) return fmt::format("its examples have {} features", example.numel());
+  return fmt::format("its examples have shape {}", example.to_string());
+}
+
+// Fashion-MNIST read in the wrong view is the likely mistake: name the view that fits, if one does.
+// Only for Fashion-MNIST data: a CSV file of the user's is not replaced by our images.
+std::string view_hint(const DataInputSettings& s, const std::function<bool(const Shape&)>& fits) {
+  if (find_fashion_mnist_view(s.data) == nullptr) return "";
+  for (const FashionMnistView& view : fashion_mnist_views()) {
+    if (fits(view.example_shape)) {
+      return fmt::format("; --data {} gives {} ({})", view.name, view.example_shape.to_string(), view.purpose);
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string data_choices() {
+  std::vector<std::string> names;
+  for (const FashionMnistView& view : fashion_mnist_views()) names.push_back(view.name);
+  names.emplace_back("FILE.csv");
+  return fmt::format("{}", fmt::join(names, "|"));
+}
 
 CLI::Option* add_data_options(CLI::App* cmd, DataInputSettings& s, CLI::Option* input) {
-  CLI::Option* data = cmd->add_option("--data", s.data,
-                                      "Input from real examples instead: fashion-mnist (its training images), or a CSV file "
-                                      "(a header row, then numbers; every column but --label-column is a feature)")
-                          ->excludes(input);
+  std::vector<std::string> views;
+  for (const FashionMnistView& view : fashion_mnist_views()) {
+    views.push_back(fmt::format("{} ({}: {})", view.name, view.example_shape.to_string(), view.purpose));
+  }
+  CLI::Option* data =
+      cmd->add_option("--data", s.data,
+                      fmt::format("Input from real examples instead: Fashion-MNIST's training images as {}; or a CSV file "
+                                  "(a header row, then numbers; every column but --label-column is a feature)",
+                                  fmt::join(views, ", ")))
+          ->excludes(input);
   cmd->add_option("--limit", s.limit, "With --data: use the first N examples")
       ->check(CLI::Range(int64_t{1}, int64_t{60000}))
       ->needs(data)
       ->capture_default_str();
   cmd->add_option("--label-column", s.label_column, "With a CSV --data: the column that is not a feature (the labels)")
       ->needs(data);
-  cmd->add_option("--data-dir", s.data_dir, "With --data fashion-mnist: folder of its IDX files")->needs(data)->capture_default_str();
+  cmd->add_option("--data-dir", s.data_dir, "With a Fashion-MNIST --data: folder of its IDX files")->needs(data)->capture_default_str();
   return data;
+}
+
+Shape example_shape(const Tensor& features) {
+  const std::vector<int64_t> dims = features.shape().to_vector();
+  return Shape(std::vector<int64_t>(dims.begin() + 1, dims.end()));
 }
 
 Tensor read_data_features(const DataInputSettings& s) {
   return as_bad_input([&]() -> Tensor {
-    if (s.data == "fashion-mnist") {
-      const DataSplits splits = load_dataset(s.data, {.limit = s.limit, .fashion_mnist_dir = s.data_dir});
+    if (const FashionMnistView* view = find_fashion_mnist_view(s.data)) {
+      const DataSplits splits = load_dataset(view->name, {.limit = s.limit, .fashion_mnist_dir = s.data_dir});
       std::vector<int64_t> rows(static_cast<std::size_t>(std::min(s.limit, splits.train.size())));
       std::iota(rows.begin(), rows.end(), int64_t{0});
       return splits.train.feature_rows(rows);
@@ -51,9 +92,12 @@ Tensor read_data_features(const DataInputSettings& s) {
 }
 
 std::string data_description(const DataInputSettings& s, const Tensor& features) {
-  return s.data == "fashion-mnist"
-             ? fmt::format("fashion-mnist (first {} training images, {} features)", features.dim(0), features.dim(1))
-             : fmt::format("{} (first {} rows, {} features)", s.data, features.dim(0), features.dim(1));
+  const Shape example = example_shape(features);
+  const std::string row =
+      example.rank() == 1 ? fmt::format("{} features", example[0]) : fmt::format("{}", fmt::join(example.to_vector(), "x"));
+  const FashionMnistView* view = find_fashion_mnist_view(s.data);
+  return view != nullptr ? fmt::format("{} (first {} training images, {})", view->name, features.dim(0), row)
+                         : fmt::format("{} (first {} rows, {})", s.data, features.dim(0), row);
 }
 
 std::string data_input_name(const ModelSpec& spec, const DataInputSettings& s, const Tensor& features) {
@@ -63,12 +107,26 @@ std::string data_input_name(const ModelSpec& spec, const DataInputSettings& s, c
                                  s.data, spec.name, spec.inputs.size()));
   }
   const auto& [name, shape] = spec.inputs.front();
-  if (!(shape == Shape{features.dim(1)})) {
-    throw UsageError(fmt::format("--data {}: its examples have {} features, but the model's input '{}' has shape {} "
-                                 "(declare \"inputs\": {{\"{}\": [{}]}} in the spec)",
-                                 s.data, features.dim(1), name, shape.to_string(), name, features.dim(1)));
+  const Shape example = example_shape(features);
+  if (shape != example) {
+    std::string hint = view_hint(s, [&](const Shape& view) { return view == shape; });
+    if (hint.empty()) {
+      hint = fmt::format(" (declare \"inputs\": {{\"{}\": {}}} in the spec)", name, example.to_string());
+    }
+    throw UsageError(fmt::format("--data {}: {}, but the model's input '{}' has shape {}{}", s.data, examples_text(s, example),
+                                 name, shape.to_string(), hint));
   }
   return name;
+}
+
+void check_inline_data_rank(const DataInputSettings& s, const Tensor& features, int64_t rank, const std::string& network,
+                            const std::string& layout) {
+  const Shape example = example_shape(features);
+  if (example.rank() == rank) return;
+  std::string hint = view_hint(s, [&](const Shape& view) { return view.rank() == rank; });
+  if (hint.empty()) hint = fmt::format("; --input takes a safetensors file [batch, {}", layout.substr(1));
+  throw UsageError(fmt::format("--data {}: {}, but {} takes examples {}{}", s.data, examples_text(s, example), network, layout,
+                               hint));
 }
 
 }  // namespace gradlab::cli

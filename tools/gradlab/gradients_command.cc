@@ -55,7 +55,7 @@ void add_gradients_command(CLI::App& app, CommandRun& run) {
   cmd->callback([s, &run] {
     run = [s] {
       if (s->input.empty() && s->data.data.empty()) {
-        throw UsageError("gradients needs the model's input: --input x.safetensors, or --data fashion-mnist|FILE.csv");
+        throw UsageError("gradients needs the model's input: --input x.safetensors, or --data " + data_choices());
       }
       check_one_stdin({{"--model", s->model}, {"--weights", s->weights}, {"--input", s->input}});
       const ModelSpec spec = as_bad_input([&] { return read_model_spec(s->model); });

@@ -42,6 +42,8 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
       "  gradlab probe --conv --depth 20 --filters 32 --norm group --skip identity   (a CNN on 28x28x1 images)\n"
       "  gradlab probe --model net.json --weights w.safetensors --input x.safetensors --json\n"
       "  gradlab probe --model mlp.json --data fashion-mnist --limit 256   (real images as the input)\n"
+      "  gradlab probe --model examples/specs/fashion_cnn.json --data fashion-mnist-images\n"
+      "  gradlab probe --cell lstm --data fashion-mnist-sequence   (28 steps of 28 pixels)\n"
       "  gradlab probe --model net.json --data houses.csv --label-column price\n"
       "  gradlab probe --model net.json --init he_uniform --activation tanh --seed 42   (a row of gradlab sweep --model)\n"
       "See docs/instruments.md for every statistic and threshold.");
@@ -62,7 +64,8 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
                                          ->check(CLI::IsMember(recurrent_cell_names())));
   network_option(cmd->add_option("--time-steps", s.time_steps, "Inline recurrent network: time steps of the drawn sequence")
                      ->check(CLI::Range(int64_t{1}, kMaxProbeTimeSteps))
-                     ->needs(cell));
+                     ->needs(cell)
+                     ->excludes(data));
   network_option(cmd->add_option("--recurrent-init,--recurrent-initializer", s.recurrent_init, "Inline recurrent network: recurrent kernel initializer (Keras's orthogonal)")
                      ->check(kInitializerName)
                      ->needs(cell));
@@ -78,7 +81,8 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
                      ->delimiter(',')
                      ->expected(3)
                      ->check(CLI::Range(int64_t{1}, int64_t{1} << 16))
-                     ->needs(conv));
+                     ->needs(conv)
+                     ->excludes(data));
   // With --model these two make the variant `gradlab sweep --model` probes (apply_spec_overrides).
   CLI::Option* activation = cmd->add_option("--activation,--activations", s.activation,
                                             "Inline network: activation (with --cell: the cell's, default tanh); with --model: of every hidden layer with a non-linear one")
@@ -138,8 +142,10 @@ void add_probe_command(CLI::App& app, CommandRun& run) {
   cmd->add_option("--dead-threshold", t.dead_fraction, "Dead units begin where a layer's share of units dead over the --dead-batches exceeds this")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  cell->excludes(sigma_w2)->excludes(data);
-  conv->excludes(cell)->excludes(sigma_w2)->excludes(data)->excludes(width)->excludes(features);
+  // With --data the examples are the input: --cell takes a sequence view (fashion-mnist-sequence), --conv
+  // an image view (fashion-mnist-images), each network built for the examples' shape.
+  cell->excludes(sigma_w2);
+  conv->excludes(cell)->excludes(sigma_w2)->excludes(width)->excludes(features);
   cmd->add_flag("--jacobian-spectrum", s.jacobian_spectrum,
                 "Inline Dense network: also the singular values of its input-output Jacobian for the first example at depths "
                 "1, 2, 4, ... and the full depth (dynamical isometry, Pennington et al. 2017; float64, one backward pass per unit)");

@@ -71,6 +71,7 @@ Subject inline_subject(const ProbeSettings& s, DType dtype) {
   auto rng = std::make_shared<Rng>(s.seed);
   if (!s.data.data.empty()) {
     const Tensor features = read_data_features(s.data);
+    check_inline_data_rank(s.data, features, 1, "the inline Dense network", "[features]");
     options.input_features = features.dim(1);
     options.batch = features.dim(0);
     x = features.to(dtype);
@@ -111,7 +112,15 @@ Subject recurrent_subject(const ProbeSettings& s, DType dtype) {
   Subject subject;
   Tensor x;
   auto rng = std::make_shared<Rng>(s.seed);
-  if (!s.input.empty()) {
+  if (!s.data.data.empty()) {
+    // The examples set the batch, the time steps and the features per step (recurrent_network_subject;
+    // the time steps here for the label).
+    const Tensor features = read_data_features(s.data);
+    check_inline_data_rank(s.data, features, 2, "the inline recurrent network (--cell)", "[time, features]");
+    x = features.to(dtype);
+    options.time_steps = x.dim(1);
+    subject.input_description = data_description(s.data, features);
+  } else if (!s.input.empty()) {
     const auto [name, tensor] = read_inline_input(s.input, 3, "[batch, time, features]", "inline recurrent network",
                                                   "a sequence [batch, time, features] with each at least 1");
     x = tensor.to(dtype);
@@ -127,8 +136,10 @@ Subject recurrent_subject(const ProbeSettings& s, DType dtype) {
   return subject;
 }
 
-// A spec (from --model, or the inline --conv network) with its weights and input as the options say.
-Subject spec_network_subject(const ModelSpec& spec, const ProbeSettings& s, const std::string& dtype_option) {
+// A spec (from --model, or the inline --conv network) with its weights and input as the options say;
+// `features` are the --data examples, read by the caller (undefined without --data).
+Subject spec_network_subject(const ModelSpec& spec, const ProbeSettings& s, const std::string& dtype_option,
+                             const Tensor& features) {
   TensorFile weights;
   if (!s.weights.empty()) weights = as_bad_input([&] { return read_safetensors(s.weights); });
   const DType dtype = dtype_for(dtype_option, weights);
@@ -136,8 +147,7 @@ Subject spec_network_subject(const ModelSpec& spec, const ProbeSettings& s, cons
   subject.probe = as_bad_input(
       [&] { return gradlab::spec_subject(spec, dtype, s.seed, s.weights.empty() ? nullptr : &weights); });
 
-  if (!s.data.data.empty()) {
-    const Tensor features = read_data_features(s.data);
+  if (features.defined()) {
     data_input_name(spec, s.data, features);
     subject.probe.inputs = {features.to(dtype)};
     subject.input_description = data_description(s.data, features);
@@ -158,7 +168,8 @@ Subject spec_subject(const ProbeSettings& s, const std::string& dtype_option) {
   check_one_stdin({{"--model", s.model}, {"--weights", s.weights}, {"--input", s.input}});
   // The variant `gradlab sweep --model` probes with the same --init and --activation.
   const ModelSpec spec = as_bad_input([&] { return apply_spec_overrides(read_model_spec(s.model), s.overrides); });
-  Subject subject = spec_network_subject(spec, s, dtype_option);
+  const Tensor features = s.data.data.empty() ? Tensor() : read_data_features(s.data);
+  Subject subject = spec_network_subject(spec, s, dtype_option, features);
   std::string variant;
   if (s.overrides.kernel_initializer) variant += ", kernels " + *s.overrides.kernel_initializer;
   if (s.overrides.hidden_activation) variant += ", hidden activation " + *s.overrides.hidden_activation;
@@ -169,9 +180,16 @@ Subject spec_subject(const ProbeSettings& s, const std::string& dtype_option) {
 
 // The inline convolutional network (--conv): its spec (lab/conv_network.h) probed as a spec is.
 Subject conv_subject(const ProbeSettings& s) {
-  const ConvNetworkOptions options = conv_network_options(s);
+  ConvNetworkOptions options = conv_network_options(s);
+  Tensor features;
+  if (!s.data.data.empty()) {
+    // The network is built for the examples' images, as it is for the --image it would draw.
+    features = read_data_features(s.data);
+    check_inline_data_rank(s.data, features, 3, "the inline convolutional network (--conv)", "[height, width, channels]");
+    options.image = {features.dim(1), features.dim(2), features.dim(3)};
+  }
   const ModelSpec spec = as_bad_input([&] { return conv_network_spec(options); });
-  Subject subject = spec_network_subject(spec, s, s.dtype);
+  Subject subject = spec_network_subject(spec, s, s.dtype, features);
   subject.description = fmt::format("inline: {}, fresh weights, seed {}", conv_network_label(options), s.seed);
   return subject;
 }

@@ -128,6 +128,10 @@ struct FashionMnistView {
 /// The views of Fashion-MNIST load_dataset knows, flat vectors first.
 const std::vector<FashionMnistView>& fashion_mnist_views();
 
+/// The view named `name` (or its name with underscores, "fashion_mnist_images"); nullptr for any
+/// other name (a CSV file, another dataset).
+const FashionMnistView* find_fashion_mnist_view(const std::string& name);
+
 /// By name:
 ///   "fashion-mnist"           features [N, 784] in [0, 1], 10 classes;
 ///   "fashion-mnist-sequence"  the same images as sequences for recurrent layers: [N, 28, 28], 28 time
