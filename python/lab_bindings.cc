@@ -92,11 +92,12 @@ py::object probe(py::object model, py::object weights, py::object input, std::op
   if (cell) {
     // The inline recurrent network, as `gradlab probe --cell`.
     check_choice("cell", *cell, recurrent_cell_names());
-    const std::pair<const char*, bool> excluded[] = {
-        {"model", !model.is_none()}, {"sigma_w2", sigma_w2.has_value()}, {"data", !data.is_none()}};
+    const std::pair<const char*, bool> excluded[] = {{"model", !model.is_none()}, {"sigma_w2", sigma_w2.has_value()}};
     for (const auto& [name, given] : excluded) {
       if (given) throw Error(fmt::format("{}= cannot go with cell=: cell= builds the inline recurrent network", name));
     }
+    // As `gradlab probe --cell --data fashion-mnist-sequence`: the examples set the time steps.
+    if (time_steps && !data.is_none()) throw Error("time_steps= cannot go with data=: the examples set the time steps");
     s.cell = *cell;
     s.time_steps = time_steps.value_or(s.time_steps);
     s.recurrent_init = recurrent_init.value_or(s.recurrent_init);
@@ -447,7 +448,9 @@ void bind_lab(py::module_& m) {
         "Probe one pass of the lesson's network (or model=, a spec file or a gradlab model object with input= "
         "arrays) layer by layer, as `gradlab probe "
         "--json` with the same options (batch and input_dist default to the command's: 32 rows, uniform; "
-        "data='fashion-mnist' or a CSV file takes the first `limit` examples as the input): a ProbeResult "
+        "data= a Fashion-MNIST view ('fashion-mnist', 'fashion-mnist-sequence' for cell= or a recurrent spec, "
+        "'fashion-mnist-images' for a convolutional spec) or a CSV file takes the first `limit` examples as the "
+        "input): a ProbeResult "
         "(a dict) that shows the probe's page in Jupyter");
   const SweepGrid g;
   const auto none = py::none();

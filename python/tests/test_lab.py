@@ -87,11 +87,20 @@ def test_probe_takes_every_option_of_the_command(kwargs, args):
     ({"time_steps": 10}, "need cell="),
     ({"cell": "gru", "skip": "residual"}, "no skip connections"),
     ({"cell": "gru", "sigma_w2": 1.0}, "cannot go with cell="),
+    ({"cell": "gru", "data": "fashion-mnist-sequence", "time_steps": 5}, "time_steps= cannot go with data="),
     ({"dead_batches": 0}, "dead_batches=0"),
 ])
 def test_bad_probe_options_are_value_errors_naming_the_option(kwargs, message):
     with pytest.raises(ValueError, match=message):
         gradlab.probe(**kwargs)
+
+
+def test_probe_runs_the_inline_recurrent_network_over_the_sequence_view():
+    if not os.path.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"):
+        pytest.skip("Fashion-MNIST is not installed")
+    result = gradlab.probe(cell="simple_rnn", depth=1, width=4, data="fashion-mnist-sequence", limit=3)
+    assert result["input"] == "fashion-mnist-sequence (first 3 training images, 28x28)"
+    assert "over 28 steps" in result["network"]
 
 
 def test_probe_result_shows_the_clis_report_page_offline(tmp_path):

@@ -55,7 +55,8 @@ struct ProbeSettings {
   /// Inline network initialized by variances (--sigma-w2, --sigma-b2) instead of --init.
   std::optional<GaussianInit> gaussian_init;
   FlowThresholds thresholds;
-  /// --data: the input taken from real examples instead of drawn or read from --input.
+  /// --data: the input taken from real examples instead of drawn or read from --input; with --cell the
+  /// examples set the time steps and features, with --conv the image (they replace time_steps, image).
   DataInputSettings data;
   /// With `model`: the --init and --activation given, applied to the spec as a sweep does
   /// (apply_spec_overrides).
