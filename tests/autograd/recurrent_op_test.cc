@@ -202,14 +202,18 @@ TEST_P(RecurrentOpCases, ABatchCutIntoRowBlocksMatchesTheCellWrittenWithUnfusedO
 }
 
 // Every thread count runs the same blocks of rows through the same products, so the outputs, the
-// gradients and the per-step norms the instruments see are the same bytes.
+// gradients and the per-step norms the instruments see are the same bytes. The lstm of 320 units
+// makes each block's step products large enough to be cut into tiles inside the block's task.
 TEST(RecurrentOp, ResultsAreBitIdenticalWithAnyThreadCount) {
   struct Norms : RecurrentStepObserver {
     std::vector<double> seen;
     void on_state_gradient(const std::string&, int64_t, int64_t, double norm) override { seen.push_back(norm); }
   };
-  for (const Case& c : cases()) {
-    Operands o = operands(c, 40, 6, 8, 16, 61);
+  std::vector<std::pair<Case, int64_t>> configurations;
+  for (const Case& c : cases()) configurations.emplace_back(c, 16);
+  configurations.emplace_back(Case{.cell = RecurrentCell::lstm, .label = "lstm_320_units"}, 320);
+  for (const auto& [c, units] : configurations) {
+    Operands o = operands(c, 40, 6, 8, units, 61);
     for (Tensor* t : {&o.x, &o.h0, &o.c0, &o.kernel, &o.recurrent, &o.bias}) {
       if (t->defined()) *t = t->to(DType::float32);
     }
