@@ -17,11 +17,13 @@
 #include "data_inputs.h"
 #include "json_objects.h"
 #include "gradlab/autograd/activations.h"
+#include "gradlab/lab/conv_study.h"
 #include "gradlab/lab/lesson_study.h"
 #include "gradlab/lab/probe_configuration.h"
 #include "gradlab/lab/sweep_grid.h"
 #include "gradlab/lab/sweep_run.h"
 #include "html_report.h"
+#include "conv_study_output.h"
 #include "lesson_json.h"
 #include "probe_report.h"
 #include "progress_bar.h"
@@ -405,7 +407,8 @@ py::object sweep(py::object model, py::object input, py::object depth, py::objec
 
 py::object lesson(int trials, int grid_trials, uint64_t seed, std::vector<int> depths, std::vector<std::string> activations,
                   const std::string& init, int norm_trials, std::vector<int> norm_depths, const std::string& dtype,
-                  int recurrent_trials, std::vector<int64_t> recurrent_steps) {
+                  int recurrent_trials, std::vector<int64_t> recurrent_steps, int conv_seeds,
+                  std::vector<int> conv_depths) {
   check_choice("dtype", dtype, {"float32", "float64"});
   const LessonStudyOptions options{.seed = seed,
                                    .trials = trials,
@@ -419,10 +422,15 @@ py::object lesson(int trials, int grid_trials, uint64_t seed, std::vector<int> d
                                    .recurrent_trials = recurrent_trials,
                                    .recurrent_time_steps = std::move(recurrent_steps)};
   validate(options);
+  ConvStudyOptions conv = cli::lesson_conv_options();
+  conv.seeds = conv_seeds;
+  conv.depths = std::move(conv_depths);
+  if (conv.seeds > 0) validate(conv);
   nlohmann::ordered_json json;
   {
     py::gil_scoped_release release;
     json = cli::lesson_json(run_lesson_study(options));
+    if (const std::optional<ConvStudy> study = cli::run_lesson_conv(conv, seed)) json["conv"] = cli::conv_study_json(*study);
   }
   return json_to_python(json);
 }
@@ -472,7 +480,9 @@ void bind_lab(py::module_& m) {
         py::arg("init") = l.grid_initializer, py::arg("norm_trials") = l.normalization_trials,
         py::arg("norm_depths") = l.normalization_depths, py::arg("dtype") = "float32",
         py::arg("recurrent_trials") = l.recurrent_trials, py::arg("recurrent_steps") = l.recurrent_time_steps,
-        "The lesson's experiments over many seeds, as `gradlab lesson --json` with the same options, as a dict");
+        py::arg("conv_seeds") = cli::lesson_conv_options().seeds, py::arg("conv_depths") = cli::lesson_conv_options().depths,
+        "The lesson's experiments over many seeds, as `gradlab lesson --json` with the same options, as a dict "
+        "(conv_seeds=0 leaves out the convolutional table, as --conv-seeds 0)");
 }
 
 }  // namespace gradlab::python

@@ -211,18 +211,26 @@ def test_ctrl_c_stops_a_sweep_with_keyboard_interrupt():
 
 def test_lesson_is_the_clis_lesson_json():
     options = dict(trials=20, grid_trials=5, seed=3, depths=[4, 8], activations=["relu", "tanh"], norm_trials=1,
-                   norm_depths=[8], recurrent_trials=1, recurrent_steps=[3, 9])
+                   norm_depths=[8], recurrent_trials=1, recurrent_steps=[3, 9], conv_seeds=1, conv_depths=[2, 3])
     result = gradlab.lesson(**options)
     expected = cli_json("lesson", "--trials", "20", "--grid-trials", "5", "--seed", "3", "--depths", "4,8",
                         "--activations", "relu,tanh", "--norm-trials", "1", "--norm-depths", "8",
-                        "--recurrent-trials", "1", "--recurrent-steps", "3,9", "--conv-seeds", "0", "--json")
-    # gradlab.lesson has no convolutional table (table 10); the CLI leaves it out with --conv-seeds 0.
+                        "--recurrent-trials", "1", "--recurrent-steps", "3,9", "--conv-seeds", "1", "--conv-depths", "2,3",
+                        "--json")
     assert without_version(result) == without_version(expected)
     assert len(result["skip_connections"]) == 3
+    assert [cell["depth"] for cell in result["conv"]["cells"]][:2] == [2, 3]
+
+
+def test_lesson_without_its_convolutional_table():
+    result = gradlab.lesson(trials=2, grid_trials=1, depths=[2], activations=["relu"], norm_trials=0,
+                            recurrent_trials=0, conv_seeds=0)
+    assert "conv" not in result
 
 
 @pytest.mark.parametrize("kwargs, message", [({"trials": 0}, "trials"), ({"activations": ["relux"]}, "relux"),
-                                             ({"dtype": "float16"}, "float16")])
+                                             ({"dtype": "float16"}, "float16"),
+                                             ({"conv_depths": [1]}, "depth")])
 def test_bad_lesson_options_are_value_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
         gradlab.lesson(**kwargs)

@@ -34,6 +34,18 @@ constexpr int kIndexShift = 16;
 constexpr uint64_t kFieldMask = 0xffff;
 constexpr int64_t kMaxTasks = 0xffff;
 
+// Set while this thread runs a task of a parallel call. A task that makes a parallel call of its own
+// (a recurrent layer's block of rows calling a product large enough to be cut into tiles) runs those
+// tasks itself: the pool is already busy with the outer call, and the calling thread holds its lock.
+thread_local bool inside_task = false;
+
+struct InsideTask {
+  InsideTask() { inside_task = true; }
+  ~InsideTask() { inside_task = false; }
+  InsideTask(const InsideTask&) = delete;
+  InsideTask& operator=(const InsideTask&) = delete;
+};
+
 class Pool {
  public:
   // Never destroyed: its workers sleep until the process ends, so no exit-time destructor can wait
@@ -87,7 +99,10 @@ class Pool {
                                          std::memory_order_acquire)) {
         continue;
       }
-      task_.run(task_.context, static_cast<int64_t>(index));
+      {
+        const InsideTask inside;
+        task_.run(task_.context, static_cast<int64_t>(index));
+      }
       if (done_.fetch_add(1, std::memory_order_acq_rel) + 1 == static_cast<int64_t>(count)) done_.notify_one();
       word = claims_.load(std::memory_order_acquire);
     }
@@ -128,7 +143,7 @@ class Pool {
 
 void parallel_tasks(int64_t count, int threads, ParallelTask task) {
   if (count <= 0) return;
-  if (threads > 1 && count > 1 && Pool::instance().run(count, threads, task)) return;
+  if (threads > 1 && count > 1 && !inside_task && Pool::instance().run(count, threads, task)) return;
   for (int64_t i = 0; i < count; ++i) task.run(task.context, i);
 }
 

@@ -13,8 +13,8 @@ struct ParallelTask {
 
 /// Runs task(i) for every i in [0, count) on at most `threads` threads and returns when all have
 /// finished. Which thread runs which index is left to chance, so a task's result must not depend on
-/// it. One call at a time gets the pool's workers; a call made while another holds them runs its
-/// tasks on its own thread.
+/// it. One call at a time gets the pool's workers; a call made while another holds them, or from
+/// inside a task, runs its tasks on its own thread.
 void parallel_tasks(int64_t count, int threads, ParallelTask task);
 
 /// Typed convenience: parallel_tasks over a callable `f(int64_t)` that outlives the call.

@@ -127,6 +127,13 @@ class RecurrentOpCases : public ::testing::TestWithParam<Case> {};
 
 struct Operands {
   Tensor x, h0, c0, kernel, recurrent, bias;
+  // x, h0, kernel, recurrent, then c0 and bias where defined.
+  std::vector<Tensor> defined() const {
+    std::vector<Tensor> all = {x, h0, kernel, recurrent};
+    if (c0.defined()) all.push_back(c0);
+    if (bias.defined()) all.push_back(bias);
+    return all;
+  }
 };
 
 Operands operands(const Case& c, int64_t n, int64_t steps, int64_t f, int64_t u, uint64_t seed) {
@@ -160,9 +167,7 @@ TEST_P(RecurrentOpCases, ForwardMatchesTheCellWrittenWithUnfusedOps) {
 TEST_P(RecurrentOpCases, BackpropagationThroughTimeMatchesFiniteDifferences) {
   const Case c = GetParam();
   const Operands o = operands(c, 2, 4, 3, 3, 21);
-  std::vector<Tensor> inputs = {o.x, o.h0, o.kernel, o.recurrent};
-  if (o.c0.defined()) inputs.push_back(o.c0);
-  if (o.bias.defined()) inputs.push_back(o.bias);
+  std::vector<Tensor> inputs = o.defined();
   const bool has_c0 = o.c0.defined(), has_bias = o.bias.defined();
   const auto f = [&](const std::vector<Tensor>& in) {
     std::size_t next = 4;
@@ -182,9 +187,7 @@ INSTANTIATE_TEST_SUITE_P(EveryCellAndOption, RecurrentOpCases, ::testing::Values
 TEST_P(RecurrentOpCases, ABatchCutIntoRowBlocksMatchesTheCellWrittenWithUnfusedOps) {
   const Case c = GetParam();
   const Operands o = operands(c, 37, 4, 3, 5, 51);
-  std::vector<Tensor> sources = {o.x, o.h0, o.kernel, o.recurrent};
-  if (o.c0.defined()) sources.push_back(o.c0);
-  if (o.bias.defined()) sources.push_back(o.bias);
+  const std::vector<Tensor> sources = o.defined();
   const Tensor weights = random_tensor(Shape{gate_count(c.cell) == 4 ? 2 : 1, 37, 4, 5}, 57, -1, 1);
   auto run = [&](bool fused) {
     GradientTape tape;
@@ -202,19 +205,22 @@ TEST_P(RecurrentOpCases, ABatchCutIntoRowBlocksMatchesTheCellWrittenWithUnfusedO
 }
 
 // Every thread count runs the same blocks of rows through the same products, so the outputs, the
-// gradients and the per-step norms the instruments see are the same bytes.
+// gradients and the per-step norms the instruments see are the same bytes. The lstm of 320 units
+// makes each block's step products large enough to be cut into tiles inside the block's task.
 TEST(RecurrentOp, ResultsAreBitIdenticalWithAnyThreadCount) {
   struct Norms : RecurrentStepObserver {
     std::vector<double> seen;
     void on_state_gradient(const std::string&, int64_t, int64_t, double norm) override { seen.push_back(norm); }
   };
-  for (const Case& c : cases()) {
-    Operands o = operands(c, 40, 6, 8, 16, 61);
+  std::vector<std::pair<Case, int64_t>> configurations;
+  for (const Case& c : cases()) configurations.emplace_back(c, 16);
+  configurations.emplace_back(Case{.cell = RecurrentCell::lstm, .label = "lstm_320_units"}, 320);
+  for (const auto& [c, units] : configurations) {
+    Operands o = operands(c, 40, 6, 8, units, 61);
     for (Tensor* t : {&o.x, &o.h0, &o.c0, &o.kernel, &o.recurrent, &o.bias}) {
       if (t->defined()) *t = t->to(DType::float32);
     }
-    std::vector<Tensor> sources = {o.x, o.h0, o.kernel, o.recurrent};
-    if (o.bias.defined()) sources.push_back(o.bias);
+    const std::vector<Tensor> sources = o.defined();
     auto run = [&](int threads) {
       BlasThreadsScope scope(threads);
       Norms norms;

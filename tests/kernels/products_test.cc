@@ -165,6 +165,27 @@ TEST(ParallelTasks, ConcurrentCallersEachFinishTheirOwnTasks) {
   }
 }
 
+// A task that makes a parallel call of its own (a recurrent layer's block of rows calling a product
+// cut into tiles) runs the inner tasks itself, on whichever thread runs the outer task, the calling
+// thread included; every inner index runs once and the thread count is honoured afterwards.
+TEST(ParallelTasks, ACallFromInsideATaskRunsItsTasksOnThatThread) {
+  constexpr int64_t kOuter = 8, kInner = 16;
+  std::vector<std::atomic<int>> hits(static_cast<size_t>(kOuter * kInner));
+  std::atomic<int> other_thread{0};
+  parallel_for(kOuter, 2, [&](int64_t o) {
+    const std::thread::id outer = std::this_thread::get_id();
+    parallel_for(kInner, 2, [&](int64_t i) {
+      hits[static_cast<size_t>(o * kInner + i)].fetch_add(1);
+      if (std::this_thread::get_id() != outer) other_thread.fetch_add(1);
+    });
+  });
+  for (const auto& h : hits) EXPECT_EQ(h.load(), 1);
+  EXPECT_EQ(other_thread.load(), 0);
+  std::vector<std::atomic<int>> after(64);
+  parallel_for(64, 2, [&](int64_t i) { after[static_cast<size_t>(i)].fetch_add(1); });
+  for (const auto& h : after) EXPECT_EQ(h.load(), 1);
+}
+
 // A process forked after the pool's workers started (Python's multiprocessing does this) has none of
 // them; its parallel calls must still finish, on its own thread.
 TEST(ParallelTasks, AForkedChildFinishesItsTasksWithoutThePoolsWorkers) {

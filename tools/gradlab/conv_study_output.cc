@@ -158,4 +158,12 @@ ordered_json conv_study_json(const ConvStudy& s) {
           {"findings", findings}};
 }
 
+ConvStudyOptions lesson_conv_options() { return ConvStudyOptions{.training_depth = 0}; }
+
+std::optional<ConvStudy> run_lesson_conv(ConvStudyOptions options, uint64_t seed) {
+  if (options.seeds == 0) return std::nullopt;
+  options.seed = seed;
+  return run_conv_study(options);
+}
+
 }  // namespace gradlab::cli

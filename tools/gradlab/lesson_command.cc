@@ -17,9 +17,7 @@ namespace gradlab::cli {
 void add_lesson_command(CLI::App& app, CommandRun& run) {
   struct Settings {
     LessonStudyOptions study;
-    // Table 10: the convolutional study at initialization on drawn images (no training: the lesson
-    // trains nothing; `gradlab report` trains the arms on Fashion-MNIST).
-    ConvStudyOptions conv{.training_depth = 0};
+    ConvStudyOptions conv = lesson_conv_options();
     std::string dtype = "float32";
     bool json = false;
   };
@@ -98,11 +96,7 @@ void add_lesson_command(CLI::App& app, CommandRun& run) {
     }
     run = [settings] {
       LessonStudy study = run_lesson_study(settings->study);
-      std::optional<ConvStudy> conv;
-      if (settings->conv.seeds > 0) {
-        settings->conv.seed = settings->study.seed;
-        conv = run_conv_study(settings->conv);
-      }
+      const std::optional<ConvStudy> conv = run_lesson_conv(settings->conv, settings->study.seed);
       if (settings->json) {
         nlohmann::ordered_json json = lesson_json(study);
         if (conv) json["conv"] = conv_study_json(*conv);
