@@ -49,16 +49,15 @@ RowBlocks row_blocks(int64_t n) {
   return {(n + rows - 1) / rows, rows};
 }
 
-// Runs body(first_row, rows) for every block on the pool; an exception from any block is rethrown
-// here, on the calling thread, after every block has finished.
+// Runs body(block, first_row, rows) for every block of `blocks` (row_blocks(n)) on the pool; an
+// exception from any block is rethrown here, on the calling thread, after every block has finished.
 template <typename Body>
-void for_each_row_block(int64_t n, const Body& body) {
-  const RowBlocks blocks = row_blocks(n);
+void for_each_row_block(const RowBlocks& blocks, int64_t n, const Body& body) {
   std::exception_ptr failure;
   std::mutex failure_lock;
   kernels::parallel_for(blocks.count, kernels::blas_threads(), [&](int64_t block) {
     try {
-      body(blocks.begin(block), blocks.size(block, n));
+      body(block, blocks.begin(block), blocks.size(block, n));
     } catch (...) {
       const std::lock_guard lock(failure_lock);
       if (!failure) failure = std::current_exception();
@@ -191,7 +190,7 @@ void run_forward(const Plan& p, Saved& s, const Tensor& bias) {
   const Fused f = p.activation, sg = p.recurrent_activation;
   const int64_t rec_cols = p.gru_reset_before() ? 2 * U : GU;
 
-  for_each_row_block(N, [&](int64_t n0, int64_t rows) {
+  for_each_row_block(row_blocks(N), N, [&](int64_t, int64_t n0, int64_t rows) {
     std::vector<T> rec(static_cast<std::size_t>(rows * GU));
     std::vector<T> scratch(static_cast<std::size_t>(GU));
     for (int64_t t = 0; t < TT; ++t) {
@@ -345,7 +344,7 @@ std::vector<Tensor> run_backward(const Plan& p, const Saved& s, const std::strin
   std::vector<double> squares(observed ? static_cast<std::size_t>(blocks.count * TT) : 0);
   const int64_t rec_cols = p.gru_reset_before() ? 2 * U : GU;
 
-  for_each_row_block(N, [&](int64_t n0, int64_t rows) {
+  for_each_row_block(blocks, N, [&](int64_t block, int64_t n0, int64_t rows) {
     std::vector<T> dht(static_cast<std::size_t>(rows * U));     // the full dL/dh_t
     std::vector<T> direct(static_cast<std::size_t>(rows * U));  // dL/dh_{t-1} not through the products
     std::vector<T> row(static_cast<std::size_t>(U));
@@ -361,7 +360,7 @@ std::vector<Tensor> run_backward(const Plan& p, const Saved& s, const std::strin
         for (int64_t j = 0; j < U; ++j) dht[i * U + j] = g[j] + dhb[i * U + j];
         std::copy(hprev + n * ldh, hprev + n * ldh + U, hprev_all + (n * TT + src) * U);
       }
-      if (observed) squares[(n0 / blocks.rows) * TT + t] = squared_norm(dht.data(), rows * U);
+      if (observed) squares[block * TT + t] = squared_norm(dht.data(), rows * U);
       for (int64_t i = 0; i < rows; ++i) {
         const int64_t n = n0 + i;
         const T* d = dht.data() + i * U;
