@@ -5,6 +5,7 @@
 #include <Python.h>
 
 #include <cstring>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -156,6 +157,14 @@ py::object train(py::object model, py::object x, py::object y, py::object data, 
 void bind_train(py::module_& m) {
   const cli::TrainRunSettings d;
   const auto none = py::none();
+  const std::string train_doc = fmt::format(
+      "Train `model` (a gradlab Model or Sequential, trained in place, or a spec file) as Keras's "
+      "model.compile(optimizer, loss) then model.fit(x, y, ...), and as `gradlab train` with the same "
+      "options; returns what `gradlab train --json` prints (the summary, the test result and the whole "
+      "history). x, y: NumPy arrays (integer y: class ids; float y: regression targets); or data= a "
+      "Fashion-MNIST view ({}), 'adding-problem' (with time_steps= and data_seed=, as --time-steps and "
+      "--data-seed) or a CSV file (with label_column=). Ctrl-C stops after the step with KeyboardInterrupt",
+      describe_fashion_mnist_views());
   m.def("train", &train, py::arg("model"), py::arg("x") = none, py::arg("y") = none, py::kw_only(),
         py::arg("data") = none, py::arg("label_column") = none, py::arg("limit") = none,
         py::arg("time_steps") = none, py::arg("data_seed") = 0,
@@ -167,13 +176,7 @@ void bind_train(py::module_& m) {
         py::arg("batch_size") = d.batch_size, py::arg("max_steps") = none, py::arg("seed") = d.seed,
         py::arg("sample_every") = d.sample_every, py::arg("anomaly_check") = d.anomaly_check,
         py::arg("progress") = true,
-        "Train `model` (a gradlab Model or Sequential, trained in place, or a spec file) as Keras's "
-        "model.compile(optimizer, loss) then model.fit(x, y, ...), and as `gradlab train` with the same "
-        "options; returns what `gradlab train --json` prints (the summary, the test result and the whole "
-        "history). x, y: NumPy arrays (integer y: class ids; float y: regression targets); or data= "
-        "'fashion-mnist', 'fashion-mnist-sequence', 'adding-problem' (with time_steps= and data_seed=, as "
-        "--time-steps and --data-seed) or a CSV file (with label_column=). Ctrl-C stops after the step with "
-        "KeyboardInterrupt");
+        train_doc.c_str());
 }
 
 }  // namespace gradlab::python

@@ -254,3 +254,17 @@ def test_probe_of_a_model_object_is_the_probe_of_its_spec(tmp_path):
         gradlab.probe(model=model, init="he_uniform")
     with pytest.raises(ValueError, match="no declared input shape"):
         gradlab.probe(model=gradlab.Sequential([gradlab.layers.Dense(2)]))
+
+
+def test_probe_of_a_model_object_checks_the_data_fits_its_input(tmp_path):
+    csv = tmp_path / "rows.csv"
+    csv.write_text("a,b,label\n1,2,0\n3,4,1\n5,6,0\n")
+    inputs = gradlab.Input(shape=[3], name="x")
+    model = gradlab.Model(inputs, gradlab.layers.Dense(2)(inputs))
+    with pytest.raises(ValueError, match=r"--data .*rows\.csv: its examples have 2 features, but the model's input 'x' "
+                                         r"has shape \[3\]"):
+        gradlab.probe(model=model, data=csv, label_column="label")
+    two = gradlab.Input(shape=[2], name="x")
+    fits = gradlab.Model(two, gradlab.layers.Dense(2)(two))
+    result = gradlab.probe(model=fits, data=csv, label_column="label")
+    assert result["input"].endswith("(first 3 rows, 2 features)")

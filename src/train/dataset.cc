@@ -4,6 +4,9 @@
 #include <cmath>
 #include <cstring>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "gradlab/error.h"
 #include "gradlab/io/idx.h"
 #include "gradlab/train/adding_problem.h"
@@ -230,6 +233,21 @@ const FashionMnistView* find_fashion_mnist_view(const std::string& name) {
   return nullptr;
 }
 
+const FashionMnistView* find_fashion_mnist_view_if(const std::function<bool(const Shape&)>& fits) {
+  for (const FashionMnistView& view : fashion_mnist_views()) {
+    if (fits(view.example_shape)) return &view;
+  }
+  return nullptr;
+}
+
+std::string describe_fashion_mnist_views() {
+  std::vector<std::string> views;
+  for (const FashionMnistView& view : fashion_mnist_views()) {
+    views.push_back(fmt::format("{} ({}: {})", view.name, view.example_shape.to_string(), view.purpose));
+  }
+  return fmt::format("{}", fmt::join(views, ", "));
+}
+
 DataSplits load_dataset(const std::string& name, const DataOptions& options) {
   if (name == "adding-problem" || name == "adding_problem") {
     const AddingProblemOptions o{.time_steps = options.time_steps.value_or(100),
@@ -252,9 +270,9 @@ DataSplits load_dataset(const std::string& name, const DataOptions& options) {
   if (name.size() >= 4 && name.substr(name.size() - 4) == ".csv") {
     return {.train = first(load_csv_dataset(name, options), options.limit), .test = {}};
   }
-  fail("unknown dataset '{}': use fashion-mnist, fashion-mnist-sequence, fashion-mnist-images, adding-problem or a path to a "
-       ".csv file",
-       name);
+  std::vector<std::string> names;
+  for (const FashionMnistView& view : fashion_mnist_views()) names.push_back(view.name);
+  fail("unknown dataset '{}': use {}, adding-problem or a path to a .csv file", name, fmt::join(names, ", "));
 }
 
 Normalization adapt_normalization(const Dataset& d, int64_t batch_size) {

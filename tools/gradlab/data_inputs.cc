@@ -9,6 +9,7 @@
 #include <fmt/ranges.h>
 
 #include "gradlab/io/csv.h"
+#include "gradlab/nn/model.h"
 #include "gradlab/tensor/creation.h"
 #include "model_files.h"
 
@@ -25,12 +26,28 @@ std::string examples_text(const DataInputSettings& s, const Shape& example) {
 // Only for Fashion-MNIST data: a CSV file of the user's is not replaced by our images.
 std::string view_hint(const DataInputSettings& s, const std::function<bool(const Shape&)>& fits) {
   if (find_fashion_mnist_view(s.data) == nullptr) return "";
-  for (const FashionMnistView& view : fashion_mnist_views()) {
-    if (fits(view.example_shape)) {
-      return fmt::format("; --data {} gives {} ({})", view.name, view.example_shape.to_string(), view.purpose);
-    }
-  }
-  return "";
+  const FashionMnistView* view = find_fashion_mnist_view_if(fits);
+  if (view == nullptr) return "";
+  return fmt::format("; --data {} gives {} ({})", view->name, view->example_shape.to_string(), view->purpose);
+}
+
+// What data_input_name and check_data_fits_model share: the model (`model`, a description) has one
+// input, and the examples have that input's shape; `fix` is the hint when no Fashion-MNIST view fits.
+void check_one_input(const DataInputSettings& s, const std::string& model, std::size_t inputs) {
+  if (inputs == 1) return;
+  throw UsageError(fmt::format("--data {}: the model {} has {} inputs; --data feeds a model with one input (use --input "
+                               "with a safetensors file for several)",
+                               s.data, model, inputs));
+}
+
+void check_input_shape(const DataInputSettings& s, const Tensor& features, const std::string& name, const Shape& shape,
+                       const std::string& fix) {
+  const Shape example = example_shape(features);
+  if (shape == example) return;
+  std::string hint = view_hint(s, [&](const Shape& view) { return view == shape; });
+  if (hint.empty()) hint = fix;
+  throw UsageError(fmt::format("--data {}: {}, but the model's input '{}' has shape {}{}", s.data, examples_text(s, example),
+                               name, shape.to_string(), hint));
 }
 
 }  // namespace
@@ -43,15 +60,11 @@ std::string data_choices() {
 }
 
 CLI::Option* add_data_options(CLI::App* cmd, DataInputSettings& s, CLI::Option* input) {
-  std::vector<std::string> views;
-  for (const FashionMnistView& view : fashion_mnist_views()) {
-    views.push_back(fmt::format("{} ({}: {})", view.name, view.example_shape.to_string(), view.purpose));
-  }
   CLI::Option* data =
       cmd->add_option("--data", s.data,
                       fmt::format("Input from real examples instead: Fashion-MNIST's training images as {}; or a CSV file "
                                   "(a header row, then numbers; every column but --label-column is a feature)",
-                                  fmt::join(views, ", ")))
+                                  describe_fashion_mnist_views()))
           ->excludes(input);
   cmd->add_option("--limit", s.limit, "With --data: use the first N examples")
       ->check(CLI::Range(int64_t{1}, int64_t{60000}))
@@ -101,22 +114,19 @@ std::string data_description(const DataInputSettings& s, const Tensor& features)
 }
 
 std::string data_input_name(const ModelSpec& spec, const DataInputSettings& s, const Tensor& features) {
-  if (spec.inputs.size() != 1) {
-    throw UsageError(fmt::format("--data {}: the model {} has {} inputs; --data feeds a model with one input (use --input "
-                                 "with a safetensors file for several)",
-                                 s.data, spec.name, spec.inputs.size()));
-  }
+  check_one_input(s, spec.name, spec.inputs.size());
   const auto& [name, shape] = spec.inputs.front();
-  const Shape example = example_shape(features);
-  if (shape != example) {
-    std::string hint = view_hint(s, [&](const Shape& view) { return view == shape; });
-    if (hint.empty()) {
-      hint = fmt::format(" (declare \"inputs\": {{\"{}\": {}}} in the spec)", name, example.to_string());
-    }
-    throw UsageError(fmt::format("--data {}: {}, but the model's input '{}' has shape {}{}", s.data, examples_text(s, example),
-                                 name, shape.to_string(), hint));
-  }
+  check_input_shape(s, features, name, shape,
+                    fmt::format(" (declare \"inputs\": {{\"{}\": {}}} in the spec)", name, example_shape(features).to_string()));
   return name;
+}
+
+void check_data_fits_model(const Layer& model, const DataInputSettings& s, const Tensor& features) {
+  const auto* functional = model.as<ModelImpl>();
+  if (functional == nullptr) return;
+  check_one_input(s, fmt::format("'{}'", model.name()), functional->inputs().size());
+  const SymbolicTensor& input = functional->inputs().front();
+  check_input_shape(s, features, input.name(), input.shape(), "");
 }
 
 void check_inline_data_rank(const DataInputSettings& s, const Tensor& features, int64_t rank, const std::string& network,

@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "gradlab/io/model_spec.h"
+#include "gradlab/nn/layer.h"
 #include "gradlab/tensor/tensor.h"
 #include "gradlab/train/dataset.h"
 
@@ -45,6 +46,10 @@ std::string data_description(const DataInputSettings& settings, const Tensor& fe
 /// input and its shape, and the Fashion-MNIST view of that shape when the data is Fashion-MNIST and
 /// one has it (a [28, 28, 1] input given fashion-mnist: fashion-mnist-images).
 std::string data_input_name(const ModelSpec& spec, const DataInputSettings& settings, const Tensor& features);
+
+/// As data_input_name, for a model object (Python's probe(model=...)): a functional Model's one
+/// Input must have the examples' shape. A layer without declared inputs is built on the examples.
+void check_data_fits_model(const Layer& model, const DataInputSettings& settings, const Tensor& features);
 
 /// Checks that the examples' rows have `rank` dimensions, as the inline network `network` takes them
 /// (`layout`: "[features]", "[time, features]", "[height, width, channels]"); a UsageError naming the

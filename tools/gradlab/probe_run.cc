@@ -203,6 +203,7 @@ Subject object_subject(const ProbeSettings& s) {
   subject.probe.inputs = s.layer_inputs;
   if (!s.data.data.empty()) {
     const Tensor features = read_data_features(s.data);
+    check_data_fits_model(*layer, s.data, features);
     subject.probe.inputs = {features.to(s.dtype.empty() ? DType::float32 : parse_dtype(s.dtype))};
     subject.input_description = data_description(s.data, features);
   } else if (subject.probe.inputs.empty()) {

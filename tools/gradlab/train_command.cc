@@ -163,9 +163,9 @@ void add_train_command(CLI::App& app, CommandRun& run) {
       "Ctrl-C or SIGTERM finishes the step, saves the checkpoint and exits 130 / 143. See docs/training.md.");
   cmd->add_option("--model", s->model, "Model spec (JSON); - reads standard input")->required();
   cmd->add_option("--data", s->data,
-                  "fashion-mnist, fashion-mnist-sequence (28 steps of 28 pixels, for recurrent specs), fashion-mnist-images "
-                  "([28, 28, 1], for convolutional specs), adding-problem "
-                  "(Hochreiter & Schmidhuber 1997; regression, --loss mse), or a CSV file (with --label-column)")
+                  fmt::format("{}, adding-problem (Hochreiter & Schmidhuber 1997; regression, --loss mse), or a CSV file "
+                              "(with --label-column)",
+                              describe_fashion_mnist_views()))
       ->capture_default_str();
   cmd->add_option("--time-steps", s->time_steps, "adding-problem: steps per sequence (default 100)")
       ->check(CLI::Range(int64_t{2}, kMaxAddingTimeSteps));

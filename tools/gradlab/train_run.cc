@@ -24,10 +24,8 @@ namespace {
 // Dense spec on the images): name the view whose examples the model takes.
 std::string fashion_mnist_hint(const Shape& expected, const std::string& data_name) {
   if (!data_name.starts_with("fashion-mnist")) return "";
-  for (const FashionMnistView& view : fashion_mnist_views()) {
-    if (view.example_shape == expected) return fmt::format(" (the dataset {} gives {}: {})", view.name, expected.to_string(), view.purpose);
-  }
-  return "";
+  const FashionMnistView* view = find_fashion_mnist_view_if([&](const Shape& shape) { return shape == expected; });
+  return view == nullptr ? "" : fmt::format(" (the dataset {} gives {}: {})", view->name, expected.to_string(), view->purpose);
 }
 
 }  // namespace

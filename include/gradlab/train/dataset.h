@@ -17,6 +17,7 @@
 /// Batching keeps the last partial batch, as Keras does: ceil(N / batch_size) batches.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -131,6 +132,12 @@ const std::vector<FashionMnistView>& fashion_mnist_views();
 /// The view named `name` (or its name with underscores, "fashion_mnist_images"); nullptr for any
 /// other name (a CSV file, another dataset).
 const FashionMnistView* find_fashion_mnist_view(const std::string& name);
+
+/// The first view whose example shape satisfies `fits` (flat vectors first); nullptr if none does.
+const FashionMnistView* find_fashion_mnist_view_if(const std::function<bool(const Shape&)>& fits);
+
+/// The views for help texts: "fashion-mnist ([784]: flat vectors, for Dense specs), ...".
+std::string describe_fashion_mnist_views();
 
 /// By name:
 ///   "fashion-mnist"           features [N, 784] in [0, 1], 10 classes;
