@@ -95,10 +95,22 @@ TEST_F(DataInputs, GradientsTakeACsvFileAndComputeWithItsNumbers) {
   EXPECT_DOUBLE_EQ(g.get("loss").item(), 3 + 70.5 + 4 + 90);
 }
 
+std::string example_spec(const std::string& name) {
+  return (fs::path(GRADLAB_SOURCE_DIR) / "examples" / "specs" / name).string();
+}
+
 TEST_F(DataInputs, DataThatDoesNotFitTheModelIsBadInputNamingBoth) {
   const auto csv = run_cli({"probe", "--model", path("mlp.json"), "--data", path("houses.csv")});
   EXPECT_EQ(csv.exit_code, 2);
   EXPECT_NE(csv.err.find("its examples have 3 features, but the model's input 'x' has shape [784]"), std::string::npos) << csv.err;
+  EXPECT_NE(csv.err.find("(declare \"inputs\": {\"x\": [3]} in the spec)"), std::string::npos) << csv.err;
+  // Flat rows cannot be redeclared as an image: the image comes from a file.
+  const auto image = run_cli({"probe", "--model", example_spec("fashion_cnn.json"), "--data", path("houses.csv")});
+  EXPECT_EQ(image.exit_code, 2);
+  EXPECT_NE(image.err.find("its examples have 3 features, but the model's input 'image' has shape [28, 28, 1]; give it with "
+                           "--input, a safetensors file of shape [batch, 28, 28, 1]"),
+            std::string::npos)
+      << image.err;
   const auto missing = run_cli({"probe", "--model", path("mlp.json"), "--data", "fashion-mnist", "--data-dir", path("nowhere")});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("nowhere"), std::string::npos) << missing.err;
@@ -110,10 +122,6 @@ TEST_F(DataInputs, DataThatDoesNotFitTheModelIsBadInputNamingBoth) {
   const auto neither = run_cli({"gradients", "--model", path("small.json"), "--weights", path("w.safetensors"), "--out", path("g.safetensors")});
   EXPECT_EQ(neither.exit_code, 2);
   EXPECT_NE(neither.err.find("--input x.safetensors, or --data"), std::string::npos) << neither.err;
-}
-
-std::string example_spec(const std::string& name) {
-  return (fs::path(GRADLAB_SOURCE_DIR) / "examples" / "specs" / name).string();
 }
 
 // Every view of fashion_mnist_views() feeds a spec whose input is its shape: the example CNN on the

@@ -116,8 +116,14 @@ std::string data_description(const DataInputSettings& s, const Tensor& features)
 std::string data_input_name(const ModelSpec& spec, const DataInputSettings& s, const Tensor& features) {
   check_one_input(s, spec.name, spec.inputs.size());
   const auto& [name, shape] = spec.inputs.front();
-  check_input_shape(s, features, name, shape,
-                    fmt::format(" (declare \"inputs\": {{\"{}\": {}}} in the spec)", name, example_shape(features).to_string()));
+  const Shape example = example_shape(features);
+  // Redeclaring the input fits a model of the examples' rank; a CSV file's flat rows do not make
+  // images or sequences, so a model of another rank takes its input from a file instead.
+  const std::string fix =
+      shape.rank() == example.rank()
+          ? fmt::format(" (declare \"inputs\": {{\"{}\": {}}} in the spec)", name, example.to_string())
+          : fmt::format("; give it with --input, a safetensors file of shape [batch, {}", shape.to_string().substr(1));
+  check_input_shape(s, features, name, shape, fix);
   return name;
 }
 
