@@ -69,10 +69,12 @@ blasint blas_int(int64_t v) { return static_cast<blasint>(v); }
 // AVX2-only Zen 3 (2026-12-07): OpenBLAS's own Zen sgemm ran a training step's products (256 x 1024 x
 // 1024, 784 x 1024 x 256, ...) 1.3x faster than oneDNN's AVX2 JIT, which ran the lesson's small
 // products (32 x 32 x 128) 1.3x and the deep probe's 128 x 256 x 256 1.1x faster than OpenBLAS. With AVX-512, oneDNN ran twice as fast as
-// OpenBLAS on every shape (issue 12, on Zen 5). A rule by the inner dimension was measured as well (one
-// thread, 30 shapes): for large products with k < 512 oneDNN was 3-13% faster on most (3200 x 512 x 128:
-// 95 against 84 GFLOP/s) but 30-50% slower on some (512 x 512 x 256: 61-65 against 90; 256 x 4096 x
-// 128: 45-48 against 83), so the choice stays by size alone.
+// OpenBLAS on every shape (issue 12, on Zen 5). A rule by the inner dimension was measured as well
+// (bench/product_library.cc, one thread, 2026-12-07): for large products with k < 512 oneDNN was faster
+// on most shapes (3200 x 512 x 128: 85-95 against 77-84 GFLOP/s) but 25-50% slower on some (512 x 512
+// x 256: 54-67 against 70-90; 256 x 4096 x 128: 43-48 against 68-83), and its rate on one shape moved
+// with where the operands lay in memory (256 x 1024 x 784: 83 in one program, 43 in another), so the
+// choice stays by size alone.
 bool float_on_openblas(int64_t m, int64_t n, int64_t k) {
   static const bool avx512 = [] {
     __builtin_cpu_init();
