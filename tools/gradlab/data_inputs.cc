@@ -31,8 +31,7 @@ std::string view_hint(const DataInputSettings& s, const std::function<bool(const
   return fmt::format("; --data {} gives {} ({})", view->name, view->example_shape.to_string(), view->purpose);
 }
 
-// What data_input_name and check_data_fits_model share: the model (`model`, a description) has one
-// input, and the examples have that input's shape; `fix` is the hint when no Fashion-MNIST view fits.
+// What data_input_name and check_data_fits_model share. The model (`model`, a description) has one input:
 void check_one_input(const DataInputSettings& s, const std::string& model, std::size_t inputs) {
   if (inputs == 1) return;
   throw UsageError(fmt::format("--data {}: the model {} has {} inputs; --data feeds a model with one input (use --input "
@@ -40,6 +39,7 @@ void check_one_input(const DataInputSettings& s, const std::string& model, std::
                                s.data, model, inputs));
 }
 
+// and the examples have that input's shape; `fix` is the hint when no Fashion-MNIST view fits.
 void check_input_shape(const DataInputSettings& s, const Tensor& features, const std::string& name, const Shape& shape,
                        const std::string& fix) {
   const Shape example = example_shape(features);
