@@ -1,7 +1,9 @@
 #pragma once
 // Matrix products: the one place every product goes through. float32 runs on oneDNN's sgemm (JIT
-// kernels for the machine's widest vectors), except products of 2^25 multiply-adds or more on CPUs
-// without AVX-512, where OpenBLAS's own kernels measured faster; float64 runs on OpenBLAS. Row-major, transposes passed as
+// kernels for the machine's widest vectors), except products of at most 2^18 multiply-adds, which
+// run on gradlab's own kernel (small_product.h: no per-call dispatch or packing), and products of
+// 2^25 multiply-adds or more on CPUs without AVX-512, where OpenBLAS's own kernels measured faster;
+// float64 runs on OpenBLAS. Row-major, transposes passed as
 // flags so no operand is copied. A large product is cut into output tiles by its shape alone and the
 // tiles are shared among blas_threads() threads, each tile one single-threaded library call, so the
 // result is the same whatever the thread count.

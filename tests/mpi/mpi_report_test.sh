@@ -49,9 +49,11 @@ in_dir model_two mpi 2 "$gradlab" report "${model[@]}" --json --out report.html 
 cmp model_alone/report.html model_two/report.html || fail "2 ranks wrote another model report than one process"
 cmp model_alone.json model_two.json || fail "2 ranks printed another model summary than one process"
 
-# A report long enough to kill rank 1 in the middle of it: nothing written, a non-zero exit.
-long=(--depth 32,64 --trials 3 --lesson-trials 50 --recurrent-trials 0 --no-edge --no-training --no-trainability
-      --no-adding-problem --no-conv)
+# A report long enough to kill rank 1 in the middle of it: nothing written, a non-zero exit. It takes
+# about 22 s on the 2-core development machine (Zen 5, 2026-12-07), far beyond the second or two
+# before the kill on any machine; a report of 1.4 s there had finished before the kill under load.
+long=(--depth 32,64,128 --trials 50 --lesson-trials 2000 --recurrent-trials 0 --no-edge --no-training
+      --no-trainability --no-adding-problem --no-conv)
 mpi 2 "$gradlab" report "${long[@]}" --out killed.html >/dev/null 2>killed.err &
 launcher=$!
 victim=""
