@@ -19,7 +19,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
-#include <string>
 #include <vector>
 
 #include "kernels/onednn.h"
@@ -130,14 +129,15 @@ int main() {
     const double onednn = median_seconds([&] {
       dnnl_sgemm(p.ta ? 'T' : 'N', p.tb ? 'T' : 'N', p.m, p.n, p.k, 1.0f, a.get(), lda, b.get(), ldb, 0.0f, c.get(), p.n);
     });
-    const bool small = p.m * p.n * p.k <= (int64_t{1} << 22);
-    const double own = small ? median_seconds([&] {
-      gradlab::kernels::small_product(p.ta, p.tb, p.m, p.n, p.k, 1.0f, a.get(), lda, b.get(), ldb, 0.0f, c.get(), p.n);
-    })
-                             : 0.0;
+    char own[16] = "-";
+    if (p.m * p.n * p.k <= (int64_t{1} << 22)) {
+      std::snprintf(own, sizeof own, "%.1f", gflop / median_seconds([&] {
+        gradlab::kernels::small_product(p.ta, p.tb, p.m, p.n, p.k, 1.0f, a.get(), lda, b.get(), ldb, 0.0f, c.get(), p.n);
+      }));
+    }
     std::printf("%c%c %6lld x %5lld x %5lld  %9.1f  %9.1f  %9s  %s\n", p.ta ? 'T' : 'N', p.tb ? 'T' : 'N',
                 static_cast<long long>(p.m), static_cast<long long>(p.n), static_cast<long long>(p.k), gflop / openblas,
-                gflop / onednn, small ? std::to_string(gflop / own).substr(0, 5).c_str() : "-", p.what);
+                gflop / onednn, own, p.what);
   }
   return 0;
 }

@@ -77,10 +77,7 @@ blasint blas_int(int64_t v) { return static_cast<blasint>(v); }
 // with where the operands lay in memory (256 x 1024 x 784: 83 in one program, 43 in another), so the
 // choice stays by size alone.
 bool float_on_openblas(int64_t m, int64_t n, int64_t k) {
-  static const bool avx512 = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") != 0;
-  }();
+  static const bool avx512 = cpu_runs(SmallProductIsa::avx512);
   return !avx512 && m * n * k >= kOpenBlasMultiplyAdds;
 }
 
